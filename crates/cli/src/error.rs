@@ -1,0 +1,248 @@
+//! Errors as data: what went wrong (`kind`), where (`location`), and, in the message,
+//! what the user can do about it.
+//!
+//! Every subcommand reports through this one type, and `main` prints it the same way
+//! for all of them: `error: <file>:<line>:<column>: <what> — <what to do>`.
+
+use std::fmt;
+use std::io;
+
+use rubric_offsets::OffsetError;
+
+/// Where in the input something went wrong.
+///
+/// `line` and `column` are 1-based. Columns count bytes, as serde_json's do, so that
+/// a column means the same thing whether it came from a JSON error or from a UTF-8
+/// check; editors that jump to `file:line:col` agree on ASCII text, which is where
+/// almost all JSON syntax errors are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The input as the user named it (`<stdin>` for standard input).
+    pub source: String,
+    /// The line, when the error is tied to one.
+    pub line: Option<u64>,
+    /// The column in bytes, when the error is tied to one.
+    pub column: Option<u64>,
+}
+
+impl Location {
+    /// The whole of an input.
+    pub fn source(source: impl Into<String>) -> Self {
+        Location { source: source.into(), line: None, column: None }
+    }
+
+    /// One line of an input.
+    pub fn line(source: impl Into<String>, line: u64) -> Self {
+        Location { source: source.into(), line: Some(line), column: None }
+    }
+
+    /// One byte of one line of an input.
+    pub fn column(source: impl Into<String>, line: u64, column: u64) -> Self {
+        Location { source: source.into(), line: Some(line), column: Some(column) }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An input could not be opened or read.
+    Read(io::Error),
+    /// An input is a directory.
+    IsDirectory,
+    /// An input's name does not say whether it is plain text or JSON Lines.
+    UnknownFormat {
+        /// The extension it has, if any.
+        extension: Option<String>,
+    },
+    /// The input is not valid UTF-8.
+    InvalidUtf8 {
+        /// Offset of the first invalid byte from the start of the input.
+        byte_offset: u64,
+        /// That byte.
+        byte: u8,
+    },
+    /// A JSON Lines line is not valid JSON.
+    MalformedJson {
+        /// serde_json's description, without its position (we report our own).
+        message: String,
+        /// The line ended before the JSON value did.
+        incomplete: bool,
+    },
+    /// A JSON Lines line is valid JSON but not an object.
+    NotAnObject {
+        /// What it is instead (`array`, `string`, ...).
+        found: &'static str,
+    },
+    /// A JSON Lines record has no `text` field.
+    MissingText,
+    /// A JSON Lines record's `text` field is not a string.
+    TextNotString {
+        /// What it is instead.
+        found: &'static str,
+    },
+    /// A JSON Lines record's `id` field is not a string.
+    IdNotString {
+        /// What it is instead.
+        found: &'static str,
+    },
+    /// The tokenizer produced an offset that is not on a character boundary of the
+    /// text. This is a bug in rubric, but it is reported, not panicked on.
+    BadTokenOffset(OffsetError),
+    /// The tokenizer produced a token that ends before it starts (a bug in rubric).
+    BadTokenRange {
+        /// The token's byte start.
+        start: usize,
+        /// The token's byte end.
+        end: usize,
+    },
+    /// Writing the output failed. A closed pipe also ends up here; `main` treats it
+    /// as a quiet stop, not as a failure.
+    Write(io::Error),
+}
+
+/// An error with its location.
+#[derive(Debug)]
+pub struct Error {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// Where, when it is tied to an input.
+    pub location: Option<Location>,
+}
+
+impl Error {
+    /// An error at `location`.
+    pub fn at(location: Location, kind: ErrorKind) -> Self {
+        Error { kind, location: Some(location) }
+    }
+
+    /// A write error on the output.
+    pub fn write(err: io::Error) -> Self {
+        Error { kind: ErrorKind::Write(err), location: None }
+    }
+
+    /// Whether this is the reader of our output going away (`rubric ... | head`):
+    /// the normal way for a pipeline to end early, so not worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(&self.kind, ErrorKind::Write(err) if err.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The name of a JSON value's type, for messages.
+pub fn json_type_name(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A short reason for an I/O error. `io::Error`'s own `Display` appends
+/// "(os error N)", which means nothing to most users.
+fn io_reason(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(location) = &self.location {
+            write!(f, "{location}: ")?;
+        }
+        match &self.kind {
+            ErrorKind::Read(err) => {
+                let hint = match err.kind() {
+                    io::ErrorKind::NotFound => {
+                        "check the path, or pass `-` to read JSON Lines from standard input"
+                    }
+                    io::ErrorKind::PermissionDenied => "check the file's permissions",
+                    _ => "check that the file is readable",
+                };
+                write!(f, "cannot read: {} — {hint}", io_reason(err))
+            }
+            ErrorKind::IsDirectory => f.write_str(
+                "is a directory — rubric does not walk directories; pass the files inside it",
+            ),
+            ErrorKind::UnknownFormat { extension } => {
+                match extension {
+                    Some(extension) => write!(f, "unknown input format `.{extension}`")?,
+                    None => f.write_str("unknown input format (the name has no extension)")?,
+                }
+                f.write_str(
+                    " — name plain-text files `*.txt` (one document each) and JSON Lines \
+                     files `*.jsonl` (one document per line)",
+                )
+            }
+            ErrorKind::InvalidUtf8 { byte_offset, byte } => write!(
+                f,
+                "invalid UTF-8 at byte offset {byte_offset} (byte 0x{byte:02x}) — rubric \
+                 reads UTF-8 only; convert the input first, e.g. \
+                 `iconv -f WINDOWS-1252 -t UTF-8`"
+            ),
+            ErrorKind::MalformedJson { message, incomplete: true } => write!(
+                f,
+                "malformed JSON: {message} — each line must hold one complete JSON object; \
+                 compact pretty-printed JSON first, e.g. `jq -c . in.json > in.jsonl`"
+            ),
+            ErrorKind::MalformedJson { message, incomplete: false } => write!(
+                f,
+                "malformed JSON: {message} — fix this line; each line must be one JSON \
+                 object like {{\"id\": \"doc-1\", \"text\": \"...\"}}"
+            ),
+            ErrorKind::NotAnObject { found } => write!(
+                f,
+                "expected a JSON object, found {found} — each line must be one JSON object \
+                 like {{\"id\": \"doc-1\", \"text\": \"...\"}}"
+            ),
+            ErrorKind::MissingText => f.write_str(
+                "the record has no \"text\" field — add a string field \"text\" holding the \
+                 document",
+            ),
+            ErrorKind::TextNotString { found } => write!(
+                f,
+                "\"text\" is {found}, not a string — put the document's text in \"text\" as \
+                 a JSON string"
+            ),
+            ErrorKind::IdNotString { found } => write!(
+                f,
+                "\"id\" is {found}, not a string — write the id as a string (\"17\", not 17), \
+                 or leave it out to get <file>:<line>"
+            ),
+            ErrorKind::BadTokenOffset(err) => write!(
+                f,
+                "the tokenizer returned a bad token: {err} — this is a bug in rubric; please \
+                 report it together with this document"
+            ),
+            ErrorKind::BadTokenRange { start, end } => write!(
+                f,
+                "the tokenizer returned a token that ends (byte {end}) before it starts \
+                 (byte {start}) — this is a bug in rubric; please report it together with \
+                 this document"
+            ),
+            ErrorKind::Write(err) => {
+                write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

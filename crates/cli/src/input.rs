@@ -1,0 +1,284 @@
+//! Documents from the command line's inputs: the one reader every subcommand uses.
+//!
+//! An input is a path or `-`:
+//!
+//! - `*.txt`: the whole file is one document, its id is the file stem, and its text
+//!   is the file's bytes exactly, with nothing trimmed or normalised. A leading UTF-8
+//!   byte-order mark is kept as part of the text: offsets must index the file as it
+//!   is on disk, and a tool that slices the file by our offsets would otherwise be
+//!   off by one.
+//! - `*.jsonl` or `*.json`: JSON Lines, one document per line, each an object with a
+//!   required string `text` and an optional string `id` (default `<file>:<line>`).
+//!   Other fields are ignored. A UTF-8 byte-order mark at the start of the file is
+//!   skipped: it is not JSON, editors on Windows add it, and offsets in JSON Lines
+//!   index the `text` string, never the file, so skipping it moves no offset.
+//! - `-`, or no input at all: JSON Lines on standard input (ids `<stdin>:<line>`).
+//!
+//! Invalid UTF-8 is an error that names the byte offset of the first bad byte; it
+//! is never replaced.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{json_type_name, Error, ErrorKind, Location};
+
+/// One document to work on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The id given in the input, or one made from where the document came from.
+    pub id: String,
+    /// The text, exactly as in the input.
+    pub text: String,
+    /// Where the document came from, for error messages about it.
+    pub location: Location,
+}
+
+const STDIN_NAME: &str = "<stdin>";
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The documents of all inputs, in order.
+///
+/// Reading is lazy: a JSON Lines input is read one line at a time, so memory does
+/// not grow with the input, and the documents before a bad line are still
+/// processed (the caller decides whether to stop; every subcommand does).
+#[derive(Debug)]
+pub struct Documents {
+    pending: std::vec::IntoIter<PathBuf>,
+    current: Option<Source>,
+}
+
+impl Documents {
+    /// The documents of `inputs`; no inputs means standard input.
+    pub fn new(inputs: &[PathBuf]) -> Self {
+        let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs.to_vec() };
+        Documents { pending: inputs.into_iter(), current: None }
+    }
+}
+
+impl Iterator for Documents {
+    type Item = Result<Document, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(source) = &mut self.current {
+                match source.next_document() {
+                    Some(item) => return Some(item),
+                    None => self.current = None,
+                }
+            }
+            let path = self.pending.next()?;
+            match Source::open(&path) {
+                Ok(source) => self.current = Some(source),
+                Err(err) => return Some(Err(err)),
+            }
+        }
+    }
+}
+
+/// One input being read.
+#[derive(Debug)]
+enum Source {
+    /// A plain-text file: one document, handed out once.
+    Text(Option<Document>),
+    /// A JSON Lines stream.
+    Lines(JsonLines),
+}
+
+impl Source {
+    fn open(path: &Path) -> Result<Source, Error> {
+        if path.as_os_str() == "-" {
+            let stdin: Box<dyn BufRead> = Box::new(io::stdin().lock());
+            return Ok(Source::Lines(JsonLines::new(STDIN_NAME.to_string(), stdin)));
+        }
+        let name = path.display().to_string();
+        let read_error = |err| Error::at(Location::source(&name), ErrorKind::Read(err));
+        let file = File::open(path).map_err(read_error)?;
+        // On Unix a directory opens fine and only fails on read, with a message
+        // ("Is a directory") that does not say what to do instead.
+        if file.metadata().map_err(read_error)?.is_dir() {
+            return Err(Error::at(Location::source(&name), ErrorKind::IsDirectory));
+        }
+        let extension = path.extension().map(|e| e.to_string_lossy().to_string());
+        match extension.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("txt") => {
+                let id = path.file_stem().map(|s| s.to_string_lossy().to_string());
+                read_text_file(file, id.unwrap_or_else(|| name.clone()), &name)
+                    .map(|document| Source::Text(Some(document)))
+            }
+            Some("jsonl" | "json") => {
+                Ok(Source::Lines(JsonLines::new(name, Box::new(BufReader::new(file)))))
+            }
+            _ => Err(Error::at(Location::source(&name), ErrorKind::UnknownFormat { extension })),
+        }
+    }
+
+    fn next_document(&mut self) -> Option<Result<Document, Error>> {
+        match self {
+            Source::Text(document) => document.take().map(Ok),
+            Source::Lines(lines) => lines.next_document(),
+        }
+    }
+}
+
+fn read_text_file(mut file: File, id: String, name: &str) -> Result<Document, Error> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|err| Error::at(Location::source(name), ErrorKind::Read(err)))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Document { id, text, location: Location::source(name) }),
+        Err(err) => {
+            let bytes = err.as_bytes();
+            // A UTF-8 error always has a byte at `valid_up_to`: the one that failed.
+            let bad = err.utf8_error().valid_up_to();
+            let before = &bytes[..bad];
+            let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = (bad - line_start) as u64 + 1;
+            Err(Error::at(
+                Location::column(name, line, column),
+                ErrorKind::InvalidUtf8 { byte_offset: bad as u64, byte: bytes[bad] },
+            ))
+        }
+    }
+}
+
+/// A JSON Lines reader that keeps count of lines and bytes for error locations.
+struct JsonLines {
+    name: String,
+    reader: Box<dyn BufRead>,
+    line: Vec<u8>,
+    /// 1-based number of the line in `line`.
+    line_number: u64,
+    /// Byte offset of the start of the next line.
+    next_line_start: u64,
+    /// Set after the end of the input or an error; a stream that failed once is
+    /// not read further.
+    done: bool,
+}
+
+impl std::fmt::Debug for JsonLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonLines")
+            .field("name", &self.name)
+            .field("line_number", &self.line_number)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JsonLines {
+    fn new(name: String, reader: Box<dyn BufRead>) -> Self {
+        JsonLines {
+            name,
+            reader,
+            line: Vec::new(),
+            line_number: 0,
+            next_line_start: 0,
+            done: false,
+        }
+    }
+
+    fn next_document(&mut self) -> Option<Result<Document, Error>> {
+        while !self.done {
+            let result = self.read_line();
+            match result {
+                Ok(Some(document)) => return Some(Ok(document)),
+                Ok(None) => continue,
+                Err(err) => {
+                    self.done = true;
+                    return Some(Err(err));
+                }
+            }
+        }
+        None
+    }
+
+    /// Reads one line: `Ok(None)` for a blank line or the end of the input.
+    fn read_line(&mut self) -> Result<Option<Document>, Error> {
+        self.line.clear();
+        let line_start = self.next_line_start;
+        let read = self.reader.read_until(b'\n', &mut self.line).map_err(|err| {
+            Error::at(Location::line(&self.name, self.line_number + 1), ErrorKind::Read(err))
+        })?;
+        if read == 0 {
+            self.done = true;
+            return Ok(None);
+        }
+        self.line_number += 1;
+        self.next_line_start += read as u64;
+        let number = self.line_number;
+
+        let mut bytes = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
+        // Bytes skipped at the start of the line, so that columns and offsets
+        // still count from the start of the line and of the input as stored.
+        let mut skipped = 0;
+        if number == 1 {
+            if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+                bytes = rest;
+                skipped = UTF8_BOM.len();
+            }
+        }
+        let line = std::str::from_utf8(bytes).map_err(|err| {
+            // A UTF-8 error always has a byte at `valid_up_to`: the one that failed.
+            let bad = err.valid_up_to();
+            Error::at(
+                Location::column(&self.name, number, (skipped + bad) as u64 + 1),
+                ErrorKind::InvalidUtf8 {
+                    byte_offset: line_start + (skipped + bad) as u64,
+                    byte: bytes[bad],
+                },
+            )
+        })?;
+
+        // A blank line holds no document. JSON Lines forbids them, but they are
+        // common in practice (a trailing empty line, records separated by an empty
+        // line when files are concatenated), and failing on one would only make the
+        // user delete it by hand. Only JSON's own white space counts as blank: a line
+        // of no-break spaces is a mistake worth reporting.
+        if line.trim_matches(|c| matches!(c, ' ' | '\t' | '\r')).is_empty() {
+            return Ok(None);
+        }
+
+        let value: Value = serde_json::from_str(line).map_err(|err| {
+            // serde_json's message ends with its own position; ours replaces it.
+            let full = err.to_string();
+            let position = format!(" at line {} column {}", err.line(), err.column());
+            let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
+            Error::at(
+                Location::column(&self.name, number, (skipped + err.column()) as u64),
+                ErrorKind::MalformedJson {
+                    message,
+                    incomplete: err.classify() == serde_json::error::Category::Eof,
+                },
+            )
+        })?;
+
+        let at_line = || Location::line(&self.name, number);
+        let mut record = match value {
+            Value::Object(record) => record,
+            other => {
+                let found = json_type_name(&other);
+                return Err(Error::at(at_line(), ErrorKind::NotAnObject { found }));
+            }
+        };
+        let text = match record.remove("text") {
+            Some(Value::String(text)) => text,
+            Some(other) => {
+                let found = json_type_name(&other);
+                return Err(Error::at(at_line(), ErrorKind::TextNotString { found }));
+            }
+            None => return Err(Error::at(at_line(), ErrorKind::MissingText)),
+        };
+        let id = match record.remove("id") {
+            Some(Value::String(id)) => id,
+            Some(other) => {
+                let found = json_type_name(&other);
+                return Err(Error::at(at_line(), ErrorKind::IdNotString { found }));
+            }
+            None => format!("{}:{number}", self.name),
+        };
+        Ok(Some(Document { id, text, location: at_line() }))
+    }
+}

@@ -1,0 +1,128 @@
+//! `rubric tokenize`: documents in, tokens with offsets out.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_tokenizer::{TokenKind, Tokenizer};
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+use crate::input::{Document, Documents};
+use crate::output::JsonLinesWriter;
+
+const EXAMPLES: &str = "\
+Examples:
+  rubric tokenize corpus/article.txt
+  rubric tokenize --offsets utf16 docs.jsonl > tokens.jsonl
+  echo '{\"id\": \"d1\", \"text\": \"Iraqi militia groups\"}' | rubric tokenize
+
+Output, one line per document:
+  {\"id\":\"d1\",\"offsets\":\"char\",\"tokens\":[{\"text\":\"Iraqi\",\"start\":0,\"end\":5,\"ws\":true,\"kind\":\"word\"},...]}
+
+Inputs: a .txt file is one document (id = file stem, text exactly as stored); a .jsonl
+file holds one JSON object per line with a string \"text\" and an optional string \"id\"
+(default <file>:<line>); `-` or no input reads JSON Lines from standard input.";
+
+/// Arguments of `rubric tokenize`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Input files: *.txt (one document) or *.jsonl (one document per line); `-` or
+    /// nothing for JSON Lines on standard input.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The unit of `start` and `end`: UTF-8 bytes, Unicode code points (Python `str`
+    /// indices) or UTF-16 code units (JavaScript, Java).
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "char",
+        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
+            .try_map(|unit| unit.parse::<OffsetUnit>()),
+    )]
+    pub offsets: OffsetUnit,
+}
+
+/// One output line of `rubric tokenize`: a document's tokens.
+///
+/// ```json
+/// {"id":"article","offsets":"char","tokens":[{"text":"Iraqi","start":0,"end":5,"ws":true,"kind":"word"}]}
+/// ```
+///
+/// - `id`: the document's id.
+/// - `offsets`: the unit of every `start` and `end` in the line: `byte`, `char` or
+///   `utf16`.
+/// - `tokens`: in text order. `text` is the token's text, exactly
+///   `text[start..end]` of the document in that unit; `ws` says whether one space
+///   (U+0020) follows the token and belongs to it; `kind` is one of `word`,
+///   `number`, `punctuation`, `symbol`, `url`, `email`, `handle`, `hashtag`,
+///   `space`. Joining every token's `text`, plus a space where `ws` is true, gives
+///   back the document's text.
+#[derive(Debug, Serialize)]
+pub struct TokenizedDocument<'a> {
+    /// The document's id.
+    pub id: &'a str,
+    /// The unit of the offsets.
+    pub offsets: OffsetUnit,
+    /// The tokens.
+    pub tokens: Vec<TokenRecord<'a>>,
+}
+
+/// One token of a [`TokenizedDocument`].
+#[derive(Debug, Serialize)]
+pub struct TokenRecord<'a> {
+    /// The token's text.
+    pub text: &'a str,
+    /// Where it starts, in the document's offset unit.
+    pub start: usize,
+    /// Where it ends (exclusive).
+    pub end: usize,
+    /// Whether one space follows and belongs to the token.
+    pub ws: bool,
+    /// What the token is.
+    pub kind: TokenKind,
+}
+
+/// Runs `rubric tokenize`.
+pub fn run(args: &Args, out: &mut JsonLinesWriter) -> Result<(), Error> {
+    let tokenizer = Tokenizer::new();
+    for document in Documents::new(&args.inputs) {
+        let document = document?;
+        let record = tokenize(&tokenizer, &document, args.offsets)?;
+        out.write(&record)?;
+    }
+    Ok(())
+}
+
+fn tokenize<'a>(
+    tokenizer: &Tokenizer,
+    document: &'a Document,
+    unit: OffsetUnit,
+) -> Result<TokenizedDocument<'a>, Error> {
+    let text = document.text.as_str();
+    // Conversion happens here, once, at the output edge: the tokenizer works and
+    // reports in bytes.
+    let map = OffsetMap::new(text, unit);
+    let bad_token = |err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err));
+    let tokens = tokenizer
+        .tokenize(text)
+        .into_iter()
+        .map(|token| {
+            let start = map.to_unit(token.start).map_err(bad_token)?;
+            let end = map.to_unit(token.end).map_err(bad_token)?;
+            // Both offsets are char boundaries within the text now (`to_unit`
+            // checked), so `get` only fails if start > end, which is a tokenizer bug
+            // too; `Token::text` would panic on it.
+            let token_text = text.get(token.start..token.end).ok_or_else(|| {
+                Error::at(
+                    document.location.clone(),
+                    ErrorKind::BadTokenRange { start: token.start, end: token.end },
+                )
+            })?;
+            Ok(TokenRecord { text: token_text, start, end, ws: token.ws, kind: token.kind })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(TokenizedDocument { id: &document.id, offsets: unit, tokens })
+}

@@ -1,0 +1,5 @@
+//! rubric's integration tests: one binary, one module per area (as ripgrep does), so
+//! the suite links once.
+
+mod cli;
+mod tokenizer;
