@@ -2,4 +2,6 @@
 //! the suite links once.
 
 mod cli;
+mod exporter;
+mod gazetteer;
 mod tokenizer;

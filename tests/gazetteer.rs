@@ -1,0 +1,1 @@
+//! The gazetteer against the article (module filled in by the gazetteer work).
