@@ -112,6 +112,8 @@ pub enum ErrorKind {
     /// Writing the output failed. A closed pipe also ends up here; `main` treats it
     /// as a quiet stop, not as a failure.
     Write(io::Error),
+    /// Something that cannot happen did: a bug in rubric, not in the input.
+    Internal(String),
 }
 
 /// An error with its location.
@@ -132,6 +134,11 @@ impl Error {
     /// A write error on the output.
     pub fn write(err: io::Error) -> Self {
         Error { kind: ErrorKind::Write(err), location: None }
+    }
+
+    /// A bug in rubric, described for the bug report.
+    pub fn internal(what: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Internal(what.into()), location: None }
     }
 
     /// Whether this is the reader of our output going away (`rubric ... | head`):
@@ -241,6 +248,11 @@ impl fmt::Display for Error {
             ErrorKind::Write(err) => {
                 write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
             }
+            ErrorKind::Internal(what) => write!(
+                f,
+                "internal error: {what} — this is a bug in rubric; please report it with the \
+                 command you ran"
+            ),
         }
     }
 }

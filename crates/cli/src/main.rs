@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 mod error;
 mod input;
 mod output;
+mod pipeline;
 mod tokenize;
 
 use crate::error::Error;

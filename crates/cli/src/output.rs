@@ -15,26 +15,31 @@ use crate::error::Error;
 #[derive(Debug)]
 pub struct JsonLinesWriter {
     out: BufWriter<StdoutLock<'static>>,
-    /// One serialized record, reused: serializing into memory first means an I/O
-    /// error surfaces as the `io::Error` it is, and no half record is written.
-    line: Vec<u8>,
 }
 
 impl JsonLinesWriter {
     /// A writer on standard output.
     pub fn stdout() -> Self {
-        JsonLinesWriter { out: BufWriter::new(io::stdout().lock()), line: Vec::new() }
+        JsonLinesWriter { out: BufWriter::new(io::stdout().lock()) }
     }
 
-    /// Writes `record` as one line of JSON.
-    pub fn write<T: Serialize>(&mut self, record: &T) -> Result<(), Error> {
-        self.line.clear();
+    /// Writes lines already serialized elsewhere (by a worker thread), which must
+    /// end with a newline.
+    pub fn write_lines(&mut self, lines: &[u8]) -> Result<(), Error> {
+        self.out.write_all(lines).map_err(Error::write)
+    }
+
+    /// Serializes `record` as one line of JSON into `buffer`, for
+    /// [`JsonLinesWriter::write_lines`]. Serializing into memory first (on a worker
+    /// thread) means an I/O error surfaces as the `io::Error` it is, and no half
+    /// record is ever written.
+    pub fn serialize_into<T: Serialize>(buffer: &mut Vec<u8>, record: &T) -> Result<(), Error> {
         // Serializing our own record types into a `Vec` cannot fail (no maps with
         // non-string keys, no I/O); if it ever did, report it like a write error.
-        serde_json::to_writer(&mut self.line, record)
+        serde_json::to_writer(&mut *buffer, record)
             .map_err(|err| Error::write(io::Error::other(err)))?;
-        self.line.push(b'\n');
-        self.out.write_all(&self.line).map_err(Error::write)
+        buffer.push(b'\n');
+        Ok(())
     }
 
     /// Writes out everything buffered.

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind};
 use crate::input::{Document, Documents};
 use crate::output::JsonLinesWriter;
+use crate::pipeline;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -43,6 +44,15 @@ pub struct Args {
             .try_map(|unit| unit.parse::<OffsetUnit>()),
     )]
     pub offsets: OffsetUnit,
+
+    /// Worker threads (default: one per core). Output order is input order.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// The number of worker threads to use when the user did not say.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// One output line of `rubric tokenize`: a document's tokens.
@@ -88,12 +98,16 @@ pub struct TokenRecord<'a> {
 /// Runs `rubric tokenize`.
 pub fn run(args: &Args, out: &mut JsonLinesWriter) -> Result<(), Error> {
     let tokenizer = Tokenizer::new();
-    for document in Documents::new(&args.inputs) {
-        let document = document?;
-        let record = tokenize(&tokenizer, &document, args.offsets)?;
-        out.write(&record)?;
-    }
-    Ok(())
+    let threads = args.threads.unwrap_or_else(default_threads);
+    let work = |document: &Document| {
+        let mut line = Vec::new();
+        JsonLinesWriter::serialize_into(&mut line, &tokenize(&tokenizer, document, args.offsets)?)?;
+        Ok(line)
+    };
+    pipeline::run(Documents::new(&args.inputs), threads, work, |outcome| {
+        let (_, line) = outcome?;
+        out.write_lines(&line?)
+    })
 }
 
 fn tokenize<'a>(
