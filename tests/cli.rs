@@ -26,10 +26,16 @@ fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .spawn()
         .expect("the rubric binary runs");
     let mut child_stdin = child.stdin.take().expect("stdin is piped");
-    // A failing command may exit before reading its input; that is not our concern.
-    let _ = child_stdin.write_all(stdin);
-    drop(child_stdin);
-    child.wait_with_output().expect("rubric finishes")
+    let stdin = stdin.to_vec();
+    // Written from another thread: rubric writes output while it reads, and a full
+    // stdout pipe would otherwise block it while we block on its full stdin pipe.
+    let writer = std::thread::spawn(move || {
+        // A failing command may exit before reading its input; not our concern.
+        let _ = child_stdin.write_all(&stdin);
+    });
+    let output = child.wait_with_output().expect("rubric finishes");
+    writer.join().expect("the stdin writer finishes");
+    output
 }
 
 /// Runs a command that must succeed and returns its output lines as JSON.
@@ -37,7 +43,11 @@ fn run_ok(dir: &Path, args: &[&str], stdin: &[u8]) -> Vec<Value> {
     let output = run(dir, args, stdin);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "rubric {args:?} failed: {}\n{stderr}", output.status);
-    assert_eq!(stderr, "", "rubric {args:?} wrote to stderr");
+    assert_eq!(
+        stderr.lines().filter(|line| !line.starts_with("rubric: ")).collect::<Vec<_>>(),
+        Vec::<&str>::new(),
+        "rubric {args:?} wrote to stderr more than its summary line"
+    );
     records(&output)
 }
 
@@ -246,7 +256,6 @@ fn tokenize_errors_say_where_what_and_what_to_do_and_exit_2() {
     let pretty = "{\n  \"text\": \"Hello world\"\n}\n";
     let cases: &[(&str, Files, &[&str], &[u8])] = &[
         ("missing_file", &[], &["tokenize", "missing.txt"], b""),
-        ("directory", &[], &["tokenize", "."], b""),
         ("unknown_format", &[("notes.csv", b"a,b\n")], &["tokenize", "notes.csv"], b""),
         (
             "invalid_utf8_txt",
@@ -327,4 +336,185 @@ fn tokenize_help_shows_an_example() {
         .expect("the rubric binary runs");
     assert!(output.status.success());
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn a_directory_is_walked_in_sorted_order_gzip_is_read_and_other_files_are_named() {
+    use flate2::write::GzEncoder;
+    let dir = tempdir();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(corpus.join("b-sub")).expect("mkdir");
+    std::fs::create_dir_all(corpus.join(".hidden")).expect("mkdir");
+    write(&corpus, "c.txt", "Good night");
+    write(&corpus, "a.jsonl", "{\"id\": \"a1\", \"text\": \"Hello world\"}\n");
+    write(&corpus.join("b-sub"), "inner.txt", "Bye now");
+    write(&corpus.join(".hidden"), "secret.txt", "never read");
+    write(&corpus, "notes.md", "not a document");
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"{\"text\": \"Zipped text\"}\n").expect("gzip");
+    write(&corpus, "d.jsonl.gz", gz.finish().expect("gzip"));
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all("Zipped plain".as_bytes()).expect("gzip");
+    write(&corpus, "e.txt.gz", gz.finish().expect("gzip"));
+
+    let output = run(dir.path(), &["tokenize", "--quiet", "corpus"], b"");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let records = records(&output);
+    assert_eq!(ids(&records), ["a1", "inner", "c", "corpus/d.jsonl.gz:1", "e"]);
+    assert_eq!(token_texts(&records[4]), ["Zipped", "plain"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "warning: corpus/notes.md: skipped — not a .txt, .jsonl or .json file (or .gz of one)\n"
+    );
+}
+
+#[test]
+fn output_file_is_written_whole_or_not_at_all() {
+    let dir = tempdir();
+    write(dir.path(), "good.jsonl", "{\"text\": \"Hello world\"}\n");
+    write(dir.path(), "bad.jsonl", "{\"text\": \"Hello world\"}\n{\"text\": 1}\n");
+    write(dir.path(), "out.jsonl", "previous contents\n");
+
+    let failed = run(dir.path(), &["tokenize", "bad.jsonl", "-o", "out.jsonl"], b"");
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap(),
+        "previous contents\n"
+    );
+
+    let ok = run(dir.path(), &["tokenize", "-q", "good.jsonl", "-o", "out.jsonl"], b"");
+    assert!(ok.status.success());
+    assert_eq!(ok.stdout, b"", "with -o nothing goes to stdout");
+    let written = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
+    assert!(written.starts_with(r#"{"id":"good.jsonl:1","#), "{written}");
+    assert_eq!(file_names(dir.path()), ["bad.jsonl", "good.jsonl", "out.jsonl"]);
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn output_refuses_to_overwrite_an_input() {
+    let dir = tempdir();
+    write(dir.path(), "docs.jsonl", "{\"text\": \"Hello world\"}\n");
+    std::fs::create_dir(dir.path().join("corpus")).expect("mkdir");
+    for (name, args) in [
+        ("same_file", &["tokenize", "docs.jsonl", "-o", "./docs.jsonl"][..]),
+        ("inside_input_directory", &["tokenize", "corpus", "-o", "corpus/out.jsonl"][..]),
+    ] {
+        let output = run(dir.path(), args, b"");
+        insta::assert_snapshot!(format!("output_refuses_input_{name}"), failure(&output));
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("docs.jsonl")).unwrap(),
+        "{\"text\": \"Hello world\"}\n"
+    );
+}
+
+#[test]
+fn a_killed_run_leaves_no_output_file_behind() {
+    let dir = tempdir();
+    write(dir.path(), "out.jsonl", "previous contents\n");
+    for signal in ["INT", "TERM"] {
+        let mut child = rubric(dir.path(), &["tokenize", "-o", "out.jsonl"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the rubric binary runs");
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let line = format!("{}\n", serde_json::json!({ "text": "Hello world. ".repeat(100) }));
+        for _ in 0..2_000 {
+            stdin.write_all(line.as_bytes()).expect("rubric reads its input");
+        }
+        // The run is now midway: a temporary file exists beside the output.
+        wait_until(|| file_names(dir.path()).len() == 2, "the temporary output file");
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let output = child.wait_with_output().expect("rubric ends");
+        assert_eq!(output.status.code(), Some(130), "{signal}: exit code");
+        drop(stdin);
+        assert_eq!(file_names(dir.path()), ["out.jsonl"], "{signal}: files left");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap(),
+            "previous contents\n",
+            "{signal}: the previous output is untouched"
+        );
+    }
+}
+
+fn wait_until(condition: impl Fn() -> bool, what: &str) {
+    for _ in 0..500 {
+        if condition() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn keep_going_skips_bad_documents_reports_each_and_exits_1() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "mixed.jsonl",
+        b"{\"id\": \"a\", \"text\": \"Hello world\"}\n\
+          {\"id\": \"b\", \"text\": 7}\n\
+          {\"id\": \"c\", \"text\": \"Caf\xe9\"}\n\
+          {\"id\": \"d\", \"text\" \"x\"}\n\
+          {\"id\": \"e\", \"text\": \"Good night\"}\n" as &[u8],
+    );
+    let output = run(
+        dir.path(),
+        &["tokenize", "--keep-going", "--errors", "errors.jsonl", "mixed.jsonl", "missing.txt"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(ids(&records(&output)), ["a", "e"]);
+    let errors = std::fs::read_to_string(dir.path().join("errors.jsonl")).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The timing at the end of the summary varies; the counts must add up.
+    let summary = stderr.split("; ").take(2).collect::<Vec<_>>().join("; ");
+    insta::assert_snapshot!(format!("errors.jsonl:\n{errors}\nsummary:\n{summary}"));
+}
+
+#[test]
+fn duplicate_ids_warn_and_are_errors_with_strict() {
+    let dir = tempdir();
+    let stdin = b"{\"id\": \"x\", \"text\": \"Hello\"}\n{\"id\": \"x\", \"text\": \"Bye\"}\n";
+    let warned = run(dir.path(), &["tokenize", "-q"], stdin);
+    assert!(warned.status.success());
+    assert_eq!(ids(&records(&warned)), ["x", "x"]);
+    let strict = run(dir.path(), &["tokenize", "-q", "--strict"], stdin);
+    insta::assert_snapshot!(format!(
+        "without --strict:\n{}\nwith --strict:\n{}",
+        String::from_utf8_lossy(&warned.stderr),
+        failure(&strict)
+    ));
+}
+
+#[test]
+fn a_hundred_thousand_documents_on_stdin_come_out_once_each_in_order() {
+    let dir = tempdir();
+    let stdin: String = (0..100_000)
+        .map(|i| {
+            format!(
+                "{}\n",
+                serde_json::json!({ "id": format!("doc-{i}"), "text": format!("Text number {i}.") })
+            )
+        })
+        .collect();
+    let records = run_ok(dir.path(), &["tokenize", "--threads", "2"], stdin.as_bytes());
+    let expected: Vec<String> = (0..100_000).map(|i| format!("doc-{i}")).collect();
+    assert_eq!(ids(&records), expected);
 }

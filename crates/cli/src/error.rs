@@ -61,8 +61,6 @@ impl fmt::Display for Location {
 pub enum ErrorKind {
     /// An input could not be opened or read.
     Read(io::Error),
-    /// An input is a directory.
-    IsDirectory,
     /// An input's name does not say whether it is plain text or JSON Lines.
     UnknownFormat {
         /// The extension it has, if any.
@@ -109,6 +107,15 @@ pub enum ErrorKind {
         /// The token's byte end.
         end: usize,
     },
+    /// Two documents have the same id (an error only with `--strict`).
+    DuplicateId {
+        /// The id.
+        id: String,
+    },
+    /// The output file is one of the inputs.
+    OutputIsInput,
+    /// The output file could not be created, or not moved into place at the end.
+    CreateOutput(io::Error),
     /// Writing the output failed. A closed pipe also ends up here; `main` treats it
     /// as a quiet stop, not as a failure.
     Write(io::Error),
@@ -139,6 +146,38 @@ impl Error {
     /// A bug in rubric, described for the bug report.
     pub fn internal(what: impl Into<String>) -> Self {
         Error { kind: ErrorKind::Internal(what.into()), location: None }
+    }
+
+    /// The kind's name in `--errors` reports: stable, snake case.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            ErrorKind::Read(_) => "read",
+            ErrorKind::UnknownFormat { .. } => "unknown_format",
+            ErrorKind::InvalidUtf8 { .. } => "invalid_utf8",
+            ErrorKind::MalformedJson { .. } => "malformed_json",
+            ErrorKind::NotAnObject { .. } => "not_an_object",
+            ErrorKind::MissingText => "missing_text",
+            ErrorKind::TextNotString { .. } => "text_not_string",
+            ErrorKind::IdNotString { .. } => "id_not_string",
+            ErrorKind::BadTokenOffset(_) | ErrorKind::BadTokenRange { .. } => "internal",
+            ErrorKind::DuplicateId { .. } => "duplicate_id",
+            ErrorKind::OutputIsInput => "output_is_input",
+            ErrorKind::CreateOutput(_) => "create_output",
+            ErrorKind::Write(_) => "write",
+            ErrorKind::Internal(_) => "internal",
+        }
+    }
+
+    /// Whether the run can skip past this error with `--keep-going`: it concerns one
+    /// document or one input, not the output or rubric itself.
+    pub fn is_skippable(&self) -> bool {
+        !matches!(
+            &self.kind,
+            ErrorKind::Write(_)
+                | ErrorKind::CreateOutput(_)
+                | ErrorKind::OutputIsInput
+                | ErrorKind::Internal(_)
+        )
     }
 
     /// Whether this is the reader of our output going away (`rubric ... | head`):
@@ -186,9 +225,6 @@ impl fmt::Display for Error {
                 };
                 write!(f, "cannot read: {} — {hint}", io_reason(err))
             }
-            ErrorKind::IsDirectory => f.write_str(
-                "is a directory — rubric does not walk directories; pass the files inside it",
-            ),
             ErrorKind::UnknownFormat { extension } => {
                 match extension {
                     Some(extension) => write!(f, "unknown input format `.{extension}`")?,
@@ -244,6 +280,21 @@ impl fmt::Display for Error {
                 "the tokenizer returned a token that ends (byte {end}) before it starts \
                  (byte {start}) — this is a bug in rubric; please report it together with \
                  this document"
+            ),
+            ErrorKind::DuplicateId { id } => write!(
+                f,
+                "the document id {id:?} was used before — ids should be unique, or readers that \
+                 pair documents by id (rubric diff, Prodigy) will mix them up; fix the input"
+            ),
+            ErrorKind::OutputIsInput => f.write_str(
+                "the output file is an input, or inside an input directory — rubric never \
+                 overwrites its input or reads back its own output; write it elsewhere",
+            ),
+            ErrorKind::CreateOutput(err) => write!(
+                f,
+                "cannot create the output file: {} — check that its directory exists and is \
+                 writable",
+                io_reason(err)
             ),
             ErrorKind::Write(err) => {
                 write!(f, "cannot write the output: {} — check where it goes", io_reason(err))

@@ -9,19 +9,29 @@
 //!   off by one.
 //! - `*.jsonl` or `*.json`: JSON Lines, one document per line, each an object with a
 //!   required string `text` and an optional string `id` (default `<file>:<line>`).
-//!   Other fields are ignored. A UTF-8 byte-order mark at the start of the file is
-//!   skipped: it is not JSON, editors on Windows add it, and offsets in JSON Lines
-//!   index the `text` string, never the file, so skipping it moves no offset.
+//!   Every other field is kept in the document's `meta`. A UTF-8 byte-order mark at
+//!   the start of the file is skipped: it is not JSON, editors on Windows add it, and
+//!   offsets in JSON Lines index the `text` string, never the file, so skipping it
+//!   moves no offset.
+//! - `*.txt.gz`, `*.jsonl.gz`, `*.json.gz`: the same, gzip-compressed, decompressed
+//!   as they are read.
+//! - a directory: every file in it and below it with one of the names above, in
+//!   sorted order (hidden files and directories are skipped, and so, with a warning,
+//!   are files of other kinds).
 //! - `-`, or no input at all: JSON Lines on standard input (ids `<stdin>:<line>`).
 //!
 //! Invalid UTF-8 is an error that names the byte offset of the first bad byte; it
-//! is never replaced.
+//! is never replaced. An error in one JSON Lines line does not end the stream: the
+//! caller decides whether to stop (the default) or to skip the line
+//! (`--keep-going`). An error reading the stream itself does end it.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use flate2::read::MultiGzDecoder;
+use serde_json::{Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location};
 
@@ -34,6 +44,10 @@ pub struct Document {
     pub text: String,
     /// Where the document came from, for error messages about it.
     pub location: Location,
+    /// The input's other fields (JSON Lines only), carried through to the output.
+    pub meta: Map<String, Value>,
+    /// How many bytes of the input the document took, for progress reports.
+    pub input_bytes: u64,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -41,21 +55,60 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The documents of all inputs, in order.
 ///
-/// Reading is lazy: a JSON Lines input is read one line at a time, so memory does
-/// not grow with the input, and the documents before a bad line are still
-/// processed (the caller decides whether to stop; every subcommand does).
+/// Reading is lazy: a JSON Lines input is read one line at a time and a directory
+/// is listed only when its turn comes, so memory does not grow with the input, and
+/// the documents before a bad line are still processed.
 #[derive(Debug)]
 pub struct Documents {
-    pending: std::vec::IntoIter<PathBuf>,
+    pending: VecDeque<PathBuf>,
     current: Option<Source>,
+    warn: fn(&str),
 }
 
 impl Documents {
-    /// The documents of `inputs`; no inputs means standard input.
-    pub fn new(inputs: &[PathBuf]) -> Self {
+    /// The documents of `inputs`; no inputs means standard input. `warn` is told
+    /// about files skipped inside directories.
+    pub fn new(inputs: &[PathBuf], warn: fn(&str)) -> Self {
         let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs.to_vec() };
-        Documents { pending: inputs.into_iter(), current: None }
+        Documents { pending: inputs.into(), current: None, warn }
     }
+
+    /// The files a directory holds, in sorted order, with the paths of skipped files
+    /// reported through `warn`.
+    fn list_directory(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+        let mut files = Vec::new();
+        let walk = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            // The root itself may be `.`; below it, hidden entries are skipped
+            // (editor swap files, `.git`), as ripgrep does.
+            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        for entry in walk {
+            let entry = entry.map_err(|err| {
+                let at = err.path().unwrap_or(dir).display().to_string();
+                let err =
+                    err.into_io_error().unwrap_or_else(|| io::Error::other("a symbolic link loop"));
+                Error::at(Location::source(at), ErrorKind::Read(err))
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let path = entry.into_path();
+            if Format::of(&path).is_some() {
+                files.push(path);
+            } else {
+                (self.warn)(&format!(
+                    "{}: skipped — not a .txt, .jsonl or .json file (or .gz of one)",
+                    path.display()
+                ));
+            }
+        }
+        Ok(files)
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
 }
 
 impl Iterator for Documents {
@@ -69,13 +122,59 @@ impl Iterator for Documents {
                     None => self.current = None,
                 }
             }
-            let path = self.pending.next()?;
+            let path = self.pending.pop_front()?;
+            if path.as_os_str() != "-" && path.is_dir() {
+                match self.list_directory(&path) {
+                    Ok(files) => {
+                        for file in files.into_iter().rev() {
+                            self.pending.push_front(file);
+                        }
+                        continue;
+                    }
+                    Err(err) => return Some(Err(err)),
+                }
+            }
             match Source::open(&path) {
                 Ok(source) => self.current = Some(source),
                 Err(err) => return Some(Err(err)),
             }
         }
     }
+}
+
+/// What an input holds, by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Text { gzip: bool },
+    JsonLines { gzip: bool },
+}
+
+impl Format {
+    fn of(path: &Path) -> Option<Format> {
+        let (inner, gzip) = match extension(path).as_deref() {
+            Some("gz") => (path.file_stem().map(Path::new).and_then(extension), true),
+            other => (other.map(str::to_string), false),
+        };
+        match inner.as_deref() {
+            Some("txt") => Some(Format::Text { gzip }),
+            Some("jsonl" | "json") => Some(Format::JsonLines { gzip }),
+            _ => None,
+        }
+    }
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
+/// The id of a plain-text document: its file name without the extensions rubric
+/// reads (`a.txt` and `a.txt.gz` are both `a`).
+fn text_id(path: &Path) -> Option<String> {
+    let mut stem = path.file_stem()?;
+    if extension(path).as_deref() == Some("gz") {
+        stem = Path::new(stem).file_stem()?;
+    }
+    Some(stem.to_string_lossy().to_string())
 }
 
 /// One input being read.
@@ -94,24 +193,28 @@ impl Source {
             return Ok(Source::Lines(JsonLines::new(STDIN_NAME.to_string(), stdin)));
         }
         let name = path.display().to_string();
-        let read_error = |err| Error::at(Location::source(&name), ErrorKind::Read(err));
-        let file = File::open(path).map_err(read_error)?;
-        // On Unix a directory opens fine and only fails on read, with a message
-        // ("Is a directory") that does not say what to do instead.
-        if file.metadata().map_err(read_error)?.is_dir() {
-            return Err(Error::at(Location::source(&name), ErrorKind::IsDirectory));
-        }
-        let extension = path.extension().map(|e| e.to_string_lossy().to_string());
-        match extension.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("txt") => {
-                let id = path.file_stem().map(|s| s.to_string_lossy().to_string());
-                read_text_file(file, id.unwrap_or_else(|| name.clone()), &name)
-                    .map(|document| Source::Text(Some(document)))
+        let Some(format) = Format::of(path) else {
+            return Err(Error::at(
+                Location::source(&name),
+                ErrorKind::UnknownFormat { extension: extension(path) },
+            ));
+        };
+        let file = File::open(path)
+            .map_err(|err| Error::at(Location::source(&name), ErrorKind::Read(err)))?;
+        let reader: Box<dyn Read> = match format {
+            Format::Text { gzip: true } | Format::JsonLines { gzip: true } => {
+                Box::new(MultiGzDecoder::new(BufReader::new(file)))
             }
-            Some("jsonl" | "json") => {
-                Ok(Source::Lines(JsonLines::new(name, Box::new(BufReader::new(file)))))
+            _ => Box::new(file),
+        };
+        match format {
+            Format::Text { .. } => {
+                let id = text_id(path).unwrap_or_else(|| name.clone());
+                read_text_file(reader, id, &name).map(|document| Source::Text(Some(document)))
             }
-            _ => Err(Error::at(Location::source(&name), ErrorKind::UnknownFormat { extension })),
+            Format::JsonLines { .. } => {
+                Ok(Source::Lines(JsonLines::new(name, Box::new(BufReader::new(reader)))))
+            }
         }
     }
 
@@ -123,12 +226,19 @@ impl Source {
     }
 }
 
-fn read_text_file(mut file: File, id: String, name: &str) -> Result<Document, Error> {
+fn read_text_file(mut file: impl Read, id: String, name: &str) -> Result<Document, Error> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|err| Error::at(Location::source(name), ErrorKind::Read(err)))?;
+    let input_bytes = bytes.len() as u64;
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Document { id, text, location: Location::source(name) }),
+        Ok(text) => Ok(Document {
+            id,
+            text,
+            location: Location::source(name),
+            meta: Map::new(),
+            input_bytes,
+        }),
         Err(err) => {
             let bytes = err.as_bytes();
             // A UTF-8 error always has a byte at `valid_up_to`: the one that failed.
@@ -154,8 +264,9 @@ struct JsonLines {
     line_number: u64,
     /// Byte offset of the start of the next line.
     next_line_start: u64,
-    /// Set after the end of the input or an error; a stream that failed once is
-    /// not read further.
+    /// Set at the end of the input or after an error reading it; a stream that
+    /// failed to read once is not read further. An error in one line's content does
+    /// not set it: the next line is still there.
     done: bool,
 }
 
@@ -182,14 +293,10 @@ impl JsonLines {
 
     fn next_document(&mut self) -> Option<Result<Document, Error>> {
         while !self.done {
-            let result = self.read_line();
-            match result {
+            match self.read_line() {
                 Ok(Some(document)) => return Some(Ok(document)),
                 Ok(None) => continue,
-                Err(err) => {
-                    self.done = true;
-                    return Some(Err(err));
-                }
+                Err(err) => return Some(Err(err)),
             }
         }
         None
@@ -200,6 +307,7 @@ impl JsonLines {
         self.line.clear();
         let line_start = self.next_line_start;
         let read = self.reader.read_until(b'\n', &mut self.line).map_err(|err| {
+            self.done = true;
             Error::at(Location::line(&self.name, self.line_number + 1), ErrorKind::Read(err))
         })?;
         if read == 0 {
@@ -279,6 +387,6 @@ impl JsonLines {
             }
             None => format!("{}:{number}", self.name),
         };
-        Ok(Some(Document { id, text, location: at_line() }))
+        Ok(Some(Document { id, text, location: at_line(), meta: record, input_bytes: read as u64 }))
     }
 }

@@ -1,9 +1,10 @@
 //! The `rubric` command: raw text in, span-annotated NER training data out.
 //!
-//! Every subcommand reads its documents through [`input::Documents`], writes JSON
-//! Lines through [`output::JsonLinesWriter`] and reports failure as an
-//! [`error::Error`]; `main` is the one place that turns an error into a message and
-//! an exit code.
+//! Every subcommand that reads documents runs through [`run::run`], which reads
+//! them with [`input::Documents`], works on them in parallel in input order
+//! ([`pipeline`]), writes to an [`output::Output`] and accounts for every document;
+//! every failure is an [`error::Error`], and `main` is the one place that turns an
+//! error into a message and an exit code.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,14 +15,17 @@ mod error;
 mod input;
 mod output;
 mod pipeline;
+mod run;
 mod tokenize;
 
 use crate::error::Error;
-use crate::output::JsonLinesWriter;
+use crate::run::Status;
 
 /// Exit code for any failure. It matches clap's exit code for a usage error, so
 /// scripts need to check only one non-zero value.
 const EXIT_FAILURE: u8 = 2;
+/// Exit code when `--keep-going` skipped documents (each was reported).
+const EXIT_SKIPPED: u8 = 1;
 
 /// Turn raw text into span-annotated NER training data.
 #[derive(Debug, Parser)]
@@ -38,9 +42,9 @@ enum Command {
 }
 
 impl Command {
-    fn run(&self, out: &mut JsonLinesWriter) -> Result<(), Error> {
+    fn run(&self) -> Result<Status, Error> {
         match self {
-            Command::Tokenize(args) => tokenize::run(args, out),
+            Command::Tokenize(args) => tokenize::run(args),
         }
     }
 }
@@ -48,13 +52,9 @@ impl Command {
 fn main() -> ExitCode {
     // Usage errors exit through clap, with its message and exit code 2.
     let cli = Cli::parse();
-    let mut out = JsonLinesWriter::stdout();
-    let result = cli.command.run(&mut out);
-    // Flush even after an error: the documents before it were processed and their
-    // output belongs on stdout, ahead of the message on stderr.
-    let flushed = out.flush();
-    match result.and(flushed) {
-        Ok(()) => ExitCode::SUCCESS,
+    match cli.command.run() {
+        Ok(Status::Complete) => ExitCode::SUCCESS,
+        Ok(Status::Skipped) => ExitCode::from(EXIT_SKIPPED),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             // `eprintln!` panics if stderr is closed; there is nobody left to tell

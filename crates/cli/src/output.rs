@@ -1,38 +1,88 @@
-//! JSON Lines on standard output: the one writer every subcommand uses.
+//! Where a subcommand's output goes: standard output, or a file written atomically.
+//!
+//! A file named with `-o` is never written in place. rubric writes a hidden
+//! temporary file in the same directory and renames it over the target only after
+//! the last byte was written and flushed, so the target is either the previous file
+//! (on any error, on Ctrl-C, on `kill`) or the whole new one, never a partial one.
+//! The rename is atomic because both names are in one directory (one file system).
+//! On SIGINT, SIGTERM or SIGHUP the temporary file is removed before the process
+//! exits; only SIGKILL, which no program can catch, can leave one behind, and it is
+//! hidden (`.rubric-*.tmp`) and never the target's name.
 
+use std::fs;
 use std::io::{self, BufWriter, StdoutLock, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
 
 use serde::Serialize;
+use tempfile::NamedTempFile;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Location};
 
-/// Writes one JSON object per line to standard output, buffered.
-///
-/// Standard output is locked once for the whole run and wrapped in a `BufWriter`:
-/// `println!` would lock and, on a terminal, flush on every line, which costs more
-/// than tokenizing. The caller must call [`JsonLinesWriter::flush`] at the end;
-/// dropping the writer would swallow a failed final write.
+/// Temporary files not yet moved into place, for the signal handler to remove. A
+/// path may outlive its file (an output dropped on error); removing it again is
+/// harmless.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static HANDLER: Once = Once::new();
+
+/// Exit code after an interruption, as shells report SIGINT (128 + 2).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// The output of one run.
 #[derive(Debug)]
-pub struct JsonLinesWriter {
-    out: BufWriter<StdoutLock<'static>>,
+///
+/// Dropped without [`Output::finish`] (when a run fails), standard output is still
+/// flushed (`BufWriter` does it on drop: the records before the error belong on
+/// stdout, ahead of the message on stderr) and a file's temporary is removed
+/// (`NamedTempFile` does it on drop), leaving the target as it was.
+pub struct Output {
+    target: Target,
 }
 
-impl JsonLinesWriter {
-    /// A writer on standard output.
+#[derive(Debug)]
+enum Target {
+    Stdout(BufWriter<StdoutLock<'static>>),
+    File { writer: BufWriter<NamedTempFile>, path: PathBuf },
+}
+
+impl Output {
+    /// Standard output, locked once for the whole run and buffered: `println!`
+    /// would lock and, on a terminal, flush on every line, which costs more than
+    /// tokenizing.
     pub fn stdout() -> Self {
-        JsonLinesWriter { out: BufWriter::new(io::stdout().lock()) }
+        Output { target: Target::Stdout(BufWriter::new(io::stdout().lock())) }
     }
 
-    /// Writes lines already serialized elsewhere (by a worker thread), which must
-    /// end with a newline.
-    pub fn write_lines(&mut self, lines: &[u8]) -> Result<(), Error> {
-        self.out.write_all(lines).map_err(Error::write)
+    /// `path` when given (written atomically, see the module docs), else standard
+    /// output. Refuses a path that is one of `inputs` or lies inside an input
+    /// directory, where it would be read back as input.
+    pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> Result<Self, Error> {
+        match path {
+            None => Ok(Output::stdout()),
+            Some(path) if path.as_os_str() == "-" => Ok(Output::stdout()),
+            Some(path) => {
+                refuse_input(path, inputs)?;
+                let writer = temporary_beside(path)?;
+                Ok(Output { target: Target::File { writer, path: path.to_path_buf() } })
+            }
+        }
     }
 
-    /// Serializes `record` as one line of JSON into `buffer`, for
-    /// [`JsonLinesWriter::write_lines`]. Serializing into memory first (on a worker
-    /// thread) means an I/O error surfaces as the `io::Error` it is, and no half
-    /// record is ever written.
+    /// Writes bytes already serialized elsewhere (by a worker thread).
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.writer().write_all(bytes).map_err(Error::write)
+    }
+
+    /// The output as a plain writer, for formats written by a library's own writer.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.target {
+            Target::Stdout(out) => out,
+            Target::File { writer, .. } => writer,
+        }
+    }
+
+    /// Serializes `record` as one line of JSON into `buffer`. Serializing into
+    /// memory first (on a worker thread) means no half record is ever written.
     pub fn serialize_into<T: Serialize>(buffer: &mut Vec<u8>, record: &T) -> Result<(), Error> {
         // Serializing our own record types into a `Vec` cannot fail (no maps with
         // non-string keys, no I/O); if it ever did, report it like a write error.
@@ -42,8 +92,93 @@ impl JsonLinesWriter {
         Ok(())
     }
 
-    /// Writes out everything buffered.
-    pub fn flush(&mut self) -> Result<(), Error> {
-        self.out.flush().map_err(Error::write)
+    /// Flushes standard output, or moves the finished file into place.
+    pub fn finish(self) -> Result<(), Error> {
+        match self.target {
+            Target::Stdout(mut out) => out.flush().map_err(Error::write),
+            Target::File { writer, path } => {
+                let temporary = writer.get_ref().path().to_path_buf();
+                let file = writer.into_inner().map_err(|err| Error::write(err.into_error()))?;
+                file.as_file().sync_all().map_err(Error::write)?;
+                let persisted = file.persist(&path).map_err(|err| {
+                    let at = Location::source(path.display().to_string());
+                    Error::at(at, ErrorKind::CreateOutput(err.error))
+                });
+                forget_pending(&temporary);
+                persisted.map(drop)
+            }
+        }
     }
+}
+
+fn refuse_input(path: &Path, inputs: &[PathBuf]) -> Result<(), Error> {
+    let output = absolute(path);
+    for input in inputs.iter().filter(|input| input.as_os_str() != "-") {
+        let input = absolute(input);
+        if output == input || (input.is_dir() && output.starts_with(&input)) {
+            return Err(Error::at(
+                Location::source(path.display().to_string()),
+                ErrorKind::OutputIsInput,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The path with symbolic links resolved, as far as it exists: the output file
+/// itself usually does not exist yet, its directory does.
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(canonical) = fs::canonicalize(path) {
+        return canonical;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+            fs::canonicalize(parent).map_or_else(|_| path.to_path_buf(), |dir| dir.join(name))
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+fn temporary_beside(path: &Path) -> Result<BufWriter<NamedTempFile>, Error> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    install_signal_handler();
+    let file = tempfile::Builder::new()
+        .prefix(".rubric-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|err| {
+            Error::at(Location::source(path.display().to_string()), ErrorKind::CreateOutput(err))
+        })?;
+    if let Ok(mut pending) = PENDING.lock() {
+        pending.push(file.path().to_path_buf());
+    }
+    Ok(BufWriter::with_capacity(1 << 16, file))
+}
+
+fn forget_pending(temporary: &Path) {
+    if let Ok(mut pending) = PENDING.lock() {
+        pending.retain(|path| path != temporary);
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove every temporary output file, then exit.
+/// Destructors do not run when a signal ends a process, so `NamedTempFile`'s own
+/// clean-up cannot be relied on here.
+fn install_signal_handler() {
+    HANDLER.call_once(|| {
+        // If a handler cannot be installed (one is already there, in a host
+        // process), the worst case is a hidden temporary file left on Ctrl-C.
+        let _ = ctrlc::set_handler(|| {
+            if let Ok(pending) = PENDING.lock() {
+                for path in pending.iter() {
+                    let _ = fs::remove_file(path);
+                }
+            }
+            std::process::exit(EXIT_INTERRUPTED);
+        });
+    });
 }

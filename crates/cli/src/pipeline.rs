@@ -104,6 +104,8 @@ mod tests {
                 id: i.to_string(),
                 text: "x".repeat(i % 7),
                 location: Location::line("test", i as u64 + 1),
+                meta: serde_json::Map::new(),
+                input_bytes: 0,
             })
         })
     }

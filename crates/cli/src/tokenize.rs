@@ -1,16 +1,14 @@
 //! `rubric tokenize`: documents in, tokens with offsets out.
 
-use std::path::PathBuf;
-
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::{TokenKind, Tokenizer};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
-use crate::input::{Document, Documents};
-use crate::output::JsonLinesWriter;
-use crate::pipeline;
+use crate::input::Document;
+use crate::output::Output;
+use crate::run::{self, Processed, RunArgs, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -29,10 +27,8 @@ file holds one JSON object per line with a string \"text\" and an optional strin
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Input files: *.txt (one document) or *.jsonl (one document per line); `-` or
-    /// nothing for JSON Lines on standard input.
-    #[arg(value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// The unit of `start` and `end`: UTF-8 bytes, Unicode code points (Python `str`
     /// indices) or UTF-16 code units (JavaScript, Java).
@@ -44,15 +40,6 @@ pub struct Args {
             .try_map(|unit| unit.parse::<OffsetUnit>()),
     )]
     pub offsets: OffsetUnit,
-
-    /// Worker threads (default: one per core). Output order is input order.
-    #[arg(long, short = 'j', value_name = "N")]
-    pub threads: Option<usize>,
-}
-
-/// The number of worker threads to use when the user did not say.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// One output line of `rubric tokenize`: a document's tokens.
@@ -96,17 +83,14 @@ pub struct TokenRecord<'a> {
 }
 
 /// Runs `rubric tokenize`.
-pub fn run(args: &Args, out: &mut JsonLinesWriter) -> Result<(), Error> {
+pub fn run(args: &Args) -> Result<Status, Error> {
     let tokenizer = Tokenizer::new();
-    let threads = args.threads.unwrap_or_else(default_threads);
-    let work = |document: &Document| {
-        let mut line = Vec::new();
-        JsonLinesWriter::serialize_into(&mut line, &tokenize(&tokenizer, document, args.offsets)?)?;
-        Ok(line)
-    };
-    pipeline::run(Documents::new(&args.inputs), threads, work, |outcome| {
-        let (_, line) = outcome?;
-        out.write_lines(&line?)
+    run::run(&args.run, "tokens", |document: &Document| {
+        let tokenized = tokenize(&tokenizer, document, args.offsets)?;
+        let mut bytes = Vec::new();
+        Output::serialize_into(&mut bytes, &tokenized)?;
+        let tally = vec![("tokens".to_string(), tokenized.tokens.len() as u64)];
+        Ok(Processed { bytes, tally })
     })
 }
 
