@@ -61,6 +61,11 @@ NAME_CLASH_KEEP_POPULATION = 500_000  # a famous place: lower-case-word rule rel
 # name in Faker's lists only for small places, so that Geneva and Cleveland survive.
 CURATED_NAME_CLASH_KEEP_POPULATION = NAME_CLASH_KEEP_POPULATION
 FAKER_NAME_CLASH_KEEP_POPULATION = 100_000
+# A one-word place this small whose capitalized name is this frequent in English text
+# (ln p; e**-14.5 is about 1 in 2 million words) is known for something else: Palin
+# (Palín, Guatemala), Nokia, Naruto, Bowie, Plato.
+SMALL_PLACE_POPULATION = FAKER_NAME_CLASH_KEEP_POPULATION
+SMALL_PLACE_MAX_LOGPROB = -14.5
 # A one-word alias is a common word unless its capitalized form as written is more than
 # this much more likely (natural-log difference, e**1 = 2.7 times) than its lower-case form.
 COMMON_WORD_MARGIN = 1.0
@@ -70,6 +75,9 @@ COMMON_WORD_MARGIN_FAMOUS = 0.0
 # ... and the lower-case form is itself at least this likely (ln p); rarer lower-case
 # forms are typos or foreign words, not a reason to drop a name.
 COMMON_WORD_MIN_LOGPROB = -17.0
+
+ARABIC_ARTICLE = re.compile(r"(?:Al|Ar|As|An|At|Ad|Az|Ash|Ath|El|Ed|Es|Et) (\w{5,})")
+ARTICLE_DROP_MIN_POPULATION = 50_000
 
 # ISO 3166-2 subdivision types kept as GPE: first-level units people name in the news.
 # Municipalities, districts, parishes and the like are left out (too small, too many).
@@ -110,11 +118,18 @@ SMALL_WORDS = {"of", "the", "and", "de", "del", "la", "le", "les", "da", "do", "
 # Source precedence when two sources give the same (pattern, label): the lower wins
 # and its id is kept. Between labels, a curated entry beats every derived one.
 # A city's own name comes before a province's ("Baghdad" the city, not the governorate);
-# a city's alternate names come after both.
+# a famous city before a US state ("Washington" the capital), a small one after
+# ("Florida" the state, not the town in Uruguay); a city's alternate names come last.
 PRECEDENCE = {
-    "curated": 0, "country": 1, "demonym": 2, "continent": 3, "us-state": 4,
-    "city": 5, "subdivision": 6, "city-alternate": 7, "airport": 8,
+    "curated": 0, "country": 1, "demonym": 2, "continent": 3, "famous-city": 4,
+    "us-state": 5, "city": 6, "subdivision": 7, "city-alternate": 8, "airport": 9,
 }
+
+
+def precedence(entry: "Entry") -> int:
+    if entry.source == "city" and entry.famous:
+        return PRECEDENCE["famous-city"]
+    return PRECEDENCE[entry.source]
 
 # Priorities only decide between two labels of one surface form (the matcher resolves
 # same-span candidates by priority). Higher wins: a country beats a city, a place or a
@@ -227,6 +242,9 @@ def read_curated(path: Path) -> list[tuple[str, str, str, int | None]]:
             if not 2 <= len(fields) <= 4:
                 raise ValueError(f"{path}:{number}: want names<TAB>label[<TAB>id[<TAB>priority]]")
             names = [clean(n) for n in fields[0].split("|")]
+            # "UN Security Council" is as often "U.N. Security Council" (AP style).
+            names += [re.sub(r"^(U)(N|S|K) ", r"\1.\2. ", n) for n in names
+                      if re.match(r"U[NSK] ", n)]
             label = fields[1]
             if not all(names) or label not in LABELS:
                 raise ValueError(f"{path}:{number}: empty name or unknown label {label!r}")
@@ -368,6 +386,12 @@ def add_cities(build: Build, cities, capitals):
         priority = CAPITAL_PRIORITY if capital else None
         for spelling in spellings(city["name"]):
             build.add(spelling, "GPE", id_, "city", priority, rank=-population, famous=famous)
+        # GeoNames writes the Arabic article ("Al Fallujah", "As Sulaymaniyah"); English
+        # text mostly drops it. Short remainders ("Al Ain" -> "Ain") are left alone.
+        article = ARABIC_ARTICLE.fullmatch(city["name"])
+        if article and population >= ARTICLE_DROP_MIN_POPULATION:
+            for spelling in spellings(article.group(1)):
+                build.add(spelling, "GPE", id_, "city-alternate", rank=-population)
         if population >= ALTERNATE_NAMES_MIN_POPULATION or capital:
             for alt in city.get("alternatenames", []):
                 if plausible_alternate(alt, city["name"]):
@@ -460,6 +484,9 @@ class Filters:
                 if (entry.source != "subdivision" and pattern in self.faker_names
                         and population < FAKER_NAME_CLASH_KEEP_POPULATION):
                     return "a given name or surname in Faker, small place"
+                if (entry.source != "subdivision" and population < SMALL_PLACE_POPULATION
+                        and self.prob.get(pattern, self.oov) > SMALL_PLACE_MAX_LOGPROB):
+                    return "small place whose name is frequent in English text"
         else:
             if all(w.lower() in SMALL_WORDS or self.common_word(w) for w in words) and all(
                 self.prob.get(w.lower(), -99) > -10.0 for w in words
@@ -485,8 +512,8 @@ def resolve(build: Build, filters: Filters) -> list[Entry]:
     for entry in kept:
         key = (entry.pattern, entry.label)
         have = best.get(key)
-        order = (PRECEDENCE[entry.source], entry.rank, entry.id)
-        if have is None or order < (PRECEDENCE[have.source], have.rank, have.id):
+        order = (precedence(entry), entry.rank, entry.id)
+        if have is None or order < (precedence(have), have.rank, have.id):
             if have is not None and have.source == "curated" and entry.source == "curated":
                 if have.id != entry.id:
                     sys.exit(f"curated files give {entry.pattern!r} {entry.label} two ids: "
@@ -513,7 +540,7 @@ def resolve(build: Build, filters: Filters) -> list[Entry]:
                          "give the usual reading a higher priority")
             out.extend(curated)
             continue
-        entries.sort(key=lambda e: (PRECEDENCE[e.source], e.rank, e.label))
+        entries.sort(key=lambda e: (precedence(e), e.rank, e.label))
         out.append(entries[0])
         for e in entries[1:]:
             build.drop(e, f"also {entries[0].label} from {entries[0].source}")
