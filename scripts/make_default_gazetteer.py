@@ -557,6 +557,7 @@ def render(entries: list[Entry]) -> str:
         "# Made by scripts/make-default-gazetteer (scripts/make_default_gazetteer.py) from pinned",
         "# packages and corpus/gazetteer/curated/*.tsv; sources, licences and rules are in",
         "# corpus/gazetteer/README.md. Check: scripts/make-default-gazetteer --check",
+        "# Sources: " + ", ".join(f"{name} {version}" for name, version in PINS.items()),
         "# Format: pattern<TAB>label<TAB>id<TAB>priority",
         "# Entries: " + str(len(entries)) + " ("
         + ", ".join(f"{label} {counts[label]}" for label in sorted(counts)) + ")",
