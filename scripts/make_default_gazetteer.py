@@ -544,7 +544,37 @@ def resolve(build: Build, filters: Filters) -> list[Entry]:
         out.append(entries[0])
         for e in entries[1:]:
             build.drop(e, f"also {entries[0].label} from {entries[0].source}")
+    out = drop_case_variants(build, out)
     out.sort(key=lambda e: (e.pattern, e.label))
+    return out
+
+
+def smart_case_forms(pattern: str) -> set[str]:
+    """The spellings the matcher's default case policy accepts for an entry besides
+    itself: ALL CAPS and Title Case (every word's first letter up), unless the entry is
+    all caps already, which matches only as written."""
+    if pattern.upper() == pattern:
+        return set()
+    title = re.sub(r"(^|[\s-])(\w)", lambda m: m.group(1) + m.group(2).upper(), pattern)
+    return {pattern.upper(), title}
+
+
+def drop_case_variants(build: Build, entries: list[Entry]) -> list[Entry]:
+    """Drops an entry whose spelling another entry of the same label already matches
+    through the case policy ("Al-Qaeda" next to "al-Qaeda", "NVIDIA" next to "Nvidia")."""
+    by_key: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
+        by_key.setdefault((entry.pattern.casefold(), entry.label), []).append(entry)
+    out = []
+    for group in by_key.values():
+        covered = set()
+        for entry in group:
+            covered |= smart_case_forms(entry.pattern) - {entry.pattern}
+        for entry in group:
+            if entry.pattern in covered:
+                build.drop(entry, "the matcher's case policy already matches it")
+            else:
+                out.append(entry)
     return out
 
 
