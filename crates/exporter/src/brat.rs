@@ -3,7 +3,6 @@
 
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
-use serde_json::Map;
 
 use crate::error::{Error, ErrorKind, Location, SpanRef};
 use crate::record::{Record, SpanInput};
@@ -128,9 +127,10 @@ pub fn from_brat(
                 ErrorKind::Discontinuous { fragments: fragments.to_string() },
             ));
         }
-        let offsets: Vec<usize> =
-            fragments.split(' ').filter_map(|offset| offset.parse().ok()).collect();
-        let [start, end] = offsets[..] else {
+        let offsets: Option<Vec<usize>> =
+            fragments.split(' ').map(|offset| offset.parse().ok()).collect();
+        let Some([start, end]) = offsets.as_deref().and_then(|o| <[usize; 2]>::try_from(o).ok())
+        else {
             return Err(Error::syntax(
                 at(),
                 format!("{annotation:?} is not `LABEL START END` with offsets in code points"),
@@ -154,7 +154,11 @@ pub fn from_brat(
         if byte_start < byte_end && cut != quoted {
             return Err(Error::at(
                 at(),
-                ErrorKind::SpanTextMismatch { span: span_ref(Some(cut)), found: quoted.to_string() },
+                ErrorKind::SpanTextMismatch {
+                    span: span_ref(None),
+                    found: quoted.to_string(),
+                    expected: cut.to_string(),
+                },
             ));
         }
         spans.push(
@@ -176,5 +180,5 @@ pub fn from_brat(
         }
         err.or_at(|| Location::source(ann_source))
     })?;
-    Ok((record.with_meta(Map::new()), skipped))
+    Ok((record, skipped))
 }

@@ -52,11 +52,19 @@ impl<W: Write> RecordWriter<W> {
     /// Writes one record as one line.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
         self.line.clear();
-        let json = RecordJson::new(record, self.unit)?;
-        serde_json::to_writer(&mut self.line, &json)
-            .map_err(|err| Error::io(std::io::Error::other(err)))?;
-        self.line.push(b'\n');
+        record.write_json_line(self.unit, &mut self.line)?;
         self.out.write_all(&self.line).map_err(Error::io)
+    }
+
+    /// Writes lines already serialized by [`Record::write_json_line`] (on a worker
+    /// thread, say), which must each end with `\n`.
+    pub fn write_lines(&mut self, lines: &[u8]) -> Result<(), Error> {
+        self.out.write_all(lines).map_err(Error::io)
+    }
+
+    /// The unit of the offsets this writer writes.
+    pub fn unit(&self) -> OffsetUnit {
+        self.unit
     }
 
     /// Flushes and returns the underlying writer.
@@ -66,6 +74,34 @@ impl<W: Write> RecordWriter<W> {
 }
 
 impl Record {
+    /// Appends the record to `buffer` as one JSON Lines line (ending in `\n`),
+    /// offsets in `unit`: exactly the bytes [`RecordWriter`] writes for it.
+    ///
+    /// This is the piece a parallel pipeline needs: serialize on worker threads, then
+    /// write the buffers in document order (with [`RecordWriter::write_lines`] or any
+    /// writer). Extra `meta` fields (set with [`Record::with_meta_field`] or
+    /// [`Record::meta_mut`]) are written beside `offsets`, in key order.
+    ///
+    /// ```
+    /// use rubric_exporter::{Record, SpanInput};
+    /// use rubric_offsets::OffsetUnit;
+    /// use rubric_tokenizer::Tokenizer;
+    ///
+    /// let record = Record::tokenize("d1", "Hi Iraq", &Tokenizer::new(), vec![SpanInput::new(3, 7, "GPE")])?
+    ///     .with_meta_field("lang", "en");
+    /// let mut line = Vec::new();
+    /// record.write_json_line(OffsetUnit::Byte, &mut line)?;
+    /// assert!(line.ends_with(b"\"meta\":{\"lang\":\"en\",\"offsets\":\"byte\"}}\n"));
+    /// # Ok::<(), rubric_exporter::Error>(())
+    /// ```
+    pub fn write_json_line(&self, unit: OffsetUnit, buffer: &mut Vec<u8>) -> Result<(), Error> {
+        let json = RecordJson::new(self, unit)?;
+        serde_json::to_writer(&mut *buffer, &json)
+            .map_err(|err| Error::io(std::io::Error::other(err)))?;
+        buffer.push(b'\n');
+        Ok(())
+    }
+
     /// The record as the JSON object [`RecordWriter`] writes, offsets in `unit`.
     pub fn to_json(&self, unit: OffsetUnit) -> Result<Value, Error> {
         let json = RecordJson::new(self, unit)?;
@@ -308,7 +344,13 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
         None => Map::new(),
         Some(Value::Object(meta)) => meta.clone(),
         Some(other) => {
-            return Err(fields.wrong_type(&[Step::Key("meta")], "record", "meta", "an object", other))
+            return Err(fields.wrong_type(
+                &[Step::Key("meta")],
+                "record",
+                "meta",
+                "an object",
+                other,
+            ))
         }
     };
     let unit = match meta.get("offsets") {
@@ -382,7 +424,13 @@ fn parse_tokens(
         None => return Err(fields.missing(&[], "record", "tokens")),
         Some(Value::Array(list)) => list,
         Some(other) => {
-            return Err(fields.wrong_type(&[Step::Key("tokens")], "record", "tokens", "an array", other))
+            return Err(fields.wrong_type(
+                &[Step::Key("tokens")],
+                "record",
+                "tokens",
+                "an array",
+                other,
+            ))
         }
     };
     let mut tokens = Vec::with_capacity(list.len());
@@ -442,7 +490,13 @@ fn parse_spans(
         None => return Err(fields.missing(&[], "record", "spans")),
         Some(Value::Array(list)) => list,
         Some(other) => {
-            return Err(fields.wrong_type(&[Step::Key("spans")], "record", "spans", "an array", other))
+            return Err(fields.wrong_type(
+                &[Step::Key("spans")],
+                "record",
+                "spans",
+                "an array",
+                other,
+            ))
         }
     };
     let mut spans = Vec::with_capacity(list.len());
@@ -487,7 +541,11 @@ fn parse_spans(
         if cut != span_text {
             return Err(Error::at(
                 fields.at(&with(&path, "text")),
-                ErrorKind::SpanTextMismatch { span: span_ref(Some(cut)), found: span_text.to_string() },
+                ErrorKind::SpanTextMismatch {
+                    span: span_ref(None),
+                    found: span_text.to_string(),
+                    expected: cut.to_string(),
+                },
             ));
         }
         if let Some(expected) = token_range(tokens, byte_start, byte_end) {

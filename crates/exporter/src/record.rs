@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorKind, SpanRef};
 /// same thing as a JSON Schema (2020-12); a test keeps the two in agreement.
 ///
 /// ```json
-/// {"id":"iran-1","text":"Iran’s IRGC hit Baghdad.","tokens":[{"text":"Iran","start":0,"end":4,"id":0,"ws":false},{"text":"’s","start":4,"end":6,"id":1,"ws":true},{"text":"IRGC","start":7,"end":11,"id":2,"ws":true},{"text":"hit","start":12,"end":15,"id":3,"ws":true},{"text":"Baghdad","start":16,"end":23,"id":4,"ws":false},{"text":".","start":23,"end":24,"id":5,"ws":false}],"spans":[{"start":0,"end":4,"token_start":0,"token_end":0,"label":"GPE","text":"Iran","kb_id":"Q794","source":"countries.tsv:12"},{"start":7,"end":11,"token_start":2,"token_end":2,"label":"ORG","text":"IRGC"},{"start":16,"end":23,"token_start":4,"token_end":4,"label":"GPE","text":"Baghdad"}],"meta":{"offsets":"char","lang":"en"}}
+/// {"id":"iran-1","text":"Iran’s IRGC hit Baghdad.","tokens":[{"text":"Iran","start":0,"end":4,"id":0,"ws":false},{"text":"’s","start":4,"end":6,"id":1,"ws":true},{"text":"IRGC","start":7,"end":11,"id":2,"ws":true},{"text":"hit","start":12,"end":15,"id":3,"ws":true},{"text":"Baghdad","start":16,"end":23,"id":4,"ws":false},{"text":".","start":23,"end":24,"id":5,"ws":false}],"spans":[{"start":0,"end":4,"token_start":0,"token_end":0,"label":"GPE","text":"Iran","kb_id":"Q794","source":"countries.tsv:12"},{"start":7,"end":11,"token_start":2,"token_end":2,"label":"ORG","text":"IRGC"},{"start":16,"end":23,"token_start":4,"token_end":4,"label":"GPE","text":"Baghdad"}],"meta":{"lang":"en","offsets":"char"}}
 /// ```
 ///
 /// Top-level fields, all required:
@@ -42,7 +42,8 @@ use crate::error::{Error, ErrorKind, SpanRef};
 /// - `meta` (object): `offsets` says the unit of every `start` and `end` in the
 ///   line: `"char"` (Unicode code points, Python `str` indices; the default),
 ///   `"byte"` (UTF-8 bytes) or `"utf16"` (UTF-16 code units, JavaScript and Java
-///   string indices). Any other field of `meta` is the user's and is kept as it is.
+///   string indices). Any other field of `meta` is the user's and is kept as it is
+///   (fields are written in key order).
 ///
 /// A span is *aligned* when it starts at the start of its `token_start` and ends at
 /// the end of its `token_end`. Records may hold misaligned spans (a gazetteer match
@@ -260,9 +261,8 @@ impl Record {
                 },
             ));
         }
-        checked.sort_by(|(_, a), (_, b)| {
-            (a.start, a.end, &a.label).cmp(&(b.start, b.end, &b.label))
-        });
+        checked
+            .sort_by(|(_, a), (_, b)| (a.start, a.end, &a.label).cmp(&(b.start, b.end, &b.label)));
         for pair in checked.windows(2) {
             let ((_, a), (index, b)) = (&pair[0], &pair[1]);
             if (a.start, a.end, &a.label) == (b.start, b.end, &b.label) {
@@ -285,6 +285,13 @@ impl Record {
     /// output).
     pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
         self.meta = meta;
+        self
+    }
+
+    /// Sets one field of `meta` (a field named `offsets` is ignored on output: the
+    /// writer's unit replaces it).
+    pub fn with_meta_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.meta.insert(key.into(), value.into());
         self
     }
 
@@ -364,17 +371,37 @@ fn check_tokens(id: &str, text: &str, tokens: &[RecordToken]) -> Result<(), Erro
                 "bytes {}..{} are past the end of the text or cut a character",
                 token.start, token.end
             ))
-        } else if token.start < previous_end {
-            Some(format!("it starts inside the token before it (at byte {})", token.start))
+        } else if token.start != previous_end {
+            Some(format!(
+                "it starts at byte {} but the token before it (with its trailing space) ends \
+                 at byte {previous_end}; tokens must cover the text without gaps or overlaps \
+                 (white space that is not a token's one trailing space is a token too)",
+                token.start
+            ))
         } else if token.ws && !text[token.end..].starts_with(' ') {
             Some("\"ws\" is true but no space follows it".to_string())
         } else {
             None
         };
         if let Some(problem) = problem {
-            return Err(Error::new(ErrorKind::BadToken { document: id.to_string(), index, problem }));
+            return Err(Error::new(ErrorKind::BadToken {
+                document: id.to_string(),
+                index,
+                problem,
+            }));
         }
         previous_end = token.end + usize::from(token.ws);
+    }
+    if previous_end != text.len() {
+        return Err(Error::new(ErrorKind::BadToken {
+            document: id.to_string(),
+            index: tokens.len(),
+            problem: format!(
+                "the tokens (with their trailing spaces) end at byte {previous_end} but the \
+                 text is {} bytes long; tokens must cover the whole text",
+                text.len()
+            ),
+        }));
     }
     Ok(())
 }
