@@ -190,8 +190,28 @@ pub(crate) fn align(
     Ok(Aligned { tokens: written, spans: spans.into_iter().map(|(span, _)| span).collect() })
 }
 
+/// The indices (into the record's tokens) of the tokens that start a sentence, the
+/// first one included, by the tokenizer's rules, except where a sentence would start
+/// inside one of `aligned`'s spans: a sentence splitter's mistake (after "Mr.", say)
+/// must not cut an entity in two, so the two sentences stay one.
+pub(crate) fn sentence_starts(
+    record: &Record,
+    tokenizer: &Tokenizer,
+    aligned: &Aligned,
+) -> Vec<usize> {
+    let mut starts: Vec<usize> =
+        sentences(record, tokenizer).iter().map(|sentence| sentence.token_start).collect();
+    starts.retain(|&start| {
+        // The spans are in order and do not overlap: only the last one that begins
+        // before `start` can contain it.
+        let before = aligned.spans.partition_point(|span| aligned.tokens[span.first] < start);
+        before == 0 || aligned.tokens[aligned.spans[before - 1].last] < start
+    });
+    starts
+}
+
 /// The record's sentences, by the tokenizer's rules (see [`Tokenizer::sentences`]).
-pub(crate) fn sentences(record: &Record, tokenizer: &Tokenizer) -> Vec<Sentence> {
+fn sentences(record: &Record, tokenizer: &Tokenizer) -> Vec<Sentence> {
     let text = record.text();
     let tokens: Vec<Token> = record
         .tokens()

@@ -8,7 +8,9 @@ use std::str::FromStr;
 use rubric_tokenizer::Tokenizer;
 use serde_json::Map;
 
-use crate::align::{align, decode, sentences, AlignmentReport, Misaligned, Position, TokenSpan};
+use crate::align::{
+    align, decode, sentence_starts, AlignmentReport, Misaligned, Position, TokenSpan,
+};
 use crate::error::{Error, ErrorKind, Location};
 use crate::record::{Record, RecordToken, SpanInput};
 
@@ -124,7 +126,7 @@ pub(crate) fn parse_tag(tag: &str) -> Option<(Position, &str)> {
 /// ```
 ///
 /// Every document starts with `-DOCSTART- O` and a blank line; every sentence (as
-/// the tokenizer splits them) ends with a blank line. White-space tokens (line
+/// the tokenizer splits them; never inside a span) ends with a blank line. White-space tokens (line
 /// breaks, runs of spaces) are not written: CoNLL has no way to hold them, so the
 /// text's exact spacing and the document ids are not kept (reading gives tokens
 /// joined by single spaces, sentences by line breaks). Spans must start and end on
@@ -153,21 +155,25 @@ impl<W: Write> ConllWriter<W> {
             check_token(record, i)?;
         }
         let tags = self.scheme.tags(aligned.tokens.len(), &aligned.spans);
+        let starts = sentence_starts(record, &self.tokenizer, &aligned);
+        let mut starts = starts.iter().peekable();
         let mut out = String::from("-DOCSTART- O\n\n");
-        let mut written = 0;
-        for sentence in sentences(record, &self.tokenizer) {
-            let before = written;
-            while written < aligned.tokens.len() && aligned.tokens[written] < sentence.token_end {
-                let token = all[aligned.tokens[written]].text(text);
-                out.push_str(token);
-                out.push(' ');
-                out.push_str(&tags[written]);
-                out.push('\n');
-                written += 1;
+        for (written, &i) in aligned.tokens.iter().enumerate() {
+            let mut new_sentence = false;
+            while starts.peek().is_some_and(|&&start| start <= i) {
+                starts.next();
+                new_sentence = true;
             }
-            if written > before {
+            if new_sentence && written > 0 {
                 out.push('\n');
             }
+            out.push_str(all[i].text(text));
+            out.push(' ');
+            out.push_str(&tags[written]);
+            out.push('\n');
+        }
+        if !aligned.tokens.is_empty() {
+            out.push('\n');
         }
         self.out.write_all(out.as_bytes()).map_err(Error::io)
     }

@@ -33,7 +33,7 @@ use flate2::Compression;
 use rubric_tokenizer::Tokenizer;
 use serde_json::Map;
 
-use crate::align::{align, decode, sentences, AlignmentReport, Misaligned, Position};
+use crate::align::{align, decode, sentence_starts, AlignmentReport, Misaligned, Position};
 use crate::error::{Error, Location};
 use crate::record::{Record, RecordToken, SpanInput};
 use crate::spacy_symbols::SYMBOLS;
@@ -147,8 +147,8 @@ impl DocBinWriter {
             rows.push([spacy_string_id(orth), IOB_OUTSIDE, 0, NOT_SENT_START, 0]);
             self.spaces.push(u8::from(token.ws));
         }
-        for sentence in sentences(record, &self.tokenizer) {
-            if let Some(row) = rows.get_mut(sentence.token_start) {
+        for start in sentence_starts(record, &self.tokenizer, &aligned) {
+            if let Some(row) = rows.get_mut(start) {
                 row[3] = 1;
             }
         }
