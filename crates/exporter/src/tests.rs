@@ -558,7 +558,7 @@ proptest! {
     fn jsonl_round_trips_in_every_unit(record in aligned_record()) {
         for unit in [OffsetUnit::Char, OffsetUnit::Byte, OffsetUnit::Utf16] {
             let back = read_jsonl(&jsonl(std::slice::from_ref(&record), unit)).unwrap();
-            prop_assert_eq!(&back, &[record.clone()]);
+            prop_assert_eq!(&back[..], std::slice::from_ref(&record));
         }
     }
 
