@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod convert;
 mod error;
 mod input;
 mod output;
@@ -35,12 +36,15 @@ struct Cli {
 enum Command {
     /// Split documents into tokens, with offsets in the unit you choose.
     Tokenize(tokenize::Args),
+    /// Convert records to and from CoNLL, brat, doccano, Hugging Face and spaCy.
+    Convert(convert::Args),
 }
 
 impl Command {
     fn run(&self, out: &mut JsonLinesWriter) -> Result<(), Error> {
         match self {
             Command::Tokenize(args) => tokenize::run(args, out),
+            Command::Convert(args) => convert::run(args, out),
         }
     }
 }
