@@ -286,7 +286,7 @@ fn exporter(err: rubric_exporter::Error) -> Error {
             return Error::write(io::Error::from(io::ErrorKind::BrokenPipe));
         }
     }
-    Error { kind: ErrorKind::Exporter(err), location: None }
+    Error { kind: ErrorKind::Exporter(Box::new(err)), location: None }
 }
 
 /// Runs `write` on standard output or on a file that appears only if it succeeds.

@@ -116,7 +116,7 @@ pub enum ErrorKind {
     Internal(String),
     /// Reading or writing records or an annotation format failed (`rubric convert`);
     /// the exporter's error carries its own location and hint.
-    Exporter(rubric_exporter::Error),
+    Exporter(Box<rubric_exporter::Error>),
 }
 
 /// An error with its location.

@@ -136,13 +136,15 @@ pub fn from_brat(
                 format!("{annotation:?} is not `LABEL START END` with offsets in code points"),
             ));
         };
-        let span_ref = |text: Option<&str>| SpanRef {
-            document: id.clone(),
-            index: Some(spans.len()),
-            start,
-            end,
-            label: label.to_string(),
-            text: text.map(str::to_string),
+        let span_ref = |text: Option<&str>| {
+            Box::new(SpanRef {
+                document: id.clone(),
+                index: Some(spans.len()),
+                start,
+                end,
+                label: label.to_string(),
+                text: text.map(str::to_string),
+            })
         };
         let to_byte = |offset| {
             chars.to_byte(offset).map_err(|error| {
@@ -176,7 +178,7 @@ pub fn from_brat(
             _ => None,
         };
         if let Some(&line) = index.and_then(|i| lines.get(i)) {
-            err.location = Some(Location::line(ann_source, line));
+            err.location = Some(Box::new(Location::line(ann_source, line)));
         }
         err.or_at(|| Location::source(ann_source))
     })?;

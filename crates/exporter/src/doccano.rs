@@ -257,14 +257,14 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
         let (start, end) = (*start as usize, *end as usize);
         let to_byte = |offset| {
             chars.to_byte(offset).map_err(|error| {
-                let span = SpanRef {
+                let span = Box::new(SpanRef {
                     document: id.clone(),
                     index: Some(index),
                     start,
                     end,
                     label: label.clone(),
                     text: None,
-                };
+                });
                 Error::at(at(path), ErrorKind::SpanOffset { span, error })
             })
         };
@@ -291,7 +291,7 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
             _ => None,
         };
         if let Some((.., path)) = index.and_then(|i| raw.get(i)) {
-            err.location = Some(at(path));
+            err.location = Some(Box::new(at(path)));
         }
         err.or_at(|| Location::line(source, line.number))
     })?;

@@ -146,7 +146,7 @@ pub enum ErrorKind {
     #[error("{span}: {error} — offsets must lie on character boundaries inside the text, in the unit meta.offsets names")]
     SpanOffset {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// What is wrong with the offset.
         error: OffsetError,
     },
@@ -154,7 +154,7 @@ pub enum ErrorKind {
     #[error("{span}: the span is empty or ends before it starts — a span needs start < end")]
     SpanReversed {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
     },
     /// A span's `text` is not the text its offsets cut out of the document.
     #[error(
@@ -164,7 +164,7 @@ pub enum ErrorKind {
     )]
     SpanTextMismatch {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// The span's `text` field.
         found: String,
         /// The text the offsets cut out of the document.
@@ -178,7 +178,7 @@ pub enum ErrorKind {
     )]
     SpanTokenMismatch {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// `(token_start, token_end)` as given.
         found: (usize, usize),
         /// `(token_start, token_end)` the offsets give (inclusive).
@@ -188,13 +188,13 @@ pub enum ErrorKind {
     #[error("{span}: the span covers no token, only a token's trailing space — remove it")]
     SpanOutsideTokens {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
     },
     /// The same span (same offsets and label) occurs twice.
     #[error("{span}: the same span (offsets and label) occurs twice — keep one")]
     DuplicateSpan {
         /// The second occurrence.
-        span: SpanRef,
+        span: Box<SpanRef>,
     },
     /// A label is empty or contains white space, which no token-based format can hold.
     #[error(
@@ -203,7 +203,7 @@ pub enum ErrorKind {
     )]
     BadLabel {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// The label.
         label: String,
     },
@@ -225,7 +225,7 @@ pub enum ErrorKind {
     )]
     Misaligned {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// The target format.
         format: &'static str,
     },
@@ -236,9 +236,9 @@ pub enum ErrorKind {
     )]
     Overlapping {
         /// The later span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// The earlier span it overlaps.
-        other: SpanRef,
+        other: Box<SpanRef>,
         /// The target format.
         format: &'static str,
     },
@@ -246,7 +246,7 @@ pub enum ErrorKind {
     #[error("{span}: {reason}")]
     Unrepresentable {
         /// The span.
-        span: SpanRef,
+        span: Box<SpanRef>,
         /// Why, and what to do.
         reason: String,
     },
@@ -280,8 +280,9 @@ pub enum ErrorKind {
 pub struct Error {
     /// What went wrong.
     pub kind: ErrorKind,
-    /// Where, when it is tied to an input.
-    pub location: Option<Location>,
+    /// Where, when it is tied to an input. Boxed, as the spans in [`ErrorKind`]
+    /// are, to keep `Result<_, Error>` small on the path where nothing fails.
+    pub location: Option<Box<Location>>,
 }
 
 impl Error {
@@ -292,7 +293,7 @@ impl Error {
 
     /// An error at `location`.
     pub fn at(location: Location, kind: ErrorKind) -> Self {
-        Error { kind, location: Some(location) }
+        Error { kind, location: Some(Box::new(location)) }
     }
 
     /// An I/O error.
@@ -303,7 +304,7 @@ impl Error {
     /// Sets the location if there is none yet.
     pub(crate) fn or_at(mut self, location: impl FnOnce() -> Location) -> Self {
         if self.location.is_none() {
-            self.location = Some(location());
+            self.location = Some(Box::new(location()));
         }
         self
     }

@@ -406,7 +406,7 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
                     span.start = start;
                     span.end = end;
                 }
-                err.location = Some(fields.at(&[Step::Key("spans"), Step::Index(index)]));
+                err.location = Some(Box::new(fields.at(&[Step::Key("spans"), Step::Index(index)])));
             }
         }
         err.or_at(|| Location::line(source, line.number))
@@ -515,13 +515,15 @@ fn parse_spans(
         let span_text = fields.required_string(span, &path, &what, "text")?;
         let kb_id = fields.string(span, &path, &what, "kb_id")?;
         let span_source = fields.string(span, &path, &what, "source")?;
-        let span_ref = |cut: Option<&str>| SpanRef {
-            document: id.to_string(),
-            index: Some(index),
-            start,
-            end,
-            label: label.to_string(),
-            text: cut.map(str::to_string),
+        let span_ref = |cut: Option<&str>| {
+            Box::new(SpanRef {
+                document: id.to_string(),
+                index: Some(index),
+                start,
+                end,
+                label: label.to_string(),
+                text: cut.map(str::to_string),
+            })
         };
         let to_byte = |offset| {
             map.to_byte(offset).map_err(|error| {

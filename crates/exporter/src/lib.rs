@@ -44,11 +44,6 @@
 //! # Ok::<(), rubric_exporter::Error>(())
 //! ```
 #![deny(missing_docs)]
-// `Error` carries the span it names (document, label, text) so that a message needs
-// no second lookup; that makes it larger than clippy likes. Errors end a run (one
-// per run at most), and boxing the kind would break `match err.kind` for every
-// caller, so the size is accepted here, on purpose.
-#![allow(clippy::result_large_err)]
 
 mod align;
 mod brat;

@@ -225,13 +225,15 @@ impl Record {
         let bytes = OffsetMap::new(&text, OffsetUnit::Byte);
         let mut checked = Vec::with_capacity(spans.len());
         for (index, span) in spans.into_iter().enumerate() {
-            let span_ref = || SpanRef {
-                document: id.clone(),
-                index: Some(index),
-                start: span.start,
-                end: span.end,
-                label: span.label.clone(),
-                text: text.get(span.start..span.end).map(str::to_string),
+            let span_ref = || {
+                Box::new(SpanRef {
+                    document: id.clone(),
+                    index: Some(index),
+                    start: span.start,
+                    end: span.end,
+                    label: span.label.clone(),
+                    text: text.get(span.start..span.end).map(str::to_string),
+                })
             };
             for offset in [span.start, span.end] {
                 if let Err(error) = bytes.to_unit(offset) {
@@ -266,14 +268,14 @@ impl Record {
         for pair in checked.windows(2) {
             let ((_, a), (index, b)) = (&pair[0], &pair[1]);
             if (a.start, a.end, &a.label) == (b.start, b.end, &b.label) {
-                let span = SpanRef {
+                let span = Box::new(SpanRef {
                     document: id.clone(),
                     index: Some(*index),
                     start: b.start,
                     end: b.end,
                     label: b.label.clone(),
                     text: text.get(b.start..b.end).map(str::to_string),
-                };
+                });
                 return Err(Error::new(ErrorKind::DuplicateSpan { span }));
             }
         }
@@ -338,15 +340,15 @@ impl Record {
     }
 
     /// How an error message names `span` (byte offsets).
-    pub(crate) fn span_ref(&self, span: &Span) -> SpanRef {
-        SpanRef {
+    pub(crate) fn span_ref(&self, span: &Span) -> Box<SpanRef> {
+        Box::new(SpanRef {
             document: self.id.clone(),
             index: self.spans.iter().position(|s| s == span),
             start: span.start,
             end: span.end,
             label: span.label.clone(),
             text: Some(self.span_text(span).to_string()),
-        }
+        })
     }
 }
 
