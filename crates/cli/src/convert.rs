@@ -455,7 +455,11 @@ impl Inputs {
     ) -> Result<(), rubric_exporter::Error> {
         for path in self.paths.clone() {
             for record in self.open(&path)? {
-                f(record?)?;
+                // A writer's error (a misaligned span, say) names the document; the
+                // input it came from is named here.
+                f(record?).map_err(|err| {
+                    err.or_at(|| rubric_exporter::Location::source(display_name(&path)))
+                })?;
             }
         }
         Ok(())

@@ -301,8 +301,8 @@ impl Error {
         Error::new(ErrorKind::Io(err))
     }
 
-    /// Sets the location if there is none yet.
-    pub(crate) fn or_at(mut self, location: impl FnOnce() -> Location) -> Self {
+    /// Sets the location to `location()` if there is none yet.
+    pub fn or_at(mut self, location: impl FnOnce() -> Location) -> Self {
         if self.location.is_none() {
             self.location = Some(Box::new(location()));
         }
