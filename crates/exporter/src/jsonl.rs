@@ -198,7 +198,20 @@ impl<'a> RecordJson<'a> {
 /// its offsets cut, offsets are in range and on character boundaries, `start <
 /// end`, `token_start`/`token_end` are the tokens the span overlaps, no span occurs
 /// twice. The first violation ends reading with an error at file:line:column.
-/// Blank lines are skipped; a byte-order mark at the start is skipped.
+/// Blank lines are skipped; a byte-order mark at the start is skipped. A record
+/// without `id` gets `<file>:<line>`; unknown top-level fields (Prodigy's
+/// `_input_hash`, `answer`, ...) move into `meta`, so writing the record again loses
+/// nothing.
+///
+/// ```
+/// use rubric_exporter::RecordReader;
+///
+/// let line = r#"{"text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":true},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iran"}],"answer":"accept"}"#;
+/// let err = RecordReader::new("in.jsonl", line.as_bytes()).next().unwrap().unwrap_err();
+/// assert!(err.to_string().starts_with(
+///     "in.jsonl:1:210: document \"in.jsonl:1\", span 0 [3, 7) GPE: \"text\" is \"Iran\" but the offsets cut out \"Iraq\""
+/// ));
+/// ```
 #[derive(Debug)]
 pub struct RecordReader<R> {
     lines: JsonLines<R>,

@@ -19,7 +19,9 @@ use crate::error::{Error, ErrorKind, SpanRef};
 /// {"id":"iran-1","text":"Iran’s IRGC hit Baghdad.","tokens":[{"text":"Iran","start":0,"end":4,"id":0,"ws":false},{"text":"’s","start":4,"end":6,"id":1,"ws":true},{"text":"IRGC","start":7,"end":11,"id":2,"ws":true},{"text":"hit","start":12,"end":15,"id":3,"ws":true},{"text":"Baghdad","start":16,"end":23,"id":4,"ws":false},{"text":".","start":23,"end":24,"id":5,"ws":false}],"spans":[{"start":0,"end":4,"token_start":0,"token_end":0,"label":"GPE","text":"Iran","kb_id":"Q794","source":"countries.tsv:12"},{"start":7,"end":11,"token_start":2,"token_end":2,"label":"ORG","text":"IRGC"},{"start":16,"end":23,"token_start":4,"token_end":4,"label":"GPE","text":"Baghdad"}],"meta":{"lang":"en","offsets":"char"}}
 /// ```
 ///
-/// Top-level fields, all required:
+/// Top-level fields, all always written (when reading, `id` and `meta` may be
+/// missing, as in some Prodigy files: the id becomes `<file>:<line>` and the offsets
+/// code points):
 ///
 /// - `id` (string): the document's id, unique within a file.
 /// - `text` (string): the document, exactly as it was read; nothing is trimmed or

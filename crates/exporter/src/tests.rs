@@ -41,12 +41,45 @@ fn token_view(record: &Record) -> Vec<(Vec<String>, String)> {
         .collect()
 }
 
+/// schemas/record.schema.json, compiled once for the whole run.
+fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../schemas/record.schema.json")).unwrap();
+        jsonschema::draft202012::new(&schema).unwrap()
+    })
+}
+
+/// The records as JSON Lines; every line written is checked against the schema.
 fn jsonl(records: &[Record], unit: OffsetUnit) -> String {
     let mut writer = RecordWriter::with_unit(Vec::new(), unit);
     for record in records {
         writer.write(record).unwrap();
     }
-    String::from_utf8(writer.finish().unwrap()).unwrap()
+    let out = String::from_utf8(writer.finish().unwrap()).unwrap();
+    for line in out.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        let errors: Vec<String> = schema().iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}\n{line}");
+    }
+    out
+}
+
+#[test]
+fn the_format_example_on_record_is_valid_and_written_back_the_same() {
+    // The doc comment of `Record` is the specification; its example must be a
+    // record the schema accepts, the reader reads, and the writer writes back as is.
+    let source = include_str!("record.rs");
+    let example = source
+        .lines()
+        .find_map(|line| line.strip_prefix("/// {\"id\""))
+        .map(|rest| format!("{{\"id\"{rest}"))
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&example).unwrap();
+    assert!(schema().is_valid(&value));
+    let records = read_jsonl(&example).unwrap();
+    assert_eq!(jsonl(&records, OffsetUnit::Char), format!("{example}\n"));
 }
 
 fn read_jsonl(input: &str) -> Result<Vec<Record>, Error> {
