@@ -432,7 +432,59 @@ struct Inputs {
     brat_skipped: usize,
 }
 
-type Records = Box<dyn Iterator<Item = Result<Record, rubric_exporter::Error>>>;
+/// A reader of records that can say where the record it returned last came from, so
+/// that a writer's error about that record (a misaligned span) names file and line.
+trait RecordSource: Iterator<Item = Result<Record, rubric_exporter::Error>> {
+    fn location(&self) -> rubric_exporter::Location;
+}
+
+impl<R: BufRead> RecordSource for RecordReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        RecordReader::location(self)
+    }
+}
+
+impl<R: BufRead> RecordSource for ConllReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        ConllReader::location(self)
+    }
+}
+
+impl<R: BufRead> RecordSource for DoccanoReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        DoccanoReader::location(self)
+    }
+}
+
+impl<R: BufRead> RecordSource for HfReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        HfReader::location(self)
+    }
+}
+
+/// Records read whole (a DocBin, brat files), each with where it came from.
+struct ReadRecords {
+    records: std::vec::IntoIter<(Record, rubric_exporter::Location)>,
+    last: rubric_exporter::Location,
+}
+
+impl Iterator for ReadRecords {
+    type Item = Result<Record, rubric_exporter::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (record, location) = self.records.next()?;
+        self.last = location;
+        Some(Ok(record))
+    }
+}
+
+impl RecordSource for ReadRecords {
+    fn location(&self) -> rubric_exporter::Location {
+        self.last.clone()
+    }
+}
+
+type Records = Box<dyn RecordSource>;
 
 impl Inputs {
     fn new(args: &Args) -> Result<Self, Error> {
@@ -454,12 +506,11 @@ impl Inputs {
         mut f: impl FnMut(Record) -> Result<(), rubric_exporter::Error>,
     ) -> Result<(), rubric_exporter::Error> {
         for path in self.paths.clone() {
-            for record in self.open(&path)? {
-                // A writer's error (a misaligned span, say) names the document; the
-                // input it came from is named here.
-                f(record?).map_err(|err| {
-                    err.or_at(|| rubric_exporter::Location::source(display_name(&path)))
-                })?;
+            let mut source = self.open(&path)?;
+            while let Some(record) = source.next() {
+                // A writer's error (a misaligned span, say) names the document and
+                // the span; where the document was read is added here.
+                f(record?).map_err(|err| err.or_at(|| source.location()))?;
             }
         }
         Ok(())
@@ -467,37 +518,48 @@ impl Inputs {
 
     fn open(&mut self, path: &Path) -> Result<Records, rubric_exporter::Error> {
         let name = display_name(path);
-        if self.from == From::Brat {
-            let records = self.read_brat(path)?;
-            return Ok(Box::new(records.into_iter().map(Ok)));
-        }
-        let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-            Box::new(BufReader::new(io::stdin()))
-        } else {
-            Box::new(BufReader::new(open_file(path)?))
+        let stream = || -> Result<Box<dyn BufRead>, rubric_exporter::Error> {
+            Ok(if path.as_os_str() == "-" {
+                Box::new(BufReader::new(io::stdin()))
+            } else {
+                Box::new(BufReader::new(open_file(path)?))
+            })
+        };
+        let read = |records: Vec<(Record, rubric_exporter::Location)>| -> Records {
+            let last = rubric_exporter::Location::source(&name);
+            Box::new(ReadRecords { records: records.into_iter(), last })
         };
         Ok(match self.from {
-            From::Jsonl => Box::new(RecordReader::new(name, reader)),
-            From::Conll => Box::new(ConllReader::new(name, reader)),
-            From::Doccano => Box::new(DoccanoReader::new(name, reader)),
+            From::Jsonl => Box::new(RecordReader::new(name.clone(), stream()?)),
+            From::Conll => Box::new(ConllReader::new(name.clone(), stream()?)),
+            From::Doccano => Box::new(DoccanoReader::new(name.clone(), stream()?)),
             From::Hf => {
                 let labels = self.labels.clone().unwrap_or_else(|| labels_beside(path));
                 let list = read_label_list(&labels)?;
-                Box::new(HfReader::new(name, reader, list))
+                Box::new(HfReader::new(name.clone(), stream()?, list))
             }
             From::Spacy => {
                 let mut bytes = Vec::new();
-                let mut reader = reader;
-                reader.read_to_end(&mut bytes).map_err(|err| at_source(&name, err))?;
-                Box::new(read_docbin(&name, &bytes)?.into_iter().map(Ok))
+                stream()?.read_to_end(&mut bytes).map_err(|err| at_source(&name, err))?;
+                let records = read_docbin(&name, &bytes)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, record)| {
+                        (record, rubric_exporter::Location::source(format!("{name}#{}", n + 1)))
+                    })
+                    .collect();
+                read(records)
             }
-            From::Brat => Box::new(std::iter::empty()),
+            From::Brat => read(self.read_brat(path)?),
         })
     }
 
     /// The documents of a brat input: a directory (every `.ann` in it, by name), or
     /// one document named by its `.ann` or `.txt` file.
-    fn read_brat(&mut self, path: &Path) -> Result<Vec<Record>, rubric_exporter::Error> {
+    fn read_brat(
+        &mut self,
+        path: &Path,
+    ) -> Result<Vec<(Record, rubric_exporter::Location)>, rubric_exporter::Error> {
         let mut anns = Vec::new();
         if path.is_dir() {
             let entries = fs::read_dir(path).map_err(|err| at_source(&display_name(path), err))?;
@@ -520,7 +582,7 @@ impl Inputs {
             let (record, skipped) =
                 from_brat(id, txt, &ann, &display_name(&ann_path), &self.tokenizer)?;
             self.brat_skipped += skipped.non_entity;
-            records.push(record);
+            records.push((record, rubric_exporter::Location::source(display_name(&ann_path))));
         }
         Ok(records)
     }

@@ -219,6 +219,8 @@ pub struct ConllReader<R> {
     /// The document being read: its first line, tokens (text, line, tag) and
     /// sentence ends (token counts).
     document: Option<PendingDocument>,
+    /// The first line of the document last returned.
+    last_document_line: u64,
     done: bool,
 }
 
@@ -238,11 +240,19 @@ impl<R: BufRead> ConllReader<R> {
             line_number: 0,
             buffer: Vec::new(),
             document: None,
+            last_document_line: 0,
             done: false,
         }
     }
 
-    fn finish_document(&self, document: PendingDocument) -> Result<Record, Error> {
+    /// Where the document last returned starts (`<source>:<line>`), for errors a
+    /// writer raises about it later.
+    pub fn location(&self) -> Location {
+        Location::line(&self.source, self.last_document_line)
+    }
+
+    fn finish_document(&mut self, document: PendingDocument) -> Result<Record, Error> {
+        self.last_document_line = document.line;
         let mut text = String::new();
         let mut tokens = Vec::new();
         let mut tags = Vec::new();

@@ -150,6 +150,12 @@ impl<R: BufRead> DoccanoReader<R> {
     pub fn new(source: impl Into<String>, reader: R) -> Self {
         DoccanoReader { lines: JsonLines::new(source, reader), tokenizer: Tokenizer::new() }
     }
+
+    /// Where the record last returned was read (`<source>:<line>`), for errors a
+    /// writer raises about it later.
+    pub fn location(&self) -> Location {
+        self.lines.location()
+    }
 }
 
 impl<R: BufRead> Iterator for DoccanoReader<R> {

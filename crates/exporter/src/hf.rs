@@ -100,6 +100,12 @@ impl<R: BufRead> HfReader<R> {
     pub fn new(source: impl Into<String>, reader: R, labels: Vec<String>) -> Self {
         HfReader { lines: JsonLines::new(source, reader), labels }
     }
+
+    /// Where the record last returned was read (`<source>:<line>`), for errors a
+    /// writer raises about it later.
+    pub fn location(&self) -> Location {
+        self.lines.location()
+    }
 }
 
 impl<R: BufRead> Iterator for HfReader<R> {

@@ -222,6 +222,12 @@ impl<R: BufRead> RecordReader<R> {
     pub fn new(source: impl Into<String>, reader: R) -> Self {
         RecordReader { lines: JsonLines::new(source, reader) }
     }
+
+    /// Where the record last returned was read (`<source>:<line>`), for errors a
+    /// writer raises about it later.
+    pub fn location(&self) -> Location {
+        self.lines.location()
+    }
 }
 
 impl<R: BufRead> Iterator for RecordReader<R> {

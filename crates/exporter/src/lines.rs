@@ -51,6 +51,11 @@ impl<R: BufRead> JsonLines<R> {
         }
     }
 
+    /// Where the line last read is: `<source>:<line>`.
+    pub(crate) fn location(&self) -> Location {
+        Location::line(&self.source, self.line_number)
+    }
+
     /// The next non-blank line's object; after an error, nothing more.
     pub(crate) fn next_line(&mut self) -> Option<Result<Line, Error>> {
         while !self.done {

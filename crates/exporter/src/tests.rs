@@ -622,3 +622,24 @@ proptest! {
         prop_assert_eq!(exact(&via_doccano(&records, DoccanoLayout::Entities)[0]), spans);
     }
 }
+
+#[test]
+fn readers_say_where_the_last_record_came_from() {
+    let records = [news(), record("Nothing here.", &[])];
+    let input = format!("\n{}", jsonl(&records, OffsetUnit::Char).replace('\n', "\n\n"));
+    let mut reader = RecordReader::new("r.jsonl", input.as_bytes());
+    let lines: Vec<String> = std::iter::from_fn(|| {
+        reader.next().map(|r| r.unwrap()).map(|_| reader.location().to_string())
+    })
+    .collect();
+    assert_eq!(lines, ["r.jsonl:2", "r.jsonl:4"]);
+
+    let out = conll(&records, Scheme::Iob2, Misaligned::Error).unwrap();
+    let mut reader = ConllReader::new("c.conll", out.as_bytes());
+    let lines: Vec<String> = std::iter::from_fn(|| {
+        reader.next().map(|r| r.unwrap()).map(|_| reader.location().to_string())
+    })
+    .collect();
+    let second = out.lines().skip(1).position(|l| l.starts_with("-DOCSTART-")).unwrap() + 2;
+    assert_eq!(lines, ["c.conll:1".to_string(), format!("c.conll:{second}")]);
+}
