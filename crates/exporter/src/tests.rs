@@ -643,3 +643,54 @@ fn readers_say_where_the_last_record_came_from() {
     let second = out.lines().skip(1).position(|l| l.starts_with("-DOCSTART-")).unwrap() + 2;
     assert_eq!(lines, ["c.conll:1".to_string(), format!("c.conll:{second}")]);
 }
+
+/// A record of random text with random non-overlapping spans at any character
+/// boundaries: most of them misaligned.
+fn unaligned_record() -> impl Strategy<Value = Record> {
+    (unicode_text(), prop::collection::vec(0usize..10_000, 0..12)).prop_map(|(text, cuts)| {
+        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| bounds[c % bounds.len()]).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let tokens = Tokenizer::new().tokenize(&text);
+        let spans = cuts
+            .chunks_exact(2)
+            .map(|pair| SpanInput::new(pair[0], pair[1], "X"))
+            // A span on nothing but white space between tokens covers no token.
+            .filter(|span| !text[span.start..span.end].trim().is_empty())
+            .filter(|span| tokens.iter().any(|t| t.start < span.end && span.start < t.end))
+            .collect();
+        Record::new("u", text, &tokens, spans).unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Nothing silent: under every policy but `error`, each span is counted exactly
+    /// once, and the spans written are the ones counted as kept.
+    #[test]
+    fn misaligned_policies_account_for_every_span(record in unaligned_record()) {
+        for policy in [Misaligned::Expand, Misaligned::Contract, Misaligned::Drop] {
+            let mut writer = ConllWriter::new(Vec::new(), Scheme::Iob2, policy);
+            match writer.write(&record) {
+                // Expanding can make neighbours share a token: refused, never merged.
+                Err(err) => prop_assert!(matches!(err.kind, ErrorKind::Overlapping { .. }), "{err}"),
+                Ok(()) => {
+                    let report = writer.report();
+                    let out = String::from_utf8(writer.finish().unwrap()).unwrap();
+                    let written = out.lines().filter(|l| l.ends_with(" B-X")).count();
+                    prop_assert_eq!(report.spans, record.spans().len());
+                    prop_assert_eq!(report.aligned + report.touched(), report.spans);
+                    prop_assert_eq!(written, report.aligned + report.expanded + report.contracted);
+                }
+            }
+        }
+        let mut strict = ConllWriter::new(Vec::new(), Scheme::Iob2, Misaligned::Error);
+        // (A span aligned on the record's tokens may still start on a white-space
+        // token, which CoNLL does not write: strict refuses that too.)
+        if record.spans().iter().any(|s| !record.is_aligned(s)) {
+            prop_assert!(strict.write(&record).is_err());
+        }
+    }
+}
