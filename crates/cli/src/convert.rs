@@ -44,7 +44,7 @@ brat inputs have no tokens: their texts are tokenized with rubric's tokenizer.
 
 Output goes to standard output, or to -o PATH, written whole or not at all (a failed
 run leaves no partial file); spacy, hf and brat need -o. `-` or no input reads
-standard input (not for brat or spacy, which are files).";
+standard input (not for --from brat, spacy or hf, which read files).";
 
 /// Formats `rubric convert` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
