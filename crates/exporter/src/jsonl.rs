@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
-use crate::lines::{JsonLines, Line, Step};
+use crate::lines::{JsonLines, Line, RawLine, Step};
 use crate::record::{token_range, Record, RecordToken, SpanInput};
 
 /// Writes [`Record`]s as JSON Lines, one record per line, buffered, with offsets
@@ -234,12 +234,30 @@ impl<R: BufRead> Iterator for RecordReader<R> {
     type Item = Result<Record, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.lines.next_line()? {
-            Ok(line) => line,
+        let raw = match self.lines.next_raw()? {
+            Ok(raw) => raw,
             Err(err) => return Some(Err(err)),
         };
-        Some(parse_record(&self.lines.source, line))
+        // Valid records take the fast path; anything else the checked one, which
+        // says what is wrong and where.
+        if let Some(record) = crate::fast::parse(&raw) {
+            return Some(Ok(record));
+        }
+        Some(parse_checked(raw))
     }
+}
+
+/// The checked path alone (the fast path skipped), for the tests that hold the two
+/// paths to the same records.
+#[cfg(test)]
+pub(crate) fn read_checked(source: &str, input: &str) -> Vec<Result<Record, Error>> {
+    let mut lines = JsonLines::new(source, input.as_bytes());
+    std::iter::from_fn(|| Some(lines.next_raw()?.and_then(parse_checked))).collect()
+}
+
+fn parse_checked(raw: RawLine<'_>) -> Result<Record, Error> {
+    let source = raw.source;
+    raw.parse().and_then(|line| parse_record(source, line))
 }
 
 const RECORD_FIELDS: [&str; 5] = ["id", "text", "tokens", "spans", "meta"];
@@ -395,7 +413,8 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
         if RECORD_FIELDS.contains(&key.as_str()) {
             continue;
         }
-        if meta.contains_key(key) {
+        // A top-level "offsets" would be overwritten by the writer's unit.
+        if meta.contains_key(key) || key == "offsets" {
             return Err(Error::at(
                 fields.at(&[Step::Key(key)]),
                 ErrorKind::MetaCollision { field: key.clone() },

@@ -50,6 +50,7 @@ mod brat;
 mod conll;
 mod doccano;
 mod error;
+mod fast;
 mod hf;
 mod jsonl;
 mod lines;

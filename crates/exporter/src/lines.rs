@@ -58,9 +58,19 @@ impl<R: BufRead> JsonLines<R> {
 
     /// The next non-blank line's object; after an error, nothing more.
     pub(crate) fn next_line(&mut self) -> Option<Result<Line, Error>> {
+        Some(self.next_raw()?.and_then(|raw| raw.parse()))
+    }
+
+    /// The next non-blank line, as text (checked UTF-8, not yet parsed); after an
+    /// error, nothing more.
+    pub(crate) fn next_raw(&mut self) -> Option<Result<RawLine<'_>, Error>> {
         while !self.done {
             match self.read_line() {
-                Ok(Some(line)) => return Some(Ok(line)),
+                Ok(Some((number, skipped, start, end))) => {
+                    // The bytes were checked as UTF-8 by read_line.
+                    let text = std::str::from_utf8(&self.buffer[start..end]).unwrap_or("");
+                    return Some(Ok(RawLine { source: &self.source, text, number, skipped }));
+                }
                 Ok(None) => continue,
                 Err(err) => {
                     self.done = true;
@@ -70,8 +80,40 @@ impl<R: BufRead> JsonLines<R> {
         }
         None
     }
+}
 
-    fn read_line(&mut self) -> Result<Option<Line>, Error> {
+impl RawLine<'_> {
+    /// Parses the line as a JSON object, with a location for any error.
+    pub(crate) fn parse(self) -> Result<Line, Error> {
+        let RawLine { source, text, number, skipped } = self;
+        let value: Value = serde_json::from_str(text).map_err(|err| {
+            let full = err.to_string();
+            let position = format!(" at line {} column {}", err.line(), err.column());
+            let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
+            Error::at(
+                Location::column(source, number, (skipped + err.column()) as u64),
+                ErrorKind::MalformedJson { message },
+            )
+        })?;
+        match value {
+            Value::Object(object) => Ok(Line { object, text: text.to_string(), number, skipped }),
+            other => Err(Error::at(
+                Location::line(source, number),
+                ErrorKind::WrongType {
+                    what: "line".to_string(),
+                    field: "(the line itself)".to_string(),
+                    expected: "an object",
+                    found: json_type_name(&other),
+                },
+            )),
+        }
+    }
+}
+
+impl<R: BufRead> JsonLines<R> {
+    /// Reads one line into the buffer: `(number, skipped, start, end)` of its text
+    /// in the buffer, `None` for a blank line or the end of the input.
+    fn read_line(&mut self) -> Result<Option<(u64, usize, usize, usize)>, Error> {
         self.buffer.clear();
         let line_start = self.offset;
         let read = self.reader.read_until(b'\n', &mut self.buffer).map_err(|err| {
@@ -84,16 +126,18 @@ impl<R: BufRead> JsonLines<R> {
         self.line_number += 1;
         self.offset += read as u64;
         let number = self.line_number;
-        let mut bytes = self.buffer.strip_suffix(b"\n").unwrap_or(&self.buffer);
-        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let mut skipped = 0;
-        if number == 1 {
-            if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
-                bytes = rest;
-                skipped = UTF8_BOM.len();
-            }
+        let mut end = self.buffer.len();
+        if self.buffer[..end].ends_with(b"\n") {
+            end -= 1;
         }
-        let text = std::str::from_utf8(bytes).map_err(|err| {
+        if self.buffer[..end].ends_with(b"\r") {
+            end -= 1;
+        }
+        let mut skipped = 0;
+        if number == 1 && self.buffer[..end].starts_with(UTF8_BOM) {
+            skipped = UTF8_BOM.len();
+        }
+        let text = std::str::from_utf8(&self.buffer[skipped..end]).map_err(|err| {
             let bad = skipped + err.valid_up_to();
             Error::at(
                 Location::column(&self.source, number, bad as u64 + 1),
@@ -103,30 +147,18 @@ impl<R: BufRead> JsonLines<R> {
         if text.trim_matches([' ', '\t']).is_empty() {
             return Ok(None);
         }
-        let value: Value = serde_json::from_str(text).map_err(|err| {
-            let full = err.to_string();
-            let position = format!(" at line {} column {}", err.line(), err.column());
-            let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
-            Error::at(
-                Location::column(&self.source, number, (skipped + err.column()) as u64),
-                ErrorKind::MalformedJson { message },
-            )
-        })?;
-        match value {
-            Value::Object(object) => {
-                Ok(Some(Line { object, text: text.to_string(), number, skipped }))
-            }
-            other => Err(Error::at(
-                Location::line(&self.source, number),
-                ErrorKind::WrongType {
-                    what: "line".to_string(),
-                    field: "(the line itself)".to_string(),
-                    expected: "an object",
-                    found: json_type_name(&other),
-                },
-            )),
-        }
+        Ok(Some((number, skipped, skipped, end)))
     }
+}
+
+/// One line's text, before parsing.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawLine<'b> {
+    /// The input's name, for locations.
+    pub(crate) source: &'b str,
+    pub(crate) text: &'b str,
+    pub(crate) number: u64,
+    pub(crate) skipped: usize,
 }
 
 /// One step of a path into a JSON value.

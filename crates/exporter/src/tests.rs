@@ -367,6 +367,11 @@ reader_error_cases! {
     reader_token_text_mismatch: r#"{"id":"a","text":"Hi Iraq","tokens":[{"text":"Ho","start":0,"end":2,"id":0,"ws":true},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[]}"# => "t.jsonl:2:", "its \"text\" is \"Ho\"";
     reader_tokens_leave_a_gap: r#"{"id":"a","text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":false},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[]}"# => "t.jsonl:2", "without gaps or overlaps";
     reader_meta_collision: r#"{"id":"a",TEXT,"spans":[],"lang":"en","meta":{"lang":"de"}}"# => "t.jsonl:2:", "top-level field \"lang\"";
+    reader_top_level_offsets_collide: r#"{"id":"a",TEXT,"spans":[],"offsets":"x"}"# => "t.jsonl:2:", "top-level field \"offsets\"";
+    reader_null_kb_id: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq","kb_id":null}]}"# => "t.jsonl:2:", "\"kb_id\" of the span 0 is null, expected a string";
+    reader_null_meta: r#"{"id":"a",TEXT,"spans":[],"meta":null}"# => "t.jsonl:2:", "\"meta\" of the record is null, expected an object";
+    reader_duplicate_key_uses_the_last: r#"{"id":"a",TEXT,"spans":[],"spans":7}"# => "t.jsonl:2:", "\"spans\" of the record is a number, expected an array";
+    reader_float_offset: r#"{"id":"a",TEXT,"spans":[{"start":3.0,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq"}]}"# => "t.jsonl:2:", "expected a non-negative integer";
 }
 
 #[test]
@@ -590,9 +595,30 @@ proptest! {
     #[test]
     fn jsonl_round_trips_in_every_unit(record in aligned_record()) {
         for unit in [OffsetUnit::Char, OffsetUnit::Byte, OffsetUnit::Utf16] {
-            let back = read_jsonl(&jsonl(std::slice::from_ref(&record), unit)).unwrap();
+            let line = jsonl(std::slice::from_ref(&record), unit);
+            let back = read_jsonl(&line).unwrap();
             prop_assert_eq!(&back[..], std::slice::from_ref(&record));
+            // The fast path and the checked path read the same record.
+            let checked: Vec<Record> = crate::jsonl::read_checked("t.jsonl", &line)
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            prop_assert_eq!(checked, back);
         }
+    }
+
+    #[test]
+    fn fast_and_checked_paths_agree_on_misaligned_records(record in unaligned_record()) {
+        let line = jsonl(std::slice::from_ref(&record), OffsetUnit::Utf16)
+            .replace(r#""meta":{"#, r#""_input_hash":7,"meta":{"answer":"accept","#);
+        let fast = read_jsonl(&line).unwrap();
+        let checked: Vec<Record> = crate::jsonl::read_checked("t.jsonl", &line)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        prop_assert_eq!(&fast, &checked);
+        prop_assert_eq!(fast[0].spans(), record.spans());
+        prop_assert_eq!(&fast[0].meta()["_input_hash"], &serde_json::json!(7));
     }
 
     #[test]
@@ -693,4 +719,22 @@ proptest! {
             prop_assert!(strict.write(&record).is_err());
         }
     }
+}
+
+#[test]
+fn valid_records_take_the_fast_path() {
+    for unit in [OffsetUnit::Char, OffsetUnit::Byte, OffsetUnit::Utf16] {
+        let line = jsonl(&[news().with_meta_field("lang", "en")], unit);
+        let raw = crate::lines::RawLine {
+            source: "t.jsonl",
+            text: line.trim_end(),
+            number: 1,
+            skipped: 0,
+        };
+        assert_eq!(crate::fast::parse(&raw), Some(news().with_meta_field("lang", "en")), "{unit}");
+    }
+    // And anything that needs a message does not.
+    let bad = format!(r#"{{"id":"a",{TEXT},"spans":[],"meta":null}}"#);
+    let raw = crate::lines::RawLine { source: "t.jsonl", text: &bad, number: 1, skipped: 0 };
+    assert_eq!(crate::fast::parse(&raw), None);
 }
