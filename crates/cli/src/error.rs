@@ -116,11 +116,16 @@ pub enum ErrorKind {
     OutputIsInput,
     /// The output file could not be created, or not moved into place at the end.
     CreateOutput(io::Error),
+    /// The output path is a directory.
+    OutputIsDirectory,
     /// Writing the output failed. A closed pipe also ends up here; `main` treats it
     /// as a quiet stop, not as a failure.
     Write(io::Error),
     /// Something that cannot happen did: a bug in rubric, not in the input.
     Internal(String),
+    /// Reading or writing records or an annotation format failed (`rubric convert`);
+    /// the exporter's error carries its own location and hint.
+    Exporter(Box<rubric_exporter::Error>),
 }
 
 /// An error with its location.
@@ -161,6 +166,8 @@ impl Error {
             ErrorKind::IdNotString { .. } => "id_not_string",
             ErrorKind::BadTokenOffset(_) | ErrorKind::BadTokenRange { .. } => "internal",
             ErrorKind::DuplicateId { .. } => "duplicate_id",
+            ErrorKind::Exporter(_) => "record",
+            ErrorKind::OutputIsDirectory => "output_is_directory",
             ErrorKind::OutputIsInput => "output_is_input",
             ErrorKind::CreateOutput(_) => "create_output",
             ErrorKind::Write(_) => "write",
@@ -281,6 +288,9 @@ impl fmt::Display for Error {
                  (byte {start}) — this is a bug in rubric; please report it together with \
                  this document"
             ),
+            ErrorKind::OutputIsDirectory => f.write_str(
+                "is a directory — name a file to write (brat output alone is a directory)",
+            ),
             ErrorKind::DuplicateId { id } => write!(
                 f,
                 "the document id {id:?} was used before — ids should be unique, or readers that \
@@ -299,6 +309,7 @@ impl fmt::Display for Error {
             ErrorKind::Write(err) => {
                 write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
             }
+            ErrorKind::Exporter(err) => write!(f, "{err}"),
             ErrorKind::Internal(what) => write!(
                 f,
                 "internal error: {what} — this is a bug in rubric; please report it with the \

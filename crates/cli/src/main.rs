@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod convert;
 mod error;
 mod input;
 mod output;
@@ -39,12 +40,15 @@ struct Cli {
 enum Command {
     /// Split documents into tokens, with offsets in the unit you choose.
     Tokenize(tokenize::Args),
+    /// Convert records to and from CoNLL, brat, doccano, Hugging Face and spaCy.
+    Convert(convert::Args),
 }
 
 impl Command {
     fn run(&self) -> Result<Status, Error> {
         match self {
             Command::Tokenize(args) => tokenize::run(args),
+            Command::Convert(args) => convert::run(args),
         }
     }
 }

@@ -42,7 +42,7 @@ pub struct Output {
 #[derive(Debug)]
 enum Target {
     Stdout(BufWriter<StdoutLock<'static>>),
-    File { writer: BufWriter<NamedTempFile>, path: PathBuf },
+    File(AtomicFile),
 }
 
 impl Output {
@@ -62,8 +62,7 @@ impl Output {
             Some(path) if path.as_os_str() == "-" => Ok(Output::stdout()),
             Some(path) => {
                 refuse_input(path, inputs)?;
-                let writer = temporary_beside(path)?;
-                Ok(Output { target: Target::File { writer, path: path.to_path_buf() } })
+                Ok(Output { target: Target::File(AtomicFile::new(path)?) })
             }
         }
     }
@@ -77,7 +76,7 @@ impl Output {
     pub fn writer(&mut self) -> &mut dyn Write {
         match &mut self.target {
             Target::Stdout(out) => out,
-            Target::File { writer, .. } => writer,
+            Target::File(file) => file.writer(),
         }
     }
 
@@ -96,18 +95,64 @@ impl Output {
     pub fn finish(self) -> Result<(), Error> {
         match self.target {
             Target::Stdout(mut out) => out.flush().map_err(Error::write),
-            Target::File { writer, path } => {
-                let temporary = writer.get_ref().path().to_path_buf();
-                let file = writer.into_inner().map_err(|err| Error::write(err.into_error()))?;
-                file.as_file().sync_all().map_err(Error::write)?;
-                let persisted = file.persist(&path).map_err(|err| {
-                    let at = Location::source(path.display().to_string());
-                    Error::at(at, ErrorKind::CreateOutput(err.error))
-                });
-                forget_pending(&temporary);
-                persisted.map(drop)
-            }
+            Target::File(file) => file.persist(),
         }
+    }
+}
+
+/// A file written in full or not at all: a temporary file in the target's
+/// directory (so that the rename stays on one file system), renamed over the
+/// target by [`AtomicFile::persist`]; dropped without it, it is deleted, and a
+/// signal handler deletes it when the process is interrupted.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    file: BufWriter<NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// A temporary file beside `path`, to become `path` on [`AtomicFile::persist`].
+    pub fn new(path: &Path) -> Result<Self, Error> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let at = || Location::source(path.display().to_string());
+        if path.is_dir() {
+            return Err(Error::at(at(), ErrorKind::OutputIsDirectory));
+        }
+        install_signal_handler();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".rubric-").suffix(".tmp");
+        // A temporary file is private (0600); the file it becomes should get the
+        // permissions any new file gets (0666 less the umask), as `>` would give it.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let file = builder
+            .tempfile_in(dir)
+            .map_err(|err| Error::at(at(), ErrorKind::CreateOutput(err)))?;
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.push(file.path().to_path_buf());
+        }
+        Ok(AtomicFile { path: path.to_path_buf(), file: BufWriter::with_capacity(1 << 16, file) })
+    }
+
+    /// Where to write.
+    pub fn writer(&mut self) -> &mut BufWriter<NamedTempFile> {
+        &mut self.file
+    }
+
+    /// Flushes and syncs the temporary file and renames it over the target.
+    pub fn persist(self) -> Result<(), Error> {
+        let at = || Location::source(self.path.display().to_string());
+        let temporary = self.file.get_ref().path().to_path_buf();
+        let result = (|| {
+            let file = self.file.into_inner().map_err(|err| err.into_error())?;
+            file.as_file().sync_all()?;
+            file.persist(&self.path).map_err(|err| err.error)
+        })();
+        forget_pending(&temporary);
+        result.map(drop).map_err(|err| Error::at(at(), ErrorKind::Write(err)))
     }
 }
 
@@ -138,25 +183,6 @@ fn absolute(path: &Path) -> PathBuf {
         }
         _ => path.to_path_buf(),
     }
-}
-
-fn temporary_beside(path: &Path) -> Result<BufWriter<NamedTempFile>, Error> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    install_signal_handler();
-    let file = tempfile::Builder::new()
-        .prefix(".rubric-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|err| {
-            Error::at(Location::source(path.display().to_string()), ErrorKind::CreateOutput(err))
-        })?;
-    if let Ok(mut pending) = PENDING.lock() {
-        pending.push(file.path().to_path_buf());
-    }
-    Ok(BufWriter::with_capacity(1 << 16, file))
 }
 
 fn forget_pending(temporary: &Path) {

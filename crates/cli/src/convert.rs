@@ -1,0 +1,579 @@
+//! `rubric convert`: records (or CoNLL, brat, doccano, Hugging Face, spaCy) in,
+//! another format out.
+//!
+//! Reading and writing are `rubric-exporter`'s; this module picks the reader and the
+//! writer, finds the files, and makes output files appear whole or not at all: each
+//! is written to a temporary file in its own directory and renamed into place only
+//! after the last document converted.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::ValueEnum;
+use rubric_exporter::{
+    brat_file_stem, from_brat, read_docbin, to_brat, AlignmentReport, ConllReader, ConllWriter,
+    DocBinWriter, DoccanoLayout, DoccanoReader, DoccanoWriter, HfReader, HfWriter, Misaligned,
+    Record, RecordReader, RecordWriter, Scheme,
+};
+use rubric_offsets::OffsetUnit;
+use rubric_tokenizer::Tokenizer;
+
+use crate::error::{Error, ErrorKind, Location};
+use crate::output::{AtomicFile, Output};
+use crate::run::Status;
+
+const EXAMPLES: &str = "\
+Examples:
+  rubric convert records.jsonl --to conll > train.conll
+  rubric convert records.jsonl --to bioes -o train.bioes
+  rubric convert records.jsonl --to spacy -o train.spacy
+  rubric convert records.jsonl --to brat -o brat/          (brat/<id>.txt + brat/<id>.ann)
+  rubric convert records.jsonl --to hf -o train.jsonl      (+ train.labels.json)
+  rubric convert records.jsonl --to conll --misaligned expand
+  rubric convert --from doccano --to jsonl --offsets utf16 < doccano.jsonl
+  rubric convert --from conll --to jsonl train.conll
+  rubric convert --from brat --to jsonl brat/
+
+Records are rubric's JSON Lines (schemas/record.schema.json). Token-based formats
+(CoNLL and its schemes, hf, spacy) need spans that start and end on token boundaries;
+--misaligned says what to do with one that does not (default: stop with an error
+naming the document and the span) and the counts go to standard error. doccano and
+brat inputs have no tokens: their texts are tokenized with rubric's tokenizer.
+
+Output goes to standard output, or to -o PATH, written whole or not at all (a failed
+run leaves no partial file); spacy, hf and brat need -o. `-` or no input reads
+standard input (not for --from brat, spacy or hf, which read files).";
+
+/// Formats `rubric convert` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum To {
+    /// rubric's records (JSON Lines, schemas/record.schema.json).
+    Jsonl,
+    /// CoNLL columns with IOB2 tags.
+    Conll,
+    /// CoNLL columns with IOB2 tags (the same as conll).
+    Iob2,
+    /// CoNLL columns with IOB1 tags.
+    Iob1,
+    /// CoNLL columns with BIOES tags.
+    Bioes,
+    /// CoNLL columns with BILOU tags.
+    Bilou,
+    /// brat standoff: a .txt and an .ann file per document, in the directory -o names.
+    Brat,
+    /// doccano JSONL (see --doccano-layout).
+    Doccano,
+    /// Hugging Face token classification JSONL, with the label list in <stem>.labels.json.
+    Hf,
+    /// spaCy 3 DocBin (.spacy).
+    Spacy,
+}
+
+/// Formats `rubric convert` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum From {
+    /// rubric's records (JSON Lines); also reads Prodigy's span format.
+    Jsonl,
+    /// CoNLL columns: token first, tag last, in any of IOB1, IOB2, BIOES, BILOU.
+    Conll,
+    /// brat standoff: a directory of .txt/.ann pairs, or .ann (or .txt) files.
+    Brat,
+    /// doccano JSONL, either layout.
+    Doccano,
+    /// Hugging Face token classification JSONL (label list from --labels or <stem>.labels.json).
+    Hf,
+    /// spaCy 3 DocBin (.spacy).
+    Spacy,
+}
+
+/// Arguments of `rubric convert`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Input files (or, for brat, directories); `-` or nothing for standard input.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The format to write.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub to: To,
+
+    /// The format of the inputs.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
+    pub from: From,
+
+    /// What to do with a span that does not start and end on token boundaries when
+    /// writing a token-based format: stop with an error, grow it to whole tokens,
+    /// shrink it to whole tokens, or leave it out. Counts go to standard error.
+    #[arg(
+        long,
+        value_name = "POLICY",
+        default_value = "error",
+        value_parser = PossibleValuesParser::new(["error", "expand", "contract", "drop"])
+            .try_map(|policy| policy.parse::<Misaligned>()),
+    )]
+    pub misaligned: Misaligned,
+
+    /// The unit of `start` and `end` in written records (--to jsonl only): code
+    /// points (default), UTF-8 bytes or UTF-16 code units.
+    #[arg(
+        long,
+        value_name = "UNIT",
+        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
+            .try_map(|unit| unit.parse::<OffsetUnit>()),
+    )]
+    pub offsets: Option<OffsetUnit>,
+
+    /// doccano's layout to write (--to doccano only): `label` ([start, end, "LABEL"]
+    /// lists) or `entities` (objects with start_offset and end_offset).
+    #[arg(
+        long,
+        value_name = "LAYOUT",
+        value_parser = PossibleValuesParser::new(["label", "entities"])
+            .try_map(|layout| layout.parse::<DoccanoLayout>()),
+    )]
+    pub doccano_layout: Option<DoccanoLayout>,
+
+    /// The label list of Hugging Face input (--from hf only): a JSON array of tags.
+    /// Default: <input stem>.labels.json beside each input.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+
+    /// Where to write: a file, or a directory for brat. Default: standard output.
+    #[arg(short = 'o', long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+const STDIN_NAME: &str = "<stdin>";
+
+/// Runs `rubric convert`.
+pub fn run(args: &Args) -> Result<Status, Error> {
+    check_usage(args);
+    let mut inputs = Inputs::new(args)?;
+    let mut report = AlignmentReport::default();
+    match args.to {
+        To::Jsonl => {
+            let unit = args.offsets.unwrap_or(OffsetUnit::Char);
+            with_text_output(args, |sink| {
+                let mut writer = RecordWriter::with_unit(sink, unit);
+                inputs.each(|record| writer.write(&record))?;
+                writer.finish().map(drop)
+            })?;
+        }
+        To::Conll | To::Iob2 | To::Iob1 | To::Bioes | To::Bilou => {
+            let scheme = match args.to {
+                To::Iob1 => Scheme::Iob1,
+                To::Bioes => Scheme::Bioes,
+                To::Bilou => Scheme::Bilou,
+                _ => Scheme::Iob2,
+            };
+            with_text_output(args, |sink| {
+                let mut writer = ConllWriter::new(sink, scheme, args.misaligned);
+                let result = inputs.each(|record| writer.write(&record));
+                report = writer.report();
+                result?;
+                writer.finish().map(drop)
+            })?;
+        }
+        To::Doccano => {
+            let layout = args.doccano_layout.unwrap_or_default();
+            with_text_output(args, |sink| {
+                let mut writer = DoccanoWriter::new(sink, layout);
+                inputs.each(|record| writer.write(&record))?;
+                writer.finish().map(drop)
+            })?;
+        }
+        To::Hf => {
+            let data_path = required_output(args)?;
+            let labels_path = labels_beside(data_path);
+            let mut writer = HfWriter::new(args.misaligned);
+            let result = inputs.each(|record| writer.write(&record));
+            report = writer.report();
+            result.map_err(exporter)?;
+            let mut data = AtomicFile::new(data_path)?;
+            let mut labels = AtomicFile::new(&labels_path)?;
+            writer.finish(data.writer(), labels.writer()).map_err(exporter)?;
+            data.persist()?;
+            labels.persist()?;
+        }
+        To::Spacy => {
+            let path = required_output(args)?;
+            let mut writer = DocBinWriter::new(args.misaligned);
+            let result = inputs.each(|record| writer.write(&record));
+            report = writer.report();
+            result.map_err(exporter)?;
+            let mut file = AtomicFile::new(path)?;
+            writer.finish(file.writer()).map_err(exporter)?;
+            file.persist()?;
+        }
+        To::Brat => write_brat(required_output(args)?, &mut inputs)?,
+    }
+    if matches!(
+        args.to,
+        To::Conll | To::Iob2 | To::Iob1 | To::Bioes | To::Bilou | To::Hf | To::Spacy
+    ) {
+        notice(&format!("{report} (--misaligned {})", args.misaligned));
+    }
+    if inputs.brat_skipped > 0 {
+        notice(&format!(
+            "left out {} brat annotation(s) that are not text-bound entities (relations, \
+             events, attributes, notes): rubric's records hold entity spans only",
+            inputs.brat_skipped
+        ));
+    }
+    Ok(Status::Complete)
+}
+
+/// One line on standard error, where counts and notices go (standard output holds
+/// the converted data).
+fn notice(message: &str) {
+    // Nobody is left to tell if standard error is closed.
+    let _ = writeln!(io::stderr().lock(), "rubric convert: {message}");
+}
+
+/// Refuses option combinations that cannot mean anything, before any output, the
+/// way clap refuses bad arguments (same message style, exit code 2).
+fn check_usage(args: &Args) {
+    let problem = if args.offsets.is_some() && args.to != To::Jsonl {
+        Some(
+            "--offsets applies to --to jsonl only: the other formats fix their own units \
+             (code points for brat and doccano, tokens for the rest)",
+        )
+    } else if args.doccano_layout.is_some() && args.to != To::Doccano {
+        Some("--doccano-layout applies to --to doccano only")
+    } else if args.labels.is_some() && args.from != From::Hf {
+        Some("--labels applies to --from hf only")
+    } else if args.output.is_none() && matches!(args.to, To::Spacy | To::Hf | To::Brat) {
+        Some(
+            "--to spacy, hf and brat write files: name them with -o (a .spacy file, a \
+             .jsonl file with its .labels.json beside it, or a directory for brat)",
+        )
+    } else if matches!(args.from, From::Brat | From::Spacy | From::Hf)
+        && (args.inputs.is_empty() || args.inputs.iter().any(|path| path.as_os_str() == "-"))
+    {
+        Some(
+            "--from brat, spacy and hf read files (brat: directories or .ann files; hf: \
+             its label list beside it), not standard input: name the inputs",
+        )
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, format!("{problem}\n")).exit();
+    }
+}
+
+fn required_output(args: &Args) -> Result<&Path, Error> {
+    // check_usage has made sure of it; an error rather than a panic all the same.
+    args.output.as_deref().ok_or_else(|| Error::internal("-o is required here"))
+}
+
+/// `<dir>/<stem>.labels.json` for the data file `<dir>/<stem>.<ext>`.
+fn labels_beside(data: &Path) -> PathBuf {
+    let stem = data.file_stem().map_or_else(|| "data".into(), |stem| stem.to_os_string());
+    let mut name = stem;
+    name.push(".labels.json");
+    data.with_file_name(name)
+}
+
+fn exporter(err: rubric_exporter::Error) -> Error {
+    // A reader of our standard output going away is a quiet stop for `main`, as for
+    // every subcommand.
+    if let rubric_exporter::ErrorKind::Io(io_err) = &err.kind {
+        if io_err.kind() == io::ErrorKind::BrokenPipe {
+            return Error::write(io::Error::from(io::ErrorKind::BrokenPipe));
+        }
+    }
+    Error { kind: ErrorKind::Exporter(Box::new(err)), location: None }
+}
+
+/// Runs `write` on the output: standard output, or a file that appears only if
+/// it succeeds.
+fn with_text_output(
+    args: &Args,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), rubric_exporter::Error>,
+) -> Result<(), Error> {
+    let mut output = Output::open(args.output.as_deref(), &args.inputs)?;
+    write(output.writer()).map_err(exporter)?;
+    output.finish()
+}
+
+fn cannot_write(name: &str, err: io::Error) -> Error {
+    Error::at(Location::source(name), ErrorKind::Write(err))
+}
+
+/// Writes each record as `<dir>/<stem>.txt` and `<dir>/<stem>.ann`. Everything goes
+/// to a temporary directory inside `dir` first and is moved into place only when
+/// every document converted.
+fn write_brat(dir: &Path, inputs: &mut Inputs) -> Result<(), Error> {
+    let name = dir.display().to_string();
+    fs::create_dir_all(dir).map_err(|err| cannot_write(&name, err))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".rubric-brat-")
+        .tempdir_in(dir)
+        .map_err(|err| cannot_write(&name, err))?;
+    let mut stems: std::collections::HashMap<String, String> = Default::default();
+    let mut files = Vec::new();
+    inputs
+        .each(|record| {
+            let stem = brat_file_stem(record.id())?;
+            if let Some(other) = stems.insert(stem.clone(), record.id().to_string()) {
+                return Err(rubric_exporter::Error::new(rubric_exporter::ErrorKind::BadId {
+                    id: record.id().to_string(),
+                    problem: format!(
+                        "it makes the same file name ({stem}.txt) as document {other:?} — \
+                         give documents distinct ids"
+                    ),
+                }));
+            }
+            let doc = to_brat(&record)?;
+            for (extension, contents) in [("txt", &doc.txt), ("ann", &doc.ann)] {
+                let file = format!("{stem}.{extension}");
+                fs::write(staging.path().join(&file), contents)
+                    .map_err(rubric_exporter::Error::io)?;
+                files.push(file);
+            }
+            Ok(())
+        })
+        .map_err(exporter)?;
+    for file in &files {
+        fs::rename(staging.path().join(file), dir.join(file))
+            .map_err(|err| cannot_write(&dir.join(file).display().to_string(), err))?;
+    }
+    Ok(())
+}
+
+/// The records of every input, read with the reader `--from` names.
+struct Inputs {
+    from: From,
+    labels: Option<PathBuf>,
+    paths: Vec<PathBuf>,
+    tokenizer: Tokenizer,
+    /// brat annotations that are not entities, left out and reported.
+    brat_skipped: usize,
+}
+
+/// A reader of records that can say where the record it returned last came from, so
+/// that a writer's error about that record (a misaligned span) names file and line.
+trait RecordSource: Iterator<Item = Result<Record, rubric_exporter::Error>> {
+    fn location(&self) -> rubric_exporter::Location;
+}
+
+impl<R: BufRead> RecordSource for RecordReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        RecordReader::location(self)
+    }
+}
+
+impl<R: BufRead> RecordSource for ConllReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        ConllReader::location(self)
+    }
+}
+
+impl<R: BufRead> RecordSource for DoccanoReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        DoccanoReader::location(self)
+    }
+}
+
+impl<R: BufRead> RecordSource for HfReader<R> {
+    fn location(&self) -> rubric_exporter::Location {
+        HfReader::location(self)
+    }
+}
+
+/// Records read whole (a DocBin, brat files), each with where it came from.
+struct ReadRecords {
+    records: std::vec::IntoIter<(Record, rubric_exporter::Location)>,
+    last: rubric_exporter::Location,
+}
+
+impl Iterator for ReadRecords {
+    type Item = Result<Record, rubric_exporter::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (record, location) = self.records.next()?;
+        self.last = location;
+        Some(Ok(record))
+    }
+}
+
+impl RecordSource for ReadRecords {
+    fn location(&self) -> rubric_exporter::Location {
+        self.last.clone()
+    }
+}
+
+type Records = Box<dyn RecordSource>;
+
+impl Inputs {
+    fn new(args: &Args) -> Result<Self, Error> {
+        let paths =
+            if args.inputs.is_empty() { vec![PathBuf::from("-")] } else { args.inputs.clone() };
+        Ok(Inputs {
+            from: args.from,
+            labels: args.labels.clone(),
+            paths,
+            tokenizer: Tokenizer::new(),
+            brat_skipped: 0,
+        })
+    }
+
+    /// Calls `f` on every record of every input, in order; stops at the first error
+    /// (reading or `f`'s).
+    fn each(
+        &mut self,
+        mut f: impl FnMut(Record) -> Result<(), rubric_exporter::Error>,
+    ) -> Result<(), rubric_exporter::Error> {
+        for path in self.paths.clone() {
+            let mut source = self.open(&path)?;
+            while let Some(record) = source.next() {
+                // A writer's error (a misaligned span, say) names the document and
+                // the span; where the document was read is added here.
+                f(record?).map_err(|err| err.or_at(|| source.location()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, path: &Path) -> Result<Records, rubric_exporter::Error> {
+        let name = display_name(path);
+        let stream = || -> Result<Box<dyn BufRead>, rubric_exporter::Error> {
+            Ok(if path.as_os_str() == "-" {
+                Box::new(BufReader::new(io::stdin()))
+            } else {
+                Box::new(BufReader::new(open_file(path)?))
+            })
+        };
+        let read = |records: Vec<(Record, rubric_exporter::Location)>| -> Records {
+            let last = rubric_exporter::Location::source(&name);
+            Box::new(ReadRecords { records: records.into_iter(), last })
+        };
+        Ok(match self.from {
+            From::Jsonl => Box::new(RecordReader::new(name.clone(), stream()?)),
+            From::Conll => Box::new(ConllReader::new(name.clone(), stream()?)),
+            From::Doccano => Box::new(DoccanoReader::new(name.clone(), stream()?)),
+            From::Hf => {
+                let labels = self.labels.clone().unwrap_or_else(|| labels_beside(path));
+                let list = read_label_list(&labels)?;
+                Box::new(HfReader::new(name.clone(), stream()?, list))
+            }
+            From::Spacy => {
+                let mut bytes = Vec::new();
+                stream()?.read_to_end(&mut bytes).map_err(|err| at_source(&name, err))?;
+                let records = read_docbin(&name, &bytes)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, record)| {
+                        (record, rubric_exporter::Location::source(format!("{name}#{}", n + 1)))
+                    })
+                    .collect();
+                read(records)
+            }
+            From::Brat => read(self.read_brat(path)?),
+        })
+    }
+
+    /// The documents of a brat input: a directory (every `.ann` in it, by name), or
+    /// one document named by its `.ann` or `.txt` file.
+    fn read_brat(
+        &mut self,
+        path: &Path,
+    ) -> Result<Vec<(Record, rubric_exporter::Location)>, rubric_exporter::Error> {
+        let mut anns = Vec::new();
+        if path.is_dir() {
+            let entries = fs::read_dir(path).map_err(|err| at_source(&display_name(path), err))?;
+            for entry in entries {
+                let entry = entry.map_err(|err| at_source(&display_name(path), err))?;
+                if entry.path().extension().is_some_and(|e| e == "ann") {
+                    anns.push(entry.path());
+                }
+            }
+            anns.sort();
+        } else {
+            anns.push(path.with_extension("ann"));
+        }
+        let mut records = Vec::with_capacity(anns.len());
+        for ann_path in anns {
+            let txt_path = ann_path.with_extension("txt");
+            let ann = read_utf8(&ann_path)?;
+            let txt = read_utf8(&txt_path)?;
+            let id = ann_path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into());
+            let (record, skipped) =
+                from_brat(id, txt, &ann, &display_name(&ann_path), &self.tokenizer)?;
+            self.brat_skipped += skipped.non_entity;
+            records.push((record, rubric_exporter::Location::source(display_name(&ann_path))));
+        }
+        Ok(records)
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn at_source(name: &str, err: io::Error) -> rubric_exporter::Error {
+    rubric_exporter::Error::at(
+        rubric_exporter::Location::source(name),
+        rubric_exporter::ErrorKind::Io(err),
+    )
+}
+
+fn open_file(path: &Path) -> Result<File, rubric_exporter::Error> {
+    let name = display_name(path);
+    let file = File::open(path).map_err(|err| at_source(&name, err))?;
+    if file.metadata().map_err(|err| at_source(&name, err))?.is_dir() {
+        return Err(rubric_exporter::Error::at(
+            rubric_exporter::Location::source(&name),
+            rubric_exporter::ErrorKind::Syntax {
+                message: "is a directory — only --from brat reads directories; pass the \
+                          files inside it"
+                    .to_string(),
+            },
+        ));
+    }
+    Ok(file)
+}
+
+/// A whole file as UTF-8, or an error naming the first bad byte.
+fn read_utf8(path: &Path) -> Result<String, rubric_exporter::Error> {
+    let name = display_name(path);
+    let mut bytes = Vec::new();
+    open_file(path)?.read_to_end(&mut bytes).map_err(|err| at_source(&name, err))?;
+    String::from_utf8(bytes).map_err(|err| {
+        rubric_exporter::Error::at(
+            rubric_exporter::Location::source(&name),
+            rubric_exporter::ErrorKind::InvalidUtf8 {
+                byte_offset: err.utf8_error().valid_up_to() as u64,
+            },
+        )
+    })
+}
+
+/// A Hugging Face label list: a JSON array of tag strings.
+fn read_label_list(path: &Path) -> Result<Vec<String>, rubric_exporter::Error> {
+    let text = read_utf8(path)?;
+    serde_json::from_str(&text).map_err(|err| {
+        rubric_exporter::Error::at(
+            rubric_exporter::Location::column(
+                display_name(path),
+                err.line() as u64,
+                err.column() as u64,
+            ),
+            rubric_exporter::ErrorKind::Syntax {
+                message: format!(
+                    "the label list must be a JSON array of tags like [\"O\", \"B-PER\", \
+                     \"I-PER\"] ({err}) — pass the list the data was written with, with \
+                     --labels"
+                ),
+            },
+        )
+    })
+}

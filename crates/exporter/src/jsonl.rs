@@ -1,0 +1,609 @@
+//! Records as JSON Lines: [`RecordWriter`] and [`RecordReader`].
+
+use std::io::{BufRead, BufWriter, Write};
+
+use rubric_offsets::{OffsetMap, OffsetUnit};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
+use crate::lines::{JsonLines, Line, RawLine, Step};
+use crate::record::{token_range, Record, RecordToken, SpanInput};
+
+/// Writes [`Record`]s as JSON Lines, one record per line, buffered, with offsets
+/// in the unit asked for (code points by default).
+///
+/// Offsets are converted here, once, by [`OffsetMap`]; `meta.offsets` names the
+/// unit. Each line is serialized in memory first, so a failed write never leaves
+/// half a record behind a complete one. Call [`RecordWriter::finish`] at the end:
+/// dropping the writer would swallow a failed final write.
+///
+/// ```
+/// use rubric_exporter::{Record, RecordWriter, SpanInput};
+/// use rubric_offsets::OffsetUnit;
+/// use rubric_tokenizer::Tokenizer;
+///
+/// let record = Record::tokenize("d1", "🦀 Iraq", &Tokenizer::new(), vec![SpanInput::new(5, 9, "GPE")])?;
+/// let mut writer = RecordWriter::with_unit(Vec::new(), OffsetUnit::Utf16);
+/// writer.write(&record)?;
+/// let out = String::from_utf8(writer.finish()?).unwrap();
+/// assert!(out.contains(r#""spans":[{"start":3,"end":7,"#));
+/// assert!(out.ends_with("\"meta\":{\"offsets\":\"utf16\"}}\n"));
+/// # Ok::<(), rubric_exporter::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordWriter<W: Write> {
+    out: BufWriter<W>,
+    unit: OffsetUnit,
+    line: Vec<u8>,
+}
+
+impl<W: Write> RecordWriter<W> {
+    /// A writer with code point offsets.
+    pub fn new(out: W) -> Self {
+        RecordWriter::with_unit(out, OffsetUnit::Char)
+    }
+
+    /// A writer with offsets in `unit`.
+    pub fn with_unit(out: W, unit: OffsetUnit) -> Self {
+        RecordWriter { out: BufWriter::new(out), unit, line: Vec::new() }
+    }
+
+    /// Writes one record as one line.
+    pub fn write(&mut self, record: &Record) -> Result<(), Error> {
+        self.line.clear();
+        record.write_json_line(self.unit, &mut self.line)?;
+        self.out.write_all(&self.line).map_err(Error::io)
+    }
+
+    /// Writes lines already serialized by [`Record::write_json_line`] (on a worker
+    /// thread, say), which must each end with `\n`.
+    pub fn write_lines(&mut self, lines: &[u8]) -> Result<(), Error> {
+        self.out.write_all(lines).map_err(Error::io)
+    }
+
+    /// The unit of the offsets this writer writes.
+    pub fn unit(&self) -> OffsetUnit {
+        self.unit
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> Result<W, Error> {
+        self.out.into_inner().map_err(|err| Error::io(err.into_error()))
+    }
+}
+
+impl Record {
+    /// Appends the record to `buffer` as one JSON Lines line (ending in `\n`),
+    /// offsets in `unit`: exactly the bytes [`RecordWriter`] writes for it.
+    ///
+    /// This is the piece a parallel pipeline needs: serialize on worker threads, then
+    /// write the buffers in document order (with [`RecordWriter::write_lines`] or any
+    /// writer). Extra `meta` fields (set with [`Record::with_meta_field`] or
+    /// [`Record::meta_mut`]) are written beside `offsets`, in key order.
+    ///
+    /// ```
+    /// use rubric_exporter::{Record, SpanInput};
+    /// use rubric_offsets::OffsetUnit;
+    /// use rubric_tokenizer::Tokenizer;
+    ///
+    /// let record = Record::tokenize("d1", "Hi Iraq", &Tokenizer::new(), vec![SpanInput::new(3, 7, "GPE")])?
+    ///     .with_meta_field("lang", "en");
+    /// let mut line = Vec::new();
+    /// record.write_json_line(OffsetUnit::Byte, &mut line)?;
+    /// assert!(line.ends_with(b"\"meta\":{\"lang\":\"en\",\"offsets\":\"byte\"}}\n"));
+    /// # Ok::<(), rubric_exporter::Error>(())
+    /// ```
+    pub fn write_json_line(&self, unit: OffsetUnit, buffer: &mut Vec<u8>) -> Result<(), Error> {
+        let json = RecordJson::new(self, unit)?;
+        serde_json::to_writer(&mut *buffer, &json)
+            .map_err(|err| Error::io(std::io::Error::other(err)))?;
+        buffer.push(b'\n');
+        Ok(())
+    }
+
+    /// The record as the JSON object [`RecordWriter`] writes, offsets in `unit`.
+    pub fn to_json(&self, unit: OffsetUnit) -> Result<Value, Error> {
+        let json = RecordJson::new(self, unit)?;
+        serde_json::to_value(json).map_err(|err| Error::io(std::io::Error::other(err)))
+    }
+}
+
+#[derive(Serialize)]
+struct RecordJson<'a> {
+    id: &'a str,
+    text: &'a str,
+    tokens: Vec<TokenJson<'a>>,
+    spans: Vec<SpanJson<'a>>,
+    meta: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct TokenJson<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    id: usize,
+    ws: bool,
+}
+
+#[derive(Serialize)]
+struct SpanJson<'a> {
+    start: usize,
+    end: usize,
+    token_start: usize,
+    token_end: usize,
+    label: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kb_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+}
+
+impl<'a> RecordJson<'a> {
+    fn new(record: &'a Record, unit: OffsetUnit) -> Result<Self, Error> {
+        let text = record.text();
+        let map = OffsetMap::new(text, unit);
+        // A record's offsets were checked when it was built, so conversion cannot
+        // fail; if it ever did, it is reported like any bad token.
+        let convert = |byte: usize, index: usize| {
+            map.to_unit(byte).map_err(|err| {
+                Error::new(ErrorKind::BadToken {
+                    document: record.id().to_string(),
+                    index,
+                    problem: err.to_string(),
+                })
+            })
+        };
+        let mut tokens = Vec::with_capacity(record.tokens().len());
+        for (id, token) in record.tokens().iter().enumerate() {
+            tokens.push(TokenJson {
+                text: token.text(text),
+                start: convert(token.start, id)?,
+                end: convert(token.end, id)?,
+                id,
+                ws: token.ws,
+            });
+        }
+        let mut spans = Vec::with_capacity(record.spans().len());
+        for span in record.spans() {
+            let convert = |byte| {
+                map.to_unit(byte).map_err(|error| {
+                    Error::new(ErrorKind::SpanOffset { span: record.span_ref(span), error })
+                })
+            };
+            spans.push(SpanJson {
+                start: convert(span.start)?,
+                end: convert(span.end)?,
+                token_start: span.token_start,
+                token_end: span.token_end,
+                label: &span.label,
+                text: record.span_text(span),
+                kb_id: span.kb_id.as_deref(),
+                source: span.source.as_deref(),
+            });
+        }
+        let mut meta = record.meta().clone();
+        meta.insert("offsets".to_string(), Value::String(unit.as_str().to_string()));
+        Ok(RecordJson { id: record.id(), text, tokens, spans, meta })
+    }
+}
+
+/// Reads [`Record`]s from JSON Lines and verifies each one.
+///
+/// Offsets are converted back to bytes with [`OffsetMap`] in the unit `meta.offsets`
+/// names (`char` when it names none, as in Prodigy's files), and everything the
+/// format promises is checked: every token's and span's `text` equals the slice
+/// its offsets cut, offsets are in range and on character boundaries, `start <
+/// end`, `token_start`/`token_end` are the tokens the span overlaps, no span occurs
+/// twice. The first violation ends reading with an error at file:line:column.
+/// Blank lines are skipped; a byte-order mark at the start is skipped. A record
+/// without `id` gets `<file>:<line>`; unknown top-level fields (Prodigy's
+/// `_input_hash`, `answer`, ...) move into `meta`, so writing the record again loses
+/// nothing.
+///
+/// ```
+/// use rubric_exporter::RecordReader;
+///
+/// let line = r#"{"text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":true},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iran"}],"answer":"accept"}"#;
+/// let err = RecordReader::new("in.jsonl", line.as_bytes()).next().unwrap().unwrap_err();
+/// assert!(err.to_string().starts_with(
+///     "in.jsonl:1:210: document \"in.jsonl:1\", span 0 [3, 7) GPE: \"text\" is \"Iran\" but the offsets cut out \"Iraq\""
+/// ));
+/// ```
+#[derive(Debug)]
+pub struct RecordReader<R> {
+    lines: JsonLines<R>,
+}
+
+impl<R: BufRead> RecordReader<R> {
+    /// Reads from `reader`; `source` names it in errors (a path, or `<stdin>`).
+    pub fn new(source: impl Into<String>, reader: R) -> Self {
+        RecordReader { lines: JsonLines::new(source, reader) }
+    }
+
+    /// Where the record last returned was read (`<source>:<line>`), for errors a
+    /// writer raises about it later.
+    pub fn location(&self) -> Location {
+        self.lines.location()
+    }
+}
+
+impl<R: BufRead> Iterator for RecordReader<R> {
+    type Item = Result<Record, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let raw = match self.lines.next_raw()? {
+            Ok(raw) => raw,
+            Err(err) => return Some(Err(err)),
+        };
+        // Valid records take the fast path; anything else the checked one, which
+        // says what is wrong and where.
+        if let Some(record) = crate::fast::parse(&raw) {
+            return Some(Ok(record));
+        }
+        Some(parse_checked(raw))
+    }
+}
+
+/// The checked path alone (the fast path skipped), for the tests that hold the two
+/// paths to the same records.
+#[cfg(test)]
+pub(crate) fn read_checked(source: &str, input: &str) -> Vec<Result<Record, Error>> {
+    let mut lines = JsonLines::new(source, input.as_bytes());
+    std::iter::from_fn(|| Some(lines.next_raw()?.and_then(parse_checked))).collect()
+}
+
+fn parse_checked(raw: RawLine<'_>) -> Result<Record, Error> {
+    let source = raw.source;
+    raw.parse().and_then(|line| parse_record(source, line))
+}
+
+const RECORD_FIELDS: [&str; 5] = ["id", "text", "tokens", "spans", "meta"];
+const TOKEN_FIELDS: [&str; 5] = ["text", "start", "end", "id", "ws"];
+const SPAN_FIELDS: [&str; 8] =
+    ["start", "end", "token_start", "token_end", "label", "text", "kb_id", "source"];
+
+/// Field access with locations, for one line.
+struct Fields<'l> {
+    source: &'l str,
+    line: &'l Line,
+}
+
+impl Fields<'_> {
+    fn at(&self, path: &[Step<'_>]) -> Location {
+        self.line.at(self.source, path)
+    }
+
+    fn wrong_type(
+        &self,
+        path: &[Step<'_>],
+        what: &str,
+        field: &str,
+        expected: &'static str,
+        found: &Value,
+    ) -> Error {
+        Error::at(
+            self.at(path),
+            ErrorKind::WrongType {
+                what: what.to_string(),
+                field: field.to_string(),
+                expected,
+                found: json_type_name(found),
+            },
+        )
+    }
+
+    fn missing(&self, path: &[Step<'_>], what: &str, field: &'static str) -> Error {
+        Error::at(self.at(path), ErrorKind::MissingField { what: what.to_string(), field })
+    }
+
+    fn string<'v>(
+        &self,
+        object: &'v Map<String, Value>,
+        path: &[Step<'_>],
+        what: &str,
+        field: &'static str,
+    ) -> Result<Option<&'v str>, Error> {
+        match object.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(self.wrong_type(&with(path, field), what, field, "a string", other)),
+        }
+    }
+
+    fn required_string<'v>(
+        &self,
+        object: &'v Map<String, Value>,
+        path: &[Step<'_>],
+        what: &str,
+        field: &'static str,
+    ) -> Result<&'v str, Error> {
+        self.string(object, path, what, field)?.ok_or_else(|| self.missing(path, what, field))
+    }
+
+    fn required_index(
+        &self,
+        object: &Map<String, Value>,
+        path: &[Step<'_>],
+        what: &str,
+        field: &'static str,
+    ) -> Result<usize, Error> {
+        match object.get(field) {
+            None => Err(self.missing(path, what, field)),
+            Some(value) => value.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| {
+                self.wrong_type(&with(path, field), what, field, "a non-negative integer", value)
+            }),
+        }
+    }
+
+    fn no_other_fields(
+        &self,
+        object: &Map<String, Value>,
+        path: &[Step<'_>],
+        what: &str,
+        allowed: &[&str],
+    ) -> Result<(), Error> {
+        match object.keys().find(|key| !allowed.contains(&key.as_str())) {
+            None => Ok(()),
+            Some(key) => Err(Error::at(
+                self.at(path),
+                ErrorKind::Syntax {
+                    message: format!(
+                        "the {what} has a field {key:?}, which records do not have — a {what} \
+                         has only {} (put anything else in the record's \"meta\")",
+                        allowed.join(", ")
+                    ),
+                },
+            )),
+        }
+    }
+}
+
+fn with<'a>(path: &[Step<'a>], field: &'a str) -> Vec<Step<'a>> {
+    let mut path = path.to_vec();
+    path.push(Step::Key(field));
+    path
+}
+
+fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
+    let fields = Fields { source, line: &line };
+    let object = &line.object;
+    let root: &[Step<'_>] = &[];
+    let id = match fields.string(object, root, "record", "id")? {
+        Some(id) => id.to_string(),
+        None => format!("{source}:{}", line.number),
+    };
+    let text = fields.required_string(object, root, "record", "text")?;
+
+    let mut meta = match object.get("meta") {
+        None => Map::new(),
+        Some(Value::Object(meta)) => meta.clone(),
+        Some(other) => {
+            return Err(fields.wrong_type(
+                &[Step::Key("meta")],
+                "record",
+                "meta",
+                "an object",
+                other,
+            ))
+        }
+    };
+    let unit = match meta.get("offsets") {
+        None => OffsetUnit::Char,
+        Some(Value::String(unit)) => match unit.as_str() {
+            "char" => OffsetUnit::Char,
+            "byte" => OffsetUnit::Byte,
+            "utf16" => OffsetUnit::Utf16,
+            other => {
+                return Err(Error::at(
+                    fields.at(&[Step::Key("meta"), Step::Key("offsets")]),
+                    ErrorKind::UnknownOffsetUnit { found: other.to_string() },
+                ))
+            }
+        },
+        Some(other) => {
+            let path = [Step::Key("meta"), Step::Key("offsets")];
+            return Err(fields.wrong_type(&path, "meta", "offsets", "a string", other));
+        }
+    };
+    meta.remove("offsets");
+    for (key, value) in object {
+        if RECORD_FIELDS.contains(&key.as_str()) {
+            continue;
+        }
+        // A top-level "offsets" would be overwritten by the writer's unit.
+        if meta.contains_key(key) || key == "offsets" {
+            return Err(Error::at(
+                fields.at(&[Step::Key(key)]),
+                ErrorKind::MetaCollision { field: key.clone() },
+            ));
+        }
+        meta.insert(key.clone(), value.clone());
+    }
+
+    let map = OffsetMap::new(text, unit);
+    let tokens = parse_tokens(&fields, &id, text, &map)?;
+    let spans = parse_spans(&fields, &id, text, &map, &tokens)?;
+    let span_offsets: Vec<(usize, usize)> = spans.iter().map(|(_, original)| *original).collect();
+    let inputs = spans.into_iter().map(|(input, _)| input).collect();
+    Record::from_parts(id, text, tokens, inputs, meta).map_err(|mut err| {
+        // Errors name spans in the unit of the file, at the span's column.
+        let span = match &mut err.kind {
+            ErrorKind::SpanOffset { span, .. }
+            | ErrorKind::SpanReversed { span }
+            | ErrorKind::SpanOutsideTokens { span }
+            | ErrorKind::DuplicateSpan { span }
+            | ErrorKind::BadLabel { span, .. } => Some(span),
+            _ => None,
+        };
+        if let Some(span) = span {
+            if let Some(index) = span.index {
+                if let Some(&(start, end)) = span_offsets.get(index) {
+                    span.start = start;
+                    span.end = end;
+                }
+                err.location = Some(Box::new(fields.at(&[Step::Key("spans"), Step::Index(index)])));
+            }
+        }
+        err.or_at(|| Location::line(source, line.number))
+    })
+}
+
+fn parse_tokens(
+    fields: &Fields<'_>,
+    id: &str,
+    text: &str,
+    map: &OffsetMap<'_>,
+) -> Result<Vec<RecordToken>, Error> {
+    let object = &fields.line.object;
+    let list = match object.get("tokens") {
+        None => return Err(fields.missing(&[], "record", "tokens")),
+        Some(Value::Array(list)) => list,
+        Some(other) => {
+            return Err(fields.wrong_type(
+                &[Step::Key("tokens")],
+                "record",
+                "tokens",
+                "an array",
+                other,
+            ))
+        }
+    };
+    let mut tokens = Vec::with_capacity(list.len());
+    for (index, value) in list.iter().enumerate() {
+        let path = [Step::Key("tokens"), Step::Index(index)];
+        let what = format!("token {index}");
+        let Value::Object(token) = value else {
+            return Err(fields.wrong_type(&path, "record", "tokens", "an array of objects", value));
+        };
+        fields.no_other_fields(token, &path, "token", &TOKEN_FIELDS)?;
+        let token_text = fields.required_string(token, &path, &what, "text")?;
+        let start = fields.required_index(token, &path, &what, "start")?;
+        let end = fields.required_index(token, &path, &what, "end")?;
+        let token_id = fields.required_index(token, &path, &what, "id")?;
+        let ws = match token.get("ws") {
+            None => return Err(fields.missing(&path, &what, "ws")),
+            Some(Value::Bool(ws)) => *ws,
+            Some(other) => {
+                return Err(fields.wrong_type(&with(&path, "ws"), &what, "ws", "a boolean", other))
+            }
+        };
+        let bad = |problem: String| {
+            Error::at(
+                fields.at(&path),
+                ErrorKind::BadToken { document: id.to_string(), index, problem },
+            )
+        };
+        if token_id != index {
+            return Err(bad(format!("its \"id\" is {token_id}, but ids count tokens from 0")));
+        }
+        let byte_start = map.to_byte(start).map_err(|err| bad(format!("start: {err}")))?;
+        let byte_end = map.to_byte(end).map_err(|err| bad(format!("end: {err}")))?;
+        let slice = text.get(byte_start..byte_end).unwrap_or("");
+        if slice != token_text || byte_start >= byte_end {
+            return Err(bad(format!(
+                "its \"text\" is {token_text:?} but [{start}, {end}) cuts out {slice:?} (offsets \
+                 in {})",
+                map.unit()
+            )));
+        }
+        tokens.push(RecordToken { start: byte_start, end: byte_end, ws });
+    }
+    Ok(tokens)
+}
+
+type ParsedSpan = (SpanInput, (usize, usize));
+
+fn parse_spans(
+    fields: &Fields<'_>,
+    id: &str,
+    text: &str,
+    map: &OffsetMap<'_>,
+    tokens: &[RecordToken],
+) -> Result<Vec<ParsedSpan>, Error> {
+    let object = &fields.line.object;
+    let list = match object.get("spans") {
+        None => return Err(fields.missing(&[], "record", "spans")),
+        Some(Value::Array(list)) => list,
+        Some(other) => {
+            return Err(fields.wrong_type(
+                &[Step::Key("spans")],
+                "record",
+                "spans",
+                "an array",
+                other,
+            ))
+        }
+    };
+    let mut spans = Vec::with_capacity(list.len());
+    for (index, value) in list.iter().enumerate() {
+        let path = [Step::Key("spans"), Step::Index(index)];
+        let what = format!("span {index}");
+        let Value::Object(span) = value else {
+            return Err(fields.wrong_type(&path, "record", "spans", "an array of objects", value));
+        };
+        fields.no_other_fields(span, &path, "span", &SPAN_FIELDS)?;
+        let start = fields.required_index(span, &path, &what, "start")?;
+        let end = fields.required_index(span, &path, &what, "end")?;
+        let token_start = fields.required_index(span, &path, &what, "token_start")?;
+        let token_end = fields.required_index(span, &path, &what, "token_end")?;
+        let label = fields.required_string(span, &path, &what, "label")?;
+        let span_text = fields.required_string(span, &path, &what, "text")?;
+        let kb_id = fields.string(span, &path, &what, "kb_id")?;
+        let span_source = fields.string(span, &path, &what, "source")?;
+        let span_ref = |cut: Option<&str>| {
+            Box::new(SpanRef {
+                document: id.to_string(),
+                index: Some(index),
+                start,
+                end,
+                label: label.to_string(),
+                text: cut.map(str::to_string),
+            })
+        };
+        let to_byte = |offset| {
+            map.to_byte(offset).map_err(|error| {
+                Error::at(
+                    fields.at(&path),
+                    ErrorKind::SpanOffset { span: span_ref(Some(span_text)), error },
+                )
+            })
+        };
+        let byte_start = to_byte(start)?;
+        let byte_end = to_byte(end)?;
+        if byte_start >= byte_end {
+            let span = span_ref(Some(span_text));
+            return Err(Error::at(fields.at(&path), ErrorKind::SpanReversed { span }));
+        }
+        let cut = &text[byte_start..byte_end];
+        if cut != span_text {
+            return Err(Error::at(
+                fields.at(&with(&path, "text")),
+                ErrorKind::SpanTextMismatch {
+                    span: span_ref(None),
+                    found: span_text.to_string(),
+                    expected: cut.to_string(),
+                },
+            ));
+        }
+        if let Some(expected) = token_range(tokens, byte_start, byte_end) {
+            if expected != (token_start, token_end) {
+                return Err(Error::at(
+                    fields.at(&with(&path, "token_start")),
+                    ErrorKind::SpanTokenMismatch {
+                        span: span_ref(Some(cut)),
+                        found: (token_start, token_end),
+                        expected,
+                    },
+                ));
+            }
+        }
+        let mut input = SpanInput::new(byte_start, byte_end, label);
+        input.kb_id = kb_id.map(str::to_string);
+        input.source = span_source.map(str::to_string);
+        spans.push((input, (start, end)));
+    }
+    Ok(spans)
+}

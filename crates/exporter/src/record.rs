@@ -1,0 +1,411 @@
+//! The record: one annotated document, and the rules that make it valid.
+
+use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_tokenizer::{Token, Tokenizer};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, SpanRef};
+
+/// One annotated document: its text, its tokens and its spans. One line of rubric's
+/// JSON Lines output.
+///
+/// # Format
+///
+/// Each line is one JSON object, compatible with Prodigy's span format, so that
+/// readers of Prodigy data read it as it is. `schemas/record.schema.json` says the
+/// same thing as a JSON Schema (2020-12); a test keeps the two in agreement.
+///
+/// ```json
+/// {"id":"iran-1","text":"Iran’s IRGC hit Baghdad.","tokens":[{"text":"Iran","start":0,"end":4,"id":0,"ws":false},{"text":"’s","start":4,"end":6,"id":1,"ws":true},{"text":"IRGC","start":7,"end":11,"id":2,"ws":true},{"text":"hit","start":12,"end":15,"id":3,"ws":true},{"text":"Baghdad","start":16,"end":23,"id":4,"ws":false},{"text":".","start":23,"end":24,"id":5,"ws":false}],"spans":[{"start":0,"end":4,"token_start":0,"token_end":0,"label":"GPE","text":"Iran","kb_id":"Q794","source":"countries.tsv:12"},{"start":7,"end":11,"token_start":2,"token_end":2,"label":"ORG","text":"IRGC"},{"start":16,"end":23,"token_start":4,"token_end":4,"label":"GPE","text":"Baghdad"}],"meta":{"lang":"en","offsets":"char"}}
+/// ```
+///
+/// Top-level fields, all always written (when reading, `id` and `meta` may be
+/// missing, as in some Prodigy files: the id becomes `<file>:<line>` and the offsets
+/// code points):
+///
+/// - `id` (string): the document's id, unique within a file.
+/// - `text` (string): the document, exactly as it was read; nothing is trimmed or
+///   normalised, and every offset indexes this string.
+/// - `tokens` (array): the tokens in text order. Each has `text` (exactly
+///   `text[start..end]`), `start` and `end` (offsets, `end` exclusive), `id` (its
+///   index in `tokens`, from 0) and `ws` (whether one space, U+0020, follows the
+///   token and belongs to it, as spaCy's `whitespace_`). White space that is not a
+///   token's single trailing space is a token of its own, so the tokens' texts, each
+///   followed by a space where `ws` is true, give back `text`.
+/// - `spans` (array): the annotations, sorted by (`start`, `end`, `label`); they may
+///   overlap or nest, but the same offsets with the same label occur once. Each has
+///   `start` and `end` (offsets, `end` exclusive, `start < end`), `token_start` and
+///   `token_end` (the indices of the first and the last token the span overlaps;
+///   `token_end` is inclusive, as in Prodigy), `label` (non-empty, no white space),
+///   `text` (exactly `text[start..end]`), and optionally `kb_id` (a knowledge-base
+///   identifier, e.g. a Wikidata QID) and `source` (what produced the span: a
+///   gazetteer `file:line` or entry id, a rule, or the input file and line it was
+///   read from).
+/// - `meta` (object): `offsets` says the unit of every `start` and `end` in the
+///   line: `"char"` (Unicode code points, Python `str` indices; the default),
+///   `"byte"` (UTF-8 bytes) or `"utf16"` (UTF-16 code units, JavaScript and Java
+///   string indices). Any other field of `meta` is the user's and is kept as it is
+///   (fields are written in key order).
+///
+/// A span is *aligned* when it starts at the start of its `token_start` and ends at
+/// the end of its `token_end`. Records may hold misaligned spans (a gazetteer match
+/// inside a hyphenated token, say): they keep their exact offsets, and
+/// `token_start`/`token_end` name the tokens they overlap. Token-based formats
+/// (CoNLL, Hugging Face, spaCy) cannot hold them as they are; see [`Misaligned`].
+///
+/// Reading a record ([`RecordReader`]) checks all of the above and reports the
+/// first violation with its file, line and column. A top-level field that is not
+/// one of the five moves into `meta`, so that nothing the user had is lost; fields
+/// of tokens and spans other than those listed are errors.
+///
+/// In memory, offsets are bytes of `text`; [`RecordWriter`] converts them to the
+/// unit asked for when it writes, and [`RecordReader`] back when it reads.
+///
+/// [`Misaligned`]: crate::Misaligned
+/// [`RecordReader`]: crate::RecordReader
+/// [`RecordWriter`]: crate::RecordWriter
+///
+/// ```
+/// use rubric_exporter::{Record, SpanInput};
+/// use rubric_tokenizer::Tokenizer;
+///
+/// let text = "Iran’s IRGC hit Baghdad.";
+/// let tokens = Tokenizer::new().tokenize(text);
+/// let baghdad = text.find("Baghdad").unwrap();
+/// let record = Record::new(
+///     "iran-1",
+///     text,
+///     &tokens,
+///     vec![
+///         SpanInput::new(baghdad, baghdad + "Baghdad".len(), "GPE"),
+///         SpanInput::new(0, 4, "GPE").kb_id("Q794").source("countries.tsv:12"),
+///     ],
+/// )?;
+/// // Sorted by offsets; token_end is inclusive.
+/// assert_eq!(record.spans()[0].label, "GPE");
+/// assert_eq!(record.spans()[1].token_start, 4);
+/// assert_eq!(record.span_text(&record.spans()[1]), "Baghdad");
+/// # Ok::<(), rubric_exporter::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    id: String,
+    text: String,
+    tokens: Vec<RecordToken>,
+    spans: Vec<Span>,
+    meta: Map<String, Value>,
+}
+
+/// A token of a [`Record`]: a byte range of its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecordToken {
+    /// Byte offset of the token's first byte.
+    pub start: usize,
+    /// Byte offset one past the token's last byte.
+    pub end: usize,
+    /// Whether one space (U+0020) follows the token and belongs to it.
+    pub ws: bool,
+}
+
+impl RecordToken {
+    /// The token's text within `text`, the record's text.
+    pub fn text<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// Whether the token is white space only (a [`rubric_tokenizer::TokenKind::Space`]
+    /// token). Token-based text formats do not write such tokens.
+    pub fn is_space(&self, text: &str) -> bool {
+        self.text(text).chars().all(char::is_whitespace)
+    }
+}
+
+impl From<Token> for RecordToken {
+    fn from(token: Token) -> Self {
+        RecordToken { start: token.start, end: token.end, ws: token.ws }
+    }
+}
+
+/// A span of a [`Record`], in byte offsets.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Byte offset of the span's first byte.
+    pub start: usize,
+    /// Byte offset one past the span's last byte.
+    pub end: usize,
+    /// Index of the first token the span overlaps.
+    pub token_start: usize,
+    /// Index of the last token the span overlaps (inclusive).
+    pub token_end: usize,
+    /// The label, e.g. `GPE`.
+    pub label: String,
+    /// A knowledge-base identifier, e.g. a Wikidata QID.
+    pub kb_id: Option<String>,
+    /// What produced the span.
+    pub source: Option<String>,
+}
+
+/// A span as a producer gives it to [`Record::new`]: byte offsets into the text and
+/// a label; the token indices and the span's text are computed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SpanInput {
+    /// Byte offset of the span's first byte.
+    pub start: usize,
+    /// Byte offset one past the span's last byte.
+    pub end: usize,
+    /// The label.
+    pub label: String,
+    /// A knowledge-base identifier.
+    pub kb_id: Option<String>,
+    /// What produced the span.
+    pub source: Option<String>,
+}
+
+impl SpanInput {
+    /// A span of `text[start..end]` (bytes) labelled `label`.
+    pub fn new(start: usize, end: usize, label: impl Into<String>) -> Self {
+        SpanInput { start, end, label: label.into(), kb_id: None, source: None }
+    }
+
+    /// Sets the knowledge-base identifier.
+    pub fn kb_id(mut self, kb_id: impl Into<String>) -> Self {
+        self.kb_id = Some(kb_id.into());
+        self
+    }
+
+    /// Sets what produced the span.
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+}
+
+impl Record {
+    /// Builds a record from the tokenizer's tokens and spans in byte offsets.
+    ///
+    /// Computes each span's `token_start`/`token_end` (the first and last token it
+    /// overlaps) and sorts the spans by (`start`, `end`, `label`). Spans that are
+    /// out of range, not on character boundaries, empty or reversed, that cover no
+    /// token, that have an empty label or one with white space, or that repeat
+    /// another span's offsets and label are errors, never dropped. Spans that do not
+    /// align with token boundaries are kept (see the format above).
+    pub fn new(
+        id: impl Into<String>,
+        text: impl Into<String>,
+        tokens: &[Token],
+        spans: Vec<SpanInput>,
+    ) -> Result<Record, Error> {
+        let tokens = tokens.iter().copied().map(RecordToken::from).collect();
+        Record::from_parts(id, text, tokens, spans, Map::new())
+    }
+
+    /// Builds a record of `text` tokenized by `tokenizer`.
+    pub fn tokenize(
+        id: impl Into<String>,
+        text: impl Into<String>,
+        tokenizer: &Tokenizer,
+        spans: Vec<SpanInput>,
+    ) -> Result<Record, Error> {
+        let text = text.into();
+        let tokens = tokenizer.tokenize(&text);
+        Record::new(id, text, &tokens, spans)
+    }
+
+    /// Builds a record from tokens of any origin (a CoNLL file, a DocBin) and a
+    /// `meta` object; checks the tokens as [`Record::new`] checks spans. A
+    /// `meta.offsets` given here is replaced on output by the writer's unit.
+    pub fn from_parts(
+        id: impl Into<String>,
+        text: impl Into<String>,
+        tokens: Vec<RecordToken>,
+        spans: Vec<SpanInput>,
+        meta: Map<String, Value>,
+    ) -> Result<Record, Error> {
+        let id = id.into();
+        let text = text.into();
+        check_tokens(&id, &text, &tokens)?;
+        let bytes = OffsetMap::new(&text, OffsetUnit::Byte);
+        let mut checked = Vec::with_capacity(spans.len());
+        for (index, span) in spans.into_iter().enumerate() {
+            let span_ref = || {
+                Box::new(SpanRef {
+                    document: id.clone(),
+                    index: Some(index),
+                    start: span.start,
+                    end: span.end,
+                    label: span.label.clone(),
+                    text: text.get(span.start..span.end).map(str::to_string),
+                })
+            };
+            for offset in [span.start, span.end] {
+                if let Err(error) = bytes.to_unit(offset) {
+                    return Err(Error::new(ErrorKind::SpanOffset { span: span_ref(), error }));
+                }
+            }
+            if span.start >= span.end {
+                return Err(Error::new(ErrorKind::SpanReversed { span: span_ref() }));
+            }
+            if span.label.is_empty() || span.label.contains(char::is_whitespace) {
+                let label = span.label.clone();
+                return Err(Error::new(ErrorKind::BadLabel { span: span_ref(), label }));
+            }
+            let Some((token_start, token_end)) = token_range(&tokens, span.start, span.end) else {
+                return Err(Error::new(ErrorKind::SpanOutsideTokens { span: span_ref() }));
+            };
+            checked.push((
+                index,
+                Span {
+                    start: span.start,
+                    end: span.end,
+                    token_start,
+                    token_end,
+                    label: span.label,
+                    kb_id: span.kb_id,
+                    source: span.source,
+                },
+            ));
+        }
+        checked
+            .sort_by(|(_, a), (_, b)| (a.start, a.end, &a.label).cmp(&(b.start, b.end, &b.label)));
+        for pair in checked.windows(2) {
+            let ((_, a), (index, b)) = (&pair[0], &pair[1]);
+            if (a.start, a.end, &a.label) == (b.start, b.end, &b.label) {
+                let span = Box::new(SpanRef {
+                    document: id.clone(),
+                    index: Some(*index),
+                    start: b.start,
+                    end: b.end,
+                    label: b.label.clone(),
+                    text: text.get(b.start..b.end).map(str::to_string),
+                });
+                return Err(Error::new(ErrorKind::DuplicateSpan { span }));
+            }
+        }
+        let spans = checked.into_iter().map(|(_, span)| span).collect();
+        Ok(Record { id, text, tokens, spans, meta })
+    }
+
+    /// Replaces `meta` (its `offsets`, if any, is replaced by the writer's unit on
+    /// output).
+    pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
+        self.meta = meta;
+        self
+    }
+
+    /// Sets one field of `meta` (a field named `offsets` is ignored on output: the
+    /// writer's unit replaces it).
+    pub fn with_meta_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.meta.insert(key.into(), value.into());
+        self
+    }
+
+    /// The document's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The document's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The tokens, in text order.
+    pub fn tokens(&self) -> &[RecordToken] {
+        &self.tokens
+    }
+
+    /// The spans, sorted by (`start`, `end`, `label`).
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    /// The `meta` object as given (without the `offsets` the writer adds).
+    pub fn meta(&self) -> &Map<String, Value> {
+        &self.meta
+    }
+
+    /// The `meta` object, to add fields to.
+    pub fn meta_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.meta
+    }
+
+    /// The text a span covers.
+    pub fn span_text(&self, span: &Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// Whether `span` starts at the start of its first token and ends at the end of
+    /// its last.
+    pub fn is_aligned(&self, span: &Span) -> bool {
+        self.tokens.get(span.token_start).is_some_and(|t| t.start == span.start)
+            && self.tokens.get(span.token_end).is_some_and(|t| t.end == span.end)
+    }
+
+    /// How an error message names `span` (byte offsets).
+    pub(crate) fn span_ref(&self, span: &Span) -> Box<SpanRef> {
+        Box::new(SpanRef {
+            document: self.id.clone(),
+            index: self.spans.iter().position(|s| s == span),
+            start: span.start,
+            end: span.end,
+            label: span.label.clone(),
+            text: Some(self.span_text(span).to_string()),
+        })
+    }
+}
+
+/// The first and last (inclusive) token that `[start, end)` overlaps, if any.
+pub(crate) fn token_range(
+    tokens: &[RecordToken],
+    start: usize,
+    end: usize,
+) -> Option<(usize, usize)> {
+    let first = tokens.partition_point(|t| t.end <= start);
+    let last = tokens.partition_point(|t| t.start < end).checked_sub(1)?;
+    (first <= last).then_some((first, last))
+}
+
+fn check_tokens(id: &str, text: &str, tokens: &[RecordToken]) -> Result<(), Error> {
+    let mut previous_end = 0;
+    for (index, token) in tokens.iter().enumerate() {
+        let problem = if token.start >= token.end {
+            Some(format!("it is empty or reversed ({}..{})", token.start, token.end))
+        } else if text.get(token.start..token.end).is_none() {
+            Some(format!(
+                "bytes {}..{} are past the end of the text or cut a character",
+                token.start, token.end
+            ))
+        } else if token.start != previous_end {
+            Some(format!(
+                "it starts at byte {} but the token before it (with its trailing space) ends \
+                 at byte {previous_end}; tokens must cover the text without gaps or overlaps \
+                 (white space that is not a token's one trailing space is a token too)",
+                token.start
+            ))
+        } else if token.ws && !text[token.end..].starts_with(' ') {
+            Some("\"ws\" is true but no space follows it".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::new(ErrorKind::BadToken {
+                document: id.to_string(),
+                index,
+                problem,
+            }));
+        }
+        previous_end = token.end + usize::from(token.ws);
+    }
+    if previous_end != text.len() {
+        return Err(Error::new(ErrorKind::BadToken {
+            document: id.to_string(),
+            index: tokens.len(),
+            problem: format!(
+                "the tokens (with their trailing spaces) end at byte {previous_end} but the \
+                 text is {} bytes long; tokens must cover the whole text",
+                text.len()
+            ),
+        }));
+    }
+    Ok(())
+}
