@@ -47,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod alias;
+mod check;
 mod compiled;
 mod engine;
 mod entry;
@@ -72,11 +73,16 @@ pub const DEFAULT_TSV: &str = include_str!("../../../corpus/gazetteer/default.ts
 /// The name the default gazetteer's entries give as their file.
 pub const DEFAULT_NAME: &str = "corpus/gazetteer/default.tsv";
 
+/// The default gazetteer in compiled form, made from [`DEFAULT_TSV`] by the build
+/// script.
+pub const DEFAULT_COMPILED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.rgz"));
+
 impl Gazetteer {
-    /// The default gazetteer embedded in the binary (`corpus/gazetteer/default.tsv`),
-    /// built on each call: build it once and share it behind an `Arc`.
+    /// The default gazetteer embedded in the binary (`corpus/gazetteer/default.tsv`,
+    /// compiled at build time), loaded on each call: load it once and share it
+    /// behind an `Arc`.
     pub fn embedded_default() -> Result<Gazetteer, Error> {
-        GazetteerBuilder::new().add_tsv_reader(DEFAULT_NAME, DEFAULT_TSV.as_bytes())?.build()
+        Gazetteer::from_compiled_bytes(DEFAULT_COMPILED)
     }
 }
 
