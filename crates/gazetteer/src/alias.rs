@@ -37,6 +37,7 @@ struct Alias {
 const NAME_SUFFIXES: [&str; 8] = ["Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV", "V"];
 
 const KEEP_CASE: Folding = Folding { case: false, diacritics: false };
+const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
 
 /// Alias candidates for the document, given the matches kept so far.
 pub(crate) fn candidates(
@@ -84,7 +85,10 @@ pub(crate) fn candidates(
             let written = normalize_str(&text[start..end], KEEP_CASE);
             let same = match alias.rule {
                 MatchRule::AcronymAlias => written == alias.surface,
-                _ => smart_case_matches(&alias.surface, &written),
+                _ => {
+                    normalize_str(&written, FOLD_CASE) == normalize_str(&alias.surface, FOLD_CASE)
+                        && smart_case_matches(&alias.surface, &written)
+                }
             };
             if !same {
                 continue;
@@ -93,7 +97,7 @@ pub(crate) fn candidates(
                 && words.get(index + alias.tokens).is_some_and(|next| {
                     span[span.len() - 1].ws
                         && next.start == end + 1
-                        && starts_capitalized(next.text(text))
+                        && is_title_case(next.text(text))
                 })
             {
                 // `Nasrallah Street`, `Biden Administration`: part of another name.
@@ -122,8 +126,9 @@ fn glued(tokens: &[Token]) -> bool {
     tokens.windows(2).all(|pair| pair[0].end == pair[1].start)
 }
 
-fn starts_capitalized(word: &str) -> bool {
-    word.chars().next().is_some_and(char::is_uppercase)
+/// `Street`, not `SAID` (in an all-caps headline every word is capitalized).
+fn is_title_case(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase) && word.chars().any(char::is_lowercase)
 }
 
 /// The last whitespace-separated word of a multi-word match, as an alias.

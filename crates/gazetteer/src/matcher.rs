@@ -257,15 +257,15 @@ pub struct Matcher {
 
 /// Where tokens start and end in a normalized text: `starts[n]` is the original
 /// byte offset of the token whose normalized form starts at `n` (or `NONE`).
-struct Boundaries {
-    starts: Vec<usize>,
-    ends: Vec<usize>,
+pub(crate) struct Boundaries {
+    pub starts: Vec<usize>,
+    pub ends: Vec<usize>,
 }
 
-const NONE: usize = usize::MAX;
+pub(crate) const NONE: usize = usize::MAX;
 
 impl Boundaries {
-    fn new(normalized: &NormalizedText, tokens: &[Token]) -> Self {
+    pub(crate) fn new(normalized: &NormalizedText, tokens: &[Token]) -> Self {
         let mut starts = vec![NONE; normalized.text.len() + 1];
         let mut ends = vec![NONE; normalized.text.len() + 1];
         for token in tokens {
@@ -351,18 +351,11 @@ impl Matcher {
                             continue;
                         }
                     }
-                    let case_ok = match entry.case {
-                        CasePolicy::Insensitive => true,
-                        policy => {
-                            let written = written.get_or_insert_with(|| {
-                                normalize_str(&text[start..end], written_folding)
-                            });
-                            let pattern = normalize_str(entry.pattern, written_folding);
-                            match policy {
-                                CasePolicy::Sensitive => pattern == *written,
-                                _ => smart_case_matches(&pattern, written),
-                            }
-                        }
+                    let case_ok = entry.case == CasePolicy::Insensitive || {
+                        let written = written.get_or_insert_with(|| {
+                            normalize_str(&text[start..end], written_folding)
+                        });
+                        case_matches(entry.pattern, entry.case, written, diacritics)
                     };
                     if case_ok {
                         candidates.push(Match {
@@ -380,6 +373,22 @@ impl Matcher {
             });
         }
         candidates
+    }
+}
+
+/// Whether text written as `written` (normalized without case folding) agrees
+/// with an entry's capitalization; the two are already equal once case-folded.
+pub(crate) fn case_matches(
+    pattern: &str,
+    case: CasePolicy,
+    written: &str,
+    diacritics: bool,
+) -> bool {
+    let pattern = || normalize_str(pattern, Folding { case: false, diacritics });
+    match case {
+        CasePolicy::Insensitive => true,
+        CasePolicy::Sensitive => pattern() == written,
+        CasePolicy::Smart => smart_case_matches(&pattern(), written),
     }
 }
 

@@ -50,8 +50,19 @@ pub(crate) fn is_dash(c: char) -> bool {
     matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
 }
 
+/// Whitespace as the tokenizer sees it (Unicode White_Space plus the ASCII
+/// information separators U+001C..U+001F, which Python's `str.isspace` and so
+/// spaCy count as space), so a run the tokenizer makes a `Space` token of is one
+/// space here too.
+pub(crate) fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
 fn is_line_break(c: char) -> bool {
-    matches!(c, '\n' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    matches!(
+        c,
+        '\n' | '\u{0B}' | '\u{0C}' | '\u{1c}'..='\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 /// Appends the normalized form of one non-whitespace character.
@@ -92,11 +103,11 @@ pub fn normalize(text: &str, folding: Folding) -> NormalizedText {
     while let Some((offset, c)) = chars.next() {
         let start = out.text.len();
         out.position[offset] = start;
-        if c.is_whitespace() {
+        if is_space(c) {
             let mut breaks = usize::from(is_line_break(c) || c == '\r');
             let mut previous = c;
             while let Some(&(next_offset, next)) = chars.peek() {
-                if !next.is_whitespace() {
+                if !is_space(next) {
                     break;
                 }
                 out.position[next_offset] = start;
@@ -123,8 +134,8 @@ pub fn normalize_str(text: &str, folding: Folding) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space: Option<usize> = None;
     let mut previous = ' ';
-    for c in text.trim().chars() {
-        if c.is_whitespace() {
+    for c in text.trim_matches(is_space).chars() {
+        if is_space(c) {
             let breaks = pending_space.get_or_insert(0);
             if is_line_break(c) || c == '\r' {
                 *breaks += usize::from(!(c == '\n' && previous == '\r'));
