@@ -321,7 +321,7 @@ impl EntryRef<'_> {
     }
 
     /// An owned copy.
-    pub fn to_entry(&self) -> Entry {
+    pub fn to_entry(self) -> Entry {
         Entry {
             pattern: self.pattern.to_string(),
             label: self.label.to_string(),

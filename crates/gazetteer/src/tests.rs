@@ -205,7 +205,8 @@ fn aliases_record_their_rule_id_and_definition() {
     let text = "Islamic Revolutionary Guard Corps (IRGC) and Hassan Nasrallah. Nasrallah, IRGC.";
     let tsv = "Islamic Revolutionary Guard Corps;ORG;Q2|Hassan Nasrallah;PERSON;Q1";
     let matches = find_full(tsv, text, false, defaults);
-    let summary: Vec<(&str, MatchRule, Option<&str>, &str, Option<&str>)> = matches
+    type Row<'a> = (&'a str, MatchRule, Option<&'a str>, &'a str, Option<&'a str>);
+    let summary: Vec<Row<'_>> = matches
         .spans
         .iter()
         .map(|m| {
@@ -213,11 +214,12 @@ fn aliases_record_their_rule_id_and_definition() {
             (&text[m.start..m.end], m.rule, m.id.as_deref(), m.source.as_str(), defined)
         })
         .collect();
-    let irgc = Some("Islamic Revolutionary Guard Corps");
+    let corps = "Islamic Revolutionary Guard Corps";
+    let irgc = Some(corps);
     assert_eq!(
         summary,
         [
-            (irgc.unwrap(), MatchRule::Entry, Some("Q2"), "t.tsv:1", None),
+            (corps, MatchRule::Entry, Some("Q2"), "t.tsv:1", None),
             ("IRGC", MatchRule::AcronymAlias, Some("Q2"), "alias:acronym", irgc),
             ("Hassan Nasrallah", MatchRule::Entry, Some("Q1"), "t.tsv:2", None),
             (
