@@ -114,6 +114,9 @@ pub enum ErrorKind {
     Write(io::Error),
     /// Something that cannot happen did: a bug in rubric, not in the input.
     Internal(String),
+    /// A gazetteer could not be read, built or loaded (its error names the file
+    /// and line).
+    Gazetteer(rubric_gazetteer::Error),
 }
 
 /// An error with its location.
@@ -248,6 +251,7 @@ impl fmt::Display for Error {
             ErrorKind::Write(err) => {
                 write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
             }
+            ErrorKind::Gazetteer(err) => write!(f, "{err}"),
             ErrorKind::Internal(what) => write!(
                 f,
                 "internal error: {what} — this is a bug in rubric; please report it with the \

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod error;
+mod gazetteer;
 mod input;
 mod output;
 mod pipeline;
@@ -35,12 +36,15 @@ struct Cli {
 enum Command {
     /// Split documents into tokens, with offsets in the unit you choose.
     Tokenize(tokenize::Args),
+    /// Build, check and count gazetteers (dictionaries of names).
+    Gazetteer(gazetteer::Args),
 }
 
 impl Command {
     fn run(&self, out: &mut JsonLinesWriter) -> Result<(), Error> {
         match self {
             Command::Tokenize(args) => tokenize::run(args, out),
+            Command::Gazetteer(args) => gazetteer::run(args, out),
         }
     }
 }
