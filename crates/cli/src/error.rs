@@ -116,7 +116,7 @@ pub enum ErrorKind {
     Internal(String),
     /// A gazetteer could not be read, built or loaded (its error names the file
     /// and line).
-    Gazetteer(rubric_gazetteer::Error),
+    Gazetteer(Box<rubric_gazetteer::Error>),
 }
 
 /// An error with its location.

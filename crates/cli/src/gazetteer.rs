@@ -96,7 +96,7 @@ fn build(args: &SourceArgs, engine: EngineKind) -> Result<Gazetteer, Error> {
 }
 
 fn gazetteer_error(err: rubric_gazetteer::Error) -> Error {
-    Error { kind: ErrorKind::Gazetteer(err), location: None }
+    Error { kind: ErrorKind::Gazetteer(Box::new(err)), location: None }
 }
 
 /// One output line of `rubric gazetteer compile`.
