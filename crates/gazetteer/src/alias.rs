@@ -9,6 +9,8 @@
 //! the same overlap policy, and one inside a longer dictionary candidate is
 //! dropped (the matcher does that).
 
+use std::collections::HashMap;
+
 use rubric_tokenizer::{Token, TokenKind};
 
 use crate::matcher::{Match, MatchRule};
@@ -28,6 +30,8 @@ struct Alias {
     surface: String,
     /// How many tokens it spans.
     tokens: usize,
+    /// Its first token, case-folded: the key a word is looked up by.
+    first_token: String,
     rule: MatchRule,
     from: usize,
     defined_by: Match,
@@ -73,11 +77,25 @@ pub(crate) fn candidates(
             alias.defined_by.id.clone(),
         ))
     });
-    let mut found = Vec::new();
+    if aliases.is_empty() {
+        return Vec::new();
+    }
+    // Each word is folded once and looked up, rather than compared with every
+    // alias: a long document may define many.
+    let mut by_first_token: HashMap<&str, Vec<&Alias>> = HashMap::new();
     for alias in &aliases {
-        let start_index = words.partition_point(|token| token.start < alias.from);
-        for index in start_index..words.len() {
-            let Some(span) = words.get(index..index + alias.tokens) else { break };
+        by_first_token.entry(alias.first_token.as_str()).or_default().push(alias);
+    }
+    let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
+    let mut found = Vec::new();
+    for index in words.partition_point(|token| token.start < first_alias)..words.len() {
+        let folded = normalize_str(words[index].text(text), FOLD_CASE);
+        let Some(candidates) = by_first_token.get(folded.as_str()) else { continue };
+        for alias in candidates {
+            if words[index].start < alias.from {
+                continue;
+            }
+            let Some(span) = words.get(index..index + alias.tokens) else { continue };
             if !glued(span) {
                 continue;
             }
@@ -155,6 +173,7 @@ fn last_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> 
         return None;
     }
     Some(Alias {
+        first_token: normalize_str(last[0].text(text), FOLD_CASE),
         surface,
         tokens: last.len(),
         rule: MatchRule::LastNameAlias,
@@ -187,6 +206,7 @@ fn acronym(text: &str, after: &[Token], defined_by: &Match) -> Option<Alias> {
     }
     Some(Alias {
         surface: normalize_str(written, KEEP_CASE),
+        first_token: normalize_str(written, FOLD_CASE),
         tokens: 1,
         rule: MatchRule::AcronymAlias,
         from: acronym.start,

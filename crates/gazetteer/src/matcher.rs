@@ -299,22 +299,30 @@ impl Matcher {
         let first = resolve(candidates.clone(), self.overlaps);
         let aliases = alias::candidates(text, tokens, &first.spans, &self.alias_config);
         let mut inside = Vec::new();
-        let mut all = candidates;
+        // Dictionary candidates by start; one that contains an alias starts at
+        // most `longest` bytes before it.
+        let mut by_start: Vec<&Match> = candidates.iter().collect();
+        by_start.sort_by_key(|m| m.start);
+        let longest = by_start.iter().map(|m| m.len()).max().unwrap_or(0);
+        let mut kept_aliases = Vec::new();
         for candidate in aliases {
-            let longer = all.iter().find(|other| {
-                other.rule == MatchRule::Entry
-                    && other.contains(&candidate)
-                    && other.len() > candidate.len()
-            });
+            let after = by_start.partition_point(|m| m.start <= candidate.start);
+            let before = by_start.partition_point(|m| m.start + longest < candidate.start);
+            let longer = by_start[before..after]
+                .iter()
+                .copied()
+                .find(|other| other.contains(&candidate) && other.len() > candidate.len());
             match longer {
                 Some(winner) => inside.push(Dropped {
                     winner: Some(winner.clone()),
                     candidate,
                     reason: DropReason::InsideLongerMatch,
                 }),
-                None => all.push(candidate),
+                None => kept_aliases.push(candidate),
             }
         }
+        let mut all = candidates;
+        all.extend(kept_aliases);
         let mut matches = resolve(all, self.overlaps);
         matches.dropped.extend(inside);
         sort_dropped(&mut matches.dropped);

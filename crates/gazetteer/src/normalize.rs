@@ -67,7 +67,11 @@ fn is_line_break(c: char) -> bool {
 
 /// Appends the normalized form of one non-whitespace character.
 fn fold_char(c: char, folding: Folding, out: &mut String) {
-    if is_apostrophe(c) {
+    // ASCII letters and digits fold to themselves (lower-cased) and have no
+    // decomposition: the common case, kept off the Unicode tables.
+    if c.is_ascii_alphanumeric() {
+        out.push(if folding.case { c.to_ascii_lowercase() } else { c });
+    } else if is_apostrophe(c) {
         out.push('\'');
     } else if is_double_quote(c) {
         out.push('"');
