@@ -509,9 +509,10 @@ impl Gazetteer {
             if range.len() < 2 {
                 continue;
             }
-            let mut group: Vec<EntryRef<'_>> =
+            // Within a key, entries are in load order (the build's sort is
+            // stable), so "first" below means first loaded.
+            let group: Vec<EntryRef<'_>> =
                 self.entries[range].iter().map(|stored| self.entry_ref(stored)).collect();
-            group.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
             let mut exact: HashMap<(String, &str, Option<&str>, CasePolicy), EntryRef<'_>> =
                 HashMap::new();
             let mut by_label: HashMap<(String, &str, i32), EntryRef<'_>> = HashMap::new();

@@ -291,7 +291,17 @@ impl Boundaries {
 impl Matcher {
     /// Finds the matches in `text`, whose tokens (from `rubric-tokenizer`) are
     /// `tokens`. Offsets are bytes of `text`, on token boundaries.
+    ///
+    /// Tokens that do not fit `text` (past its end, or not on character
+    /// boundaries: tokens of another text) are ignored rather than panicked on.
     pub fn find(&self, text: &str, tokens: &[Token]) -> Matches {
+        let fitting: Vec<Token>;
+        let tokens = if tokens.iter().all(|token| fits(text, token)) {
+            tokens
+        } else {
+            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
+            &fitting
+        };
         let candidates = self.candidates(text, tokens);
         if !self.aliases {
             return resolve(candidates, self.overlaps);
@@ -331,6 +341,13 @@ impl Matcher {
 
     /// Every dictionary candidate, before overlaps are resolved.
     pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
+        let fitting: Vec<Token>;
+        let tokens = if tokens.iter().all(|token| fits(text, token)) {
+            tokens
+        } else {
+            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
+            &fitting
+        };
         let mut candidates = Vec::new();
         let mut prepared: Vec<(bool, NormalizedText, Boundaries)> = Vec::new();
         for gazetteer in &self.gazetteers {
@@ -382,6 +399,13 @@ impl Matcher {
         }
         candidates
     }
+}
+
+/// Whether `token` can be a token of `text`.
+fn fits(text: &str, token: &Token) -> bool {
+    token.start < token.end
+        && text.is_char_boundary(token.start)
+        && text.is_char_boundary(token.end)
 }
 
 /// Whether text written as `written` (normalized without case folding) agrees

@@ -235,6 +235,18 @@ fn aliases_record_their_rule_id_and_definition() {
 }
 
 #[test]
+fn tokens_of_another_text_do_not_panic() {
+    let gazetteer = gazetteer("Iran\tGPE\n", false, EngineKind::default());
+    let matcher = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]);
+    let other = "Ünïcödé text that is much longer than the one matched";
+    let tokens = Tokenizer::new().tokenize(other);
+    let text = "Iran é";
+    let spans: Vec<&str> =
+        matcher.find(text, &tokens).spans.iter().map(|m| &text[m.start..m.end]).collect();
+    assert!(spans.iter().all(|span| *span == "Iran"), "{spans:?}");
+}
+
+#[test]
 fn matcher_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Matcher>();
