@@ -126,6 +126,9 @@ pub enum ErrorKind {
     /// Reading or writing records or an annotation format failed (`rubric convert`);
     /// the exporter's error carries its own location and hint.
     Exporter(Box<rubric_exporter::Error>),
+    /// A gazetteer could not be read, built or loaded (its error names the file
+    /// and line).
+    Gazetteer(Box<rubric_gazetteer::Error>),
 }
 
 /// An error with its location.
@@ -166,6 +169,7 @@ impl Error {
             ErrorKind::IdNotString { .. } => "id_not_string",
             ErrorKind::BadTokenOffset(_) | ErrorKind::BadTokenRange { .. } => "internal",
             ErrorKind::DuplicateId { .. } => "duplicate_id",
+            ErrorKind::Gazetteer(_) => "gazetteer",
             ErrorKind::Exporter(_) => "record",
             ErrorKind::OutputIsDirectory => "output_is_directory",
             ErrorKind::OutputIsInput => "output_is_input",
@@ -310,6 +314,7 @@ impl fmt::Display for Error {
                 write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
             }
             ErrorKind::Exporter(err) => write!(f, "{err}"),
+            ErrorKind::Gazetteer(err) => write!(f, "{err}"),
             ErrorKind::Internal(what) => write!(
                 f,
                 "internal error: {what} — this is a bug in rubric; please report it with the \

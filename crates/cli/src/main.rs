@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod convert;
 mod error;
+mod gazetteer;
 mod input;
 mod output;
 mod pipeline;
@@ -42,6 +43,8 @@ enum Command {
     Tokenize(tokenize::Args),
     /// Convert records to and from CoNLL, brat, doccano, Hugging Face and spaCy.
     Convert(convert::Args),
+    /// Build, check and count gazetteers (dictionaries of names).
+    Gazetteer(gazetteer::Args),
 }
 
 impl Command {
@@ -49,6 +52,7 @@ impl Command {
         match self {
             Command::Tokenize(args) => tokenize::run(args),
             Command::Convert(args) => convert::run(args),
+            Command::Gazetteer(args) => gazetteer::run(args),
         }
     }
 }

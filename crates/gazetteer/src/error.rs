@@ -1,0 +1,268 @@
+//! Errors as data: what went wrong ([`ErrorKind`]), where (file and line), and, in
+//! the message, what to do about it.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A source file could not be opened or read.
+    Read(io::Error),
+    /// A source's name does not say what it holds.
+    UnknownFormat {
+        /// The extension it has, if any.
+        extension: Option<String>,
+    },
+    /// A source is not valid UTF-8.
+    InvalidUtf8,
+    /// A TSV line has no label column.
+    MissingLabel,
+    /// A TSV line has more columns than `pattern label id priority case`.
+    TooManyColumns {
+        /// How many it has.
+        found: usize,
+    },
+    /// A label is empty or contains whitespace.
+    BadLabel {
+        /// The label as written.
+        label: String,
+    },
+    /// A label is not in the label set the gazetteer was built with.
+    UnknownLabel {
+        /// The label as written.
+        label: String,
+        /// The labels allowed.
+        known: Vec<String>,
+    },
+    /// The priority column is not an integer.
+    BadPriority {
+        /// The value as written.
+        value: String,
+    },
+    /// The case column is not `smart`, `sensitive` or `insensitive`.
+    BadCasePolicy {
+        /// The value as written.
+        value: String,
+    },
+    /// A pattern is empty, or only whitespace or punctuation: it would match
+    /// nothing useful, or everything.
+    EmptyPattern {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// A JSONL line is not valid JSON.
+    MalformedJson {
+        /// serde_json's description.
+        message: String,
+    },
+    /// A JSONL pattern record is valid JSON but not of the EntityRuler shape.
+    BadPatternRecord {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A token pattern uses an attribute rubric cannot match on a dictionary
+    /// (anything but `ORTH`, `TEXT` and `LOWER`).
+    UnsupportedTokenAttribute {
+        /// The attribute.
+        attribute: String,
+    },
+    /// A file is not a compiled gazetteer (its magic bytes are wrong).
+    NotCompiled,
+    /// A compiled gazetteer was written by an incompatible version of rubric.
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u32,
+        /// The version this rubric reads.
+        supported: u32,
+    },
+    /// A compiled gazetteer ends early.
+    Truncated,
+    /// A compiled gazetteer's checksum does not match its contents.
+    ChecksumMismatch,
+    /// A compiled gazetteer passed its checksum but its contents do not make sense.
+    Corrupt {
+        /// What is wrong.
+        what: String,
+    },
+    /// More entries or text than the compiled format can hold (4 Gi).
+    TooLarge,
+    /// The matching automaton could not be built.
+    Engine {
+        /// The engine's message.
+        message: String,
+    },
+    /// Writing a compiled gazetteer failed.
+    Write(io::Error),
+}
+
+/// An error, with the file and line it concerns when there is one.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    file: Option<String>,
+    line: Option<u64>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error { kind, file: None, line: None }
+    }
+
+    pub(crate) fn in_file(kind: ErrorKind, file: impl Into<String>) -> Self {
+        Error { kind, file: Some(file.into()), line: None }
+    }
+
+    pub(crate) fn at(kind: ErrorKind, file: impl Into<String>, line: u64) -> Self {
+        Error { kind, file: Some(file.into()), line: Some(line) }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The file concerned, as the user named it.
+    pub fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
+
+    /// What went wrong, by value.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The 1-based line concerned.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+}
+
+fn io_reason(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+const TSV_SHAPE: &str = "each line is `pattern<TAB>label[<TAB>id[<TAB>priority[<TAB>case]]]`";
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            f.write_str(file)?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+            }
+            f.write_str(": ")?;
+        }
+        match &self.kind {
+            ErrorKind::Read(err) => {
+                write!(f, "cannot read: {} — check the path and permissions", io_reason(err))
+            }
+            ErrorKind::UnknownFormat { extension } => {
+                match extension {
+                    Some(ext) => write!(f, "unknown gazetteer format `.{ext}`")?,
+                    None => f.write_str("unknown gazetteer format (the name has no extension)")?,
+                }
+                f.write_str(
+                    " — name TSV sources `*.tsv` or `*.txt`, spaCy EntityRuler patterns \
+                     `*.jsonl`, and compiled gazetteers `*.rgz`",
+                )
+            }
+            ErrorKind::InvalidUtf8 => f.write_str(
+                "invalid UTF-8 — gazetteer sources must be UTF-8; convert the file first, \
+                 e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
+            ),
+            ErrorKind::MissingLabel => write!(f, "no label column — {TSV_SHAPE}"),
+            ErrorKind::TooManyColumns { found } => {
+                write!(f, "{found} columns, at most 5 allowed — {TSV_SHAPE}")
+            }
+            ErrorKind::BadLabel { label } => write!(
+                f,
+                "bad label {label:?} — a label is one word without spaces, such as PERSON, \
+                 ORG or GPE"
+            ),
+            ErrorKind::UnknownLabel { label, known } => write!(
+                f,
+                "unknown label {label:?} — allowed labels are {}; fix the label or widen \
+                 the label set",
+                known.join(", ")
+            ),
+            ErrorKind::BadPriority { value } => write!(
+                f,
+                "priority {value:?} is not an integer — write a whole number such as 0, 10 \
+                 or -5, or leave the column empty"
+            ),
+            ErrorKind::BadCasePolicy { value } => write!(
+                f,
+                "case policy {value:?} is unknown — use `smart`, `sensitive` or \
+                 `insensitive`, or leave the column empty"
+            ),
+            ErrorKind::EmptyPattern { pattern } => write!(
+                f,
+                "pattern {pattern:?} has no letter or digit — remove the line; an empty or \
+                 punctuation-only pattern cannot name an entity"
+            ),
+            ErrorKind::MalformedJson { message } => write!(
+                f,
+                "malformed JSON: {message} — each line must be one pattern object like \
+                 {{\"label\": \"ORG\", \"pattern\": \"Hamas\"}}"
+            ),
+            ErrorKind::BadPatternRecord { problem } => write!(
+                f,
+                "{problem} — each line must be one pattern object like \
+                 {{\"label\": \"ORG\", \"pattern\": \"Hamas\", \"id\": \"Q38799\"}}"
+            ),
+            ErrorKind::UnsupportedTokenAttribute { attribute } => write!(
+                f,
+                "token attribute {attribute:?} is not supported — a dictionary pattern can \
+                 use only ORTH, TEXT or LOWER; rewrite the token, or keep this pattern in \
+                 spaCy's EntityRuler"
+            ),
+            ErrorKind::NotCompiled => f.write_str(
+                "not a compiled gazetteer — compile sources with `rubric gazetteer compile \
+                 SRC... -o FILE`, or pass the TSV/JSONL source itself",
+            ),
+            ErrorKind::UnsupportedVersion { found, supported } => write!(
+                f,
+                "compiled gazetteer format version {found}, this rubric reads version \
+                 {supported} — recompile it from its sources with this rubric"
+            ),
+            ErrorKind::Truncated => f.write_str(
+                "compiled gazetteer is truncated — the file was cut short (an interrupted \
+                 copy?); recompile it from its sources",
+            ),
+            ErrorKind::ChecksumMismatch => f.write_str(
+                "compiled gazetteer checksum does not match — the file is corrupt; \
+                 recompile it from its sources",
+            ),
+            ErrorKind::Corrupt { what } => {
+                write!(f, "compiled gazetteer is corrupt ({what}) — recompile it from its sources")
+            }
+            ErrorKind::TooLarge => f.write_str(
+                "the gazetteer is too large (over 4 Gi entries or bytes of text) — split it \
+                 into several gazetteers",
+            ),
+            ErrorKind::Engine { message } => write!(
+                f,
+                "cannot build the matching automaton: {message} — split the gazetteer into \
+                 several smaller ones"
+            ),
+            ErrorKind::Write(err) => {
+                write!(f, "cannot write: {} — check the destination", io_reason(err))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Read(err) | ErrorKind::Write(err) => Some(err),
+            _ => None,
+        }
+    }
+}

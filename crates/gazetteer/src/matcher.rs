@@ -1,0 +1,551 @@
+//! `MatcherBuilder` → `Matcher`: finds every candidate on token boundaries, then
+//! resolves overlaps by a policy and keeps a trace of what was dropped and why.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rubric_tokenizer::{Token, TokenKind};
+use serde::Serialize;
+
+use crate::alias;
+use crate::entry::CasePolicy;
+use crate::gazetteer::Gazetteer;
+use crate::normalize::{normalize, normalize_str, smart_case_matches, Folding, NormalizedText};
+
+/// Which candidates survive when they overlap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OverlapPolicy {
+    /// Leftmost-longest: the candidate that starts first wins, then the longer one,
+    /// then the higher priority, then the label in byte order (the loser of a tie
+    /// on span and priority is reported as [`DropReason::Ambiguous`]).
+    #[default]
+    Longest,
+    /// Highest priority first, then longest, then leftmost, then label.
+    Priority,
+    /// Keep every candidate (for span groups); only exact duplicates are dropped.
+    All,
+}
+
+impl FromStr for OverlapPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "longest" => Ok(OverlapPolicy::Longest),
+            "priority" => Ok(OverlapPolicy::Priority),
+            "all" => Ok(OverlapPolicy::All),
+            other => Err(format!("unknown overlap policy {other:?}: use longest, priority or all")),
+        }
+    }
+}
+
+impl fmt::Display for OverlapPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OverlapPolicy::Longest => "longest",
+            OverlapPolicy::Priority => "priority",
+            OverlapPolicy::All => "all",
+        })
+    }
+}
+
+/// What produced a match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchRule {
+    /// A dictionary entry.
+    Entry,
+    /// A later standalone mention of the last name of a multi-word person match.
+    LastNameAlias,
+    /// An acronym in parentheses right after an organization match, and its later
+    /// mentions.
+    AcronymAlias,
+}
+
+/// One span found in the text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Match {
+    /// Byte offset of the first byte, in the original text; a token start.
+    pub start: usize,
+    /// Byte offset one past the last byte, in the original text; a token end.
+    pub end: usize,
+    /// The label.
+    pub label: String,
+    /// The knowledge-base id, if the entry has one.
+    pub id: Option<String>,
+    /// `file:line` of the entry, or `alias:last-name` / `alias:acronym`.
+    pub source: String,
+    /// What produced it.
+    pub rule: MatchRule,
+    /// The entry's priority (an alias has its defining match's).
+    pub priority: i32,
+    /// For an alias: the byte range of the match that defined it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias_of: Option<[usize; 2]>,
+}
+
+impl Match {
+    fn same_span(&self, other: &Match) -> bool {
+        self.start == other.start && self.end == other.end
+    }
+
+    fn contains(&self, other: &Match) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    fn overlaps(&self, other: &Match) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// Why a candidate was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DropReason {
+    /// Same span, label and id as the winner (another entry or rule said the same).
+    Duplicate,
+    /// Inside the winner, which is longer.
+    Shorter,
+    /// Overlaps the winner, which starts earlier or (under `priority`) ranks higher.
+    Overlapping,
+    /// The winner overlaps it and has a higher priority.
+    LowerPriority,
+    /// Same span and priority as the winner but another label or id: the
+    /// dictionary cannot tell them apart. The winner was picked by label (then id)
+    /// order, never by load order; give one entry a higher priority to decide.
+    Ambiguous,
+    /// An alias inside a longer dictionary candidate: `Nasrallah` inside a
+    /// `Nasrallah Street` entry is not the person.
+    InsideLongerMatch,
+}
+
+/// A candidate that was dropped, the reason, and the candidate that beat it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    /// The dropped candidate.
+    pub candidate: Match,
+    /// Why.
+    pub reason: DropReason,
+    /// The candidate that won over it.
+    pub winner: Option<Match>,
+}
+
+/// The result of [`Matcher::find`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Matches {
+    /// The matches kept, sorted by `(start, end, label)`.
+    pub spans: Vec<Match>,
+    /// Every candidate that was not kept, sorted the same way by candidate.
+    pub dropped: Vec<Dropped>,
+}
+
+/// Configures and builds a [`Matcher`].
+#[derive(Clone, Debug)]
+pub struct MatcherBuilder {
+    overlaps: OverlapPolicy,
+    aliases: bool,
+    labels: Option<Vec<String>>,
+    last_name_labels: Vec<String>,
+    acronym_labels: Vec<String>,
+}
+
+impl Default for MatcherBuilder {
+    fn default() -> Self {
+        MatcherBuilder {
+            overlaps: OverlapPolicy::Longest,
+            aliases: true,
+            labels: None,
+            last_name_labels: vec!["PERSON".to_string()],
+            acronym_labels: vec!["ORG".to_string()],
+        }
+    }
+}
+
+impl MatcherBuilder {
+    /// Longest-match overlaps, aliases on, every label.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How overlapping candidates are resolved.
+    pub fn overlaps(&mut self, policy: OverlapPolicy) -> &mut Self {
+        self.overlaps = policy;
+        self
+    }
+
+    /// Whether document aliases (last names, acronyms) are found; default `true`.
+    pub fn aliases(&mut self, yes: bool) -> &mut Self {
+        self.aliases = yes;
+        self
+    }
+
+    /// Only entries with these labels are candidates; `None` (default) for all.
+    pub fn labels(&mut self, labels: Option<Vec<String>>) -> &mut Self {
+        self.labels = labels;
+        self
+    }
+
+    /// Labels whose multi-word matches define a last-name alias (default `PERSON`).
+    pub fn last_name_labels(&mut self, labels: Vec<String>) -> &mut Self {
+        self.last_name_labels = labels;
+        self
+    }
+
+    /// Labels whose matches define an acronym alias (default `ORG`).
+    pub fn acronym_labels(&mut self, labels: Vec<String>) -> &mut Self {
+        self.acronym_labels = labels;
+        self
+    }
+
+    /// A matcher over `gazetteers`, which are searched together as one dictionary.
+    pub fn build(&self, gazetteers: Vec<Arc<Gazetteer>>) -> Matcher {
+        Matcher {
+            gazetteers,
+            overlaps: self.overlaps,
+            aliases: self.aliases,
+            labels: self.labels.clone(),
+            alias_config: alias::Config {
+                last_name_labels: self.last_name_labels.clone(),
+                acronym_labels: self.acronym_labels.clone(),
+            },
+        }
+    }
+}
+
+/// Finds gazetteer entries in text. Cheap to share between threads (`Send +
+/// Sync`); the gazetteers are behind `Arc`s.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rubric_gazetteer::{GazetteerBuilder, MatcherBuilder};
+/// use rubric_tokenizer::Tokenizer;
+///
+/// let tsv = "Hassan Nasrallah\tPERSON\tQ193740\nHezbollah\tORG\nIran\tGPE\n";
+/// let gazetteer = GazetteerBuilder::new().add_tsv_reader("g.tsv", tsv.as_bytes())?.build()?;
+/// let matcher = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]);
+/// let text = "HEZBOLLAH leader Hassan Nasrallah, an Iranian ally. Nasrallah spoke.";
+/// let tokens = Tokenizer::new().tokenize(text);
+/// let matches = matcher.find(text, &tokens);
+/// let found: Vec<(&str, &str)> = matches
+///     .spans
+///     .iter()
+///     .map(|m| (&text[m.start..m.end], m.label.as_str()))
+///     .collect();
+/// // `Iran` is not found inside `Iranian`; the later `Nasrallah` is an alias.
+/// assert_eq!(
+///     found,
+///     [("HEZBOLLAH", "ORG"), ("Hassan Nasrallah", "PERSON"), ("Nasrallah", "PERSON")]
+/// );
+/// # Ok::<(), rubric_gazetteer::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    gazetteers: Vec<Arc<Gazetteer>>,
+    overlaps: OverlapPolicy,
+    aliases: bool,
+    labels: Option<Vec<String>>,
+    alias_config: alias::Config,
+}
+
+/// Where tokens start and end in a normalized text: `starts[n]` is the original
+/// byte offset of the token whose normalized form starts at `n` (or `NONE`).
+pub(crate) struct Boundaries {
+    pub starts: Vec<usize>,
+    pub ends: Vec<usize>,
+}
+
+pub(crate) const NONE: usize = usize::MAX;
+
+impl Boundaries {
+    pub(crate) fn new(normalized: &NormalizedText, tokens: &[Token]) -> Self {
+        let mut starts = vec![NONE; normalized.text.len() + 1];
+        let mut ends = vec![NONE; normalized.text.len() + 1];
+        for token in tokens {
+            if token.kind == TokenKind::Space {
+                continue;
+            }
+            let (Some(&start), Some(&end)) =
+                (normalized.position.get(token.start), normalized.position.get(token.end))
+            else {
+                continue;
+            };
+            // A token that normalizes to nothing (a lone combining mark, with
+            // diacritics folded) cannot hold a match's edge.
+            if start < end {
+                starts[start] = token.start;
+                ends[end] = token.end;
+            }
+        }
+        Boundaries { starts, ends }
+    }
+}
+
+impl Matcher {
+    /// Finds the matches in `text`, whose tokens (from `rubric-tokenizer`) are
+    /// `tokens`. Offsets are bytes of `text`, on token boundaries.
+    ///
+    /// Tokens that do not fit `text` (past its end, or not on character
+    /// boundaries: tokens of another text) are ignored rather than panicked on.
+    pub fn find(&self, text: &str, tokens: &[Token]) -> Matches {
+        let fitting: Vec<Token>;
+        let tokens = if tokens.iter().all(|token| fits(text, token)) {
+            tokens
+        } else {
+            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
+            &fitting
+        };
+        let candidates = self.candidates(text, tokens);
+        if !self.aliases {
+            return resolve(candidates, self.overlaps);
+        }
+        let first = resolve(candidates.clone(), self.overlaps);
+        let aliases = alias::candidates(text, tokens, &first.spans, &self.alias_config);
+        let mut inside = Vec::new();
+        // Dictionary candidates by start; one that contains an alias starts at
+        // most `longest` bytes before it.
+        let mut by_start: Vec<&Match> = candidates.iter().collect();
+        by_start.sort_by_key(|m| m.start);
+        let longest = by_start.iter().map(|m| m.len()).max().unwrap_or(0);
+        let mut kept_aliases = Vec::new();
+        for candidate in aliases {
+            let after = by_start.partition_point(|m| m.start <= candidate.start);
+            let before = by_start.partition_point(|m| m.start + longest < candidate.start);
+            let longer = by_start[before..after]
+                .iter()
+                .copied()
+                .find(|other| other.contains(&candidate) && other.len() > candidate.len());
+            match longer {
+                Some(winner) => inside.push(Dropped {
+                    winner: Some(winner.clone()),
+                    candidate,
+                    reason: DropReason::InsideLongerMatch,
+                }),
+                None => kept_aliases.push(candidate),
+            }
+        }
+        let mut all = candidates;
+        all.extend(kept_aliases);
+        let mut matches = resolve(all, self.overlaps);
+        matches.dropped.extend(inside);
+        sort_dropped(&mut matches.dropped);
+        matches
+    }
+
+    /// Every dictionary candidate, before overlaps are resolved.
+    pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
+        let fitting: Vec<Token>;
+        let tokens = if tokens.iter().all(|token| fits(text, token)) {
+            tokens
+        } else {
+            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
+            &fitting
+        };
+        let mut candidates = Vec::new();
+        let mut prepared: Vec<(bool, NormalizedText, Boundaries)> = Vec::new();
+        for gazetteer in &self.gazetteers {
+            let diacritics = gazetteer.diacritics;
+            if !prepared.iter().any(|(folds, _, _)| *folds == diacritics) {
+                let normalized = normalize(text, Folding { case: true, diacritics });
+                let boundaries = Boundaries::new(&normalized, tokens);
+                prepared.push((diacritics, normalized, boundaries));
+            }
+            let Some((_, normalized, boundaries)) =
+                prepared.iter().find(|(folds, _, _)| *folds == diacritics)
+            else {
+                continue;
+            };
+            let written_folding = Folding { case: false, diacritics };
+            gazetteer.engine.for_each_overlapping(&normalized.text, |key, start, end| {
+                let (start, end) = (boundaries.starts[start], boundaries.ends[end]);
+                if start == NONE || end == NONE || start >= end {
+                    return;
+                }
+                let mut written: Option<String> = None;
+                for stored in gazetteer.key_entries(key) {
+                    let entry = gazetteer.entry_ref(stored);
+                    if let Some(labels) = &self.labels {
+                        if !labels.iter().any(|label| label == entry.label) {
+                            continue;
+                        }
+                    }
+                    let case_ok = entry.case == CasePolicy::Insensitive || {
+                        let written = written.get_or_insert_with(|| {
+                            normalize_str(&text[start..end], written_folding)
+                        });
+                        case_matches(entry.pattern, entry.case, written, diacritics)
+                    };
+                    if case_ok {
+                        candidates.push(Match {
+                            start,
+                            end,
+                            label: entry.label.to_string(),
+                            id: entry.id.map(str::to_string),
+                            source: format!("{}:{}", entry.file, entry.line),
+                            rule: MatchRule::Entry,
+                            priority: entry.priority,
+                            alias_of: None,
+                        });
+                    }
+                }
+            });
+        }
+        candidates
+    }
+}
+
+/// Whether `token` can be a token of `text`.
+fn fits(text: &str, token: &Token) -> bool {
+    token.start < token.end
+        && text.is_char_boundary(token.start)
+        && text.is_char_boundary(token.end)
+}
+
+/// Whether text written as `written` (normalized without case folding) agrees
+/// with an entry's capitalization; the two are already equal once case-folded.
+pub(crate) fn case_matches(
+    pattern: &str,
+    case: CasePolicy,
+    written: &str,
+    diacritics: bool,
+) -> bool {
+    let pattern = || normalize_str(pattern, Folding { case: false, diacritics });
+    match case {
+        CasePolicy::Insensitive => true,
+        CasePolicy::Sensitive => pattern() == written,
+        CasePolicy::Smart => smart_case_matches(&pattern(), written),
+    }
+}
+
+/// The order in which exact duplicates keep one of them: the highest priority,
+/// a dictionary entry before an alias, then the source name (never load order).
+fn duplicate_order(a: &Match, b: &Match) -> std::cmp::Ordering {
+    (a.start, a.end, &a.label, &a.id)
+        .cmp(&(b.start, b.end, &b.label, &b.id))
+        .then(b.priority.cmp(&a.priority))
+        .then(a.rule.cmp(&b.rule))
+        .then(a.source.cmp(&b.source))
+}
+
+fn why(candidate: &Match, winner: &Match) -> DropReason {
+    if candidate.same_span(winner) {
+        if candidate.priority < winner.priority {
+            DropReason::LowerPriority
+        } else {
+            DropReason::Ambiguous
+        }
+    } else if candidate.priority < winner.priority {
+        DropReason::LowerPriority
+    } else if winner.contains(candidate) {
+        DropReason::Shorter
+    } else {
+        DropReason::Overlapping
+    }
+}
+
+fn sort_dropped(dropped: &mut [Dropped]) {
+    dropped.sort_by(|a, b| {
+        let (a, b) = (&a.candidate, &b.candidate);
+        (a.start, a.end, &a.label, &a.id, &a.source)
+            .cmp(&(b.start, b.end, &b.label, &b.id, &b.source))
+    });
+}
+
+/// Resolves overlapping candidates by `policy`.
+pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matches {
+    let mut dropped = Vec::new();
+    candidates.sort_by(duplicate_order);
+    let mut unique: Vec<Match> = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        match unique.last() {
+            Some(kept)
+                if kept.same_span(&candidate)
+                    && kept.label == candidate.label
+                    && kept.id == candidate.id =>
+            {
+                dropped.push(Dropped {
+                    winner: Some(kept.clone()),
+                    candidate,
+                    reason: DropReason::Duplicate,
+                });
+            }
+            _ => unique.push(candidate),
+        }
+    }
+    let mut spans = match policy {
+        OverlapPolicy::All => unique,
+        OverlapPolicy::Longest => {
+            unique.sort_by(|a, b| {
+                (a.start, std::cmp::Reverse(a.end), std::cmp::Reverse(a.priority), &a.label, &a.id)
+                    .cmp(&(
+                        b.start,
+                        std::cmp::Reverse(b.end),
+                        std::cmp::Reverse(b.priority),
+                        &b.label,
+                        &b.id,
+                    ))
+            });
+            let mut kept: Vec<Match> = Vec::new();
+            for candidate in unique {
+                match kept.last() {
+                    Some(winner) if candidate.start < winner.end => dropped.push(Dropped {
+                        reason: why(&candidate, winner),
+                        winner: Some(winner.clone()),
+                        candidate,
+                    }),
+                    _ => kept.push(candidate),
+                }
+            }
+            kept
+        }
+        OverlapPolicy::Priority => {
+            unique.sort_by(|a, b| {
+                (
+                    std::cmp::Reverse(a.priority),
+                    std::cmp::Reverse(a.len()),
+                    a.start,
+                    &a.label,
+                    &a.id,
+                )
+                    .cmp(&(
+                        std::cmp::Reverse(b.priority),
+                        std::cmp::Reverse(b.len()),
+                        b.start,
+                        &b.label,
+                        &b.id,
+                    ))
+            });
+            // Kept matches are disjoint, so the one starting last before a
+            // candidate's end is the only one that can overlap it.
+            let mut kept: BTreeMap<usize, Match> = BTreeMap::new();
+            for candidate in unique {
+                let blocker = kept
+                    .range(..candidate.end)
+                    .next_back()
+                    .map(|(_, winner)| winner)
+                    .filter(|winner| winner.overlaps(&candidate));
+                match blocker {
+                    Some(winner) => dropped.push(Dropped {
+                        reason: why(&candidate, winner),
+                        winner: Some(winner.clone()),
+                        candidate,
+                    }),
+                    None => {
+                        kept.insert(candidate.start, candidate);
+                    }
+                }
+            }
+            kept.into_values().collect()
+        }
+    };
+    spans.sort_by(|a, b| (a.start, a.end, &a.label, &a.id).cmp(&(b.start, b.end, &b.label, &b.id)));
+    sort_dropped(&mut dropped);
+    Matches { spans, dropped }
+}
