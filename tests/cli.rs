@@ -7,81 +7,13 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-fn rubric(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rubric"));
-    command.current_dir(dir).args(args);
-    command
-}
-
-/// Runs `rubric args...` in `dir` with `stdin` as standard input.
-fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = rubric(dir, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the rubric binary runs");
-    let mut child_stdin = child.stdin.take().expect("stdin is piped");
-    let stdin = stdin.to_vec();
-    // Written from another thread: rubric writes output while it reads, and a full
-    // stdout pipe would otherwise block it while we block on its full stdin pipe.
-    let writer = std::thread::spawn(move || {
-        // A failing command may exit before reading its input; not our concern.
-        let _ = child_stdin.write_all(&stdin);
-    });
-    let output = child.wait_with_output().expect("rubric finishes");
-    writer.join().expect("the stdin writer finishes");
-    output
-}
-
-/// Runs a command that must succeed and returns its output lines as JSON.
-fn run_ok(dir: &Path, args: &[&str], stdin: &[u8]) -> Vec<Value> {
-    let output = run(dir, args, stdin);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "rubric {args:?} failed: {}\n{stderr}", output.status);
-    assert_eq!(
-        stderr.lines().filter(|line| !line.starts_with("rubric: ")).collect::<Vec<_>>(),
-        Vec::<&str>::new(),
-        "rubric {args:?} wrote to stderr more than its summary line"
-    );
-    records(&output)
-}
-
-fn records(output: &Output) -> Vec<Value> {
-    let stdout = std::str::from_utf8(&output.stdout).expect("stdout is UTF-8");
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each stdout line is JSON"))
-        .collect()
-}
-
-fn ids(records: &[Value]) -> Vec<&str> {
-    records.iter().map(|record| record["id"].as_str().expect("id is a string")).collect()
-}
-
-fn token_texts(record: &Value) -> Vec<&str> {
-    tokens(record).iter().map(|token| token["text"].as_str().expect("text")).collect()
-}
-
-fn tokens(record: &Value) -> &Vec<Value> {
-    record["tokens"].as_array().expect("tokens is an array")
-}
-
-fn offset(token: &Value, field: &str) -> usize {
-    token[field].as_u64().expect("offsets are numbers") as usize
-}
-
-fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
-    std::fs::write(dir.join(name), contents).expect("the test can write its input");
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("a temporary directory")
-}
+use crate::support::{
+    failure, ids, offset, records, rubric, run, run_ok, tempdir, token_texts, tokens, write, Files,
+};
 
 /// `text[start..end]` in `unit`, or `None` if the offsets do not fit the text.
 fn slice_in_unit(text: &str, unit: &str, start: usize, end: usize) -> Option<String> {
@@ -231,23 +163,6 @@ fn tokenize_offsets_slice_each_token_out_of_the_text_in_every_unit() {
     let default = run_ok(dir.path(), &["tokenize", "crab.jsonl"], b"");
     assert_eq!(default[0]["offsets"], "char");
 }
-
-/// A failing run, as the user sees it: exit code, the ids of the documents written
-/// before the failure, and the message.
-fn failure(output: &Output) -> String {
-    let ids: Vec<String> = records(output)
-        .iter()
-        .map(|record| record["id"].as_str().unwrap_or("?").to_string())
-        .collect();
-    format!(
-        "exit code: {:?}\nwritten before the error: {ids:?}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// Files to create: name and contents.
-type Files<'a> = &'a [(&'a str, &'a [u8])];
 
 /// One line per error case: name, files to create, arguments, standard input. Each
 /// case's result is a snapshot in `tests/snapshots/`.

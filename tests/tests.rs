@@ -1,7 +1,9 @@
 //! rubric's integration tests: one binary, one module per area (as ripgrep does), so
 //! the suite links once.
 
+mod annotate;
 mod cli;
 mod exporter;
 mod gazetteer;
+mod support;
 mod tokenizer;

@@ -116,6 +116,8 @@ pub enum ErrorKind {
     OutputIsInput,
     /// The output file could not be created, or not moved into place at the end.
     CreateOutput(io::Error),
+    /// The arguments do not make sense together.
+    Usage(String),
     /// The output path is a directory.
     OutputIsDirectory,
     /// Writing the output failed. A closed pipe also ends up here; `main` treats it
@@ -151,6 +153,11 @@ impl Error {
         Error { kind: ErrorKind::Write(err), location: None }
     }
 
+    /// Arguments that do not fit together; the message says how to fix them.
+    pub fn usage(what: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Usage(what.into()), location: None }
+    }
+
     /// A bug in rubric, described for the bug report.
     pub fn internal(what: impl Into<String>) -> Self {
         Error { kind: ErrorKind::Internal(what.into()), location: None }
@@ -170,6 +177,7 @@ impl Error {
             ErrorKind::BadTokenOffset(_) | ErrorKind::BadTokenRange { .. } => "internal",
             ErrorKind::DuplicateId { .. } => "duplicate_id",
             ErrorKind::Gazetteer(_) => "gazetteer",
+            ErrorKind::Usage(_) => "usage",
             ErrorKind::Exporter(_) => "record",
             ErrorKind::OutputIsDirectory => "output_is_directory",
             ErrorKind::OutputIsInput => "output_is_input",
@@ -292,6 +300,7 @@ impl fmt::Display for Error {
                  (byte {start}) — this is a bug in rubric; please report it together with \
                  this document"
             ),
+            ErrorKind::Usage(what) => f.write_str(what),
             ErrorKind::OutputIsDirectory => f.write_str(
                 "is a directory — name a file to write (brat output alone is a directory)",
             ),

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod annotate;
 mod convert;
 mod error;
 mod gazetteer;
@@ -39,6 +40,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Find names, organizations and places in documents and write them as
+    /// span-annotated records: the main job.
+    Annotate(annotate::Args),
     /// Split documents into tokens, with offsets in the unit you choose.
     Tokenize(tokenize::Args),
     /// Convert records to and from CoNLL, brat, doccano, Hugging Face and spaCy.
@@ -50,6 +54,7 @@ enum Command {
 impl Command {
     fn run(&self) -> Result<Status, Error> {
         match self {
+            Command::Annotate(args) => annotate::run(args),
             Command::Tokenize(args) => tokenize::run(args),
             Command::Convert(args) => convert::run(args),
             Command::Gazetteer(args) => gazetteer::run(args),

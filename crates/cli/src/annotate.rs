@@ -1,0 +1,218 @@
+//! `rubric annotate`: documents in, span-annotated records out. The main job.
+//!
+//! Each document is tokenized, matched against the gazetteers on its tokens, and
+//! written as the exporter's record (one JSON line, offsets in the unit asked for)
+//! or in another of the exporter's formats.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use rubric_exporter::{Record, SpanInput};
+use rubric_gazetteer::{
+    Dropped, Gazetteer, GazetteerBuilder, Match, Matcher, MatcherBuilder, OverlapPolicy,
+    COMPILED_EXTENSION,
+};
+use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_tokenizer::Tokenizer;
+use serde_json::{json, Value};
+
+use crate::error::{Error, ErrorKind};
+use crate::input::Document;
+use crate::run::{self, Processed, RunArgs, Status};
+
+const EXAMPLES: &str = "\
+Examples:
+  rubric annotate corpus/article.txt
+  rubric annotate -g people.tsv -g places.rgz --labels PERSON,GPE news/ -o train.jsonl
+  rubric annotate --explain --offsets utf16 docs.jsonl.gz
+  cat docs.jsonl | rubric annotate --no-aliases > records.jsonl
+
+Output, one record per document, in input order:
+  {\"id\":\"article\",\"text\":\"...\",\"tokens\":[{\"text\":\"Iraqi\",\"start\":0,\"end\":5,\"id\":0,\"ws\":true},...],
+   \"spans\":[{\"start\":0,\"end\":5,\"token_start\":0,\"token_end\":0,\"label\":\"NORP\",\"text\":\"Iraqi\",
+   \"kb_id\":\"demonym:IQ\",\"source\":\"corpus/gazetteer/default.tsv:1234\"},...],\"meta\":{\"offsets\":\"char\"}}
+The format is specified in schemas/record.schema.json.
+
+Gazetteers: the default one (places, nationalities and groups, organizations and public
+figures; see corpus/gazetteer/README.md) is built in; add your own with -g as TSV
+(pattern<TAB>label[<TAB>id[<TAB>priority]]), spaCy EntityRuler patterns (.jsonl), or a
+compiled file (.rgz, from `rubric gazetteer compile`).";
+
+/// Arguments of `rubric annotate`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// A gazetteer to match, besides the default one: TSV (.tsv), spaCy EntityRuler
+    /// patterns (.jsonl) or compiled (.rgz). Repeatable.
+    #[arg(short = 'g', long = "gazetteer", value_name = "PATH")]
+    pub gazetteers: Vec<PathBuf>,
+
+    /// Do not use the built-in default gazetteer.
+    #[arg(long)]
+    pub no_default_gazetteer: bool,
+
+    /// Keep only spans with these labels (comma-separated, e.g. PERSON,ORG). Overlaps
+    /// are resolved first, so a name the gazetteer reads as another label (a
+    /// `Washington` that is the place) is left out, not relabelled.
+    #[arg(long, value_name = "LABELS", value_delimiter = ',')]
+    pub labels: Option<Vec<String>>,
+
+    /// Which of two overlapping candidates to keep: the leftmost-longest, the
+    /// higher priority, or all of them (overlapping spans, for span groups).
+    #[arg(long, value_name = "POLICY", default_value = "longest",
+          value_parser = PossibleValuesParser::new(["longest", "priority", "all"])
+              .try_map(|policy| policy.parse::<OverlapPolicy>()))]
+    pub overlaps: OverlapPolicy,
+
+    /// Do not derive document aliases (a later last name of a person, an acronym
+    /// in parentheses after an organization).
+    #[arg(long)]
+    pub no_aliases: bool,
+
+    /// Add every dropped candidate, why it was dropped and what beat it, to each
+    /// record's meta.explain.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// The unit of every offset: Unicode code points (Python `str` indices), UTF-8
+    /// bytes or UTF-16 code units (JavaScript, Java).
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "char",
+        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
+            .try_map(|unit| unit.parse::<OffsetUnit>()),
+    )]
+    pub offsets: OffsetUnit,
+}
+
+/// Runs `rubric annotate`.
+pub fn run(args: &Args) -> Result<Status, Error> {
+    let matcher = build_matcher(args)?;
+    let tokenizer = Tokenizer::new();
+    run::run(&args.run, "spans", |document: &Document| {
+        annotate(document, &tokenizer, &matcher, args)
+    })
+}
+
+fn build_matcher(args: &Args) -> Result<Matcher, Error> {
+    let mut gazetteers = Vec::new();
+    if !args.no_default_gazetteer {
+        let default = Gazetteer::embedded_default().map_err(gazetteer_error)?;
+        gazetteers.push(Arc::new(default));
+    }
+    for path in &args.gazetteers {
+        gazetteers.push(Arc::new(load_gazetteer(path)?));
+    }
+    if gazetteers.is_empty() {
+        return Err(Error::usage(
+            "no gazetteer to match: --no-default-gazetteer needs at least one -g PATH",
+        ));
+    }
+    Ok(MatcherBuilder::new().overlaps(args.overlaps).aliases(!args.no_aliases).build(gazetteers))
+}
+
+/// Loads a gazetteer named with `-g`, warning about what `rubric gazetteer check`
+/// would report in detail (duplicates, label conflicts).
+fn load_gazetteer(path: &Path) -> Result<Gazetteer, Error> {
+    let is_compiled = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case(COMPILED_EXTENSION));
+    let gazetteer = if is_compiled {
+        Gazetteer::load_compiled(path)
+    } else {
+        GazetteerBuilder::new().add_path(path).and_then(|builder| builder.build())
+    }
+    .map_err(gazetteer_error)?;
+    let diagnostics = gazetteer.diagnostics().len();
+    if diagnostics > 0 {
+        run::warn(&format!(
+            "{}: {diagnostics} duplicate or conflicting entries — `rubric gazetteer check {}` \
+             lists them",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(gazetteer)
+}
+
+/// The gazetteer's errors name their file (and line) themselves.
+fn gazetteer_error(err: rubric_gazetteer::Error) -> Error {
+    Error { kind: ErrorKind::Gazetteer(Box::new(err)), location: None }
+}
+
+fn annotate(
+    document: &Document,
+    tokenizer: &Tokenizer,
+    matcher: &Matcher,
+    args: &Args,
+) -> Result<Processed, Error> {
+    let text = document.text.as_str();
+    let tokens = tokenizer.tokenize(text);
+    let mut matches = matcher.find(text, &tokens);
+    if let Some(labels) = &args.labels {
+        matches.spans.retain(|span| labels.contains(&span.label));
+    }
+    let mut tally: Vec<(String, u64)> = Vec::new();
+    for span in &matches.spans {
+        match tally.iter_mut().find(|(label, _)| *label == span.label) {
+            Some((_, n)) => *n += 1,
+            None => tally.push((span.label.clone(), 1)),
+        }
+    }
+    let spans = matches.spans.iter().map(span_input).collect();
+    let export_error =
+        |err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err)));
+    let mut record = Record::new(&document.id, text, &tokens, spans)
+        .map_err(export_error)?
+        .with_meta(document.meta.clone());
+    if args.explain {
+        let explain = explain(text, &matches.dropped, args.offsets)
+            .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
+        record.meta_mut().insert("explain".to_string(), explain);
+    }
+    let mut bytes = Vec::new();
+    record.write_json_line(args.offsets, &mut bytes).map_err(export_error)?;
+    Ok(Processed { bytes, tally })
+}
+
+fn span_input(found: &Match) -> SpanInput {
+    let span =
+        SpanInput::new(found.start, found.end, found.label.clone()).source(found.source.clone());
+    match &found.id {
+        Some(id) => span.kb_id(id.clone()),
+        None => span,
+    }
+}
+
+/// The dropped candidates as JSON, offsets in the record's unit.
+fn explain(
+    text: &str,
+    dropped: &[Dropped],
+    unit: OffsetUnit,
+) -> Result<Value, rubric_offsets::OffsetError> {
+    let map = OffsetMap::new(text, unit);
+    let describe = |found: &Match| -> Result<Value, rubric_offsets::OffsetError> {
+        Ok(json!({
+            "start": map.to_unit(found.start)?,
+            "end": map.to_unit(found.end)?,
+            "text": text.get(found.start..found.end).unwrap_or_default(),
+            "label": found.label,
+            "kb_id": found.id,
+            "source": found.source,
+        }))
+    };
+    let mut trace = Vec::with_capacity(dropped.len());
+    for item in dropped {
+        trace.push(json!({
+            "candidate": describe(&item.candidate)?,
+            "reason": item.reason,
+            "winner": item.winner.as_ref().map(&describe).transpose()?,
+        }));
+    }
+    Ok(Value::Array(trace))
+}
