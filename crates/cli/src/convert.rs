@@ -151,7 +151,7 @@ const STDIN_NAME: &str = "<stdin>";
 /// Runs `rubric convert`.
 pub fn run(args: &Args) -> Result<Status, Error> {
     check_usage(args);
-    let mut inputs = Inputs::new(args)?;
+    let mut inputs = Inputs::new(args);
     let mut report = AlignmentReport::default();
     match args.to {
         To::Jsonl => {
@@ -410,16 +410,16 @@ impl RecordSource for ReadRecords {
 type Records = Box<dyn RecordSource>;
 
 impl Inputs {
-    fn new(args: &Args) -> Result<Self, Error> {
+    fn new(args: &Args) -> Self {
         let paths =
             if args.inputs.is_empty() { vec![PathBuf::from("-")] } else { args.inputs.clone() };
-        Ok(Inputs {
+        Inputs {
             from: args.from,
             labels: args.labels.clone(),
             paths,
             tokenizer: Tokenizer::new(),
             brat_skipped: 0,
-        })
+        }
     }
 
     /// Calls `f` on every record of every input, in order; stops at the first error

@@ -738,3 +738,32 @@ fn valid_records_take_the_fast_path() {
     let raw = crate::lines::RawLine { source: "t.jsonl", text: &bad, number: 1, skipped: 0 };
     assert_eq!(crate::fast::parse(&raw), None);
 }
+
+#[test]
+fn read_docbin_refuses_what_is_not_a_docbin() {
+    use std::io::Write;
+    let zlib = |bytes: &[u8]| {
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    };
+    let mut good = Vec::new();
+    let mut writer = DocBinWriter::new(Misaligned::Error);
+    writer.write(&news()).unwrap();
+    writer.finish(&mut good).unwrap();
+    let truncated = &good[..good.len() / 2];
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("gzip is not zlib", b"\x1f\x8b\x08\x00".to_vec(), "not a zlib stream"),
+        ("zlib of text", zlib(b"hello"), "not a msgpack map"),
+        ("msgpack without attrs", zlib(&[0x80]), "no attrs"),
+        ("truncated", truncated.to_vec(), "not a zlib stream"),
+    ];
+    for (name, bytes, expected) in cases {
+        let err = read_docbin("x.spacy", &bytes).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("x.spacy: not a spaCy DocBin ({expected})")),
+            "{name}: {err}"
+        );
+    }
+}
