@@ -167,6 +167,8 @@ pub enum ErrorKind {
         span: SpanRef,
         /// The span's `text` field.
         found: String,
+        /// The text the offsets cut out.
+        expected: String,
     },
     /// A span's `token_start` or `token_end` disagrees with its offsets.
     #[error(
