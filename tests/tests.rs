@@ -2,6 +2,7 @@
 //! the suite links once.
 
 mod cli;
+mod diff;
 mod exporter;
 mod gazetteer;
 mod tokenizer;

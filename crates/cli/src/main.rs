@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod diff;
 mod error;
 mod input;
 mod output;
@@ -35,12 +36,18 @@ struct Cli {
 enum Command {
     /// Split documents into tokens, with offsets in the unit you choose.
     Tokenize(tokenize::Args),
+    /// Compare annotations: scores under nervaluate's schemas and the disagreements.
+    Diff(diff::Args),
 }
 
 impl Command {
     fn run(&self, out: &mut JsonLinesWriter) -> Result<(), Error> {
         match self {
             Command::Tokenize(args) => tokenize::run(args, out),
+            Command::Diff(_) => Err(Error {
+                kind: error::ErrorKind::Internal("`rubric diff` runs from main".to_string()),
+                location: None,
+            }),
         }
     }
 }
@@ -48,6 +55,10 @@ impl Command {
 fn main() -> ExitCode {
     // Usage errors exit through clap, with its message and exit code 2.
     let cli = Cli::parse();
+    // `rubric diff` writes a report, not JSON Lines, and has an exit code of its own.
+    if let Command::Diff(args) = &cli.command {
+        return diff::main(args);
+    }
     let mut out = JsonLinesWriter::stdout();
     let result = cli.command.run(&mut out);
     // Flush even after an error: the documents before it were processed and their
