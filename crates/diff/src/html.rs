@@ -58,7 +58,12 @@ const SCRIPT: &str = r#"
       el.classList.toggle("hidden", !show);
     });
   }
+  // A fragment like #hide=label:GPE,kind:correct unticks those boxes, so that a
+  // filtered view can be shared as a link.
+  var match = /^#hide=(.*)$/.exec(window.location.hash);
+  var hidden = match ? decodeURIComponent(match[1]).split(",") : [];
   document.querySelectorAll("input[data-filter]").forEach(function (box) {
+    if (hidden.indexOf(box.getAttribute("data-filter") + ":" + box.value) >= 0) { box.checked = false; }
     box.addEventListener("change", update);
   });
   update();
@@ -70,7 +75,8 @@ const SCRIPT: &str = r#"
 /// files): the scores, then each document with the gold and the predicted spans
 /// highlighted side by side (coloured by what became of them under `strict`;
 /// nested spans underlined), its disagreements in a table, and checkboxes that
-/// filter everything by label and by kind.
+/// filter everything by label and by kind (`report.html#hide=label:GPE,kind:correct`
+/// opens with those unticked).
 pub fn html_report(comparison: &Comparison) -> String {
     let mut out = String::new();
     let title = format!("rubric diff: {} vs {}", comparison.gold, comparison.prediction);
