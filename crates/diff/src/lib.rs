@@ -60,3 +60,8 @@ pub use input::{Annotations, Document, Span};
 pub use json::{agreement_json, json_report};
 pub use schema::Schema;
 pub use text::{agreement_text, text_report, TextOptions};
+
+/// The crate README's examples, run as doctests so they never rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
