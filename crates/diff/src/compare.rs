@@ -721,3 +721,239 @@ fn text_differs(gold: &Annotations, prediction: &Annotations, a: &Document, b: &
     }
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn doc(id: &str, text: &str, spans: &[(usize, usize, &str)]) -> Document {
+        Document::new(id, text, spans.iter().map(|&(s, e, l)| Span::new(s, e, l)).collect())
+    }
+
+    fn set(name: &str, documents: Vec<Document>) -> Annotations {
+        Annotations::new(name, documents)
+    }
+
+    fn allowing() -> Differ {
+        DifferBuilder::new().allow_missing(true).build().unwrap()
+    }
+
+    const TEXT: &str = "Joe Biden met Hamas in Tehran.";
+
+    #[test]
+    fn pairing_errors_name_the_document_and_what_to_do() {
+        let one = set("a.jsonl", vec![doc("d1", TEXT, &[]), doc("d2", TEXT, &[])]);
+        let other = set("b.jsonl", vec![doc("d1", TEXT, &[])]);
+        let error = Differ::new().compare(&one, &other).unwrap_err().to_string();
+        assert!(error.contains("\"d2\" is in a.jsonl but not in b.jsonl"), "{error}");
+        assert!(error.contains("count its spans as missed"), "{error}");
+        let error = Differ::new().compare(&other, &one).unwrap_err().to_string();
+        assert!(error.contains("count its spans as spurious"), "{error}");
+
+        let twice = set("c.jsonl", vec![doc("d1", TEXT, &[]), doc("d1", TEXT, &[])]);
+        let error = Differ::new().compare(&twice, &other).unwrap_err();
+        assert!(matches!(error.kind, ErrorKind::DuplicateId { .. }), "{error}");
+
+        // The column counts characters: "é" before the difference is one column.
+        let first = set("a", vec![doc("d", "ab\nxé1z", &[])]);
+        let second = set("b", vec![doc("d", "ab\nxé2z", &[])]);
+        let error = Differ::new().compare(&first, &second).unwrap_err();
+        match error.kind {
+            ErrorKind::TextDiffers { line, column, byte_offset, .. } => {
+                assert_eq!((line, column, byte_offset), (2, 3, 6));
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn allow_missing_counts_lone_and_changed_documents() {
+        let gold = set(
+            "gold",
+            vec![
+                doc("only-gold", TEXT, &[(0, 9, "PER")]),
+                doc("changed", TEXT, &[(14, 19, "ORG")]),
+            ],
+        );
+        let prediction = set(
+            "pred",
+            vec![
+                doc("changed", "Joe Biden met Hamas in Tehran!", &[(14, 19, "ORG")]),
+                doc("only-pred", TEXT, &[(23, 29, "GPE")]),
+            ],
+        );
+        let comparison = allowing().compare(&gold, &prediction).unwrap();
+        let pairings: Vec<Pairing> = comparison.documents.iter().map(|d| d.pairing).collect();
+        assert_eq!(pairings, [Pairing::GoldOnly, Pairing::TextDiffers, Pairing::PredictionOnly]);
+        for schema in Schema::ALL {
+            let counts = comparison.overall.get(schema);
+            // The same ORG span on both sides, but of different texts: no match.
+            assert_eq!((counts.correct, counts.missed, counts.spurious), (0, 2, 2), "{schema}");
+        }
+        assert_eq!(comparison.labels["ORG"].strict.missed, 1);
+        assert_eq!(comparison.labels["ORG"].strict.spurious, 1);
+        assert_eq!(comparison.labels["GPE"].strict.spurious, 1);
+        let kinds: Vec<DisagreementKind> =
+            comparison.documents[1].disagreements.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, [DisagreementKind::Missed, DisagreementKind::Spurious]);
+    }
+
+    #[test]
+    fn disagreements_come_in_reading_order_with_their_kind() {
+        let gold =
+            set("gold", vec![doc("d", TEXT, &[(0, 9, "PER"), (14, 19, "ORG"), (23, 29, "GPE")])]);
+        let prediction = set(
+            "pred",
+            vec![doc(
+                "d",
+                TEXT,
+                &[(4, 9, "PER"), (10, 13, "ORG"), (14, 19, "PER"), (23, 30, "ORG")],
+            )],
+        );
+        let comparison = Differ::new().compare(&gold, &prediction).unwrap();
+        let document = &comparison.documents[0];
+        let kinds: Vec<DisagreementKind> = document.disagreements.iter().map(|d| d.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DisagreementKind::WrongBoundary,
+                DisagreementKind::Spurious,
+                DisagreementKind::WrongLabel,
+                DisagreementKind::WrongLabelAndBoundary
+            ]
+        );
+        assert_eq!(
+            document.gold_kinds(),
+            [
+                Some(DisagreementKind::WrongBoundary),
+                Some(DisagreementKind::WrongLabel),
+                Some(DisagreementKind::WrongLabelAndBoundary)
+            ]
+        );
+        assert_eq!(document.prediction_kinds()[1], Some(DisagreementKind::Spurious));
+    }
+
+    #[test]
+    fn by_source_ranks_the_entries_that_cause_errors() {
+        let gold = set("gold", vec![doc("d", TEXT, &[(0, 9, "PER"), (14, 19, "ORG")])]);
+        let mut spans = vec![
+            Span::new(0, 9, "PER").with_source("people:1"),
+            Span::new(14, 19, "PER").with_source("people:2"),
+            Span::new(23, 29, "PER").with_source("people:2"),
+            Span::new(10, 13, "ORG"),
+        ];
+        spans.reverse(); // input order does not matter
+        let prediction = Annotations::new("pred", vec![Document::new("d", TEXT, spans)]);
+        let sources = Differ::new().compare(&gold, &prediction).unwrap().by_source();
+        let names: Vec<&str> = sources.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(names, ["people:2", "people:1"], "spans without a source are not listed");
+        assert_eq!((sources[0].predicted, sources[0].wrong_label, sources[0].spurious), (2, 1, 1));
+        assert_eq!((sources[1].predicted, sources[1].correct), (1, 1));
+    }
+
+    #[test]
+    fn the_scoring_unit_moves_the_overlap_threshold() {
+        // A 100-character gold span of 101 bytes; the prediction shares its last
+        // character: 1% of it in characters, less than 1% in bytes.
+        let text = format!("é{}!", "a".repeat(99));
+        let gold = set("gold", vec![doc("d", &text, &[(0, 101, "X")])]);
+        let prediction = set("pred", vec![doc("d", &text, &[(100, 102, "X")])]);
+        let by = |unit| {
+            let differ = DifferBuilder::new().unit(unit).build().unwrap();
+            differ.compare(&gold, &prediction).unwrap().overall.entity_type
+        };
+        assert_eq!(by(OffsetUnit::Char).correct, 1);
+        assert_eq!((by(OffsetUnit::Byte).correct, by(OffsetUnit::Byte).spurious), (0, 1));
+    }
+
+    #[test]
+    fn bad_spans_are_errors_not_panics() {
+        let cases: &[((usize, usize), &str)] = &[
+            ((0, 99), "past the end"),
+            ((1, 3), "inside a character"),
+            ((3, 3), "empty or reversed"),
+            ((4, 2), "empty or reversed"),
+        ];
+        for &((start, end), problem) in cases {
+            let gold = set("gold", vec![doc("d", "éabc", &[(start, end, "X")])]);
+            let error = Differ::new().compare(&gold, &gold).unwrap_err().to_string();
+            assert!(error.contains(problem), "{start}..{end}: {error}");
+            assert!(error.contains("gold: document \"d\""), "{error}");
+        }
+    }
+
+    #[test]
+    fn min_overlap_must_be_a_percentage() {
+        for value in [0.0, 0.5, 100.5, f64::NAN] {
+            assert!(DifferBuilder::new().min_overlap_percentage(value).build().is_err(), "{value}");
+        }
+        assert!(DifferBuilder::new().min_overlap_percentage(100.0).build().is_ok());
+    }
+
+    const LABELS: [&str; 3] = ["PER", "ORG", "GPE"];
+
+    fn arb_documents() -> impl Strategy<Value = Vec<Document>> {
+        let spans = prop::collection::vec((0usize..40, 1usize..10, 0usize..LABELS.len()), 0..8);
+        prop::collection::vec(spans, 1..5).prop_map(|documents| {
+            documents
+                .into_iter()
+                .enumerate()
+                .map(|(i, spans)| {
+                    let text = "x".repeat(50);
+                    let spans = spans
+                        .into_iter()
+                        .map(|(start, len, label)| Span::new(start, start + len, LABELS[label]))
+                        .collect();
+                    Document::new(format!("d{i}"), text, spans)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_diff_of_a_set_with_itself_is_perfect(documents in arb_documents()) {
+            let annotations = Annotations::new("a", documents);
+            let comparison = Differ::new().compare(&annotations, &annotations).unwrap();
+            let spans: usize = annotations.documents.iter().map(|d| d.spans.len()).sum();
+            for schema in Schema::ALL {
+                let counts = comparison.overall.get(schema);
+                prop_assert_eq!(counts.correct, spans as u64);
+                if spans > 0 {
+                    prop_assert_eq!(counts.f1, 1.0);
+                }
+            }
+            prop_assert!(comparison.documents.iter().all(|d| d.disagreements.is_empty()));
+        }
+
+        #[test]
+        fn counts_add_up_over_documents_and_labels(gold in arb_documents(), prediction in arb_documents()) {
+            // Same ids and texts on both sides (the strategy makes d0, d1, ...).
+            let n = gold.len().min(prediction.len());
+            let gold = Annotations::new("gold", gold[..n].to_vec());
+            let prediction = Annotations::new("pred", prediction[..n].to_vec());
+            let comparison = Differ::new().compare(&gold, &prediction).unwrap();
+            let gold_spans: u64 = gold.documents.iter().map(|d| d.spans.len() as u64).sum();
+            let predicted: u64 = prediction.documents.iter().map(|d| d.spans.len() as u64).sum();
+            for schema in Schema::ALL {
+                let overall = comparison.overall.get(schema);
+                prop_assert_eq!(overall.possible, gold_spans);
+                prop_assert_eq!(overall.actual, predicted);
+                prop_assert_eq!(overall.possible, overall.correct + overall.incorrect + overall.partial + overall.missed);
+                prop_assert_eq!(overall.actual, overall.correct + overall.incorrect + overall.partial + overall.spurious);
+                // Per label, each label's spans are counted once.
+                let label_possible: u64 = comparison.labels.values().map(|s| s.get(schema).possible).sum();
+                let label_actual: u64 = comparison.labels.values().map(|s| s.get(schema).actual).sum();
+                prop_assert_eq!(label_possible, gold_spans);
+                prop_assert_eq!(label_actual, predicted);
+                let document_sum: u64 = comparison.documents.iter().map(|d| d.overall.get(schema).correct).sum();
+                prop_assert_eq!(document_sum, overall.correct);
+            }
+            // Every strict error is listed once as a disagreement.
+            let strict = comparison.overall.strict;
+            let listed: usize = comparison.documents.iter().map(|d| d.disagreements.len()).sum();
+            prop_assert_eq!(listed as u64, strict.incorrect + strict.missed + strict.spurious);
+        }
+    }
+}
