@@ -231,3 +231,51 @@ def test_strict_on_conll_equals_seqeval(rubric_bin, tmp_path):
         assert ours["precision"] == pytest.approx(per_label[label]["precision"], abs=1e-12), label
         assert ours["recall"] == pytest.approx(per_label[label]["recall"], abs=1e-12), label
         assert ours["f1"] == pytest.approx(per_label[label]["f1-score"], abs=1e-12), label
+
+
+def iob(tokens, spans):
+    """IOB2 labels of the non-space tokens under flat (non-overlapping) spans."""
+    labels = []
+    for token in tokens:
+        covering = [s for s in spans if s[0] < token["end"] and token["start"] < s[1]]
+        if not covering:
+            labels.append("O")
+        else:
+            start, _, label = covering[0]
+            labels.append(("B-" if token["start"] <= start else "I-") + label)
+    return labels
+
+
+def test_kappa_equals_scikit_learn(rubric_bin, tmp_path):
+    from sklearn.metrics import cohen_kappa_score
+
+    doc = article()
+    spans = whole_word_spans(doc.text)
+    # Flat spans only: IOB cannot hold nesting, and then the labelling is unambiguous.
+    flat = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+    rng = random.Random(11)
+    versions = [flat]
+    for _ in range(2):
+        version = []
+        for start, end, label in flat:
+            roll = rng.random()
+            if roll < 0.15:
+                continue
+            version.append((start, end, rng.choice(["GPE", "ORG"]) if roll < 0.3 else label))
+        versions.append(version)
+    paths = []
+    for index, version in enumerate(versions):
+        path = tmp_path / f"annotator{index}.jsonl"
+        path.write_text(make_records(rubric_bin, [(doc.id, doc.text, version)]), encoding="utf-8")
+        paths.append(str(path))
+    result = subprocess.run([str(rubric_bin), "diff", *paths, "--kappa", "--format", "json"],
+                            capture_output=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    report = json.loads(result.stdout)
+    tokens = [t for t in tokenize(rubric_bin, [doc.text])[0] if t["kind"] != "space"]
+    labels = [iob(tokens, sorted(version)) for version in versions]
+    for i in range(3):
+        for j in range(3):
+            if i != j:
+                want = cohen_kappa_score(labels[i], labels[j])
+                assert report["kappa"][i][j] == pytest.approx(want, abs=1e-12), (i, j)
