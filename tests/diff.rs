@@ -333,3 +333,109 @@ fn three_inputs_give_the_f1_matrix_and_kappa() {
     let text = rubric(dir.path(), &["diff", "gold.jsonl", "pred.jsonl", "gold.jsonl", "--kappa"]);
     insta::assert_snapshot!("three_inputs_text", stdout(&text));
 }
+
+/// Runs `rubric diff` with `args` (which ask for JSON), checks it succeeds, and
+/// returns the validated report.
+fn diff_json(dir: &Path, args: &[&str]) -> Value {
+    let output = rubric(dir, args);
+    assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    validate(&report);
+    report
+}
+
+fn strict(report: &Value) -> (u64, u64, u64, u64) {
+    let s = &report["overall"]["strict"];
+    let n = |field: &str| s[field].as_u64().unwrap();
+    (n("correct"), n("incorrect"), n("missed"), n("spurious"))
+}
+
+#[test]
+fn conll_documents_pair_by_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold =
+        "-DOCSTART- O\n\nJoe B-PER\nBiden I-PER\nspoke O\n\n-DOCSTART- O\n\nIn O\nTehran B-GPE\n";
+    // The prediction file has an extra blank line, so its line numbers differ.
+    let pred =
+        "\n-DOCSTART- O\n\nJoe B-PER\nBiden I-PER\nspoke O\n\n-DOCSTART- O\n\nIn O\nTehran B-ORG\n";
+    std::fs::write(dir.path().join("gold.conll"), gold).unwrap();
+    std::fs::write(dir.path().join("pred.conll"), pred).unwrap();
+    let report = diff_json(dir.path(), &["diff", "gold.conll", "pred.conll", "--format", "json"]);
+    let ids: Vec<&str> =
+        report["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["#1", "#2"]);
+    assert_eq!(strict(&report), (1, 1, 0, 0));
+    // The same files through --from.
+    std::fs::copy(dir.path().join("gold.conll"), dir.path().join("gold.txt")).unwrap();
+    let report = diff_json(
+        dir.path(),
+        &["diff", "--from", "conll", "gold.txt", "pred.conll", "--format", "json"],
+    );
+    assert_eq!(strict(&report), (1, 1, 0, 0));
+}
+
+#[test]
+fn brat_directories_pair_by_file_stem() {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, label) in [("gold", "GPE"), ("pred", "ORG")] {
+        let side = dir.path().join(side);
+        std::fs::create_dir(&side).unwrap();
+        std::fs::write(side.join("a.txt"), "Strikes on Erbil.").unwrap();
+        std::fs::write(side.join("a.ann"), format!("T1\t{label} 11 16\tErbil\n")).unwrap();
+        std::fs::write(side.join("b.txt"), "Nothing here.").unwrap();
+        std::fs::write(side.join("b.ann"), "").unwrap();
+    }
+    let report = diff_json(dir.path(), &["diff", "gold", "pred", "--format", "json"]);
+    assert_eq!(report["documents"][0]["id"], "a");
+    assert_eq!(report["documents"][0]["disagreements"][0]["kind"], "wrong_label");
+    assert_eq!(strict(&report), (0, 1, 0, 0));
+}
+
+#[test]
+fn doccano_lines_without_ids_pair_by_position_and_stdin_reads_records() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gold.jsonl"),
+        "{\"text\": \"Joe Biden spoke.\", \"label\": [[0, 9, \"PER\"]]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pred.jsonl"),
+        "{\"text\": \"Joe Biden spoke.\", \"label\": [[4, 9, \"PER\"]]}\n",
+    )
+    .unwrap();
+    let report = diff_json(
+        dir.path(),
+        &["diff", "--from", "doccano", "gold.jsonl", "pred.jsonl", "--format", "json"],
+    );
+    assert_eq!(report["documents"][0]["id"], "#1");
+    assert_eq!(report["documents"][0]["disagreements"][0]["kind"], "wrong_boundary");
+
+    let (gold, _) = article_records();
+    let mut records = RecordWriter::new(Vec::new());
+    records.write(&gold).unwrap();
+    let records = records.finish().unwrap();
+    std::fs::write(dir.path().join("article.jsonl"), &records).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rubric"))
+        .current_dir(dir.path())
+        .args(["diff", "-", "article.jsonl", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &records).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["gold"], "-");
+    assert_eq!(report["overall"]["strict"]["f1"], 1.0);
+}
+
+#[test]
+fn a_bad_record_is_reported_with_file_and_line() {
+    let dir = article_dir();
+    std::fs::write(dir.path().join("bad.jsonl"), "{\"id\": \"article\"}\n").unwrap();
+    let output = rubric(dir.path(), &["diff", "gold.jsonl", "bad.jsonl"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).starts_with("error: bad.jsonl:1"), "{}", stderr(&output));
+}
