@@ -220,7 +220,7 @@ fn a_diff_of_identical_inputs_is_perfect() {
     let dir = article_dir();
     let output = rubric(
         dir.path(),
-        &["diff", "gold.jsonl", "gold.jsonl", "--format", "json", "--fail-under", "1"],
+        &["diff", "gold.jsonl", "gold.jsonl", "--format", "json", "--fail-under", "1", "--kappa"],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
@@ -228,6 +228,8 @@ fn a_diff_of_identical_inputs_is_perfect() {
         assert_eq!(report["overall"][schema]["f1"], 1.0, "{schema}");
     }
     assert_eq!(report["documents"][0]["disagreements"], Value::Array(vec![]));
+    assert_eq!(report["kappa"], 1.0);
+    validate(&report);
 }
 
 #[test]

@@ -90,10 +90,11 @@ pub fn html_report(comparison: &Comparison) -> String {
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
         out,
-        "<p>gold: <b>{}</b>, prediction: <b>{}</b>, {} documents, offsets in {}.</p>",
+        "<p>gold: <b>{}</b>, prediction: <b>{}</b>, {} document{}, offsets in {}.</p>",
         escape(&comparison.gold),
         escape(&comparison.prediction),
         comparison.documents.len(),
+        if comparison.documents.len() == 1 { "" } else { "s" },
         comparison.unit
     );
 
