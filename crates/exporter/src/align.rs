@@ -54,9 +54,9 @@ impl FromStr for Misaligned {
             "expand" => Ok(Misaligned::Expand),
             "contract" => Ok(Misaligned::Contract),
             "drop" => Ok(Misaligned::Drop),
-            other => {
-                Err(format!("unknown policy {other:?}: expected error, expand, contract or drop"))
-            }
+            other => Err(format!(
+                "unknown policy {other:?}: expected error, expand, contract or drop"
+            )),
         }
     }
 }

@@ -154,11 +154,7 @@ pub fn from_brat(
         if byte_start < byte_end && cut != quoted {
             return Err(Error::at(
                 at(),
-                ErrorKind::SpanTextMismatch {
-                    span: span_ref(Some(cut)),
-                    found: quoted.to_string(),
-                    expected: cut.to_string(),
-                },
+                ErrorKind::SpanTextMismatch { span: span_ref(Some(cut)), found: quoted.to_string(), expected: cut.to_string() },
             ));
         }
         spans.push(

@@ -49,8 +49,8 @@ impl Scheme {
             let (begin, inside, end, unit) = match self {
                 Scheme::Iob2 => ("B", "I", "I", "B"),
                 Scheme::Iob1 => {
-                    let glued =
-                        previous.is_some_and(|p| p.last + 1 == span.first && p.label == span.label);
+                    let glued = previous
+                        .is_some_and(|p| p.last + 1 == span.first && p.label == span.label);
                     let begin = if glued { "B" } else { "I" };
                     (begin, "I", "I", begin)
                 }
@@ -319,8 +319,7 @@ impl<R: BufRead> ConllReader<R> {
             })?;
             let line = line.trim_start_matches('\u{feff}').trim_end_matches(['\n', '\r']);
             if line.starts_with("-DOCSTART-") {
-                let finished =
-                    self.document.replace(PendingDocument { line: number, ..Default::default() });
+                let finished = self.document.replace(PendingDocument { line: number, ..Default::default() });
                 if let Some(document) = finished {
                     return self.finish_document(document).map(Some);
                 }
@@ -336,8 +335,7 @@ impl<R: BufRead> ConllReader<R> {
                 continue;
             }
             let columns: Vec<&str> = line.split_whitespace().collect();
-            let (Some(token), Some(tag), true) =
-                (columns.first(), columns.last(), columns.len() >= 2)
+            let (Some(token), Some(tag), true) = (columns.first(), columns.last(), columns.len() >= 2)
             else {
                 return Err(Error::syntax(
                     Location::line(&self.source, number),

@@ -124,15 +124,11 @@ impl<R: BufRead> Iterator for HfReader<R> {
             .and_then(Value::as_array)
             .and_then(|list| list.iter().map(Value::as_str).collect());
         let Some(tokens) = tokens else {
-            return Some(Err(syntax(
-                &[Step::Key("tokens")],
-                "\"tokens\" must be an array of strings",
-            )));
+            return Some(Err(syntax(&[Step::Key("tokens")], "\"tokens\" must be an array of strings")));
         };
-        let tags: Option<Vec<usize>> =
-            line.object.get("ner_tags").and_then(Value::as_array).and_then(|list| {
-                list.iter().map(|v| v.as_u64().and_then(|n| usize::try_from(n).ok())).collect()
-            });
+        let tags: Option<Vec<usize>> = line.object.get("ner_tags").and_then(Value::as_array).and_then(
+            |list| list.iter().map(|v| v.as_u64().and_then(|n| usize::try_from(n).ok())).collect(),
+        );
         let Some(tags) = tags.filter(|tags| tags.len() == tokens.len()) else {
             return Some(Err(syntax(
                 &[Step::Key("ner_tags")],

@@ -308,13 +308,7 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
         None => Map::new(),
         Some(Value::Object(meta)) => meta.clone(),
         Some(other) => {
-            return Err(fields.wrong_type(
-                &[Step::Key("meta")],
-                "record",
-                "meta",
-                "an object",
-                other,
-            ))
+            return Err(fields.wrong_type(&[Step::Key("meta")], "record", "meta", "an object", other))
         }
     };
     let unit = match meta.get("offsets") {
@@ -388,13 +382,7 @@ fn parse_tokens(
         None => return Err(fields.missing(&[], "record", "tokens")),
         Some(Value::Array(list)) => list,
         Some(other) => {
-            return Err(fields.wrong_type(
-                &[Step::Key("tokens")],
-                "record",
-                "tokens",
-                "an array",
-                other,
-            ))
+            return Err(fields.wrong_type(&[Step::Key("tokens")], "record", "tokens", "an array", other))
         }
     };
     let mut tokens = Vec::with_capacity(list.len());
@@ -454,13 +442,7 @@ fn parse_spans(
         None => return Err(fields.missing(&[], "record", "spans")),
         Some(Value::Array(list)) => list,
         Some(other) => {
-            return Err(fields.wrong_type(
-                &[Step::Key("spans")],
-                "record",
-                "spans",
-                "an array",
-                other,
-            ))
+            return Err(fields.wrong_type(&[Step::Key("spans")], "record", "spans", "an array", other))
         }
     };
     let mut spans = Vec::with_capacity(list.len());
@@ -505,11 +487,7 @@ fn parse_spans(
         if cut != span_text {
             return Err(Error::at(
                 fields.at(&with(&path, "text")),
-                ErrorKind::SpanTextMismatch {
-                    span: span_ref(Some(cut)),
-                    found: span_text.to_string(),
-                    expected: cut.to_string(),
-                },
+                ErrorKind::SpanTextMismatch { span: span_ref(Some(cut)), found: span_text.to_string(), expected: cut.to_string() },
             ));
         }
         if let Some(expected) = token_range(tokens, byte_start, byte_end) {

@@ -260,8 +260,9 @@ impl Record {
                 },
             ));
         }
-        checked
-            .sort_by(|(_, a), (_, b)| (a.start, a.end, &a.label).cmp(&(b.start, b.end, &b.label)));
+        checked.sort_by(|(_, a), (_, b)| {
+            (a.start, a.end, &a.label).cmp(&(b.start, b.end, &b.label))
+        });
         for pair in checked.windows(2) {
             let ((_, a), (index, b)) = (&pair[0], &pair[1]);
             if (a.start, a.end, &a.label) == (b.start, b.end, &b.label) {
@@ -371,11 +372,7 @@ fn check_tokens(id: &str, text: &str, tokens: &[RecordToken]) -> Result<(), Erro
             None
         };
         if let Some(problem) = problem {
-            return Err(Error::new(ErrorKind::BadToken {
-                document: id.to_string(),
-                index,
-                problem,
-            }));
+            return Err(Error::new(ErrorKind::BadToken { document: id.to_string(), index, problem }));
         }
         previous_end = token.end + usize::from(token.ws);
     }

@@ -306,18 +306,18 @@ pub fn read_docbin(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Error> {
         .map(|list| list.iter().map(user_data_id).collect())
         .unwrap_or_default();
     let width = attrs.len();
-    if width == 0
-        || table.len() != width * spaces.len()
-        || lengths.iter().sum::<usize>() != spaces.len()
-    {
+    if width == 0 || table.len() != width * spaces.len() || lengths.iter().sum::<usize>() != spaces.len() {
         return Err(bad("the token table, spaces and lengths disagree"));
     }
     let lookup = |hash: u64| strings.get(&hash).ok_or_else(|| bad("a hash with no string"));
     let mut records = Vec::with_capacity(lengths.len());
     let mut row = 0;
     for (n, &length) in lengths.iter().enumerate() {
-        let id =
-            user_ids.get(n).cloned().flatten().unwrap_or_else(|| format!("{source}#{}", n + 1));
+        let id = user_ids
+            .get(n)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("{source}#{}", n + 1));
         let mut text = String::new();
         let mut tokens = Vec::with_capacity(length);
         let mut tags: Vec<(Position, String)> = Vec::with_capacity(length);
