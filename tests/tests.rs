@@ -3,6 +3,7 @@
 
 mod annotate;
 mod cli;
+mod diff;
 mod exporter;
 mod gazetteer;
 mod support;

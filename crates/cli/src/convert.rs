@@ -346,7 +346,7 @@ fn write_brat(dir: &Path, inputs: &mut Inputs) -> Result<(), Error> {
 }
 
 /// The records of every input, read with the reader `--from` names.
-struct Inputs {
+pub struct Inputs {
     from: From,
     labels: Option<PathBuf>,
     paths: Vec<PathBuf>,
@@ -420,6 +420,23 @@ impl Inputs {
             tokenizer: Tokenizer::new(),
             brat_skipped: 0,
         }
+    }
+
+    /// Every record of one input, read as `from` says (`rubric diff`'s reader).
+    pub fn read_all(path: &Path, from: From) -> Result<Vec<Record>, rubric_exporter::Error> {
+        let mut inputs = Inputs {
+            from,
+            labels: None,
+            paths: vec![path.to_path_buf()],
+            tokenizer: Tokenizer::new(),
+            brat_skipped: 0,
+        };
+        let mut records = Vec::new();
+        inputs.each(|record| {
+            records.push(record);
+            Ok(())
+        })?;
+        Ok(records)
     }
 
     /// Calls `f` on every record of every input, in order; stops at the first error

@@ -116,6 +116,8 @@ pub enum ErrorKind {
     OutputIsInput,
     /// The output file could not be created, or not moved into place at the end.
     CreateOutput(io::Error),
+    /// Comparing annotations failed (`rubric diff`).
+    Diff(Box<rubric_diff::Error>),
     /// The arguments do not make sense together.
     Usage(String),
     /// The output path is a directory.
@@ -178,6 +180,7 @@ impl Error {
             ErrorKind::DuplicateId { .. } => "duplicate_id",
             ErrorKind::Gazetteer(_) => "gazetteer",
             ErrorKind::Usage(_) => "usage",
+            ErrorKind::Diff(_) => "diff",
             ErrorKind::Exporter(_) => "record",
             ErrorKind::OutputIsDirectory => "output_is_directory",
             ErrorKind::OutputIsInput => "output_is_input",
@@ -301,6 +304,7 @@ impl fmt::Display for Error {
                  this document"
             ),
             ErrorKind::Usage(what) => f.write_str(what),
+            ErrorKind::Diff(err) => write!(f, "{err}"),
             ErrorKind::OutputIsDirectory => f.write_str(
                 "is a directory — name a file to write (brat output alone is a directory)",
             ),

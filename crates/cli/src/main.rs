@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod annotate;
 mod convert;
+mod diff;
 mod error;
 mod gazetteer;
 mod input;
@@ -29,6 +30,8 @@ use crate::run::Status;
 const EXIT_FAILURE: u8 = 2;
 /// Exit code when `--keep-going` skipped documents (each was reported).
 const EXIT_SKIPPED: u8 = 1;
+/// Exit code when `rubric diff`'s score is below `--fail-under`.
+const EXIT_BELOW_THRESHOLD: u8 = 1;
 
 /// Turn raw text into span-annotated NER training data.
 #[derive(Debug, Parser)]
@@ -49,6 +52,8 @@ enum Command {
     Convert(convert::Args),
     /// Build, check and count gazetteers (dictionaries of names).
     Gazetteer(gazetteer::Args),
+    /// Compare annotations: scores under nervaluate's schemas and the disagreements.
+    Diff(diff::Args),
 }
 
 impl Command {
@@ -58,6 +63,7 @@ impl Command {
             Command::Tokenize(args) => tokenize::run(args),
             Command::Convert(args) => convert::run(args),
             Command::Gazetteer(args) => gazetteer::run(args),
+            Command::Diff(args) => diff::run(args),
         }
     }
 }
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
     match cli.command.run() {
         Ok(Status::Complete) => ExitCode::SUCCESS,
         Ok(Status::Skipped) => ExitCode::from(EXIT_SKIPPED),
+        Ok(Status::BelowThreshold) => ExitCode::from(EXIT_BELOW_THRESHOLD),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             // `eprintln!` panics if stderr is closed; there is nobody left to tell

@@ -82,6 +82,8 @@ pub enum Status {
     Complete,
     /// `--keep-going` skipped some documents; they were reported.
     Skipped,
+    /// `rubric diff --fail-under`: the score is below the threshold.
+    BelowThreshold,
 }
 
 /// Runs `work` over the documents of `args.inputs` and writes what it makes, in

@@ -87,7 +87,7 @@ impl fmt::Display for SpanRef {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// Reading or writing failed.
-    #[error("{0} — check that the file exists and is readable, and that the output's directory is writable")]
+    #[error("{} — check that the file exists and is readable, and that the output's directory is writable", io_reason(.0))]
     Io(#[source] io::Error),
     /// The input is not valid UTF-8.
     #[error(
@@ -348,5 +348,15 @@ pub(crate) fn json_type_name(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// An I/O error as a user reads it: "cannot read: no such file" rather than the
+/// operating system's "No such file or directory (os error 2)".
+fn io_reason(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "cannot read: no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string(),
     }
 }

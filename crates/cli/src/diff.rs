@@ -1,0 +1,318 @@
+//! `rubric diff`: compare annotations (a model against gold, annotators against
+//! each other) and report the scores and the disagreements.
+//!
+//! Unlike the other subcommands it writes a report, not JSON Lines, and it has an
+//! exit code of its own: 1 when the score is below `--fail-under`.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::ValueEnum;
+use rubric_diff::{
+    agreement, agreement_json, agreement_text, html_report, json_report, text_report, Annotations,
+    DifferBuilder, Document, Schema, TextOptions,
+};
+use rubric_exporter::Record;
+use rubric_offsets::OffsetUnit;
+
+use crate::convert::{From as InputFormat, Inputs};
+use crate::error::{Error, ErrorKind};
+use crate::output::Output;
+use crate::run::Status;
+
+const EXAMPLES: &str = "\
+Examples:
+  rubric diff gold.jsonl pred.jsonl                    # table + disagreements
+  rubric diff gold.jsonl pred.jsonl --format json      # figures as JSON (schemas/diff.schema.json)
+  rubric diff gold.jsonl pred.jsonl --format html -o report.html
+  rubric diff gold.jsonl pred.jsonl --by-source        # which gazetteer entries cause errors
+  rubric diff --from conll gold.conll pred.conll --fail-under 0.85
+  rubric diff ann1.jsonl ann2.jsonl ann3.jsonl --kappa # pairwise F1 and Cohen's kappa
+
+Schemas (nervaluate's): strict = same boundaries and label; exact = same boundaries;
+partial = same boundaries, overlaps count half; type = overlap and same label.
+
+Inputs are paired by document id. CoNLL files have no ids: their documents are paired
+by position, as are doccano lines without an id. A brat input is a directory of
+.txt/.ann pairs (id = file stem) or one .ann file beside its .txt.
+
+Exit status: 0 normally, 1 when the micro F1 (of any pair, with more than two inputs)
+is below --fail-under, 2 on bad input or usage.";
+
+/// How the report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table and the disagreements in context.
+    Text,
+    /// The figures as JSON (schemas/diff.schema.json).
+    Json,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// When to colour the text report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `rubric diff`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// GOLD then PREDICTION; with more inputs, every pair is compared.
+    #[arg(value_name = "INPUT", required = true, num_args = 2..)]
+    pub inputs: Vec<PathBuf>,
+
+    /// The inputs' format (default: from the extension; a directory is brat).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub from: Option<InputFormat>,
+
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The schema `--fail-under` and the agreement matrix use.
+    #[arg(long, default_value = "strict", value_parser = PossibleValuesParser::new(["strict", "exact", "partial", "type"]).try_map(|s| s.parse::<Schema>()))]
+    pub schema: Schema,
+
+    /// Exit with status 1 when the micro F1 under `--schema` is below F1 (0 to 1).
+    #[arg(long, value_name = "F1")]
+    pub fail_under: Option<f64>,
+
+    /// Count a document on one side only (or with different texts) as missed or
+    /// spurious spans instead of failing.
+    #[arg(long)]
+    pub allow_missing: bool,
+
+    /// List the sources (gazetteer entries) that produced the most spurious and
+    /// wrong-label spans.
+    #[arg(long)]
+    pub by_source: bool,
+
+    /// Add Cohen's kappa on token-level IOB2 labels for each pair of inputs.
+    #[arg(long)]
+    pub kappa: bool,
+
+    /// The unit spans are measured in when scoring (it matters for the overlap
+    /// threshold and the offsets in the JSON report).
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "char",
+        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
+            .try_map(|unit| unit.parse::<OffsetUnit>()),
+    )]
+    pub offsets: OffsetUnit,
+
+    /// nervaluate's min_overlap_percentage: the share of a gold span (1 to 100
+    /// percent) a prediction must cover to be matched to it.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub min_overlap: f64,
+
+    /// Colour the text report.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+
+    /// Characters of context around each disagreement in the text report.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub context: usize,
+}
+
+/// Runs `rubric diff`: [`Status::BelowThreshold`] when `--fail-under` says so.
+pub fn run(args: &Args) -> Result<Status, Error> {
+    if let Some(f1) = args.fail_under {
+        if !(0.0..=1.0).contains(&f1) {
+            return Err(Error::usage(format!(
+                "--fail-under {f1} is not between 0 and 1 — F1 is a fraction, e.g. 0.85"
+            )));
+        }
+    }
+    let differ = DifferBuilder::new()
+        .unit(args.offsets)
+        .allow_missing(args.allow_missing)
+        .min_overlap_percentage(args.min_overlap)
+        .build()
+        .map_err(diff_error)?;
+    let inputs = args
+        .inputs
+        .iter()
+        .map(|path| read_input(path, args.from))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    if inputs.len() > 2 {
+        if args.format == Format::Html {
+            return Err(Error::usage(
+                "the HTML report compares two inputs — use --format text or json for the \
+                 agreement matrix of more",
+            ));
+        }
+        let agreement = agreement(&inputs, &differ, args.schema, args.kappa).map_err(diff_error)?;
+        let report = match args.format {
+            Format::Json => format!("{}\n", agreement_json(&agreement)),
+            _ => agreement_text(&agreement),
+        };
+        write_report(args, &report)?;
+        let lowest = agreement
+            .f1
+            .iter()
+            .enumerate()
+            .flat_map(|(i, row)| {
+                row.iter().enumerate().filter(move |(j, _)| *j != i).map(|(_, f1)| *f1)
+            })
+            .fold(f64::INFINITY, f64::min);
+        return Ok(check_fail_under(args, lowest));
+    }
+
+    let comparison = differ.compare(&inputs[0], &inputs[1]).map_err(diff_error)?;
+    let kappa = if args.kappa {
+        Some(agreement(&inputs, &differ, args.schema, true).map_err(diff_error)?)
+    } else {
+        None
+    };
+    let report = match args.format {
+        Format::Text => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    args.output.is_none()
+                        && io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            let options = TextOptions {
+                color,
+                context: args.context,
+                by_source: args.by_source,
+                ..TextOptions::default()
+            };
+            let mut report = text_report(&comparison, &options);
+            if let Some(kappa) = &kappa {
+                report.push('\n');
+                report.push_str(&agreement_text(kappa));
+            }
+            report
+        }
+        Format::Json => {
+            let mut json = json_report(&comparison);
+            if let (Some(kappa), Some(object)) = (&kappa, json.as_object_mut()) {
+                let value = kappa.kappa.as_ref().and_then(|k| k[0][1]);
+                object.insert("kappa".to_string(), serde_json::json!(value));
+            }
+            format!("{json}\n")
+        }
+        Format::Html => html_report(&comparison),
+    };
+    write_report(args, &report)?;
+    Ok(check_fail_under(args, comparison.f1(args.schema)))
+}
+
+fn diff_error(err: rubric_diff::Error) -> Error {
+    Error { kind: ErrorKind::Diff(Box::new(err)), location: None }
+}
+
+fn check_fail_under(args: &Args, f1: f64) -> Status {
+    match args.fail_under {
+        Some(threshold) if f1 < threshold => {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "rubric diff: {} micro F1 {f1:.4} is below --fail-under {threshold}",
+                args.schema
+            );
+            Status::BelowThreshold
+        }
+        _ => Status::Complete,
+    }
+}
+
+fn write_report(args: &Args, report: &str) -> Result<(), Error> {
+    let mut output = Output::open(args.output.as_deref(), &args.inputs)?;
+    output.write_all(report.as_bytes())?;
+    output.finish()
+}
+
+/// The format of `path` when `--from` does not say.
+fn guess_format(path: &Path) -> InputFormat {
+    if path.is_dir() {
+        return InputFormat::Brat;
+    }
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("conll" | "iob" | "iob2" | "bio" | "bioes" | "conllu") => InputFormat::Conll,
+        Some("ann") => InputFormat::Brat,
+        Some("spacy") => InputFormat::Spacy,
+        _ => InputFormat::Jsonl,
+    }
+}
+
+fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Error> {
+    let name = path.display().to_string();
+    let from = from.unwrap_or_else(|| guess_format(path));
+    let records = Inputs::read_all(path, from)
+        .map_err(|err| Error { kind: ErrorKind::Exporter(Box::new(err)), location: None })?;
+    let records = match from {
+        InputFormat::Conll | InputFormat::Hf => renumbered(&name, records, true),
+        InputFormat::Doccano => renumbered(&name, records, false),
+        _ => records,
+    };
+    let documents = records.iter().map(Document::from).collect();
+    Ok(Annotations::new(name, documents))
+}
+
+/// Documents that have no id of their own (`<file>:<line>`, made up by the
+/// reader) get their position in the file instead, so that two files pair up.
+/// CoNLL documents never have ids of their own.
+fn renumbered(name: &str, records: Vec<Record>, all: bool) -> Vec<Record> {
+    let prefix = format!("{name}:");
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| {
+            let made_up = record
+                .id()
+                .strip_prefix(&prefix)
+                .is_some_and(|line| line.bytes().all(|b| b.is_ascii_digit()));
+            if all || made_up {
+                rename(record, format!("#{}", index + 1))
+            } else {
+                record
+            }
+        })
+        .collect()
+}
+
+fn rename(record: Record, id: String) -> Record {
+    let spans = record
+        .spans()
+        .iter()
+        .map(|span| {
+            let mut input =
+                rubric_exporter::SpanInput::new(span.start, span.end, span.label.clone());
+            input.kb_id = span.kb_id.clone();
+            input.source = span.source.clone();
+            input
+        })
+        .collect();
+    // Rebuilding from the record's own checked parts cannot fail; keep the original
+    // if it ever did rather than lose it.
+    match Record::from_parts(
+        id,
+        record.text(),
+        record.tokens().to_vec(),
+        spans,
+        record.meta().clone(),
+    ) {
+        Ok(renamed) => renamed,
+        Err(_) => record,
+    }
+}

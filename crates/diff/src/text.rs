@@ -1,0 +1,364 @@
+//! `--format text`: the table, then each document's disagreements in context.
+
+use std::fmt::Write;
+
+use crate::{
+    Agreement, Comparison, Counts, Disagreement, DisagreementKind, DocumentComparison, Figures,
+    Pairing, Schema, Span,
+};
+
+/// How [`text_report`] renders.
+#[derive(Clone, Debug)]
+pub struct TextOptions {
+    /// ANSI colours (for a terminal).
+    pub color: bool,
+    /// Characters of context on each side of a disagreement.
+    pub context: usize,
+    /// Whether to list the sources with the most errors.
+    pub by_source: bool,
+    /// How many sources to list at most (the rest are counted, not dropped silently).
+    pub sources_limit: usize,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions { color: false, context: 30, by_source: false, sources_limit: 20 }
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+
+fn marker(kind: DisagreementKind) -> (&'static str, &'static str, &'static str) {
+    // (marker, name, colour)
+    match kind {
+        DisagreementKind::Missed => ("-", "missed", "\x1b[31m"),
+        DisagreementKind::Spurious => ("+", "spurious", "\x1b[33m"),
+        DisagreementKind::WrongLabel => ("~", "wrong label", "\x1b[35m"),
+        DisagreementKind::WrongBoundary => ("|", "wrong boundary", "\x1b[36m"),
+        DisagreementKind::WrongLabelAndBoundary => ("*", "wrong label+boundary", "\x1b[35m"),
+    }
+}
+
+/// The comparison as text: a header, the counts under each schema, precision,
+/// recall and F1 per label under each schema (with the micro and macro
+/// averages), optionally the sources with the most errors, then per document the
+/// disagreements under `strict` in reading order, each with its position
+/// (line:column, in characters), a marker (`-` missed, `+` spurious, `~` wrong
+/// label, `|` wrong boundary, `*` wrong label and boundary) and its context, the
+/// disagreeing text between `⟦` and `⟧`.
+pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
+    let mut out = String::new();
+    let paint = |colour: &str, text: &str| {
+        if options.color {
+            format!("{colour}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    };
+    let _ = writeln!(
+        out,
+        "gold: {}  prediction: {}  documents: {}  offsets: {}",
+        comparison.gold,
+        comparison.prediction,
+        comparison.documents.len(),
+        comparison.unit
+    );
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            BOLD,
+            &format!(
+                "{:<8} {:>8} {:>9} {:>7} {:>6} {:>8} {:>8} {:>6} {:>9} {:>6} {:>6}",
+                "schema",
+                "correct",
+                "incorrect",
+                "partial",
+                "missed",
+                "spurious",
+                "possible",
+                "actual",
+                "precision",
+                "recall",
+                "f1"
+            )
+        )
+    );
+    for schema in Schema::ALL {
+        let c = comparison.overall.get(schema);
+        let _ = writeln!(
+            out,
+            "{:<8} {:>8} {:>9} {:>7} {:>6} {:>8} {:>8} {:>6} {:>9.4} {:>6.4} {:>6.4}",
+            schema.as_str(),
+            c.correct,
+            c.incorrect,
+            c.partial,
+            c.missed,
+            c.spurious,
+            c.possible,
+            c.actual,
+            c.precision,
+            c.recall,
+            c.f1
+        );
+    }
+
+    let width = comparison.labels.keys().map(|l| l.chars().count()).max().unwrap_or(0).max(8);
+    for schema in Schema::ALL {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                BOLD,
+                &format!(
+                    "{:<width$} {:>9} {:>6} {:>6} {:>6} {:>6}",
+                    schema.as_str(),
+                    "precision",
+                    "recall",
+                    "f1",
+                    "gold",
+                    "pred"
+                )
+            )
+        );
+        for (label, scores) in &comparison.labels {
+            let c = scores.get(schema);
+            let _ = writeln!(out, "{}", label_row(label, c, width));
+        }
+        let _ = writeln!(out, "{}", label_row("micro", comparison.overall.get(schema), width));
+        let m: &Figures = comparison.macro_average.get(schema);
+        let _ = writeln!(
+            out,
+            "{:<width$} {:>9.4} {:>6.4} {:>6.4}",
+            "macro", m.precision, m.recall, m.f1
+        );
+    }
+
+    if options.by_source {
+        out.push('\n');
+        let sources = comparison.by_source();
+        if sources.is_empty() {
+            let _ = writeln!(out, "sources: no span names its source");
+        } else {
+            let shown = sources.len().min(options.sources_limit);
+            let width =
+                sources[..shown].iter().map(|s| s.source.chars().count()).max().unwrap_or(0).max(6);
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    BOLD,
+                    &format!(
+                        "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
+                        "source",
+                        "predicted",
+                        "correct",
+                        "spurious",
+                        "wrong_label",
+                        "wrong_boundary",
+                        "missed"
+                    )
+                )
+            );
+            for s in &sources[..shown] {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
+                    s.source,
+                    s.predicted,
+                    s.correct,
+                    s.spurious,
+                    s.wrong_label,
+                    s.wrong_boundary,
+                    s.missed
+                );
+            }
+            if sources.len() > shown {
+                let _ = writeln!(
+                    out,
+                    "({} more sources; --format json lists them all)",
+                    sources.len() - shown
+                );
+            }
+        }
+    }
+
+    for document in &comparison.documents {
+        if document.disagreements.is_empty() && document.pairing == Pairing::Paired {
+            continue;
+        }
+        out.push('\n');
+        let pairing = match document.pairing {
+            Pairing::Paired => "",
+            Pairing::GoldOnly => ", only in gold: its spans count as missed",
+            Pairing::PredictionOnly => ", only in prediction: its spans count as spurious",
+            Pairing::TextDiffers => ", texts differ: spans count as missed and spurious",
+        };
+        let count = document.disagreements.len();
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                BOLD,
+                &format!(
+                    "{} ({count} disagreement{}{pairing})",
+                    document.id,
+                    if count == 1 { "" } else { "s" }
+                )
+            )
+        );
+        for disagreement in &document.disagreements {
+            let (mark, name, colour) = marker(disagreement.kind);
+            let text = text_of(document, disagreement);
+            let (line, column) = line_column(text, disagreement.start());
+            let context =
+                context(text, disagreement.start(), disagreement.end(), options.context, |s| {
+                    paint(BOLD, s)
+                });
+            let _ = writeln!(
+                out,
+                "  {} {} {:>4}:{:<3} {}  {}",
+                paint(colour, mark),
+                paint(colour, &format!("{name:<20}")),
+                line,
+                column,
+                describe(disagreement, document),
+                context
+            );
+        }
+    }
+    out
+}
+
+fn label_row(label: &str, c: &Counts, width: usize) -> String {
+    format!(
+        "{:<width$} {:>9.4} {:>6.4} {:>6.4} {:>6} {:>6}",
+        label, c.precision, c.recall, c.f1, c.possible, c.actual
+    )
+}
+
+/// The text a disagreement's offsets index.
+fn text_of<'d>(document: &'d DocumentComparison, disagreement: &Disagreement) -> &'d str {
+    match (&document.prediction_text, &disagreement.gold) {
+        (Some(prediction_text), None) => prediction_text,
+        _ => &document.text,
+    }
+}
+
+fn quoted(span: &Span, text: &str) -> String {
+    format!("{:?}", text.get(span.start..span.end).unwrap_or(""))
+}
+
+fn describe(disagreement: &Disagreement, document: &DocumentComparison) -> String {
+    let text = text_of(document, disagreement);
+    match (&disagreement.gold, &disagreement.prediction) {
+        (Some(g), None) => format!("{} {}", g.label, quoted(g, text)),
+        (None, Some(p)) => format!("{} {}", p.label, quoted(p, text)),
+        (Some(g), Some(p)) => match disagreement.kind {
+            DisagreementKind::WrongLabel => {
+                format!("{} → {} {}", g.label, p.label, quoted(g, text))
+            }
+            DisagreementKind::WrongBoundary => {
+                format!("{} {} → {}", g.label, quoted(g, text), quoted(p, text))
+            }
+            _ => format!("{} {} → {} {}", g.label, quoted(g, text), p.label, quoted(p, text)),
+        },
+        (None, None) => String::new(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// `…before ⟦marked⟧ after…`, white space runs shown as one space.
+fn context(
+    text: &str,
+    start: usize,
+    end: usize,
+    chars: usize,
+    bold: impl Fn(&str) -> String,
+) -> String {
+    let before = text.get(..start).unwrap_or("");
+    let marked = text.get(start..end).unwrap_or("");
+    let after = text.get(end..).unwrap_or("");
+    let before_chars: Vec<char> = before.chars().collect();
+    let cut = before_chars.len().saturating_sub(chars);
+    let mut left: String = before_chars[cut..].iter().collect();
+    if cut > 0 {
+        left.insert(0, '…');
+    }
+    let mut right: String = after.chars().take(chars).collect();
+    if after.chars().nth(chars).is_some() {
+        right.push('…');
+    }
+    format!("{}{}{}", flatten(&left), bold(&format!("⟦{}⟧", flatten(marked))), flatten(&right))
+}
+
+fn flatten(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+/// The agreement matrices as text: inputs numbered, F1 with the row input as gold,
+/// then kappa when computed (`-` where undefined).
+pub fn agreement_text(agreement: &Agreement) -> String {
+    let mut out = String::new();
+    for (i, name) in agreement.inputs.iter().enumerate() {
+        let _ = writeln!(out, "[{}] {name}", i + 1);
+    }
+    let header = |out: &mut String| {
+        let _ = write!(out, "{:>8}", "");
+        for i in 0..agreement.inputs.len() {
+            let _ = write!(out, " {:>8}", format!("[{}]", i + 1));
+        }
+        out.push('\n');
+    };
+    let _ = writeln!(out, "\nF1 under {} (row: gold, column: prediction)", agreement.schema);
+    header(&mut out);
+    for (i, row) in agreement.f1.iter().enumerate() {
+        let _ = write!(out, "{:>8}", format!("[{}]", i + 1));
+        for value in row {
+            let _ = write!(out, " {value:>8.4}");
+        }
+        out.push('\n');
+    }
+    if let Some(kappa) = &agreement.kappa {
+        let _ = writeln!(out, "\nCohen's kappa on token-level IOB2 labels");
+        header(&mut out);
+        for (i, row) in kappa.iter().enumerate() {
+            let _ = write!(out, "{:>8}", format!("[{}]", i + 1));
+            for value in row {
+                match value {
+                    Some(value) => {
+                        let _ = write!(out, " {value:>8.4}");
+                    }
+                    None => {
+                        let _ = write!(out, " {:>8}", "-");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
