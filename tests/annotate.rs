@@ -198,6 +198,44 @@ fn records_of_real_news_keep_the_invariants_and_the_schema() {
     }
 }
 
+#[test]
+fn the_article_as_conll_and_in_every_file_format() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run(root, &["annotate", "-q", "corpus/article.txt", "--format", "conll"], b"");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let conll = String::from_utf8(output.stdout).expect("UTF-8");
+    // Every span of the record is one B- tag here, in the same order.
+    let records = annotate_article(&[]);
+    let labels: Vec<String> = records[0]["spans"]
+        .as_array()
+        .expect("spans")
+        .iter()
+        .map(|span| format!("B-{}", span["label"].as_str().unwrap_or("?")))
+        .collect();
+    let tags: Vec<String> = conll
+        .lines()
+        .filter_map(|line| line.rsplit(' ').next())
+        .filter(|tag| tag.starts_with("B-"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(tags, labels);
+    insta::assert_snapshot!(conll);
+
+    let dir = tempdir();
+    let article = root.join("corpus/article.txt");
+    let article = article.to_str().expect("a UTF-8 path");
+    for (format, target) in [("spacy", "a.spacy"), ("hf", "a.jsonl"), ("brat", "brat")] {
+        let output =
+            run(dir.path(), &["annotate", "-q", article, "--format", format, "-o", target], b"");
+        assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(dir.path().join(target).exists(), "{format}: {target} written");
+    }
+    assert!(dir.path().join("a.labels.json").exists(), "hf writes its label list beside");
+    assert!(dir.path().join("brat/article.ann").exists());
+    let output = run(dir.path(), &["annotate", article, "--format", "spacy"], b"");
+    assert_eq!(output.status.code(), Some(2), "spacy without -o is refused");
+}
+
 /// One line per error case: name, files to create, arguments, standard input.
 #[test]
 fn annotate_errors_say_where_what_and_what_to_do_and_exit_2() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use rubric_exporter::{Record, SpanInput};
+use rubric_exporter::{Misaligned, Record, SpanInput};
 use rubric_gazetteer::{
     Dropped, Gazetteer, GazetteerBuilder, Match, Matcher, MatcherBuilder, OverlapPolicy,
     COMPILED_EXTENSION,
@@ -18,7 +18,9 @@ use rubric_tokenizer::Tokenizer;
 use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorKind};
+use crate::formats::{FormatOptions, FormatWriter, To};
 use crate::input::Document;
+use crate::output::Output;
 use crate::run::{self, Processed, RunArgs, Status};
 
 const EXAMPLES: &str = "\
@@ -88,14 +90,43 @@ pub struct Args {
             .try_map(|unit| unit.parse::<OffsetUnit>()),
     )]
     pub offsets: OffsetUnit,
+
+    /// Write another of rubric's formats instead of records (as `rubric convert
+    /// --to` does): conll (IOB2), iob1, bioes, bilou, doccano, hf, spacy or brat;
+    /// hf, spacy and brat need -o.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
+    pub format: To,
 }
 
 /// Runs `rubric annotate`.
 pub fn run(args: &Args) -> Result<Status, Error> {
     let matcher = build_matcher(args)?;
     let tokenizer = Tokenizer::new();
-    run::run(&args.run, "spans", |document: &Document| {
-        annotate(document, &tokenizer, &matcher, args)
+    let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
+    if args.format == To::Jsonl {
+        // Records are serialized on the worker threads: the main thread only
+        // copies bytes, which is what lets annotate scale with threads.
+        return run::run(&args.run, "spans", Output::open(output, inputs)?, |document| {
+            let (record, tally) = annotate(document, &tokenizer, &matcher, args)?;
+            let mut bytes = Vec::new();
+            record.write_json_line(args.offsets, &mut bytes).map_err(|err| {
+                Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err)))
+            })?;
+            Ok(Processed { item: bytes, tally })
+        });
+    }
+    let options = FormatOptions {
+        to: args.format,
+        unit: args.offsets,
+        // The matcher's spans start and end on tokens (its invariant), so a
+        // misaligned one is a bug to report, never something to adjust.
+        misaligned: Misaligned::Error,
+        doccano_layout: Default::default(),
+    };
+    let writer = FormatWriter::open(&options, output, inputs)?;
+    run::run(&args.run, "spans", writer, |document| {
+        let (record, tally) = annotate(document, &tokenizer, &matcher, args)?;
+        Ok(Processed { item: record, tally })
     })
 }
 
@@ -145,12 +176,13 @@ fn gazetteer_error(err: rubric_gazetteer::Error) -> Error {
     Error { kind: ErrorKind::Gazetteer(Box::new(err)), location: None }
 }
 
+/// One document's record, and its spans counted by label for the summary.
 fn annotate(
     document: &Document,
     tokenizer: &Tokenizer,
     matcher: &Matcher,
     args: &Args,
-) -> Result<Processed, Error> {
+) -> Result<(Record, Vec<(String, u64)>), Error> {
     let text = document.text.as_str();
     let tokens = tokenizer.tokenize(text);
     let mut matches = matcher.find(text, &tokens);
@@ -175,9 +207,7 @@ fn annotate(
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
         record.meta_mut().insert("explain".to_string(), explain);
     }
-    let mut bytes = Vec::new();
-    record.write_json_line(args.offsets, &mut bytes).map_err(export_error)?;
-    Ok(Processed { bytes, tally })
+    Ok((record, tally))
 }
 
 fn span_input(found: &Match) -> SpanInput {

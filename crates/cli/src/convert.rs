@@ -13,15 +13,14 @@ use std::path::{Path, PathBuf};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::ValueEnum;
 use rubric_exporter::{
-    brat_file_stem, from_brat, read_docbin, to_brat, AlignmentReport, ConllReader, ConllWriter,
-    DocBinWriter, DoccanoLayout, DoccanoReader, DoccanoWriter, HfReader, HfWriter, Misaligned,
-    Record, RecordReader, RecordWriter, Scheme,
+    from_brat, read_docbin, ConllReader, DoccanoLayout, DoccanoReader, HfReader, Misaligned,
+    Record, RecordReader,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
 
-use crate::error::{Error, ErrorKind, Location};
-use crate::output::{AtomicFile, Output};
+use crate::error::Error;
+use crate::formats::{exporter, labels_beside, FormatOptions, FormatWriter, To};
 use crate::run::Status;
 
 const EXAMPLES: &str = "\
@@ -45,31 +44,6 @@ brat inputs have no tokens: their texts are tokenized with rubric's tokenizer.
 Output goes to standard output, or to -o PATH, written whole or not at all (a failed
 run leaves no partial file); spacy, hf and brat need -o. `-` or no input reads
 standard input (not for --from brat, spacy or hf, which read files).";
-
-/// Formats `rubric convert` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum To {
-    /// rubric's records (JSON Lines, schemas/record.schema.json).
-    Jsonl,
-    /// CoNLL columns with IOB2 tags.
-    Conll,
-    /// CoNLL columns with IOB2 tags (the same as conll).
-    Iob2,
-    /// CoNLL columns with IOB1 tags.
-    Iob1,
-    /// CoNLL columns with BIOES tags.
-    Bioes,
-    /// CoNLL columns with BILOU tags.
-    Bilou,
-    /// brat standoff: a .txt and an .ann file per document, in the directory -o names.
-    Brat,
-    /// doccano JSONL (see --doccano-layout).
-    Doccano,
-    /// Hugging Face token classification JSONL, with the label list in <stem>.labels.json.
-    Hf,
-    /// spaCy 3 DocBin (.spacy).
-    Spacy,
-}
 
 /// Formats `rubric convert` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -152,68 +126,17 @@ const STDIN_NAME: &str = "<stdin>";
 pub fn run(args: &Args) -> Result<Status, Error> {
     check_usage(args);
     let mut inputs = Inputs::new(args);
-    let mut report = AlignmentReport::default();
-    match args.to {
-        To::Jsonl => {
-            let unit = args.offsets.unwrap_or(OffsetUnit::Char);
-            with_text_output(args, |sink| {
-                let mut writer = RecordWriter::with_unit(sink, unit);
-                inputs.each(|record| writer.write(&record))?;
-                writer.finish().map(drop)
-            })?;
-        }
-        To::Conll | To::Iob2 | To::Iob1 | To::Bioes | To::Bilou => {
-            let scheme = match args.to {
-                To::Iob1 => Scheme::Iob1,
-                To::Bioes => Scheme::Bioes,
-                To::Bilou => Scheme::Bilou,
-                _ => Scheme::Iob2,
-            };
-            with_text_output(args, |sink| {
-                let mut writer = ConllWriter::new(sink, scheme, args.misaligned);
-                let result = inputs.each(|record| writer.write(&record));
-                report = writer.report();
-                result?;
-                writer.finish().map(drop)
-            })?;
-        }
-        To::Doccano => {
-            let layout = args.doccano_layout.unwrap_or_default();
-            with_text_output(args, |sink| {
-                let mut writer = DoccanoWriter::new(sink, layout);
-                inputs.each(|record| writer.write(&record))?;
-                writer.finish().map(drop)
-            })?;
-        }
-        To::Hf => {
-            let data_path = required_output(args)?;
-            let labels_path = labels_beside(data_path);
-            let mut writer = HfWriter::new(args.misaligned);
-            let result = inputs.each(|record| writer.write(&record));
-            report = writer.report();
-            result.map_err(exporter)?;
-            let mut data = AtomicFile::new(data_path)?;
-            let mut labels = AtomicFile::new(&labels_path)?;
-            writer.finish(data.writer(), labels.writer()).map_err(exporter)?;
-            data.persist()?;
-            labels.persist()?;
-        }
-        To::Spacy => {
-            let path = required_output(args)?;
-            let mut writer = DocBinWriter::new(args.misaligned);
-            let result = inputs.each(|record| writer.write(&record));
-            report = writer.report();
-            result.map_err(exporter)?;
-            let mut file = AtomicFile::new(path)?;
-            writer.finish(file.writer()).map_err(exporter)?;
-            file.persist()?;
-        }
-        To::Brat => write_brat(required_output(args)?, &mut inputs)?,
-    }
-    if matches!(
-        args.to,
-        To::Conll | To::Iob2 | To::Iob1 | To::Bioes | To::Bilou | To::Hf | To::Spacy
-    ) {
+    let options = FormatOptions {
+        to: args.to,
+        unit: args.offsets.unwrap_or(OffsetUnit::Char),
+        misaligned: args.misaligned,
+        doccano_layout: args.doccano_layout.unwrap_or_default(),
+    };
+    let mut writer = FormatWriter::open(&options, args.output.as_deref(), &args.inputs)?;
+    inputs.each(|record| writer.write(&record)).map_err(exporter)?;
+    let report = writer.report();
+    writer.finish()?;
+    if let Some(report) = report {
         notice(&format!("{report} (--misaligned {})", args.misaligned));
     }
     if inputs.brat_skipped > 0 {
@@ -245,7 +168,7 @@ fn check_usage(args: &Args) {
         Some("--doccano-layout applies to --to doccano only")
     } else if args.labels.is_some() && args.from != From::Hf {
         Some("--labels applies to --from hf only")
-    } else if args.output.is_none() && matches!(args.to, To::Spacy | To::Hf | To::Brat) {
+    } else if args.output.is_none() && args.to.needs_output_path() {
         Some(
             "--to spacy, hf and brat write files: name them with -o (a .spacy file, a \
              .jsonl file with its .labels.json beside it, or a directory for brat)",
@@ -263,86 +186,6 @@ fn check_usage(args: &Args) {
     if let Some(problem) = problem {
         clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, format!("{problem}\n")).exit();
     }
-}
-
-fn required_output(args: &Args) -> Result<&Path, Error> {
-    // check_usage has made sure of it; an error rather than a panic all the same.
-    args.output.as_deref().ok_or_else(|| Error::internal("-o is required here"))
-}
-
-/// `<dir>/<stem>.labels.json` for the data file `<dir>/<stem>.<ext>`.
-fn labels_beside(data: &Path) -> PathBuf {
-    let stem = data.file_stem().map_or_else(|| "data".into(), |stem| stem.to_os_string());
-    let mut name = stem;
-    name.push(".labels.json");
-    data.with_file_name(name)
-}
-
-fn exporter(err: rubric_exporter::Error) -> Error {
-    // A reader of our standard output going away is a quiet stop for `main`, as for
-    // every subcommand.
-    if let rubric_exporter::ErrorKind::Io(io_err) = &err.kind {
-        if io_err.kind() == io::ErrorKind::BrokenPipe {
-            return Error::write(io::Error::from(io::ErrorKind::BrokenPipe));
-        }
-    }
-    Error { kind: ErrorKind::Exporter(Box::new(err)), location: None }
-}
-
-/// Runs `write` on the output: standard output, or a file that appears only if
-/// it succeeds.
-fn with_text_output(
-    args: &Args,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), rubric_exporter::Error>,
-) -> Result<(), Error> {
-    let mut output = Output::open(args.output.as_deref(), &args.inputs)?;
-    write(output.writer()).map_err(exporter)?;
-    output.finish()
-}
-
-fn cannot_write(name: &str, err: io::Error) -> Error {
-    Error::at(Location::source(name), ErrorKind::Write(err))
-}
-
-/// Writes each record as `<dir>/<stem>.txt` and `<dir>/<stem>.ann`. Everything goes
-/// to a temporary directory inside `dir` first and is moved into place only when
-/// every document converted.
-fn write_brat(dir: &Path, inputs: &mut Inputs) -> Result<(), Error> {
-    let name = dir.display().to_string();
-    fs::create_dir_all(dir).map_err(|err| cannot_write(&name, err))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".rubric-brat-")
-        .tempdir_in(dir)
-        .map_err(|err| cannot_write(&name, err))?;
-    let mut stems: std::collections::HashMap<String, String> = Default::default();
-    let mut files = Vec::new();
-    inputs
-        .each(|record| {
-            let stem = brat_file_stem(record.id())?;
-            if let Some(other) = stems.insert(stem.clone(), record.id().to_string()) {
-                return Err(rubric_exporter::Error::new(rubric_exporter::ErrorKind::BadId {
-                    id: record.id().to_string(),
-                    problem: format!(
-                        "it makes the same file name ({stem}.txt) as document {other:?} — \
-                         give documents distinct ids"
-                    ),
-                }));
-            }
-            let doc = to_brat(&record)?;
-            for (extension, contents) in [("txt", &doc.txt), ("ann", &doc.ann)] {
-                let file = format!("{stem}.{extension}");
-                fs::write(staging.path().join(&file), contents)
-                    .map_err(rubric_exporter::Error::io)?;
-                files.push(file);
-            }
-            Ok(())
-        })
-        .map_err(exporter)?;
-    for file in &files {
-        fs::rename(staging.path().join(file), dir.join(file))
-            .map_err(|err| cannot_write(&dir.join(file).display().to_string(), err))?;
-    }
-    Ok(())
 }
 
 /// The records of every input, read with the reader `--from` names.

@@ -238,7 +238,7 @@ fn check_fail_under(args: &Args, f1: f64) -> Status {
 
 fn write_report(args: &Args, report: &str) -> Result<(), Error> {
     let mut output = Output::open(args.output.as_deref(), &args.inputs)?;
-    output.write_all(report.as_bytes())?;
+    output.write_bytes(report.as_bytes())?;
     output.finish()
 }
 

@@ -134,7 +134,7 @@ fn compile(args: &CompileArgs, out: &mut Output) -> Result<(), Error> {
             labels: &stats.labels,
         },
     )?;
-    out.write_all(&line)
+    out.write_bytes(&line)
 }
 
 /// One output line of `rubric gazetteer check`: a diagnostic.
@@ -166,7 +166,7 @@ fn check(args: &SourceArgs, out: &mut Output) -> Result<(), Error> {
             },
         )?;
     }
-    out.write_all(&lines)
+    out.write_bytes(&lines)
 }
 
 /// One output line of `rubric gazetteer stats`.
@@ -186,5 +186,5 @@ fn stats(args: &SourceArgs, out: &mut Output) -> Result<(), Error> {
     };
     let mut line = Vec::new();
     Output::serialize_into(&mut line, &record)?;
-    out.write_all(&line)
+    out.write_bytes(&line)
 }

@@ -15,6 +15,7 @@ mod annotate;
 mod convert;
 mod diff;
 mod error;
+mod formats;
 mod gazetteer;
 mod input;
 mod output;

@@ -68,7 +68,7 @@ impl Output {
     }
 
     /// Writes bytes already serialized elsewhere (by a worker thread).
-    pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), Error> {
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
         self.writer().write_all(bytes).map_err(Error::write)
     }
 
@@ -207,4 +207,18 @@ fn install_signal_handler() {
             std::process::exit(EXIT_INTERRUPTED);
         });
     });
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer().flush()
+    }
 }

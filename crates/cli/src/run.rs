@@ -65,14 +65,34 @@ impl RunArgs {
     }
 }
 
-/// What the work made of one document: the bytes to write, and what to count for
-/// the summary (e.g. spans by label).
+/// What the work made of one document: what to write (serialized bytes, or a
+/// record for a format writer), and what to count for the summary (e.g. spans by
+/// label).
 #[derive(Debug, Default)]
-pub struct Processed {
-    /// The serialized output for the document, ending with a newline.
-    pub bytes: Vec<u8>,
+pub struct Processed<T> {
+    /// What goes to the sink.
+    pub item: T,
     /// Counts for the summary, by kind (a label, or "tokens").
     pub tally: Vec<(String, u64)>,
+}
+
+/// Where a run's results go, in input order, on the calling thread.
+pub trait Sink<T> {
+    /// Takes one document's result.
+    fn write(&mut self, item: T) -> Result<(), Error>;
+    /// Puts the output in place; not called when the run failed.
+    fn finish(self) -> Result<(), Error>;
+}
+
+/// Lines serialized on the worker threads go straight to the output.
+impl Sink<Vec<u8>> for Output {
+    fn write(&mut self, bytes: Vec<u8>) -> Result<(), Error> {
+        self.write_bytes(&bytes)
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        Output::finish(self)
+    }
 }
 
 /// How a run ended that did not fail.
@@ -86,15 +106,16 @@ pub enum Status {
     BelowThreshold,
 }
 
-/// Runs `work` over the documents of `args.inputs` and writes what it makes, in
-/// input order, to the output `args` names. `noun` names what the tally counts
-/// in the summary ("spans", "tokens").
-pub fn run<W>(args: &RunArgs, noun: &str, work: W) -> Result<Status, Error>
+/// Runs `work` over the documents of `args.inputs` and hands what it makes, in
+/// input order, to `sink`. `noun` names what the tally counts in the summary
+/// ("spans", "tokens").
+pub fn run<T, W, K>(args: &RunArgs, noun: &str, mut sink: K, work: W) -> Result<Status, Error>
 where
-    W: Fn(&Document) -> Result<Processed, Error> + Sync,
+    T: Send,
+    W: Fn(&Document) -> Result<Processed<T>, Error> + Sync,
+    K: Sink<T>,
 {
     let started = Instant::now();
-    let mut output = Output::open(args.output.as_deref(), &args.inputs)?;
     let mut errors = ErrorSink::open(args.errors.as_ref())?;
     let progress = Progress::new(args);
     let mut ids = SeenIds::default();
@@ -120,7 +141,7 @@ where
         });
         match processed {
             Ok(processed) => {
-                output.write_all(&processed.bytes)?;
+                sink.write(processed.item)?;
                 counts.written += 1;
                 for (kind, n) in processed.tally {
                     *counts.tally.entry(kind).or_default() += n;
@@ -137,7 +158,7 @@ where
     progress.finish();
     result?;
     errors.finish()?;
-    output.finish()?;
+    sink.finish()?;
     if !args.quiet {
         let summary = counts.summary(noun, started.elapsed(), args.errors.as_ref());
         warn_raw(&summary);

@@ -85,12 +85,13 @@ pub struct TokenRecord<'a> {
 /// Runs `rubric tokenize`.
 pub fn run(args: &Args) -> Result<Status, Error> {
     let tokenizer = Tokenizer::new();
-    run::run(&args.run, "tokens", |document: &Document| {
+    let output = Output::open(args.run.output.as_deref(), &args.run.inputs)?;
+    run::run(&args.run, "tokens", output, |document: &Document| {
         let tokenized = tokenize(&tokenizer, document, args.offsets)?;
         let mut bytes = Vec::new();
         Output::serialize_into(&mut bytes, &tokenized)?;
         let tally = vec![("tokens".to_string(), tokenized.tokens.len() as u64)];
-        Ok(Processed { bytes, tally })
+        Ok(Processed { item: bytes, tally })
     })
 }
 
