@@ -364,7 +364,11 @@ impl Matcher {
             };
             let written_folding = Folding { case: false, diacritics };
             gazetteer.engine.for_each_overlapping(&normalized.text, |key, start, end| {
-                let (start, end) = (boundaries.starts[start], boundaries.ends[end]);
+                let (Some(&start), Some(&end)) =
+                    (boundaries.starts.get(start), boundaries.ends.get(end))
+                else {
+                    return;
+                };
                 if start == NONE || end == NONE || start >= end {
                     return;
                 }

@@ -704,3 +704,54 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Garbage in: an error or a gazetteer, never a panic.
+
+fn with_header(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+proptest! {
+    #[test]
+    fn sources_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = GazetteerBuilder::new().add_tsv_reader("f.tsv", &bytes[..]).and_then(|b| b.build());
+        let _ = GazetteerBuilder::new().add_patterns_reader("f.jsonl", &bytes[..]).and_then(|b| b.build());
+    }
+
+    #[test]
+    fn compiled_payload_with_a_valid_checksum_never_panics(
+        payload in prop::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let _ = Gazetteer::from_compiled_bytes(&with_header(&payload));
+    }
+
+    /// A real payload with bytes changed and the checksum recomputed: the checks
+    /// past the checksum must hold on their own. The automaton's own bytes are
+    /// left alone: daachorse's deserializer checks their sizes, not every
+    /// transition (see the README), so only the checksum guards them.
+    #[test]
+    fn edited_payload_with_a_valid_checksum_never_panics(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let gazetteer = sample();
+        let automaton_len = gazetteer.engine.serialized().unwrap_or_default().len();
+        let bytes = compiled(&gazetteer);
+        let mut payload = bytes[24..].to_vec();
+        let editable = payload.len() - automaton_len;
+        for (index, value) in edits {
+            let position = index.index(editable);
+            payload[position] = value;
+        }
+        if let Ok(gazetteer) = Gazetteer::from_compiled_bytes(&with_header(&payload)) {
+            let text = "Iran’s Islamic Revolutionary Guard Corps and Müller";
+            let tokens = Tokenizer::new().tokenize(text);
+            let _ = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]).find(text, &tokens);
+        }
+    }
+}
