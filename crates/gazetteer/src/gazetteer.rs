@@ -281,7 +281,7 @@ impl Tables {
 ///
 /// Build one with [`GazetteerBuilder`], load a compiled one with
 /// [`Gazetteer::load_compiled`], and match with a [`crate::Matcher`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Gazetteer {
     pub(crate) strings: String,
     pub(crate) labels: Vec<String>,
@@ -293,6 +293,20 @@ pub struct Gazetteer {
     pub(crate) diacritics: bool,
     pub(crate) engine: Engine,
     pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Counts only: a gazetteer may hold a million entries.
+impl std::fmt::Debug for Gazetteer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gazetteer")
+            .field("entries", &self.entries.len())
+            .field("patterns", &self.key_starts.len().saturating_sub(1))
+            .field("labels", &self.labels)
+            .field("diacritics", &self.diacritics)
+            .field("engine", &self.engine)
+            .field("diagnostics", &self.diagnostics.len())
+            .finish()
+    }
 }
 
 /// One entry of a [`Gazetteer`], borrowed.

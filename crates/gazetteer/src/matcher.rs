@@ -88,6 +88,12 @@ pub struct Match {
 }
 
 impl Match {
+    /// The matched text, `&text[start..end]` of the text it was found in (`None`
+    /// if the offsets do not fit `text`).
+    pub fn text<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.get(self.start..self.end)
+    }
+
     fn same_span(&self, other: &Match) -> bool {
         self.start == other.start && self.end == other.end
     }

@@ -247,6 +247,13 @@ fn tokens_of_another_text_do_not_panic() {
 }
 
 #[test]
+fn debug_output_is_counts_not_entries() {
+    let debug = format!("{:?}", sample());
+    assert!(debug.contains("entries: 3"), "{debug}");
+    assert!(!debug.contains("Revolutionary"), "{debug}");
+}
+
+#[test]
 fn matcher_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Matcher>();
