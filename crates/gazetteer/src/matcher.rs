@@ -444,14 +444,16 @@ fn duplicate_order(a: &Match, b: &Match) -> std::cmp::Ordering {
         .then(a.source.cmp(&b.source))
 }
 
-fn why(candidate: &Match, winner: &Match) -> DropReason {
+/// Why `winner` beat `candidate` under `policy`: under `longest`, a different
+/// span loses for its position or length whatever its priority.
+fn why(candidate: &Match, winner: &Match, policy: OverlapPolicy) -> DropReason {
     if candidate.same_span(winner) {
         if candidate.priority < winner.priority {
             DropReason::LowerPriority
         } else {
             DropReason::Ambiguous
         }
-    } else if candidate.priority < winner.priority {
+    } else if policy == OverlapPolicy::Priority && candidate.priority < winner.priority {
         DropReason::LowerPriority
     } else if winner.contains(candidate) {
         DropReason::Shorter
@@ -506,7 +508,7 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
             for candidate in unique {
                 match kept.last() {
                     Some(winner) if candidate.start < winner.end => dropped.push(Dropped {
-                        reason: why(&candidate, winner),
+                        reason: why(&candidate, winner, policy),
                         winner: Some(winner.clone()),
                         candidate,
                     }),
@@ -543,7 +545,7 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
                     .filter(|winner| winner.overlaps(&candidate));
                 match blocker {
                     Some(winner) => dropped.push(Dropped {
-                        reason: why(&candidate, winner),
+                        reason: why(&candidate, winner, policy),
                         winner: Some(winner.clone()),
                         candidate,
                     }),

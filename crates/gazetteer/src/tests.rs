@@ -194,6 +194,7 @@ drops! {
     explain_overlapping: "New York;GPE|York Times;ORG", "New York Times", defaults => ["York Times/ORG Overlapping by New York/GPE"];
     explain_ambiguous: "Washington;PERSON|Washington;GPE", "Washington", defaults => ["Washington/PERSON Ambiguous by Washington/GPE"];
     explain_lower_priority: "Washington;PERSON;;0|Washington;GPE;;1", "Washington", defaults => ["Washington/PERSON LowerPriority by Washington/GPE"];
+    explain_longest_ignores_priority_of_other_spans: "Islamic State of Iraq;ORG;;5|Iraq;GPE;;0|Islamic State;ORG;;9", "Islamic State of Iraq", defaults => ["Islamic State/ORG Shorter by Islamic State of Iraq/ORG", "Iraq/GPE Shorter by Islamic State of Iraq/ORG"];
     explain_priority_policy: "Islamic State of Iraq;ORG|Iraq;GPE;;5", "Islamic State of Iraq", by_priority => ["Islamic State of Iraq/ORG LowerPriority by Iraq/GPE"];
     explain_duplicate: "Iran;GPE|Iran;GPE", "Iran", defaults => ["Iran/GPE Duplicate by Iran/GPE"];
     explain_all_drops_only_duplicates: "Iran;GPE|Iran;GPE|Iran;NORP", "Iran", all => ["Iran/GPE Duplicate by Iran/GPE"];
