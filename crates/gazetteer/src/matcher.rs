@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::alias;
 use crate::entry::CasePolicy;
 use crate::gazetteer::Gazetteer;
-use crate::normalize::{normalize, normalize_str, smart_case_matches, Folding, NormalizedText};
+use crate::normalize::{normalize_mapped, normalize_str, smart_case_matches, Folding};
 
 /// Which candidates survive when they overlap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -261,36 +261,62 @@ pub struct Matcher {
     alias_config: alias::Config,
 }
 
-/// Where tokens start and end in a normalized text: `starts[n]` is the original
-/// byte offset of the token whose normalized form starts at `n` (or `NONE`).
+/// Where tokens start and end in a normalized text: pairs of (normalized offset,
+/// original offset), sorted, for every token that is not whitespace and does not
+/// normalize to nothing. Memory is proportional to the tokens, not the text.
 pub(crate) struct Boundaries {
-    pub starts: Vec<usize>,
-    pub ends: Vec<usize>,
+    starts: Vec<(usize, usize)>,
+    ends: Vec<(usize, usize)>,
 }
 
-pub(crate) const NONE: usize = usize::MAX;
-
 impl Boundaries {
-    pub(crate) fn new(normalized: &NormalizedText, tokens: &[Token]) -> Self {
-        let mut starts = vec![NONE; normalized.text.len() + 1];
-        let mut ends = vec![NONE; normalized.text.len() + 1];
-        for token in tokens {
-            if token.kind == TokenKind::Space {
-                continue;
+    /// Normalizes `text` and records where `tokens` (sorted, non-overlapping, on
+    /// character boundaries) start and end in the result.
+    pub(crate) fn normalize(text: &str, tokens: &[Token], folding: Folding) -> (String, Self) {
+        // Token edges in text order: start, end, start, end, ... (non-decreasing,
+        // as tokens are contiguous and sorted).
+        let edges: Vec<usize> = tokens.iter().flat_map(|t| [t.start, t.end]).collect();
+        let mut normalized_edges = vec![usize::MAX; edges.len()];
+        let mut next = 0;
+        let normalized = normalize_mapped(text, folding, |offset, start, _| {
+            while next < edges.len() && edges[next] < offset {
+                next += 1;
             }
-            let (Some(&start), Some(&end)) =
-                (normalized.position.get(token.start), normalized.position.get(token.end))
-            else {
-                continue;
-            };
+            let mut edge = next;
+            while edge < edges.len() && edges[edge] == offset {
+                normalized_edges[edge] = start;
+                edge += 1;
+            }
+        });
+        let mut boundaries = Boundaries { starts: Vec::new(), ends: Vec::new() };
+        for (index, token) in tokens.iter().enumerate() {
+            let (start, end) = (normalized_edges[2 * index], normalized_edges[2 * index + 1]);
             // A token that normalizes to nothing (a lone combining mark, with
             // diacritics folded) cannot hold a match's edge.
-            if start < end {
-                starts[start] = token.start;
-                ends[end] = token.end;
+            if token.kind == TokenKind::Space || start == usize::MAX || start >= end {
+                continue;
             }
+            boundaries.starts.push((start, token.start));
+            boundaries.ends.push((end, token.end));
         }
-        Boundaries { starts, ends }
+        boundaries.starts.sort_unstable();
+        boundaries.ends.sort_unstable();
+        (normalized, boundaries)
+    }
+
+    /// The original offset of the token that starts at normalized offset `at`.
+    pub(crate) fn start_at(&self, at: usize) -> Option<usize> {
+        Self::find(&self.starts, at)
+    }
+
+    /// The original offset of the token that ends at normalized offset `at`.
+    pub(crate) fn end_at(&self, at: usize) -> Option<usize> {
+        Self::find(&self.ends, at)
+    }
+
+    fn find(pairs: &[(usize, usize)], at: usize) -> Option<usize> {
+        let index = pairs.partition_point(|&(normalized, _)| normalized < at);
+        pairs.get(index).filter(|&&(normalized, _)| normalized == at).map(|&(_, original)| original)
     }
 }
 
@@ -355,12 +381,12 @@ impl Matcher {
             &fitting
         };
         let mut candidates = Vec::new();
-        let mut prepared: Vec<(bool, NormalizedText, Boundaries)> = Vec::new();
+        let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
         for gazetteer in &self.gazetteers {
             let diacritics = gazetteer.diacritics;
             if !prepared.iter().any(|(folds, _, _)| *folds == diacritics) {
-                let normalized = normalize(text, Folding { case: true, diacritics });
-                let boundaries = Boundaries::new(&normalized, tokens);
+                let (normalized, boundaries) =
+                    Boundaries::normalize(text, tokens, Folding { case: true, diacritics });
                 prepared.push((diacritics, normalized, boundaries));
             }
             let Some((_, normalized, boundaries)) =
@@ -369,13 +395,12 @@ impl Matcher {
                 continue;
             };
             let written_folding = Folding { case: false, diacritics };
-            gazetteer.engine.for_each_overlapping(&normalized.text, |key, start, end| {
-                let (Some(&start), Some(&end)) =
-                    (boundaries.starts.get(start), boundaries.ends.get(end))
+            gazetteer.engine.for_each_overlapping(normalized, |key, start, end| {
+                let (Some(start), Some(end)) = (boundaries.start_at(start), boundaries.end_at(end))
                 else {
                     return;
                 };
-                if start == NONE || end == NONE || start >= end {
+                if start >= end {
                     return;
                 }
                 let mut written: Option<String> = None;
