@@ -709,6 +709,25 @@ proptest! {
             // Nothing is lost: every candidate is kept or dropped with a winner.
             prop_assert_eq!(matches.spans.len() + matches.dropped.len(), expected.len());
             prop_assert!(matches.dropped.iter().all(|d| d.winner.is_some()));
+
+            // With aliases: still on token boundaries, still disjoint unless
+            // `all`, and an alias only after the match that defined it (the texts have no
+            // parentheses, so these are last-name aliases).
+            let matcher = MatcherBuilder::new().overlaps(policy).build(vec![Arc::clone(&gazetteer)]);
+            let matches = matcher.find(&text, &tokens);
+            for m in &matches.spans {
+                prop_assert!(tokens.iter().any(|t| t.start == m.start && t.kind != TokenKind::Space));
+                prop_assert!(tokens.iter().any(|t| t.end == m.end && t.kind != TokenKind::Space));
+                if let Some([_, defined_end]) = m.alias_of {
+                    prop_assert!(defined_end <= m.start);
+                    prop_assert!(m.rule != MatchRule::Entry);
+                }
+            }
+            if policy != OverlapPolicy::All {
+                for pair in matches.spans.windows(2) {
+                    prop_assert!(pair[0].end <= pair[1].start, "{:?}", pair);
+                }
+            }
         }
     }
 }
