@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::engine::{Engine, EngineKind};
 use crate::entry::{read_patterns, read_tsv, CasePolicy, Entry, Origin};
 use crate::error::{Error, ErrorKind};
-use crate::normalize::{normalize_str, Folding};
+use crate::normalize::{normalize_pattern, Folding};
 
 /// Configures and builds a [`Gazetteer`].
 ///
@@ -129,7 +129,7 @@ impl GazetteerBuilder {
         }
         let folding = Folding { case: true, diacritics: self.diacritics };
         let keys: Vec<String> =
-            self.entries.iter().map(|entry| normalize_str(&entry.pattern, folding)).collect();
+            self.entries.iter().map(|entry| normalize_pattern(&entry.pattern, folding)).collect();
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
         // Ties keep insertion order, which only decides the order of `entries()`:
         // nothing about matching depends on it.
@@ -532,7 +532,7 @@ impl Gazetteer {
             let mut by_label: HashMap<(String, &str, i32), EntryRef<'_>> = HashMap::new();
             let mut by_priority: HashMap<i32, Vec<EntryRef<'_>>> = HashMap::new();
             for entry in group {
-                let written = normalize_str(entry.pattern, folding);
+                let written = normalize_pattern(entry.pattern, folding);
                 let diagnostic = |kind| Diagnostic {
                     kind,
                     origin: entry.origin(),

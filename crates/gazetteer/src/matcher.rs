@@ -12,7 +12,9 @@ use serde::Serialize;
 use crate::alias;
 use crate::entry::CasePolicy;
 use crate::gazetteer::Gazetteer;
-use crate::normalize::{normalize_mapped, normalize_str, smart_case_matches, Folding};
+use crate::normalize::{
+    normalize_mapped, normalize_pattern, normalize_str, smart_case_matches, Folding,
+};
 
 /// Which candidates survive when they overlap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -451,7 +453,7 @@ pub(crate) fn case_matches(
     written: &str,
     diacritics: bool,
 ) -> bool {
-    let pattern = || normalize_str(pattern, Folding { case: false, diacritics });
+    let pattern = || normalize_pattern(pattern, Folding { case: false, diacritics });
     match case {
         CasePolicy::Insensitive => true,
         CasePolicy::Sensitive => pattern() == written,

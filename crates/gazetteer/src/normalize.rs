@@ -174,6 +174,18 @@ pub fn normalize_str(text: &str, folding: Folding) -> String {
     out
 }
 
+/// Normalizes a dictionary pattern: as [`normalize_str`], except that every
+/// whitespace run is one space, even one with several line breaks, so that a
+/// pattern never holds the paragraph separator `\n` and never matches across a
+/// paragraph break.
+pub fn normalize_pattern(pattern: &str, folding: Folding) -> String {
+    let mut normalized = normalize_str(pattern, folding);
+    if normalized.contains('\n') {
+        normalized = normalized.replace('\n', " ");
+    }
+    normalized
+}
+
 /// Whether text written as `written` may be a mention of an entry whose pattern is
 /// `pattern` under the smart case policy. Both are normalized without case
 /// folding, and they are already known to be equal once case-folded.

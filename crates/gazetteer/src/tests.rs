@@ -6,7 +6,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use rubric_tokenizer::{Token, TokenKind, Tokenizer};
 
-use crate::normalize::{normalize_str, smart_case_matches, Folding};
+use crate::normalize::{normalize_pattern, normalize_str, smart_case_matches, Folding};
 use crate::*;
 
 fn gazetteer(tsv: &str, diacritics: bool, engine: EngineKind) -> Gazetteer {
@@ -149,6 +149,25 @@ fn length_changing_folds_never_shift_offsets() {
         (start, start + needle.len(), needle)
     };
     assert_eq!(found, [at("Iran"), at("FINANCE"), at("STRASSE"), at("İzmir")]);
+}
+
+#[test]
+fn paragraph_break_in_a_pattern_is_a_space() {
+    let jsonl = r#"{"label": "PERSON", "pattern": "Hassan\n\nNasrallah"}"#;
+    let gazetteer = GazetteerBuilder::new()
+        .add_patterns_reader("p.jsonl", jsonl.as_bytes())
+        .unwrap()
+        .build()
+        .unwrap();
+    let matcher = MatcherBuilder::new().aliases(false).build(vec![Arc::new(gazetteer)]);
+    let text = "Hassan Nasrallah. Hassan\n\nNasrallah";
+    let found: Vec<&str> = matcher
+        .find(text, &Tokenizer::new().tokenize(text))
+        .spans
+        .iter()
+        .map(|m| &text[m.start..m.end])
+        .collect();
+    assert_eq!(found, ["Hassan Nasrallah"]);
 }
 
 #[test]
@@ -529,7 +548,7 @@ fn reference_candidates(
     let kept = Folding { case: false, diacritics };
     let mut found = Vec::new();
     for entry in entries {
-        let pattern = normalize_str(&entry.pattern, folded);
+        let pattern = normalize_pattern(&entry.pattern, folded);
         for first in &words {
             for last in words.iter().filter(|t| t.end > first.start) {
                 let written = &text[first.start..last.end];
@@ -537,7 +556,7 @@ fn reference_candidates(
                     continue;
                 }
                 let (pattern_kept, written_kept) =
-                    (normalize_str(&entry.pattern, kept), normalize_str(written, kept));
+                    (normalize_pattern(&entry.pattern, kept), normalize_str(written, kept));
                 let case_ok = match entry.case {
                     CasePolicy::Insensitive => true,
                     CasePolicy::Sensitive => pattern_kept == written_kept,
