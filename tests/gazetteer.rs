@@ -236,6 +236,15 @@ fn check_reports_duplicates_and_conflicts() {
 }
 
 #[test]
+fn stats_of_the_default_gazetteer() {
+    let dir = tempdir_with_sources();
+    let stats = ok(dir.path(), &["gazetteer", "stats", "--default"]);
+    let expected = Gazetteer::embedded_default().expect("the default loads").len();
+    assert_eq!(stats[0]["entries"], expected);
+    assert_eq!(stats[0]["sources"], serde_json::json!(["corpus/gazetteer/default.tsv"]));
+}
+
+#[test]
 fn check_of_a_clean_gazetteer_prints_nothing() {
     let dir = tempdir_with_sources();
     std::fs::write(dir.path().join("clean.tsv"), "Iran\tGPE\nIraq\tGPE\n").expect("write");

@@ -17,6 +17,7 @@ Examples:
   rubric gazetteer compile people.tsv places.tsv patterns.jsonl -o news.rgz
   rubric gazetteer check people.tsv places.tsv
   rubric gazetteer stats news.rgz
+  rubric gazetteer check --default
 
 Sources: *.tsv or *.txt (pattern<TAB>label[<TAB>id[<TAB>priority[<TAB>case]]], `#`
 comments), *.jsonl (spaCy EntityRuler patterns), *.rgz (compiled gazetteers).";
@@ -47,8 +48,13 @@ pub struct Args {
 #[command(after_help = EXAMPLES)]
 pub struct SourceArgs {
     /// Gazetteer sources: *.tsv, *.txt, *.jsonl or compiled *.rgz.
-    #[arg(value_name = "SRC", required = true)]
+    #[arg(value_name = "SRC", required_unless_present = "default")]
     sources: Vec<PathBuf>,
+
+    /// Include the default gazetteer built into rubric
+    /// (corpus/gazetteer/default.tsv).
+    #[arg(long)]
+    default: bool,
 
     /// Allowed labels, comma-separated (e.g. PERSON,ORG,GPE); an entry with
     /// another label is an error. Default: any label.
@@ -92,6 +98,14 @@ pub fn run(args: &Args) -> Result<Status, Error> {
 fn build(args: &SourceArgs, engine: EngineKind) -> Result<Gazetteer, Error> {
     let mut builder = GazetteerBuilder::new();
     builder.labels(args.labels.clone()).diacritics(args.diacritics).engine(engine);
+    if args.default {
+        builder
+            .add_tsv_reader(
+                rubric_gazetteer::DEFAULT_NAME,
+                rubric_gazetteer::DEFAULT_TSV.as_bytes(),
+            )
+            .map_err(gazetteer_error)?;
+    }
     for source in &args.sources {
         builder.add_path(source).map_err(gazetteer_error)?;
     }
@@ -181,7 +195,12 @@ fn stats(args: &SourceArgs, out: &mut Output) -> Result<(), Error> {
     let gazetteer = build(args, EngineKind::default())?;
     let stats = gazetteer.stats();
     let record = StatsRecord {
-        sources: args.sources.iter().map(|path| path.display().to_string()).collect(),
+        sources: args
+            .default
+            .then(|| rubric_gazetteer::DEFAULT_NAME.to_string())
+            .into_iter()
+            .chain(args.sources.iter().map(|path| path.display().to_string()))
+            .collect(),
         stats: &stats,
     };
     let mut line = Vec::new();

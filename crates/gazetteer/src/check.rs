@@ -5,7 +5,7 @@ use rubric_tokenizer::Tokenizer;
 
 use crate::gazetteer::{Diagnostic, DiagnosticKind, EntryRef, Gazetteer};
 use crate::matcher::{case_matches, Boundaries};
-use crate::normalize::{is_space, normalize, normalize_str, Folding};
+use crate::normalize::{is_space, normalize_pattern, normalize_str, Folding};
 
 impl Gazetteer {
     /// Entries that can never match: written on their own between spaces, the
@@ -36,21 +36,24 @@ impl Gazetteer {
         entry: EntryRef<'_>,
         tokenizer: &Tokenizer,
     ) -> Option<&'static str> {
-        let pattern = entry.pattern.trim_matches(is_space);
+        // The pattern as it would be written in running text: one space for
+        // each whitespace run (a pattern may hold a line break or a tab).
+        let words: Vec<&str> = entry.pattern.split(is_space).filter(|w| !w.is_empty()).collect();
+        let pattern = words.join(" ");
         let text = format!(" {pattern} ");
         let (start, end) = (1, 1 + pattern.len());
         let tokens = tokenizer.tokenize(&text);
         let folding = Folding { case: true, diacritics: self.diacritics };
-        let normalized = normalize(&text, folding);
-        let boundaries = Boundaries::new(&normalized, &tokens);
-        let key = normalize_str(pattern, folding);
-        let normalized_start = normalized.position[start];
-        if !normalized.text[normalized_start..].starts_with(&key) {
+        let (normalized, boundaries) = Boundaries::normalize(&text, &tokens, folding);
+        let key = normalize_pattern(entry.pattern, folding);
+        // The leading space normalizes to one byte.
+        let normalized_start = 1;
+        if !normalized.get(normalized_start..).is_some_and(|rest| rest.starts_with(&key)) {
             return Some("its normalized form differs from the text's");
         }
-        let starts = boundaries.starts.get(normalized_start) == Some(&start);
-        let ends = boundaries.ends.get(normalized_start + key.len()) == Some(&end);
-        let written = normalize_str(pattern, Folding { case: false, diacritics: self.diacritics });
+        let starts = boundaries.start_at(normalized_start) == Some(start);
+        let ends = boundaries.end_at(normalized_start + key.len()) == Some(end);
+        let written = normalize_str(&pattern, Folding { case: false, diacritics: self.diacritics });
         match (starts, ends) {
             (false, false) => Some("no token starts or ends where it does"),
             (false, true) => Some("no token starts where it starts"),

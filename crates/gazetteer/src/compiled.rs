@@ -30,7 +30,7 @@ use crate::engine::{Engine, EngineKind};
 use crate::entry::CasePolicy;
 use crate::error::{Error, ErrorKind};
 use crate::gazetteer::{to_u32, Gazetteer, StoredEntry, NO_ID};
-use crate::normalize::{normalize_str, Folding};
+use crate::normalize::{normalize_pattern, Folding};
 
 /// The magic bytes that start every compiled gazetteer.
 pub const MAGIC: &[u8; 8] = b"RUBRICGZ";
@@ -292,7 +292,7 @@ fn read_payload(payload: &[u8]) -> Result<Gazetteer, Error> {
                 .key_ranges()
                 .map(|range| {
                     let entry = gazetteer.entry_ref(&gazetteer.entries[range.start]);
-                    normalize_str(entry.pattern, folding)
+                    normalize_pattern(entry.pattern, folding)
                 })
                 .collect();
             Engine::build(EngineKind::AhoCorasick, keys.iter().map(String::as_str))?

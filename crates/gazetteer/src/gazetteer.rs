@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::engine::{Engine, EngineKind};
 use crate::entry::{read_patterns, read_tsv, CasePolicy, Entry, Origin};
 use crate::error::{Error, ErrorKind};
-use crate::normalize::{normalize_str, Folding};
+use crate::normalize::{normalize_pattern, Folding};
 
 /// Configures and builds a [`Gazetteer`].
 ///
@@ -129,7 +129,7 @@ impl GazetteerBuilder {
         }
         let folding = Folding { case: true, diacritics: self.diacritics };
         let keys: Vec<String> =
-            self.entries.iter().map(|entry| normalize_str(&entry.pattern, folding)).collect();
+            self.entries.iter().map(|entry| normalize_pattern(&entry.pattern, folding)).collect();
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
         // Ties keep insertion order, which only decides the order of `entries()`:
         // nothing about matching depends on it.
@@ -281,7 +281,7 @@ impl Tables {
 ///
 /// Build one with [`GazetteerBuilder`], load a compiled one with
 /// [`Gazetteer::load_compiled`], and match with a [`crate::Matcher`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Gazetteer {
     pub(crate) strings: String,
     pub(crate) labels: Vec<String>,
@@ -293,6 +293,20 @@ pub struct Gazetteer {
     pub(crate) diacritics: bool,
     pub(crate) engine: Engine,
     pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Counts only: a gazetteer may hold a million entries.
+impl std::fmt::Debug for Gazetteer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gazetteer")
+            .field("entries", &self.entries.len())
+            .field("patterns", &self.key_starts.len().saturating_sub(1))
+            .field("labels", &self.labels)
+            .field("diacritics", &self.diacritics)
+            .field("engine", &self.engine)
+            .field("diagnostics", &self.diagnostics.len())
+            .finish()
+    }
 }
 
 /// One entry of a [`Gazetteer`], borrowed.
@@ -518,7 +532,7 @@ impl Gazetteer {
             let mut by_label: HashMap<(String, &str, i32), EntryRef<'_>> = HashMap::new();
             let mut by_priority: HashMap<i32, Vec<EntryRef<'_>>> = HashMap::new();
             for entry in group {
-                let written = normalize_str(entry.pattern, folding);
+                let written = normalize_pattern(entry.pattern, folding);
                 let diagnostic = |kind| Diagnostic {
                     kind,
                     origin: entry.origin(),

@@ -12,7 +12,9 @@ use serde::Serialize;
 use crate::alias;
 use crate::entry::CasePolicy;
 use crate::gazetteer::Gazetteer;
-use crate::normalize::{normalize, normalize_str, smart_case_matches, Folding, NormalizedText};
+use crate::normalize::{
+    normalize_mapped, normalize_pattern, normalize_str, smart_case_matches, Folding,
+};
 
 /// Which candidates survive when they overlap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -88,6 +90,12 @@ pub struct Match {
 }
 
 impl Match {
+    /// The matched text, `&text[start..end]` of the text it was found in (`None`
+    /// if the offsets do not fit `text`).
+    pub fn text<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.get(self.start..self.end)
+    }
+
     fn same_span(&self, other: &Match) -> bool {
         self.start == other.start && self.end == other.end
     }
@@ -255,36 +263,62 @@ pub struct Matcher {
     alias_config: alias::Config,
 }
 
-/// Where tokens start and end in a normalized text: `starts[n]` is the original
-/// byte offset of the token whose normalized form starts at `n` (or `NONE`).
+/// Where tokens start and end in a normalized text: pairs of (normalized offset,
+/// original offset), sorted, for every token that is not whitespace and does not
+/// normalize to nothing. Memory is proportional to the tokens, not the text.
 pub(crate) struct Boundaries {
-    pub starts: Vec<usize>,
-    pub ends: Vec<usize>,
+    starts: Vec<(usize, usize)>,
+    ends: Vec<(usize, usize)>,
 }
 
-pub(crate) const NONE: usize = usize::MAX;
-
 impl Boundaries {
-    pub(crate) fn new(normalized: &NormalizedText, tokens: &[Token]) -> Self {
-        let mut starts = vec![NONE; normalized.text.len() + 1];
-        let mut ends = vec![NONE; normalized.text.len() + 1];
-        for token in tokens {
-            if token.kind == TokenKind::Space {
-                continue;
+    /// Normalizes `text` and records where `tokens` (sorted, non-overlapping, on
+    /// character boundaries) start and end in the result.
+    pub(crate) fn normalize(text: &str, tokens: &[Token], folding: Folding) -> (String, Self) {
+        // Token edges in text order: start, end, start, end, ... (non-decreasing,
+        // as tokens are contiguous and sorted).
+        let edges: Vec<usize> = tokens.iter().flat_map(|t| [t.start, t.end]).collect();
+        let mut normalized_edges = vec![usize::MAX; edges.len()];
+        let mut next = 0;
+        let normalized = normalize_mapped(text, folding, |offset, start, _| {
+            while next < edges.len() && edges[next] < offset {
+                next += 1;
             }
-            let (Some(&start), Some(&end)) =
-                (normalized.position.get(token.start), normalized.position.get(token.end))
-            else {
-                continue;
-            };
+            let mut edge = next;
+            while edge < edges.len() && edges[edge] == offset {
+                normalized_edges[edge] = start;
+                edge += 1;
+            }
+        });
+        let mut boundaries = Boundaries { starts: Vec::new(), ends: Vec::new() };
+        for (index, token) in tokens.iter().enumerate() {
+            let (start, end) = (normalized_edges[2 * index], normalized_edges[2 * index + 1]);
             // A token that normalizes to nothing (a lone combining mark, with
             // diacritics folded) cannot hold a match's edge.
-            if start < end {
-                starts[start] = token.start;
-                ends[end] = token.end;
+            if token.kind == TokenKind::Space || start == usize::MAX || start >= end {
+                continue;
             }
+            boundaries.starts.push((start, token.start));
+            boundaries.ends.push((end, token.end));
         }
-        Boundaries { starts, ends }
+        boundaries.starts.sort_unstable();
+        boundaries.ends.sort_unstable();
+        (normalized, boundaries)
+    }
+
+    /// The original offset of the token that starts at normalized offset `at`.
+    pub(crate) fn start_at(&self, at: usize) -> Option<usize> {
+        Self::find(&self.starts, at)
+    }
+
+    /// The original offset of the token that ends at normalized offset `at`.
+    pub(crate) fn end_at(&self, at: usize) -> Option<usize> {
+        Self::find(&self.ends, at)
+    }
+
+    fn find(pairs: &[(usize, usize)], at: usize) -> Option<usize> {
+        let index = pairs.partition_point(|&(normalized, _)| normalized < at);
+        pairs.get(index).filter(|&&(normalized, _)| normalized == at).map(|&(_, original)| original)
     }
 }
 
@@ -349,12 +383,12 @@ impl Matcher {
             &fitting
         };
         let mut candidates = Vec::new();
-        let mut prepared: Vec<(bool, NormalizedText, Boundaries)> = Vec::new();
+        let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
         for gazetteer in &self.gazetteers {
             let diacritics = gazetteer.diacritics;
             if !prepared.iter().any(|(folds, _, _)| *folds == diacritics) {
-                let normalized = normalize(text, Folding { case: true, diacritics });
-                let boundaries = Boundaries::new(&normalized, tokens);
+                let (normalized, boundaries) =
+                    Boundaries::normalize(text, tokens, Folding { case: true, diacritics });
                 prepared.push((diacritics, normalized, boundaries));
             }
             let Some((_, normalized, boundaries)) =
@@ -363,9 +397,12 @@ impl Matcher {
                 continue;
             };
             let written_folding = Folding { case: false, diacritics };
-            gazetteer.engine.for_each_overlapping(&normalized.text, |key, start, end| {
-                let (start, end) = (boundaries.starts[start], boundaries.ends[end]);
-                if start == NONE || end == NONE || start >= end {
+            gazetteer.engine.for_each_overlapping(normalized, |key, start, end| {
+                let (Some(start), Some(end)) = (boundaries.start_at(start), boundaries.end_at(end))
+                else {
+                    return;
+                };
+                if start >= end {
                     return;
                 }
                 let mut written: Option<String> = None;
@@ -416,7 +453,7 @@ pub(crate) fn case_matches(
     written: &str,
     diacritics: bool,
 ) -> bool {
-    let pattern = || normalize_str(pattern, Folding { case: false, diacritics });
+    let pattern = || normalize_pattern(pattern, Folding { case: false, diacritics });
     match case {
         CasePolicy::Insensitive => true,
         CasePolicy::Sensitive => pattern() == written,
@@ -434,14 +471,16 @@ fn duplicate_order(a: &Match, b: &Match) -> std::cmp::Ordering {
         .then(a.source.cmp(&b.source))
 }
 
-fn why(candidate: &Match, winner: &Match) -> DropReason {
+/// Why `winner` beat `candidate` under `policy`: under `longest`, a different
+/// span loses for its position or length whatever its priority.
+fn why(candidate: &Match, winner: &Match, policy: OverlapPolicy) -> DropReason {
     if candidate.same_span(winner) {
         if candidate.priority < winner.priority {
             DropReason::LowerPriority
         } else {
             DropReason::Ambiguous
         }
-    } else if candidate.priority < winner.priority {
+    } else if policy == OverlapPolicy::Priority && candidate.priority < winner.priority {
         DropReason::LowerPriority
     } else if winner.contains(candidate) {
         DropReason::Shorter
@@ -496,7 +535,7 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
             for candidate in unique {
                 match kept.last() {
                     Some(winner) if candidate.start < winner.end => dropped.push(Dropped {
-                        reason: why(&candidate, winner),
+                        reason: why(&candidate, winner, policy),
                         winner: Some(winner.clone()),
                         candidate,
                     }),
@@ -533,7 +572,7 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
                     .filter(|winner| winner.overlaps(&candidate));
                 match blocker {
                     Some(winner) => dropped.push(Dropped {
-                        reason: why(&candidate, winner),
+                        reason: why(&candidate, winner, policy),
                         winner: Some(winner.clone()),
                         candidate,
                     }),

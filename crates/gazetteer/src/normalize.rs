@@ -98,23 +98,42 @@ fn decompose(c: char, drop_marks: bool, out: &mut String) {
 /// two or more line breaks (a paragraph break, which no pattern contains, so no
 /// match crosses it).
 pub fn normalize(text: &str, folding: Folding) -> NormalizedText {
-    let mut out = NormalizedText {
-        text: String::with_capacity(text.len()),
-        origin: Vec::with_capacity(text.len()),
-        position: vec![0; text.len() + 1],
-    };
+    let mut position = vec![0; text.len() + 1];
+    let mut origin = Vec::with_capacity(text.len());
+    let normalized =
+        normalize_mapped(text, folding, |offset, normalized_offset, normalized_end| {
+            position[offset] = normalized_offset;
+            origin.resize(normalized_end, offset);
+        });
+    NormalizedText { text: normalized, origin, position }
+}
+
+/// Normalizes `text`, calling `map(offset, start, end)` for every character of
+/// the original in order (and once for the end of the text, with an empty
+/// range): the character at byte `offset` produced the normalized bytes
+/// `start..end`. The characters of a whitespace run after the first produce
+/// nothing and report the run's position. This is the alignment map without its memory: the matcher
+/// keeps only the positions of token boundaries.
+pub(crate) fn normalize_mapped(
+    text: &str,
+    folding: Folding,
+    mut map: impl FnMut(usize, usize, usize),
+) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((offset, c)) = chars.next() {
-        let start = out.text.len();
-        out.position[offset] = start;
+        let start = out.len();
         if is_space(c) {
+            // The run becomes one byte, ' ' or '\n', owned by its first
+            // character; reported now so that offsets are reported in order.
+            map(offset, start, start + 1);
             let mut breaks = usize::from(is_line_break(c) || c == '\r');
             let mut previous = c;
             while let Some(&(next_offset, next)) = chars.peek() {
                 if !is_space(next) {
                     break;
                 }
-                out.position[next_offset] = start;
+                map(next_offset, start, start);
                 // `\r\n` is one line break.
                 if is_line_break(next) || (next == '\r') {
                     breaks += usize::from(!(next == '\n' && previous == '\r'));
@@ -122,13 +141,13 @@ pub fn normalize(text: &str, folding: Folding) -> NormalizedText {
                 previous = next;
                 chars.next();
             }
-            out.text.push(if breaks >= 2 { '\n' } else { ' ' });
+            out.push(if breaks >= 2 { '\n' } else { ' ' });
         } else {
-            fold_char(c, folding, &mut out.text);
+            fold_char(c, folding, &mut out);
+            map(offset, start, out.len());
         }
-        out.origin.resize(out.text.len(), offset);
     }
-    out.position[text.len()] = out.text.len();
+    map(text.len(), out.len(), out.len());
     out
 }
 
@@ -153,6 +172,18 @@ pub fn normalize_str(text: &str, folding: Folding) -> String {
         previous = c;
     }
     out
+}
+
+/// Normalizes a dictionary pattern: as [`normalize_str`], except that every
+/// whitespace run is one space, even one with several line breaks, so that a
+/// pattern never holds the paragraph separator `\n` and never matches across a
+/// paragraph break.
+pub fn normalize_pattern(pattern: &str, folding: Folding) -> String {
+    let mut normalized = normalize_str(pattern, folding);
+    if normalized.contains('\n') {
+        normalized = normalized.replace('\n', " ");
+    }
+    normalized
 }
 
 /// Whether text written as `written` may be a mention of an entry whose pattern is

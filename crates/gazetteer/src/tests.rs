@@ -6,7 +6,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use rubric_tokenizer::{Token, TokenKind, Tokenizer};
 
-use crate::normalize::{normalize_str, smart_case_matches, Folding};
+use crate::normalize::{normalize_pattern, normalize_str, smart_case_matches, Folding};
 use crate::*;
 
 fn gazetteer(tsv: &str, diacritics: bool, engine: EngineKind) -> Gazetteer {
@@ -152,6 +152,25 @@ fn length_changing_folds_never_shift_offsets() {
 }
 
 #[test]
+fn paragraph_break_in_a_pattern_is_a_space() {
+    let jsonl = r#"{"label": "PERSON", "pattern": "Hassan\n\nNasrallah"}"#;
+    let gazetteer = GazetteerBuilder::new()
+        .add_patterns_reader("p.jsonl", jsonl.as_bytes())
+        .unwrap()
+        .build()
+        .unwrap();
+    let matcher = MatcherBuilder::new().aliases(false).build(vec![Arc::new(gazetteer)]);
+    let text = "Hassan Nasrallah. Hassan\n\nNasrallah";
+    let found: Vec<&str> = matcher
+        .find(text, &Tokenizer::new().tokenize(text))
+        .spans
+        .iter()
+        .map(|m| &text[m.start..m.end])
+        .collect();
+    assert_eq!(found, ["Hassan Nasrallah"]);
+}
+
+#[test]
 fn diacritics_folded_when_asked() {
     let text = "Herr Muller and Herr Müller";
     let matches = find_full("Müller;PERSON", text, true, defaults);
@@ -194,6 +213,7 @@ drops! {
     explain_overlapping: "New York;GPE|York Times;ORG", "New York Times", defaults => ["York Times/ORG Overlapping by New York/GPE"];
     explain_ambiguous: "Washington;PERSON|Washington;GPE", "Washington", defaults => ["Washington/PERSON Ambiguous by Washington/GPE"];
     explain_lower_priority: "Washington;PERSON;;0|Washington;GPE;;1", "Washington", defaults => ["Washington/PERSON LowerPriority by Washington/GPE"];
+    explain_longest_ignores_priority_of_other_spans: "Islamic State of Iraq;ORG;;5|Iraq;GPE;;0|Islamic State;ORG;;9", "Islamic State of Iraq", defaults => ["Islamic State/ORG Shorter by Islamic State of Iraq/ORG", "Iraq/GPE Shorter by Islamic State of Iraq/ORG"];
     explain_priority_policy: "Islamic State of Iraq;ORG|Iraq;GPE;;5", "Islamic State of Iraq", by_priority => ["Islamic State of Iraq/ORG LowerPriority by Iraq/GPE"];
     explain_duplicate: "Iran;GPE|Iran;GPE", "Iran", defaults => ["Iran/GPE Duplicate by Iran/GPE"];
     explain_all_drops_only_duplicates: "Iran;GPE|Iran;GPE|Iran;NORP", "Iran", all => ["Iran/GPE Duplicate by Iran/GPE"];
@@ -244,6 +264,13 @@ fn tokens_of_another_text_do_not_panic() {
     let spans: Vec<&str> =
         matcher.find(text, &tokens).spans.iter().map(|m| &text[m.start..m.end]).collect();
     assert!(spans.iter().all(|span| *span == "Iran"), "{spans:?}");
+}
+
+#[test]
+fn debug_output_is_counts_not_entries() {
+    let debug = format!("{:?}", sample());
+    assert!(debug.contains("entries: 3"), "{debug}");
+    assert!(!debug.contains("Revolutionary"), "{debug}");
 }
 
 #[test]
@@ -521,7 +548,7 @@ fn reference_candidates(
     let kept = Folding { case: false, diacritics };
     let mut found = Vec::new();
     for entry in entries {
-        let pattern = normalize_str(&entry.pattern, folded);
+        let pattern = normalize_pattern(&entry.pattern, folded);
         for first in &words {
             for last in words.iter().filter(|t| t.end > first.start) {
                 let written = &text[first.start..last.end];
@@ -529,7 +556,7 @@ fn reference_candidates(
                     continue;
                 }
                 let (pattern_kept, written_kept) =
-                    (normalize_str(&entry.pattern, kept), normalize_str(written, kept));
+                    (normalize_pattern(&entry.pattern, kept), normalize_str(written, kept));
                 let case_ok = match entry.case {
                     CasePolicy::Insensitive => true,
                     CasePolicy::Sensitive => pattern_kept == written_kept,
@@ -701,6 +728,76 @@ proptest! {
             // Nothing is lost: every candidate is kept or dropped with a winner.
             prop_assert_eq!(matches.spans.len() + matches.dropped.len(), expected.len());
             prop_assert!(matches.dropped.iter().all(|d| d.winner.is_some()));
+
+            // With aliases: still on token boundaries, still disjoint unless
+            // `all`, and an alias only after the match that defined it (the texts have no
+            // parentheses, so these are last-name aliases).
+            let matcher = MatcherBuilder::new().overlaps(policy).build(vec![Arc::clone(&gazetteer)]);
+            let matches = matcher.find(&text, &tokens);
+            for m in &matches.spans {
+                prop_assert!(tokens.iter().any(|t| t.start == m.start && t.kind != TokenKind::Space));
+                prop_assert!(tokens.iter().any(|t| t.end == m.end && t.kind != TokenKind::Space));
+                if let Some([_, defined_end]) = m.alias_of {
+                    prop_assert!(defined_end <= m.start);
+                    prop_assert!(m.rule != MatchRule::Entry);
+                }
+            }
+            if policy != OverlapPolicy::All {
+                for pair in matches.spans.windows(2) {
+                    prop_assert!(pair[0].end <= pair[1].start, "{:?}", pair);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Garbage in: an error or a gazetteer, never a panic.
+
+fn with_header(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+proptest! {
+    #[test]
+    fn sources_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = GazetteerBuilder::new().add_tsv_reader("f.tsv", &bytes[..]).and_then(|b| b.build());
+        let _ = GazetteerBuilder::new().add_patterns_reader("f.jsonl", &bytes[..]).and_then(|b| b.build());
+    }
+
+    #[test]
+    fn compiled_payload_with_a_valid_checksum_never_panics(
+        payload in prop::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let _ = Gazetteer::from_compiled_bytes(&with_header(&payload));
+    }
+
+    /// A real payload with bytes changed and the checksum recomputed: the checks
+    /// past the checksum must hold on their own. The automaton's own bytes are
+    /// left alone: daachorse's deserializer checks their sizes, not every
+    /// transition (see the README), so only the checksum guards them.
+    #[test]
+    fn edited_payload_with_a_valid_checksum_never_panics(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let gazetteer = sample();
+        let automaton_len = gazetteer.engine.serialized().unwrap_or_default().len();
+        let bytes = compiled(&gazetteer);
+        let mut payload = bytes[24..].to_vec();
+        let editable = payload.len() - automaton_len;
+        for (index, value) in edits {
+            let position = index.index(editable);
+            payload[position] = value;
+        }
+        if let Ok(gazetteer) = Gazetteer::from_compiled_bytes(&with_header(&payload)) {
+            let text = "Iran’s Islamic Revolutionary Guard Corps and Müller";
+            let tokens = Tokenizer::new().tokenize(text);
+            let _ = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]).find(text, &tokens);
         }
     }
 }
