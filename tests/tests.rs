@@ -6,5 +6,6 @@ mod cli;
 mod diff;
 mod exporter;
 mod gazetteer;
+mod readme;
 mod support;
 mod tokenizer;
