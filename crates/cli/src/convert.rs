@@ -95,8 +95,7 @@ pub struct Args {
     #[arg(
         long,
         value_name = "UNIT",
-        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
-            .try_map(|unit| unit.parse::<OffsetUnit>()),
+        value_parser = crate::run::offset_unit_parser(),
     )]
     pub offsets: Option<OffsetUnit>,
 

@@ -110,8 +110,7 @@ pub struct Args {
         long,
         value_name = "UNIT",
         default_value = "char",
-        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
-            .try_map(|unit| unit.parse::<OffsetUnit>()),
+        value_parser = crate::run::offset_unit_parser(),
     )]
     pub offsets: OffsetUnit,
 

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rubric_offsets::OffsetUnit;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Location};
@@ -63,6 +64,12 @@ impl RunArgs {
     fn threads(&self) -> usize {
         self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
+}
+
+/// clap's parser for `--offsets`: the unit names (listed in `--help`), parsed once.
+pub fn offset_unit_parser() -> impl clap::builder::TypedValueParser<Value = OffsetUnit> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(["byte", "char", "utf16"]).try_map(|unit| unit.parse::<OffsetUnit>())
 }
 
 /// What the work made of one document: what to write (serialized bytes, or a

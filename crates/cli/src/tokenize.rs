@@ -1,6 +1,5 @@
 //! `rubric tokenize`: documents in, tokens with offsets out.
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::{TokenKind, Tokenizer};
 use serde::Serialize;
@@ -36,8 +35,7 @@ pub struct Args {
         long,
         value_name = "UNIT",
         default_value = "char",
-        value_parser = PossibleValuesParser::new(["byte", "char", "utf16"])
-            .try_map(|unit| unit.parse::<OffsetUnit>()),
+        value_parser = crate::run::offset_unit_parser(),
     )]
     pub offsets: OffsetUnit,
 }
