@@ -425,11 +425,16 @@ fn a_hundred_thousand_documents_on_stdin_come_out_once_each_in_order() {
         .map(|i| {
             format!(
                 "{}\n",
-                serde_json::json!({ "id": format!("doc-{i}"), "text": format!("Text number {i}.") })
+                serde_json::json!({ "id": format!("doc-{i}"), "text": format!("Report {i} from Baghdad.") })
             )
         })
         .collect();
-    let records = run_ok(dir.path(), &["tokenize", "--threads", "2"], stdin.as_bytes());
+    let records = run_ok(dir.path(), &["annotate", "--threads", "2"], stdin.as_bytes());
     let expected: Vec<String> = (0..100_000).map(|i| format!("doc-{i}")).collect();
     assert_eq!(ids(&records), expected);
+    // Each record is its own document's, not a neighbour's.
+    for (i, record) in records.iter().enumerate() {
+        assert_eq!(record["text"], format!("Report {i} from Baghdad."));
+        assert_eq!(record["spans"][0]["text"], "Baghdad");
+    }
 }
