@@ -8,3 +8,4 @@ mod exporter;
 mod gazetteer;
 mod support;
 mod tokenizer;
+mod validate;
