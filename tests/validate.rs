@@ -197,3 +197,26 @@ fn help_gives_examples_and_the_exit_status() {
         "{help}"
     );
 }
+
+#[test]
+fn gzipped_and_several_files_are_checked_each_with_its_own_lines_and_ids() {
+    use std::io::Write;
+
+    let dir = tempdir();
+    let valid = BASE.replace(r#""id":"ID""#, r#""id":"a""#);
+    let mismatch =
+        valid.replace(r#""label":"GPE","text":"Köln""#, r#""label":"GPE","text":"Kiln""#);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("{valid}\n{mismatch}\n").as_bytes()).unwrap();
+    write(dir.path(), "one.jsonl.gz", gz.finish().unwrap());
+    // The same id in another file is no repeat.
+    write(dir.path(), "two.jsonl", format!("{valid}\n"));
+    let output = run(dir.path(), &["validate", "one.jsonl.gz", "two.jsonl"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].starts_with("one.jsonl.gz:2:411: document \"a\", span 1"), "{stderr}");
+    assert!(lines[1].starts_with("one.jsonl.gz:2: the id \"a\" was used on line 1"), "{stderr}");
+    assert_eq!(lines[2], "rubric: 3 records in 2 files checked: 1 invalid, 2 problems");
+}

@@ -35,7 +35,7 @@ Examples:
   rubric validate --format json records.jsonl | jq -r .kind | sort | uniq -c
 
 Each problem is one line on standard error, `file:line[:column]: what — what to do`:
-  train.jsonl:3:214: document \"d3\", span 0 [8, 12) GPE: \"text\" is \"Kiln\" but the offsets cut out \"Köln\" — ...
+  train.jsonl:3:88: document \"d3\", span 1 [8, 12) GPE: \"text\" is \"Kiln\" but ... — ...
   train.jsonl:7: schema: /spans/1: \"label\" is a required property — ...
 With --format json, one JSON object per problem on standard output instead:
   {\"source\":\"train.jsonl\",\"line\":7,\"column\":null,\"pointer\":\"/spans/1\",\"kind\":\"schema\",\"message\":\"...\"}
@@ -140,6 +140,12 @@ fn open(path: &Path) -> Result<(String, Box<dyn BufRead>), Error> {
     let name = path.display().to_string();
     let file =
         File::open(path).map_err(|err| Error::at(Location::source(&name), ErrorKind::Read(err)))?;
+    if file.metadata().is_ok_and(|metadata| metadata.is_dir()) {
+        return Err(Error::at(
+            Location::source(&name),
+            ErrorKind::Usage("is a directory — pass the record files in it".to_string()),
+        ));
+    }
     let is_gzip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let reader: Box<dyn BufRead> = if is_gzip {
         Box::new(BufReader::new(MultiGzDecoder::new(BufReader::new(file))))
@@ -221,6 +227,7 @@ fn check_line(
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let checked = Record::from_json_line(name, number, text);
+    let mut repeat = None;
     // A line that is not JSON has no shape to check; the exporter's message says
     // where the JSON breaks.
     if let Ok(value) = serde_json::from_str::<Value>(json) {
@@ -234,23 +241,7 @@ fn check_line(
                 message: schema_message(&error),
             });
         }
-        if let Some(id) = value.get("id").and_then(Value::as_str) {
-            if let Some(first) = ids.get(id) {
-                problems.push(Problem {
-                    source: name.to_string(),
-                    line: Some(number),
-                    column: None,
-                    pointer: None,
-                    kind: "duplicate_id",
-                    message: format!(
-                        "the id {id:?} was used on line {first} already — ids must be unique \
-                         within a file; give one of the records another id"
-                    ),
-                });
-            } else {
-                ids.insert(id.to_string(), number);
-            }
-        }
+        repeat = repeated_id(name, number, &value, ids);
     }
     if let Err(err) = checked {
         // The schema's messages already cover a wrong shape, and say more (all of
@@ -267,7 +258,33 @@ fn check_line(
             });
         }
     }
+    problems.extend(repeat);
     problems
+}
+
+/// A problem if the line's id was seen before in the file; remembers it otherwise.
+fn repeated_id(
+    name: &str,
+    number: u64,
+    value: &Value,
+    ids: &mut HashMap<String, u64>,
+) -> Option<Problem> {
+    let id = value.get("id").and_then(Value::as_str)?;
+    let Some(first) = ids.get(id) else {
+        ids.insert(id.to_string(), number);
+        return None;
+    };
+    Some(Problem {
+        source: name.to_string(),
+        line: Some(number),
+        column: None,
+        pointer: None,
+        kind: "duplicate_id",
+        message: format!(
+            "the id {id:?} was used on line {first} already — ids must be unique within a \
+             file; give one of the records another id"
+        ),
+    })
 }
 
 /// Whether the exporter's error is about something the schema cannot express.
