@@ -369,7 +369,7 @@ impl Report {
             Report::Json(output) => {
                 let mut bytes = Vec::new();
                 Output::serialize_into(&mut bytes, problem)?;
-                output.write_all(&bytes)
+                output.writer().write_all(&bytes).map_err(Error::write)
             }
         }
     }
