@@ -220,3 +220,19 @@ fn gzipped_and_several_files_are_checked_each_with_its_own_lines_and_ids() {
     assert!(lines[1].starts_with("one.jsonl.gz:2: the id \"a\" was used on line 1"), "{stderr}");
     assert_eq!(lines[2], "rubric: 3 records in 2 files checked: 1 invalid, 2 problems");
 }
+
+#[test]
+fn long_values_are_left_out_of_schema_messages() {
+    let dir = tempdir();
+    let long = "Iraq ".repeat(40);
+    let line = format!(
+        r#"{{"id":"x","text":[{long:?}],"tokens":[],"spans":[],"meta":{{"offsets":"char"}}}}"#
+    );
+    let output = run(dir.path(), &["validate", "-q", "-"], line.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "<stdin>:1: schema: /text: the value is not of type \"string\" — see \
+         schemas/record.schema.json\n"
+    );
+}
