@@ -9,3 +9,4 @@ mod gazetteer;
 mod readme;
 mod support;
 mod tokenizer;
+mod validate;

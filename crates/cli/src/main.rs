@@ -22,6 +22,7 @@ mod output;
 mod pipeline;
 mod run;
 mod tokenize;
+mod validate;
 
 use crate::error::Error;
 use crate::run::Status;
@@ -33,6 +34,8 @@ const EXIT_FAILURE: u8 = 2;
 const EXIT_SKIPPED: u8 = 1;
 /// Exit code when `rubric diff`'s score is below `--fail-under`.
 const EXIT_BELOW_THRESHOLD: u8 = 1;
+/// Exit code when `rubric validate` found a problem (each was reported).
+const EXIT_INVALID: u8 = 1;
 
 /// Turn raw text into span-annotated NER training data.
 #[derive(Debug, Parser)]
@@ -55,6 +58,9 @@ enum Command {
     Gazetteer(gazetteer::Args),
     /// Compare annotations: scores under nervaluate's schemas and the disagreements.
     Diff(diff::Args),
+    /// Check record files against the schema and the format's invariants; report
+    /// every problem.
+    Validate(validate::Args),
 }
 
 impl Command {
@@ -65,6 +71,7 @@ impl Command {
             Command::Convert(args) => convert::run(args),
             Command::Gazetteer(args) => gazetteer::run(args),
             Command::Diff(args) => diff::run(args),
+            Command::Validate(args) => validate::run(args),
         }
     }
 }
@@ -76,6 +83,7 @@ fn main() -> ExitCode {
         Ok(Status::Complete) => ExitCode::SUCCESS,
         Ok(Status::Skipped) => ExitCode::from(EXIT_SKIPPED),
         Ok(Status::BelowThreshold) => ExitCode::from(EXIT_BELOW_THRESHOLD),
+        Ok(Status::Invalid) => ExitCode::from(EXIT_INVALID),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             // `eprintln!` panics if stderr is closed; there is nobody left to tell

@@ -111,6 +111,8 @@ pub enum Status {
     Skipped,
     /// `rubric diff --fail-under`: the score is below the threshold.
     BelowThreshold,
+    /// `rubric validate`: some records are not valid; each problem was reported.
+    Invalid,
 }
 
 /// Runs `work` over the documents of `args.inputs` and hands what it makes, in

@@ -247,6 +247,44 @@ impl<R: BufRead> Iterator for RecordReader<R> {
     }
 }
 
+impl Record {
+    /// Reads one line of rubric's JSON Lines and checks it exactly as
+    /// [`RecordReader`] checks each line it reads: the same checks, the same
+    /// messages, the same locations. `line_number` is the 1-based number of the line
+    /// in `source`; `line` may end with its line ending (`\n` or `\r\n`). A
+    /// byte-order mark at the start of line 1 is skipped, and columns count it, as
+    /// [`RecordReader`] does.
+    ///
+    /// This is for callers that must go on after a bad line (`rubric validate`
+    /// reports every bad line of a file): they split the input into lines
+    /// themselves, skip blank ones (which [`RecordReader`] skips too; here a blank
+    /// line is malformed JSON) and hand each to this function. [`RecordReader`] stops
+    /// at a line that is not UTF-8; a caller of this function decides for itself.
+    ///
+    /// ```
+    /// use rubric_exporter::Record;
+    ///
+    /// let line = r#"{"text":"Hi","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":false}],"spans":[{"start":0,"end":3,"token_start":0,"token_end":0,"label":"X","text":"Hi"}]}"#;
+    /// let err = Record::from_json_line("in.jsonl", 7, line).unwrap_err();
+    /// assert!(err.to_string().starts_with("in.jsonl:7:"), "{err}");
+    /// assert!(err.to_string().contains("past the end"), "{err}");
+    /// # Ok::<(), rubric_exporter::Error>(())
+    /// ```
+    pub fn from_json_line(source: &str, line_number: u64, line: &str) -> Result<Record, Error> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let (text, skipped) = match line.strip_prefix('\u{feff}') {
+            Some(rest) if line_number == 1 => (rest, line.len() - rest.len()),
+            _ => (line, 0),
+        };
+        let raw = RawLine { source, text, number: line_number, skipped };
+        match crate::fast::parse(&raw) {
+            Some(record) => Ok(record),
+            None => parse_checked(raw),
+        }
+    }
+}
+
 /// The checked path alone (the fast path skipped), for the tests that hold the two
 /// paths to the same records.
 #[cfg(test)]

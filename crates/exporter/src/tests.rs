@@ -385,6 +385,29 @@ fn reader_reports_invalid_utf8_with_its_offset() {
 }
 
 #[test]
+fn from_json_line_reads_each_line_as_the_reader_does() {
+    let valid = format!(r#"{{"id":"a",{TEXT},"spans":[]}}"#);
+    let mismatch = format!(
+        r#"{{"id":"b",{TEXT},"spans":[{{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iran"}}]}}"#
+    );
+    // A byte-order mark (counted in columns on line 1 only), a blank line, CRLF, and
+    // bad lines the reader reads past.
+    let input = format!("\u{feff}{{\"id\":7}}\n\n{valid}\r\n{{\"id\"\n{mismatch}\n{valid}\n");
+    let show = |result: Result<Record, Error>| result.map_err(|err| err.to_string());
+    let by_reader: Vec<_> = RecordReader::new("t.jsonl", input.as_bytes()).map(show).collect();
+    let by_line: Vec<_> = input
+        .split_inclusive('\n')
+        .enumerate()
+        .filter(|(_, line)| !line.trim().trim_start_matches('\u{feff}').is_empty())
+        .map(|(n, line)| show(Record::from_json_line("t.jsonl", n as u64 + 1, line)))
+        .collect();
+    assert_eq!(by_line.len(), 5);
+    assert_eq!(by_line, by_reader);
+    assert!(by_line[0].as_ref().unwrap_err().starts_with("t.jsonl:1:10: "), "{by_line:?}");
+    assert!(by_line[3].as_ref().unwrap_err().starts_with("t.jsonl:5:"), "{by_line:?}");
+}
+
+#[test]
 fn reader_keeps_unknown_fields_in_meta() {
     let line = format!(
         r#"{{"id":"a",{TEXT},"spans":[],"_input_hash":12,"answer":"accept","meta":{{"lang":"en"}}}}"#

@@ -193,6 +193,11 @@ impl<'t> OffsetMap<'t> {
         if offset > self.unit_len {
             return Err(fail(OffsetErrorKind::OutOfRange { len: self.unit_len }));
         }
+        // In bytes `wide` is empty, so the search below cannot see a byte offset
+        // that cuts a character; callers slice the text with what we return.
+        if self.unit == OffsetUnit::Byte && !self.text.is_char_boundary(offset) {
+            return Err(fail(OffsetErrorKind::InsideCharacter));
+        }
         let before = self.wide.partition_point(|&(_, u)| u < offset);
         match before.checked_sub(1).map(|i| self.wide[i]) {
             None => Ok(offset),
@@ -238,6 +243,13 @@ mod tests {
         let utf16 = OffsetMap::new(text, OffsetUnit::Utf16);
         assert_eq!(utf16.to_byte(2).unwrap_err().kind, OffsetErrorKind::InsideCharacter);
         assert_eq!(utf16.to_byte(4).unwrap_err().kind, OffsetErrorKind::OutOfRange { len: 3 });
+    }
+
+    #[test]
+    fn byte_offsets_inside_a_character_are_errors_when_read_back() {
+        let bytes = OffsetMap::new("Köln", OffsetUnit::Byte);
+        assert_eq!(bytes.to_byte(2).unwrap_err().kind, OffsetErrorKind::InsideCharacter);
+        assert_eq!(bytes.to_byte(3).unwrap(), 3);
     }
 
     proptest! {
