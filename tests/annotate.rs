@@ -236,6 +236,37 @@ fn the_article_as_conll_and_in_every_file_format() {
     assert_eq!(output.status.code(), Some(2), "spacy without -o is refused");
 }
 
+#[test]
+fn overlaps_all_keeps_one_span_per_offsets_and_label_and_traces_the_other_ids() {
+    let dir = tempdir();
+    // A name listed twice with one label and two ids: a country and a US state.
+    write(
+        dir.path(),
+        "g.tsv",
+        "Georgia\tGPE\tus-state\nGeorgia\tGPE\tcountry\t1\nGeorgia\tPERSON\tname\n",
+    );
+    let stdin = b"{\"id\": \"d\", \"text\": \"Georgia voted.\"}\n";
+    let args = ["annotate", "-q", "--no-default-gazetteer", "-g", "g.tsv", "--overlaps", "all"];
+    let output = run(dir.path(), &[&args[..], &["--explain"]].concat(), stdin);
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("1 duplicate or conflicting entries"),
+        "the gazetteer's conflict is pointed out"
+    );
+    let records = crate::support::records(&output);
+    let kept: Vec<(&str, &str)> = records[0]["spans"]
+        .as_array()
+        .expect("spans")
+        .iter()
+        .map(|s| (s["label"].as_str().unwrap_or("?"), s["kb_id"].as_str().unwrap_or("?")))
+        .collect();
+    assert_eq!(kept, [("GPE", "country"), ("PERSON", "name")], "the higher priority id wins");
+    let explain = &records[0]["meta"]["explain"];
+    assert_eq!(explain[0]["candidate"]["kb_id"], "us-state");
+    assert_eq!(explain[0]["reason"], "ambiguous");
+    assert_eq!(explain[0]["winner"]["kb_id"], "country");
+}
+
 /// One line per error case: name, files to create, arguments, standard input.
 #[test]
 fn annotate_errors_say_where_what_and_what_to_do_and_exit_2() {

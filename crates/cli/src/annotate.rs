@@ -10,8 +10,8 @@ use std::sync::Arc;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_exporter::{Misaligned, Record, SpanInput};
 use rubric_gazetteer::{
-    Dropped, Gazetteer, GazetteerBuilder, Match, Matcher, MatcherBuilder, OverlapPolicy,
-    COMPILED_EXTENSION,
+    DropReason, Dropped, Gazetteer, GazetteerBuilder, Match, Matcher, MatcherBuilder, Matches,
+    OverlapPolicy, COMPILED_EXTENSION,
 };
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
@@ -185,6 +185,7 @@ fn annotate(
     let text = document.text.as_str();
     let tokens = tokenizer.tokenize(text);
     let mut matches = matcher.find(text, &tokens);
+    one_span_per_label(&mut matches);
     if let Some(labels) = &args.labels {
         matches.spans.retain(|span| labels.contains(&span.label));
     }
@@ -207,6 +208,34 @@ fn annotate(
         record.meta_mut().insert("explain".to_string(), explain);
     }
     Ok((record, tally))
+}
+
+/// A record holds one span per offsets and label, but under `--overlaps all` the
+/// matcher keeps candidates that differ only in their id (a `Georgia` listed as a
+/// country and as a US state). Keep the one the `longest` policy would keep (the
+/// highest priority, then the smallest id: never load order) and trace the others
+/// as ambiguous, with it as the winner.
+fn one_span_per_label(matches: &mut Matches) {
+    let key = |m: &Match| (m.start, m.end, m.label.clone());
+    let rank = |m: &Match| (std::cmp::Reverse(m.priority), m.id.clone(), m.source.clone());
+    let mut kept: Vec<Match> = Vec::with_capacity(matches.spans.len());
+    for candidate in matches.spans.drain(..) {
+        match kept.last_mut() {
+            Some(last) if key(last) == key(&candidate) => {
+                let loser = if rank(&candidate) < rank(last) {
+                    std::mem::replace(last, candidate)
+                } else {
+                    candidate
+                };
+                let winner = Some(last.clone());
+                let reason = DropReason::Ambiguous;
+                matches.dropped.push(Dropped { candidate: loser, reason, winner });
+            }
+            _ => kept.push(candidate),
+        }
+    }
+    matches.spans = kept;
+    matches.dropped.sort_by_key(|dropped| key(&dropped.candidate));
 }
 
 fn span_input(found: &Match) -> SpanInput {
