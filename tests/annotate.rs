@@ -140,12 +140,16 @@ fn options_choose_labels_overlaps_aliases_and_gazetteers() {
          New York Times\tORG\tnyt\n",
     );
     let text = "Hassan Nasrallah spoke in Washington to the New York Times. Nasrallah left.";
-    let stdin = format!("{}\n", serde_json::json!({ "id": "d", "text": text, "lang": "en" }));
+    let stdin = format!(
+        "{}\n",
+        serde_json::json!({ "id": "d", "text": text, "lang": "en", "meta": { "source": "wire" } })
+    );
     let spans = |args: &[&str]| -> Vec<(String, String, String)> {
         let mut all = vec!["annotate", "-q", "--no-default-gazetteer", "-g", "news.tsv"];
         all.extend_from_slice(args);
         let records = run_ok(dir.path(), &all, stdin.as_bytes());
         assert_eq!(records[0]["meta"]["lang"], "en", "other input fields are kept in meta");
+        assert_eq!(records[0]["meta"]["source"], "wire", "an input meta is merged, not nested");
         records[0]["spans"]
             .as_array()
             .expect("spans")

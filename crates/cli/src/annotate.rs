@@ -201,13 +201,26 @@ fn annotate(
         |err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err)));
     let mut record = Record::new(&document.id, text, &tokens, spans)
         .map_err(export_error)?
-        .with_meta(document.meta.clone());
+        .with_meta(record_meta(document));
     if args.explain {
         let explain = explain(text, &matches.dropped, args.offsets)
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
         record.meta_mut().insert("explain".to_string(), explain);
     }
     Ok((record, tally))
+}
+
+/// The record's `meta`: the input's other fields, with the fields of an input
+/// `meta` object (Prodigy's and rubric's own layout) lifted to the top, so that
+/// annotating a record file again does not nest `meta` inside `meta`.
+fn record_meta(document: &Document) -> serde_json::Map<String, Value> {
+    let mut meta = document.meta.clone();
+    if let Some(Value::Object(inner)) = meta.remove("meta") {
+        for (key, value) in inner {
+            meta.entry(key).or_insert(value);
+        }
+    }
+    meta
 }
 
 /// A record holds one span per offsets and label, but under `--overlaps all` the
