@@ -1,10 +1,11 @@
 """rubric's training data, trained on by the real trainer.
 
-The article and a few hundred generated documents (tests/interop/templated.py:
-templates filled with entries of the default gazetteer, fixed seed) go through
-`rubric annotate`, then `rubric convert --to spacy` into train and dev DocBins, and
-`python -m spacy train` trains a blank English NER pipeline on them for a few hundred
-steps on CPU, as a user would after reading the README. The bar for the model is low
+The README's walkthrough "From raw text to a trained spaCy pipeline", run line by
+line on the article and a few hundred generated documents (tests/interop/templated.py:
+templates filled with entries of the default gazetteer, fixed seed): `rubric
+annotate` on folders of `.txt` files, `rubric convert --to spacy` into train and dev
+DocBins, `spacy init config` and `spacy train`, a blank English NER pipeline trained
+for a few hundred steps on CPU. The bar for the model is low
 on purpose (it finds some of the dev entities): the point is that the data path is
 real, not the model's quality. The same records exported with `--to hf` must be
 well-formed Hugging Face token classification data.
@@ -16,10 +17,11 @@ import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE
+from conftest import ARTICLE, ROOT
 import templated
 
 SEED = 8
@@ -44,36 +46,72 @@ def run(*command, **kwargs):
     return result
 
 
-def write_jsonl(path, rows):
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
 def read_jsonl(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
 
 
+def walkthrough_commands():
+    """The command lines of the README's walkthrough: the `sh` block after the heading
+    "## From raw text to a trained spaCy pipeline", without comments."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## From raw text to a trained spaCy pipeline")[1]
+    block = section.split("```sh\n")[1].split("```")[0]
+    lines = [line.split(" #")[0].strip() for line in block.splitlines()]
+    return [line for line in lines if line]
+
+
 @pytest.fixture(scope="module")
-def data(rubric_bin, tmp_path_factory):
-    """Records and DocBins: `{"train": {...}, "dev": {...}}`, each with the paths of
-    its raw documents, rubric's records and the DocBin."""
-    directory = tmp_path_factory.mktemp("train-spacy")
+def walkthrough(rubric_bin, tmp_path_factory):
+    """Runs the README's walkthrough as written, in a directory holding the article
+    and the generated documents as `.txt` files (`articles/train/`, `articles/dev/`),
+    with `rubric` and `python` (this venv's) first on PATH. `spacy train` gets the
+    step budget of a test on top. Returns the directory and the training log."""
+    directory = tmp_path_factory.mktemp("walkthrough")
     docs = templated.documents(GENERATED, SEED)
-    splits = {"train": docs[DEV:], "dev": docs[:DEV]}
-    out = {}
-    for name, rows in splits.items():
-        raw = directory / f"{name}-raw.jsonl"
-        write_jsonl(raw, rows)
-        # The article trains too: real news next to the templates.
-        inputs = [ARTICLE, raw] if name == "train" else [raw]
-        records = directory / f"{name}.jsonl"
-        run(rubric_bin, "annotate", *inputs, "--quiet", "-o", records)
-        docbin = directory / f"{name}.spacy"
-        run(rubric_bin, "convert", records, "--to", "spacy", "-o", docbin)
-        out[name] = {"raw": raw, "records": records, "spacy": docbin}
-    return out
+    for name, rows in (("train", docs[DEV:]), ("dev", docs[:DEV])):
+        folder = directory / "articles" / name
+        folder.mkdir(parents=True)
+        for row in rows:
+            (folder / f"{row['id']}.txt").write_text(row["text"], encoding="utf-8")
+    # The article trains too: real news next to the templates.
+    (directory / "articles" / "train" / ARTICLE.name).write_bytes(ARTICLE.read_bytes())
+
+    bin_dir = directory / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "rubric").symlink_to(rubric_bin)
+    # The venv's bin directory, not a link to its python: a venv is found from
+    # where its interpreter is called.
+    path = [str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join(path),
+        "PYTHONWARNINGS": "always",
+    }
+    commands = walkthrough_commands()
+    assert [c.split()[:2] for c in commands if c.startswith("python -m spacy")] == [
+        ["python", "-m"], ["python", "-m"]
+    ], commands
+    log = None
+    for command in commands:
+        if " spacy train " in command:
+            command += (f" --training.max_steps {MAX_STEPS}"
+                        f" --training.eval_frequency {EVAL_FREQUENCY} --system.seed {SEED}")
+        result = run("sh", "-c", command, cwd=directory, env=env)
+        if " spacy train " in command:
+            log = (result.stdout + result.stderr).decode("utf-8", "replace")
+    assert log is not None, f"the walkthrough trains: {commands}"
+    return directory, log
+
+
+@pytest.fixture(scope="module")
+def data(walkthrough):
+    """`{"train": {...}, "dev": {...}}`: the paths of rubric's records and DocBin."""
+    directory, _ = walkthrough
+    return {
+        name: {"records": directory / f"{name}.jsonl", "spacy": directory / f"{name}.spacy"}
+        for name in ("train", "dev")
+    }
 
 
 def spans_of(record):
@@ -120,21 +158,9 @@ def test_entities_align_with_the_trainers_own_tokenizer(data, nlp):
 
 
 @pytest.fixture(scope="module")
-def trained(data, tmp_path_factory):
-    """`spacy init config` + `spacy train` on the DocBins: (output dir, its log)."""
-    directory = tmp_path_factory.mktemp("spacy-model")
-    config = directory / "config.cfg"
-    spacy = [sys.executable, "-m", "spacy"]
-    run(*spacy, "init", "config", config, "--lang", "en", "--pipeline", "ner",
-        "--optimize", "efficiency", "--force")
-    result = run(
-        *spacy, "train", config, "--output", directory / "model",
-        "--paths.train", data["train"]["spacy"], "--paths.dev", data["dev"]["spacy"],
-        "--training.max_steps", MAX_STEPS, "--training.eval_frequency", EVAL_FREQUENCY,
-        "--system.seed", SEED, "--gpu-id", -1,
-        env={**os.environ, "PYTHONWARNINGS": "always"},
-    )
-    log = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
+def trained(walkthrough):
+    """The pipeline `spacy train` wrote, and its log."""
+    directory, log = walkthrough
     return directory / "model", log
 
 
