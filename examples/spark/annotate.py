@@ -119,8 +119,17 @@ def annotate_partition(binary_name, gazetteer_names, options):
             )
             feeder = threading.Thread(target=feed, args=(lines, process.stdin), daemon=True)
             feeder.start()
-            for record in process.stdout:
-                yield record.rstrip(b"\n").decode("utf-8")
+            finished = False
+            try:
+                for record in process.stdout:
+                    yield record.rstrip(b"\n").decode("utf-8")
+                finished = True
+            finally:
+                if not finished:
+                    # Spark stopped reading early (a `take`, a failing task): no
+                    # rubric process is left behind.
+                    process.kill()
+                    process.wait()
             feeder.join()
             code = process.wait()
             if code != 0:
