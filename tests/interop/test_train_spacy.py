@@ -88,19 +88,15 @@ def walkthrough(rubric_bin, tmp_path_factory):
         "PATH": os.pathsep.join(path),
         "PYTHONWARNINGS": "always",
     }
-    commands = walkthrough_commands()
-    assert [c.split()[:2] for c in commands if c.startswith("python -m spacy")] == [
-        ["python", "-m"], ["python", "-m"]
-    ], commands
     log = None
-    for command in commands:
+    for command in walkthrough_commands():
         if " spacy train " in command:
             command += (f" --training.max_steps {MAX_STEPS}"
                         f" --training.eval_frequency {EVAL_FREQUENCY} --system.seed {SEED}")
         result = run("sh", "-c", command, cwd=directory, env=env)
         if " spacy train " in command:
             log = (result.stdout + result.stderr).decode("utf-8", "replace")
-    assert log is not None, f"the walkthrough trains: {commands}"
+    assert log is not None, "the README's walkthrough runs `spacy train`"
     return directory, log
 
 
