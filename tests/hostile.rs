@@ -308,3 +308,119 @@ fn a_huge_single_line_document_is_annotated_whole() {
     );
     assert!(tail.contains(&expected), "{expected}\nnot in the record's end:\n{tail}");
 }
+
+/// Enough records that rubric is still writing when the reader goes away or the
+/// disk fills up: far more than a pipe (64 KiB) or a write buffer holds.
+fn many_documents(dir: &Path) {
+    let line = |i: usize| {
+        serde_json::json!({"id": format!("d{i}"), "text": "Paris and Berlin. ".repeat(20)})
+            .to_string()
+    };
+    let lines: Vec<String> = (0..5_000).map(line).collect();
+    write(dir, "many.jsonl", lines.join("\n") + "\n");
+    std::fs::copy(data_dir().join("places.tsv"), dir.join("places.tsv")).expect("copy");
+}
+
+/// Annotated records, as `rubric convert` reads them.
+fn many_records(dir: &Path) {
+    many_documents(dir);
+    let args = ["annotate", "-q", "--no-default-gazetteer", "-g", "places.tsv", "many.jsonl"];
+    let output = run(dir, &args, b"");
+    assert!(output.status.success());
+    write(dir, "records.jsonl", &output.stdout);
+}
+
+const ANNOTATE_MANY: &[&str] =
+    &["annotate", "--no-default-gazetteer", "-g", "places.tsv", "many.jsonl"];
+const CONVERT_MANY: &[&str] = &["convert", "--to", "conll", "records.jsonl"];
+
+#[test]
+fn a_closed_pipe_ends_annotate_and_convert_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempdir();
+    many_records(dir.path());
+    for args in [ANNOTATE_MANY, CONVERT_MANY] {
+        // As `rubric ... | head -1`.
+        let mut child = crate::support::rubric(dir.path(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the rubric binary runs");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("the first line arrives");
+        assert!(!first.is_empty(), "{args:?}");
+        drop(stdout);
+        let output = child.wait_with_output().expect("rubric finishes");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}: no error spam");
+        assert_eq!(output.status.code(), Some(DONE), "{args:?}");
+    }
+}
+
+/// `rubric ... > /dev/full`: every write fails with "no space left".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_on_standard_output_is_one_clear_error_and_exit_2() {
+    let dir = tempdir();
+    many_records(dir.path());
+    for args in [ANNOTATE_MANY, CONVERT_MANY] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full opens");
+        let output = crate::support::rubric(dir.path(), args)
+            .stdout(full)
+            .output()
+            .expect("the rubric binary runs");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "error: cannot write the output: no space left on the device — free some space, or \
+             write somewhere else\n",
+            "{args:?}"
+        );
+        assert_eq!(output.status.code(), Some(FAILED), "{args:?}");
+    }
+}
+
+/// A disk that fills up while `-o` is written. `ulimit -f` makes the kernel
+/// refuse writes past a size (EFBIG, once SIGXFSZ is ignored), as a full file
+/// system refuses them (ENOSPC), without needing the privileges a tiny tmpfs
+/// would; both reach the same error path. The target must keep its previous
+/// contents and no temporary file may be left beside it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_under_an_output_file_leaves_the_previous_file_and_nothing_else() {
+    let dir = tempdir();
+    many_records(dir.path());
+    for (args, target) in [(ANNOTATE_MANY, "out.jsonl"), (CONVERT_MANY, "out.conll")] {
+        write(dir.path(), target, "previous contents\n");
+        let rubric = env!("CARGO_BIN_EXE_rubric");
+        // 200 blocks of 512 bytes: far less than the output, far more than the
+        // inputs' other writes need.
+        let script =
+            format!("ulimit -f 200; trap '' XFSZ; exec \"$0\" {} -o {target}", args.join(" "));
+        let output = std::process::Command::new("sh")
+            .current_dir(dir.path())
+            .args(["-c", &script, rubric])
+            .output()
+            .expect("sh runs");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "error: {target}: cannot write the output: the file is larger than the file \
+                 system or `ulimit -f` allows — free some space, or write somewhere else\n"
+            ),
+            "{args:?}"
+        );
+        assert_eq!(output.status.code(), Some(FAILED), "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(target)).expect("the target"),
+            "previous contents\n"
+        );
+        let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().to_string())
+            .filter(|name| name.starts_with('.'))
+            .collect();
+        assert_eq!(leftovers, Vec::<String>::new(), "{args:?}: temporary files left");
+    }
+}

@@ -247,6 +247,10 @@ fn io_reason(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "no such file".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::StorageFull => "no space left on the device".to_string(),
+        io::ErrorKind::FileTooLarge => {
+            "the file is larger than the file system or `ulimit -f` allows".to_string()
+        }
         _ => err.to_string(),
     }
 }
@@ -356,7 +360,13 @@ impl fmt::Display for Error {
                 io_reason(err)
             ),
             ErrorKind::Write(err) => {
-                write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
+                let hint = match err.kind() {
+                    io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge => {
+                        "free some space, or write somewhere else"
+                    }
+                    _ => "check where it goes",
+                };
+                write!(f, "cannot write the output: {} — {hint}", io_reason(err))
             }
             ErrorKind::Exporter(err) => write!(f, "{err}"),
             ErrorKind::Gazetteer(err) => write!(f, "{err}"),
