@@ -10,11 +10,15 @@ use rubric_tokenizer::Tokenizer;
 fuzz_target!(|data: &[u8]| {
     let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let (txt, ann) = data.split_at(split);
-    let (Ok(txt), Ok(ann)) = (std::str::from_utf8(txt), std::str::from_utf8(ann.get(1..).unwrap_or_default())) else {
+    let (Ok(txt), Ok(ann)) =
+        (std::str::from_utf8(txt), std::str::from_utf8(ann.get(1..).unwrap_or_default()))
+    else {
         return;
     };
     let tokenizer = Tokenizer::new();
-    let Ok((record, _)) = from_brat("doc", txt.to_string(), ann, "doc.ann", &tokenizer) else { return };
+    let Ok((record, _)) = from_brat("doc", txt.to_string(), ann, "doc.ann", &tokenizer) else {
+        return;
+    };
     for span in record.spans() {
         assert!(span.start < span.end && span.end <= txt.len(), "{span:?}");
         assert!(txt.is_char_boundary(span.start) && txt.is_char_boundary(span.end));
