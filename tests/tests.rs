@@ -6,6 +6,7 @@ mod cli;
 mod diff;
 mod exporter;
 mod gazetteer;
+mod hostile;
 mod readme;
 mod support;
 mod tokenizer;

@@ -19,7 +19,7 @@ use rubric_exporter::{
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Location};
 use crate::formats::{exporter, labels_beside, FormatOptions, FormatWriter, To};
 use crate::run::Status;
 
@@ -132,9 +132,15 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         doccano_layout: args.doccano_layout.unwrap_or_default(),
     };
     let mut writer = FormatWriter::open(&options, args.output.as_deref(), &args.inputs)?;
-    inputs.each(|record| writer.write(&record)).map_err(exporter)?;
+    let at_output = |err: Error| match (err.location.is_none(), &args.output) {
+        (true, Some(path)) if matches!(err.kind, ErrorKind::Write(_)) => {
+            Error::at(Location::source(path.display().to_string()), err.kind)
+        }
+        _ => err,
+    };
+    inputs.each(|record| writer.write(&record)).map_err(exporter).map_err(at_output)?;
     let report = writer.report();
-    writer.finish()?;
+    writer.finish().map_err(at_output)?;
     if let Some(report) = report {
         notice(&format!("{report} (--misaligned {})", args.misaligned));
     }
@@ -292,7 +298,12 @@ impl Inputs {
             while let Some(record) = source.next() {
                 // A writer's error (a misaligned span, say) names the document and
                 // the span; where the document was read is added here.
-                f(record?).map_err(|err| err.or_at(|| source.location()))?;
+                // An I/O error from the writer is about the output, not this
+                // input: it keeps no location and becomes a write error.
+                f(record?).map_err(|err| match err.kind {
+                    rubric_exporter::ErrorKind::Io(_) => err,
+                    _ => err.or_at(|| source.location()),
+                })?;
             }
         }
         Ok(())

@@ -80,6 +80,15 @@ pub enum ErrorKind {
         /// The line ended before the JSON value did.
         incomplete: bool,
     },
+    /// A JSON string holds a `\uD800`-`\uDFFF` escape that is not half of a
+    /// surrogate pair: no character, so no UTF-8 text can hold it.
+    LoneSurrogate {
+        /// serde_json's description, without its position.
+        message: String,
+    },
+    /// A line after the first starts with a UTF-8 byte-order mark: files
+    /// concatenated with `cat`, each with its own mark.
+    ByteOrderMark,
     /// A JSON Lines line is valid JSON but not an object.
     NotAnObject {
         /// What it is instead (`array`, `string`, ...).
@@ -127,6 +136,9 @@ pub enum ErrorKind {
     Write(io::Error),
     /// Something that cannot happen did: a bug in rubric, not in the input.
     Internal(String),
+    /// rubric panicked. Caught in `main`, so that the user gets one line that says
+    /// what to do instead of a backtrace, and no partial output file.
+    Panic(String),
     /// Reading or writing records or an annotation format failed (`rubric convert`);
     /// the exporter's error carries its own location and hint.
     Exporter(Box<rubric_exporter::Error>),
@@ -165,13 +177,20 @@ impl Error {
         Error { kind: ErrorKind::Internal(what.into()), location: None }
     }
 
+    /// A caught panic, described for the bug report.
+    pub fn panic(what: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Panic(what.into()), location: None }
+    }
+
     /// The kind's name in `--errors` reports: stable, snake case.
     pub fn kind_name(&self) -> &'static str {
         match &self.kind {
             ErrorKind::Read(_) => "read",
             ErrorKind::UnknownFormat { .. } => "unknown_format",
             ErrorKind::InvalidUtf8 { .. } => "invalid_utf8",
-            ErrorKind::MalformedJson { .. } => "malformed_json",
+            ErrorKind::MalformedJson { .. }
+            | ErrorKind::LoneSurrogate { .. }
+            | ErrorKind::ByteOrderMark => "malformed_json",
             ErrorKind::NotAnObject { .. } => "not_an_object",
             ErrorKind::MissingText => "missing_text",
             ErrorKind::TextNotString { .. } => "text_not_string",
@@ -186,7 +205,7 @@ impl Error {
             ErrorKind::OutputIsInput => "output_is_input",
             ErrorKind::CreateOutput(_) => "create_output",
             ErrorKind::Write(_) => "write",
-            ErrorKind::Internal(_) => "internal",
+            ErrorKind::Internal(_) | ErrorKind::Panic(_) => "internal",
         }
     }
 
@@ -199,6 +218,7 @@ impl Error {
                 | ErrorKind::CreateOutput(_)
                 | ErrorKind::OutputIsInput
                 | ErrorKind::Internal(_)
+                | ErrorKind::Panic(_)
         )
     }
 
@@ -227,6 +247,10 @@ fn io_reason(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "no such file".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::StorageFull => "no space left on the device".to_string(),
+        io::ErrorKind::FileTooLarge => {
+            "the file is larger than the file system or `ulimit -f` allows".to_string()
+        }
         _ => err.to_string(),
     }
 }
@@ -272,6 +296,18 @@ impl fmt::Display for Error {
                 f,
                 "malformed JSON: {message} — fix this line; each line must be one JSON \
                  object like {{\"id\": \"doc-1\", \"text\": \"...\"}}"
+            ),
+            ErrorKind::LoneSurrogate { message } => write!(
+                f,
+                "malformed JSON: {message} — a \\uD800-\\uDFFF escape must be one half of a \
+                 surrogate pair (\\uD83D\\uDE00 is one character); a lone half is not a \
+                 character and cannot be UTF-8 text: fix the program that wrote this line, or \
+                 replace the escape with \\uFFFD"
+            ),
+            ErrorKind::ByteOrderMark => f.write_str(
+                "malformed JSON: the line starts with a UTF-8 byte-order mark — files were \
+                 probably joined with `cat`; remove the marks first, e.g. \
+                 `sed 's/^\\xEF\\xBB\\xBF//' in.jsonl`",
             ),
             ErrorKind::NotAnObject { found } => write!(
                 f,
@@ -324,7 +360,13 @@ impl fmt::Display for Error {
                 io_reason(err)
             ),
             ErrorKind::Write(err) => {
-                write!(f, "cannot write the output: {} — check where it goes", io_reason(err))
+                let hint = match err.kind() {
+                    io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge => {
+                        "free some space, or write somewhere else"
+                    }
+                    _ => "check where it goes",
+                };
+                write!(f, "cannot write the output: {} — {hint}", io_reason(err))
             }
             ErrorKind::Exporter(err) => write!(f, "{err}"),
             ErrorKind::Gazetteer(err) => write!(f, "{err}"),
@@ -332,6 +374,14 @@ impl fmt::Display for Error {
                 f,
                 "internal error: {what} — this is a bug in rubric; please report it with the \
                  command you ran"
+            ),
+            // A compiled gazetteer is only checksummed, not proven sound, so one
+            // edited by hand (checksum recomputed) is the likeliest outside cause.
+            ErrorKind::Panic(what) => write!(
+                f,
+                "internal error: {what} — if you pass a compiled gazetteer (.rgz) that was \
+                 edited or comes from elsewhere, compile it again from its sources; otherwise \
+                 this is a bug in rubric, please report it with the command you ran"
             ),
         }
     }

@@ -181,12 +181,14 @@ pub fn labels_beside(data: &Path) -> PathBuf {
 /// The exporter's error as the CLI's; a reader of standard output going away stays
 /// a quiet stop for `main`.
 pub fn exporter(err: rubric_exporter::Error) -> Error {
-    if let rubric_exporter::ErrorKind::Io(io_err) = &err.kind {
-        if io_err.kind() == std::io::ErrorKind::BrokenPipe {
-            return Error::write(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+    // Without a location, an I/O error comes from writing the output (a closed
+    // pipe, a full disk); reading errors name their input.
+    match err {
+        rubric_exporter::Error { kind: rubric_exporter::ErrorKind::Io(io_err), location: None } => {
+            Error::write(io_err)
         }
+        err => Error { kind: ErrorKind::Exporter(Box::new(err)), location: None },
     }
-    Error { kind: ErrorKind::Exporter(Box::new(err)), location: None }
 }
 
 fn cannot_write(path: &Path, err: std::io::Error) -> Error {

@@ -255,6 +255,16 @@ fn read_text_file(mut file: impl Read, id: String, name: &str) -> Result<Documen
     }
 }
 
+/// Whether `line` holds a `\uD800`-`\uDFFF` escape (either case).
+fn has_surrogate_escape(line: &str) -> bool {
+    line.as_bytes().windows(4).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && w[2].eq_ignore_ascii_case(&b'd')
+            && b"89abAB".contains(&w[3])
+    })
+}
+
 /// A JSON Lines reader that keeps count of lines and bytes for error locations.
 struct JsonLines {
     name: String,
@@ -349,18 +359,31 @@ impl JsonLines {
             return Ok(None);
         }
 
+        if line.starts_with('\u{feff}') {
+            return Err(Error::at(
+                Location::column(&self.name, number, skipped as u64 + 1),
+                ErrorKind::ByteOrderMark,
+            ));
+        }
         let value: Value = serde_json::from_str(line).map_err(|err| {
             // serde_json's message ends with its own position; ours replaces it.
             let full = err.to_string();
             let position = format!(" at line {} column {}", err.line(), err.column());
             let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
-            Error::at(
-                Location::column(&self.name, number, (skipped + err.column()) as u64),
+            // serde_json has no error category for this; its messages name it
+            // ("lone leading surrogate in hex escape", "unexpected end of hex escape"
+            // when a high surrogate is not followed by `\u`).
+            let lone_surrogate = message.contains("surrogate")
+                || (message.contains("hex escape") && has_surrogate_escape(line));
+            let kind = if lone_surrogate {
+                ErrorKind::LoneSurrogate { message }
+            } else {
                 ErrorKind::MalformedJson {
                     message,
                     incomplete: err.classify() == serde_json::error::Category::Eof,
-                },
-            )
+                }
+            };
+            Error::at(Location::column(&self.name, number, (skipped + err.column()) as u64), kind)
         })?;
 
         let at_line = || Location::line(&self.name, number);

@@ -76,10 +76,43 @@ impl Command {
     }
 }
 
+/// The last panic's message and location, kept by the panic hook for `main`'s
+/// report.
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Runs the command with panics caught: a panic on any worker thread reaches this
+/// thread through rayon's scope, and unwinding drops the output, which removes an
+/// unfinished `-o` file. The default hook's "thread panicked" spew is replaced by
+/// one `internal error` line that says what to do.
+fn run_catching_panics(command: &Command) -> Result<Status, Error> {
+    std::panic::set_hook(Box::new(|info| {
+        let message = match (
+            info.payload().downcast_ref::<&str>(),
+            info.payload().downcast_ref::<String>(),
+        ) {
+            (Some(message), _) => (*message).to_string(),
+            (_, Some(message)) => message.clone(),
+            _ => "a panic without a message".to_string(),
+        };
+        let at = info.location().map_or(String::new(), |at| format!(" at {at}"));
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            last.get_or_insert(format!("rubric panicked{at}: {message}"));
+        }
+    }));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| command.run())).unwrap_or_else(|_| {
+        let what = LAST_PANIC
+            .lock()
+            .ok()
+            .and_then(|mut last| last.take())
+            .unwrap_or_else(|| "rubric panicked".to_string());
+        Err(Error::panic(what))
+    })
+}
+
 fn main() -> ExitCode {
     // Usage errors exit through clap, with its message and exit code 2.
     let cli = Cli::parse();
-    match cli.command.run() {
+    match run_catching_panics(&cli.command) {
         Ok(Status::Complete) => ExitCode::SUCCESS,
         Ok(Status::Skipped) => ExitCode::from(EXIT_SKIPPED),
         Ok(Status::BelowThreshold) => ExitCode::from(EXIT_BELOW_THRESHOLD),

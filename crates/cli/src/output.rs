@@ -69,7 +69,14 @@ impl Output {
 
     /// Writes bytes already serialized elsewhere (by a worker thread).
     pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.writer().write_all(bytes).map_err(Error::write)
+        match &mut self.target {
+            Target::Stdout(out) => out.write_all(bytes).map_err(Error::write),
+            // Named by the target, not by the hidden temporary file the error is
+            // about: that is the name the user gave.
+            Target::File(file) => file.writer().write_all(bytes).map_err(|err| {
+                Error::at(Location::source(file.path.display().to_string()), ErrorKind::Write(err))
+            }),
+        }
     }
 
     /// The output as a plain writer, for formats written by a library's own writer.

@@ -334,7 +334,10 @@ impl<R: BufRead> ConllReader<R> {
                 )
             })?;
             let line = line.trim_start_matches('\u{feff}').trim_end_matches(['\n', '\r']);
-            if line.starts_with("-DOCSTART-") {
+            // Indented too: the columns below are split after leading white space,
+            // so an indented `-DOCSTART-` would otherwise become a token that the
+            // writer puts back unindented, where it starts a document (fuzz find).
+            if line.trim_start().starts_with("-DOCSTART-") {
                 let finished =
                     self.document.replace(PendingDocument { line: number, ..Default::default() });
                 if let Some(document) = finished {

@@ -501,6 +501,26 @@ fn doccano_errors_name_the_span() {
     }
 }
 
+/// Found by `fuzz/` (conll_reader): an indented `-DOCSTART-` line was read as a
+/// token, which the writer wrote back unindented, where it starts a document: the
+/// token and its span were lost on the round trip.
+#[test]
+fn conll_indented_docstart_starts_a_document_as_it_does_unindented() {
+    let input = "Joe B-PER
+  -DOCSTART- O
+
+Kyiv B-GPE
+";
+    let records: Vec<Record> =
+        ConllReader::new("c.conll", input.as_bytes()).collect::<Result<_, _>>().unwrap();
+    let texts: Vec<&str> = records.iter().map(Record::text).collect();
+    assert_eq!(texts, ["Joe", "Kyiv"]);
+    let written = conll(&records, Scheme::Iob2, Misaligned::Error).unwrap();
+    let again: Vec<Record> =
+        ConllReader::new("c.conll", written.as_bytes()).collect::<Result<_, _>>().unwrap();
+    assert_eq!(again.iter().map(Record::text).collect::<Vec<_>>(), texts);
+}
+
 #[test]
 fn conll_reader_decodes_any_scheme_and_reports_bad_tags() {
     let input = "-DOCSTART- -X- O\n\nJoe I-PER\nBiden I-PER\nXi B-PER\n\nin O\nKyiv U-GPE\n";

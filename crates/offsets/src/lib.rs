@@ -268,5 +268,30 @@ mod tests {
                 }
             }
         }
+
+        /// Issue 10's chain for any string (control characters, astral ones and
+        /// U+FEFF included): byte -> char -> UTF-16 -> byte comes back exactly at
+        /// every character boundary, and every UTF-16 offset inside a surrogate
+        /// pair is an error.
+        #[test]
+        fn byte_to_char_to_utf16_to_byte_is_exact(text in any::<String>()) {
+            let chars = OffsetMap::new(&text, OffsetUnit::Char);
+            let utf16 = OffsetMap::new(&text, OffsetUnit::Utf16);
+            for (char_index, (byte, _)) in text.char_indices().chain([(text.len(), ' ')]).enumerate() {
+                let char_offset = chars.to_unit(byte).unwrap();
+                prop_assert_eq!(char_offset, char_index);
+                let via_char = chars.to_byte(char_offset).unwrap();
+                let utf16_offset = utf16.to_unit(via_char).unwrap();
+                prop_assert_eq!(utf16.to_byte(utf16_offset).unwrap(), byte);
+            }
+            let boundaries: std::collections::HashSet<usize> = text
+                .char_indices()
+                .map(|(byte, _)| utf16.to_unit(byte).unwrap())
+                .chain([utf16.unit_len()])
+                .collect();
+            for offset in 0..=utf16.unit_len() {
+                prop_assert_eq!(utf16.to_byte(offset).is_ok(), boundaries.contains(&offset));
+            }
+        }
     }
 }
