@@ -123,9 +123,8 @@ fn hostile_documents() {
     let cases: &[DocumentCase] = &[
         ("invalid_utf8_txt", "invalid-utf8.txt", &[], FAILED, SKIPPED, &[]),
         ("invalid_utf8_jsonl", "invalid-utf8.jsonl", &[], FAILED, SKIPPED, &["a", "c"]),
-        // The mark stays in the text (offsets index the file), and the tokenizer,
-        // like spaCy, does not split U+FEFF from the word after it, so that word
-        // ("Paris") cannot match: a known limit, reported to the lead.
+        // The mark stays in the text (offsets index the file, so Paris starts at 1),
+        // and the tokenizer splits it off the word after it, so "Paris" matches.
         ("bom_txt_is_kept_as_text", "bom.txt", &[], DONE, DONE, &["bom"]),
         ("bom_jsonl_is_skipped", "bom.jsonl", &[], DONE, DONE, &["a", "b"]),
         ("bom_inside_jsonl", "bom-inside.jsonl", &[], FAILED, SKIPPED, &["a", "c"]),

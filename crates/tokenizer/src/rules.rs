@@ -114,6 +114,11 @@ pub(crate) fn prefix_len(s: &str, keep_hashtags: bool) -> usize {
         '#' if keep_hashtags && starts_tag(&s[1..]) => false,
         '+' => !next.is_some_and(|n| n.is_ascii_digit()),
         '§' | '%' | '=' | '—' | '–' => true,
+        // A byte-order mark (the start of a UTF-8 file saved on Windows, or the
+        // middle of files joined with `cat`) is not part of the word after it:
+        // `\u{feff}Paris` must still be `Paris` for a dictionary. spaCy keeps it on
+        // the word; we split it (listed in the README's differences).
+        '\u{feff}' => true,
         c => is_affix_punct(c) || is_quote(c) || is_currency(c) || is_icon(c),
     };
     match single {

@@ -31,6 +31,7 @@ cases! {
     leading_whitespace_is_one_token: "  a" => ["  ", "a"];
     no_break_space_is_a_token: "a\u{a0}b" => ["a", "\u{a0}", "b"];
     tab_is_a_token: "a\tb" => ["a", "\t", "b"];
+    byte_order_mark_comes_off_the_word: "\u{feff}Paris and \u{feff}Rome" => ["\u{feff}", "Paris", "and", "\u{feff}", "Rome"];
     // Quotes and brackets split off.
     curly_quotes: "“hostile action”" => ["“", "hostile", "action", "”"];
     straight_quotes: "\"Hello,\" she said" => ["\"", "Hello", ",", "\"", "she", "said"];
