@@ -8,14 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use rubric_exporter::{Misaligned, Record, SpanInput};
+use rubric_annotate::{explain, Annotated};
+use rubric_exporter::{Misaligned, Record};
 use rubric_gazetteer::{
-    Dropped, Gazetteer, GazetteerBuilder, Match, Matcher, MatcherBuilder, OverlapPolicy,
-    COMPILED_EXTENSION,
+    Gazetteer, GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy, COMPILED_EXTENSION,
 };
-use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
-use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorKind};
 use crate::formats::{FormatOptions, FormatWriter, To};
@@ -184,11 +183,14 @@ fn annotate(
     args: &Args,
 ) -> Result<(Record, Vec<(String, u64)>), Error> {
     let text = document.text.as_str();
-    let tokens = tokenizer.tokenize(text);
-    let mut matches = matcher.find(text, &tokens);
-    if let Some(labels) = &args.labels {
-        matches.spans.retain(|span| labels.contains(&span.label));
-    }
+    let Annotated { record, matches } = rubric_annotate::annotate(
+        &document.id,
+        text,
+        tokenizer,
+        matcher,
+        args.labels.as_deref(),
+    )
+    .map_err(|err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err))))?;
     let mut tally: Vec<(String, u64)> = Vec::new();
     for span in &matches.spans {
         match tally.iter_mut().find(|(label, _)| *label == span.label) {
@@ -196,53 +198,11 @@ fn annotate(
             None => tally.push((span.label.clone(), 1)),
         }
     }
-    let spans = matches.spans.iter().map(span_input).collect();
-    let export_error =
-        |err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err)));
-    let mut record = Record::new(&document.id, text, &tokens, spans)
-        .map_err(export_error)?
-        .with_meta(document.meta.clone());
+    let mut record = record.with_meta(document.meta.clone());
     if args.explain {
         let explain = explain(text, &matches.dropped, args.offsets)
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
         record.meta_mut().insert("explain".to_string(), explain);
     }
     Ok((record, tally))
-}
-
-fn span_input(found: &Match) -> SpanInput {
-    let span =
-        SpanInput::new(found.start, found.end, found.label.clone()).source(found.source.clone());
-    match &found.id {
-        Some(id) => span.kb_id(id.clone()),
-        None => span,
-    }
-}
-
-/// The dropped candidates as JSON, offsets in the record's unit.
-fn explain(
-    text: &str,
-    dropped: &[Dropped],
-    unit: OffsetUnit,
-) -> Result<Value, rubric_offsets::OffsetError> {
-    let map = OffsetMap::new(text, unit);
-    let describe = |found: &Match| -> Result<Value, rubric_offsets::OffsetError> {
-        Ok(json!({
-            "start": map.to_unit(found.start)?,
-            "end": map.to_unit(found.end)?,
-            "text": text.get(found.start..found.end).unwrap_or_default(),
-            "label": found.label,
-            "kb_id": found.id,
-            "source": found.source,
-        }))
-    };
-    let mut trace = Vec::with_capacity(dropped.len());
-    for item in dropped {
-        trace.push(json!({
-            "candidate": describe(&item.candidate)?,
-            "reason": item.reason,
-            "winner": item.winner.as_ref().map(&describe).transpose()?,
-        }));
-    }
-    Ok(Value::Array(trace))
 }
