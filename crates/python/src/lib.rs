@@ -39,6 +39,11 @@ impl Failure {
         Failure { class, kind: kind_name(&kind), location: None, message: message.to_string() }
     }
 
+    /// A failure whose kind is named here, not by a crate's `ErrorKind`.
+    fn named(class: &'static str, kind: &str, message: impl fmt::Display) -> Self {
+        Failure { class, kind: kind.to_string(), location: None, message: message.to_string() }
+    }
+
     fn at(mut self, location: Option<String>) -> Self {
         self.location = location;
         self
@@ -174,7 +179,7 @@ fn tokenize(py: Python<'_>, text: String) -> PyResult<Vec<Token>> {
         tokens
             .iter()
             .map(|token| {
-                let internal = |err| Failure::new("RubricError", "internal", err);
+                let internal = |err| Failure::named("RubricError", "internal", err);
                 Ok(Token {
                     text: text.get(token.start..token.end).unwrap_or_default().to_string(),
                     start: map.to_unit(token.start).map_err(internal)?,
@@ -271,7 +276,7 @@ impl Gazetteer {
         let gazetteer = Arc::clone(&self.inner);
         detached(py, move || {
             let write_error = |err: std::io::Error| {
-                Failure::new("GazetteerError", "write", format!("{}: {err}", path.display()))
+                Failure::named("GazetteerError", "write", format!("{}: {err}", path.display()))
                     .at(Some(path.display().to_string()))
             };
             let mut out = BufWriter::new(File::create(&path).map_err(write_error)?);
@@ -286,7 +291,7 @@ impl Gazetteer {
         let gazetteer = Arc::clone(&self.inner);
         let json = detached(py, move || {
             serde_json::to_vec(&gazetteer.stats())
-                .map_err(|err| Failure::new("RubricError", "internal", err))
+                .map_err(|err| Failure::named("RubricError", "internal", err))
         })?;
         json_loads(py, &json)
     }
@@ -322,7 +327,7 @@ impl Annotator {
         let mut record: Record = annotated.record;
         if with_explain {
             let trace = explain(text, &annotated.matches.dropped, OffsetUnit::Char)
-                .map_err(|err| Failure::new("RubricError", "internal", err))?;
+                .map_err(|err| Failure::named("RubricError", "internal", err))?;
             record.meta_mut().insert("explain".to_string(), trace);
         }
         let mut line = Vec::new();
@@ -423,7 +428,7 @@ impl Annotator {
                 let mut lines = Vec::with_capacity(documents.len());
                 for worker in workers {
                     let part = worker.join().map_err(|_| {
-                        Failure::new("RubricError", "internal", "a worker thread died")
+                        Failure::named("RubricError", "internal", "a worker thread died")
                     })??;
                     lines.extend(part);
                 }
@@ -465,7 +470,7 @@ fn _diff<'py>(
             .map_err(Failure::diff)?;
         let comparison = differ.compare(&gold, &pred).map_err(Failure::diff)?;
         serde_json::to_vec(&json_report(&comparison))
-            .map_err(|err| Failure::new("RubricError", "internal", err))
+            .map_err(|err| Failure::named("RubricError", "internal", err))
     })?;
     json_loads(py, &report)
 }
