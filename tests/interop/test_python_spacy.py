@@ -90,6 +90,26 @@ def test_spans_key_holds_every_candidate_and_ents_the_resolved_ones(tmp_path):
     ])
 
 
+# (overwrite_ents, the entities set, how many of rubric's were left out)
+OVERWRITE = [
+    (False, [("New York", "CITY"), ("Times", "GPE")], 1),
+    (True, [("New York Times", "ORG"), ("Times", "GPE")], 0),
+]
+
+
+@pytest.mark.parametrize("overwrite,ents,left_out", OVERWRITE, ids=["keep", "overwrite"])
+def test_earlier_entities_are_kept_unless_overwrite_ents(tmp_path, overwrite, ents, left_out):
+    tsv = tmp_path / "orgs.tsv"
+    tsv.write_text("New York Times\tORG\nTimes\tGPE\n", encoding="utf-8")
+    nlp = spacy.blank("en")
+    earlier = nlp.add_pipe("entity_ruler")
+    earlier.add_patterns([{"label": "CITY", "pattern": "New York"}])
+    nlp.add_pipe("rubric_ruler", config={"gazetteer": str(tsv), "overwrite_ents": overwrite})
+    doc = nlp("The New York Times. Times")
+    assert [(e.text, e.label_) for e in doc.ents] == ents
+    assert doc.user_data["rubric"]["overlapping"] == left_out
+
+
 def test_bad_configuration_is_a_usage_error(blank):
     nlp = spacy.blank("en")
     with pytest.raises(rubric.UsageError):

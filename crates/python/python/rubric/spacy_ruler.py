@@ -12,14 +12,15 @@ spaCy's tokens. A span whose edges fall inside a spaCy token follows
 counted in ``doc.user_data["rubric"]``; no span is dropped silently.
 
 ``doc.ents`` gets the resolved spans (with ``ent_kb_id_`` from the entry's
-id); with ``spans_key`` set, ``doc.spans[spans_key]`` gets every candidate,
+id), next to an earlier component's entities: theirs win where they overlap,
+unless ``overwrite_ents`` (as the EntityRuler's option); with ``spans_key`` set, ``doc.spans[spans_key]`` gets every candidate,
 overlapping ones included. The component is registered through the
 ``spacy_factories`` entry point, so ``spacy train`` configs can name it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -48,6 +49,7 @@ class RubricRuler:
         labels: Optional[List[str]] = None,
         spans_key: Optional[str] = None,
         misaligned: str = "expand",
+        overwrite_ents: bool = False,
     ) -> None:
         if misaligned not in MISALIGNED:
             raise UsageError(
@@ -58,6 +60,7 @@ class RubricRuler:
         self.name = name
         self.spans_key = spans_key
         self.misaligned = misaligned
+        self.overwrite_ents = overwrite_ents
         self.annotator = Annotator(gazetteer, overlaps=overlaps, aliases=aliases, labels=labels)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -66,9 +69,22 @@ class RubricRuler:
         ents = self._spans(doc, record["spans"], counts)
         resolved = filter_spans(ents)
         # Expanding two neighbouring spans to spaCy's tokens can make them
-        # overlap; doc.ents cannot hold both, so the loser is counted.
+        # overlap, and an earlier component's entities may already hold the
+        # tokens; doc.ents cannot hold both, so each of ours left out is counted.
         counts["overlapping"] = len(ents) - len(resolved)
-        doc.ents = resolved
+        existing = list(doc.ents)
+        first, second = (resolved, existing) if self.overwrite_ents else (existing, resolved)
+        taken = set()
+        kept = []
+        for span in first + second:
+            tokens = range(span.start, span.end)
+            if any(token in taken for token in tokens):
+                if span not in existing:
+                    counts["overlapping"] += 1
+                continue
+            taken.update(tokens)
+            kept.append(span)
+        doc.ents = sorted(kept, key=lambda span: span.start)
         if self.spans_key is not None:
             candidates = list(record["spans"])
             for dropped in record["meta"].get("explain", []):
@@ -128,20 +144,23 @@ class RubricRuler:
         "labels": None,
         "spans_key": None,
         "misaligned": "expand",
+        "overwrite_ents": False,
     },
 )
 def make_rubric_ruler(
     nlp: Language,
     name: str,
-    gazetteer: Optional[str],
+    gazetteer: Optional[Union[str, List[str]]],
     overlaps: str,
     aliases: bool,
     labels: Optional[List[str]],
     spans_key: Optional[str],
     misaligned: str,
+    overwrite_ents: bool,
 ) -> RubricRuler:
-    """spaCy's factory for ``rubric_ruler``; ``gazetteer`` is a path or ``None``
-    for the built-in gazetteer."""
+    """spaCy's factory for ``rubric_ruler``; ``gazetteer`` is a path (``.tsv``,
+    ``.jsonl`` patterns, ``.rgz``), a list of them, or ``None`` for the built-in
+    gazetteer."""
     return RubricRuler(
         nlp,
         name,
@@ -151,4 +170,5 @@ def make_rubric_ruler(
         labels=labels,
         spans_key=spans_key,
         misaligned=misaligned,
+        overwrite_ents=overwrite_ents,
     )
