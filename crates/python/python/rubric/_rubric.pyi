@@ -65,6 +65,9 @@ class Annotator:
         (``id``, ``text``, ``tokens``, ``spans``, ``meta``), offsets in code points.
         ``id`` defaults to ``"0"``. With ``explain``, ``meta.explain`` lists every
         dropped candidate, why, and what beat it."""
+    def _spans(
+        self, text: str, candidates: bool = False
+    ) -> Tuple[List[Tuple[int, int, str, Optional[str]]], List[Tuple[int, int, str, Optional[str]]]]: ...
     def _annotate_batch(
         self, documents: List[Tuple[str, str]], threads: int, explain: bool = False
     ) -> List[Dict[str, Any]]: ...

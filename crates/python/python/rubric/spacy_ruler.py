@@ -20,7 +20,7 @@ overlapping ones included. The component is registered through the
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -64,9 +64,9 @@ class RubricRuler:
         self.annotator = Annotator(gazetteer, overlaps=overlaps, aliases=aliases, labels=labels)
 
     def __call__(self, doc: Doc) -> Doc:
-        record = self.annotator.annotate(doc.text, explain=self.spans_key is not None)
+        spans, dropped = self.annotator._spans(doc.text, self.spans_key is not None)
         counts = {key: 0 for key in COUNTS}
-        ents = self._spans(doc, record["spans"], counts)
+        ents = self._spans(doc, spans, counts)
         resolved = filter_spans(ents)
         # Expanding two neighbouring spans to spaCy's tokens can make them
         # overlap, and an earlier component's entities may already hold the
@@ -86,27 +86,19 @@ class RubricRuler:
             kept.append(span)
         doc.ents = sorted(kept, key=lambda span: span.start)
         if self.spans_key is not None:
-            candidates = list(record["spans"])
-            for dropped in record["meta"].get("explain", []):
-                candidates.append(dropped["candidate"])
-            seen = set()
-            unique = []
-            for span in candidates:
-                key = (span["start"], span["end"], span["label"])
-                if key not in seen:
-                    seen.add(key)
-                    unique.append(span)
-            unique.sort(key=lambda s: (s["start"], s["end"], s["label"]))
-            doc.spans[self.spans_key] = self._spans(doc, unique, {key: 0 for key in COUNTS})
+            # The same candidate can be dropped more than once (beaten by two
+            # winners); spans_key gets each once.
+            candidates = sorted(set(spans) | set(dropped))
+            doc.spans[self.spans_key] = self._spans(doc, candidates, {key: 0 for key in COUNTS})
         doc.user_data["rubric"] = counts
         return doc
 
-    def _spans(self, doc: Doc, spans: List[Dict[str, Any]], counts: Dict[str, int]) -> List[Span]:
+    def _spans(self, doc: Doc, spans: List[Tuple[int, int, str, Optional[str]]],
+               counts: Dict[str, int]) -> List[Span]:
         out = []
-        for span in spans:
+        for start, end, label, kb_id in spans:
             counts["spans"] += 1
-            start, end, label = span["start"], span["end"], span["label"]
-            kb_id = span.get("kb_id") or ""
+            kb_id = kb_id or ""
             aligned = doc.char_span(start, end, label=label, kb_id=kb_id)
             if aligned is not None:
                 counts["aligned"] += 1
