@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use rubric_exporter::{Misaligned, Record, SpanInput};
+use rubric_annotate::{explain, Annotated};
+use rubric_exporter::{Misaligned, Record};
 use rubric_gazetteer::{
-    DropReason, Dropped, Gazetteer, GazetteerBuilder, Match, Matcher, MatcherBuilder, Matches,
-    OverlapPolicy, COMPILED_EXTENSION,
+    Gazetteer, GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy, COMPILED_EXTENSION,
 };
-use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
 use crate::formats::{FormatOptions, FormatWriter, To};
@@ -183,12 +183,14 @@ fn annotate(
     args: &Args,
 ) -> Result<(Record, Vec<(String, u64)>), Error> {
     let text = document.text.as_str();
-    let tokens = tokenizer.tokenize(text);
-    let mut matches = matcher.find(text, &tokens);
-    one_span_per_label(&mut matches);
-    if let Some(labels) = &args.labels {
-        matches.spans.retain(|span| labels.contains(&span.label));
-    }
+    let Annotated { record, matches } = rubric_annotate::annotate(
+        &document.id,
+        text,
+        tokenizer,
+        matcher,
+        args.labels.as_deref(),
+    )
+    .map_err(|err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err))))?;
     let mut tally: Vec<(String, u64)> = Vec::new();
     for span in &matches.spans {
         match tally.iter_mut().find(|(label, _)| *label == span.label) {
@@ -196,12 +198,7 @@ fn annotate(
             None => tally.push((span.label.clone(), 1)),
         }
     }
-    let spans = matches.spans.iter().map(span_input).collect();
-    let export_error =
-        |err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err)));
-    let mut record = Record::new(&document.id, text, &tokens, spans)
-        .map_err(export_error)?
-        .with_meta(record_meta(document));
+    let mut record = record.with_meta(record_meta(document));
     if args.explain {
         let explain = explain(text, &matches.dropped, args.offsets)
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
@@ -221,69 +218,4 @@ fn record_meta(document: &Document) -> serde_json::Map<String, Value> {
         }
     }
     meta
-}
-
-/// A record holds one span per offsets and label, but under `--overlaps all` the
-/// matcher keeps candidates that differ only in their id (a `Georgia` listed as a
-/// country and as a US state). Keep the one the `longest` policy would keep (the
-/// highest priority, then the smallest id: never load order) and trace the others
-/// as ambiguous, with it as the winner.
-fn one_span_per_label(matches: &mut Matches) {
-    let key = |m: &Match| (m.start, m.end, m.label.clone());
-    let rank = |m: &Match| (std::cmp::Reverse(m.priority), m.id.clone(), m.source.clone());
-    let mut kept: Vec<Match> = Vec::with_capacity(matches.spans.len());
-    for candidate in matches.spans.drain(..) {
-        match kept.last_mut() {
-            Some(last) if key(last) == key(&candidate) => {
-                let loser = if rank(&candidate) < rank(last) {
-                    std::mem::replace(last, candidate)
-                } else {
-                    candidate
-                };
-                let winner = Some(last.clone());
-                let reason = DropReason::Ambiguous;
-                matches.dropped.push(Dropped { candidate: loser, reason, winner });
-            }
-            _ => kept.push(candidate),
-        }
-    }
-    matches.spans = kept;
-    matches.dropped.sort_by_key(|dropped| key(&dropped.candidate));
-}
-
-fn span_input(found: &Match) -> SpanInput {
-    let span =
-        SpanInput::new(found.start, found.end, found.label.clone()).source(found.source.clone());
-    match &found.id {
-        Some(id) => span.kb_id(id.clone()),
-        None => span,
-    }
-}
-
-/// The dropped candidates as JSON, offsets in the record's unit.
-fn explain(
-    text: &str,
-    dropped: &[Dropped],
-    unit: OffsetUnit,
-) -> Result<Value, rubric_offsets::OffsetError> {
-    let map = OffsetMap::new(text, unit);
-    let describe = |found: &Match| -> Result<Value, rubric_offsets::OffsetError> {
-        Ok(json!({
-            "start": map.to_unit(found.start)?,
-            "end": map.to_unit(found.end)?,
-            "text": text.get(found.start..found.end).unwrap_or_default(),
-            "label": found.label,
-            "kb_id": found.id,
-            "source": found.source,
-        }))
-    };
-    let mut trace = Vec::with_capacity(dropped.len());
-    for item in dropped {
-        trace.push(json!({
-            "candidate": describe(&item.candidate)?,
-            "reason": item.reason,
-            "winner": item.winner.as_ref().map(&describe).transpose()?,
-        }));
-    }
-    Ok(Value::Array(trace))
 }

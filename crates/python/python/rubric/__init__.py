@@ -1,0 +1,115 @@
+"""rubric: turn raw text into span-annotated NER training data, and compare
+annotations — the same engine as the ``rubric`` command line, in process.
+
+>>> import rubric
+>>> annotator = rubric.Annotator()                  # the built-in gazetteer
+>>> record = annotator.annotate("Iraqi militias attacked Erbil.", id="d1")
+>>> [(s["text"], s["label"]) for s in record["spans"]]   # doctest: +SKIP
+[('Iraqi', 'NORP'), ('Erbil', 'GPE')]
+
+Offsets are Unicode code points (Python ``str`` indices) everywhere, and every
+record's ``meta.offsets`` says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from itertools import islice
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+
+from . import _rubric
+from ._rubric import Gazetteer, Token, tokenize
+from .errors import (
+    AlignmentError,
+    DiffError,
+    GazetteerError,
+    RecordError,
+    RubricError,
+    UsageError,
+)
+
+__all__ = [
+    "Annotator",
+    "Gazetteer",
+    "Token",
+    "tokenize",
+    "diff",
+    "RubricError",
+    "GazetteerError",
+    "RecordError",
+    "DiffError",
+    "UsageError",
+    "AlignmentError",
+]
+
+Document = Union[str, Tuple[str, str]]
+
+
+class Annotator(_rubric.Annotator):
+    """Tokenizes and matches documents against gazetteers.
+
+    ``gazetteer``: ``None`` for the built-in one, or a :class:`Gazetteer`, a
+    path (``.tsv``, ``.jsonl`` spaCy patterns, ``.rgz`` compiled) or a list of
+    them. ``overlaps``: ``"longest"``, ``"priority"`` or ``"all"``. ``aliases``:
+    derive document aliases (a later last name, an acronym in parentheses).
+    ``labels``: keep only spans with these labels.
+    """
+
+    def pipe(
+        self,
+        texts: Iterable[Document],
+        threads: Optional[int] = None,
+        batch_size: int = 256,
+        explain: bool = False,
+    ) -> Iterator[Dict[str, Any]]:
+        """Yields one record per text, in input order.
+
+        Each item is a text or a ``(text, id)`` pair; a text alone gets its
+        0-based position in ``texts`` as id. Texts are taken ``batch_size`` at a
+        time and annotated on ``threads`` threads (default: every CPU) with the
+        GIL released.
+        """
+        if batch_size < 1:
+            raise UsageError("usage", None, f"batch_size must be at least 1, not {batch_size}")
+        if threads is None:
+            threads = os.cpu_count() or 1
+        if threads < 1:
+            raise UsageError("usage", None, f"threads must be at least 1, not {threads}")
+        position = 0
+        items = iter(texts)
+        while True:
+            batch: List[Tuple[str, str]] = []
+            for item in islice(items, batch_size):
+                if isinstance(item, str):
+                    batch.append((item, str(position)))
+                else:
+                    text, doc_id = item
+                    batch.append((text, str(doc_id)))
+                position += 1
+            if not batch:
+                return
+            yield from self._annotate_batch(batch, threads, explain)
+
+
+def diff(
+    gold_records: Iterable[Dict[str, Any]],
+    pred_records: Iterable[Dict[str, Any]],
+    *,
+    gold_name: str = "gold",
+    pred_name: str = "pred",
+    allow_missing: bool = False,
+    min_overlap: float = 1.0,
+) -> Dict[str, Any]:
+    """Compares predicted records with gold ones.
+
+    Records are dicts in the JSONL record shape (what :meth:`Annotator.annotate`
+    returns, or ``json.loads`` of a line ``rubric annotate`` wrote). The result
+    has the structure of ``rubric diff --format json``: the four nervaluate
+    schemas overall, per label and per document, and each document's
+    disagreements. ``gold_name``/``pred_name`` name the inputs in the report
+    and in error locations.
+    """
+    gold = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in gold_records)
+    pred = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in pred_records)
+    return _rubric._diff(gold, pred, gold_name, pred_name, allow_missing, min_overlap)

@@ -1,0 +1,542 @@
+//! The `rubric._rubric` extension module: rubric's library crates behind a thin
+//! Python layer. Every behaviour lives in those crates; this file only converts
+//! arguments and results, releases the GIL around the work, and turns every
+//! error (and any panic) into a `rubric.RubricError`.
+//!
+//! The public Python API is `python/rubric/__init__.py`, which re-exports these
+//! classes and adds what is easier to write in Python (the `pipe` generator).
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+use rubric_annotate::explain;
+use rubric_diff::{json_report, Annotations, DifferBuilder, Document};
+use rubric_exporter::{Record, RecordReader};
+use rubric_gazetteer::{GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy};
+use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_tokenizer::Tokenizer;
+
+/// An error on its way to Python: which `rubric.errors` class, and the same
+/// kind, location and message the command line reports. Plain data, so it can
+/// be made where the GIL is released.
+#[derive(Debug)]
+struct Failure {
+    class: &'static str,
+    kind: String,
+    location: Option<String>,
+    message: String,
+}
+
+impl Failure {
+    fn new(class: &'static str, kind: impl fmt::Debug, message: impl fmt::Display) -> Self {
+        Failure { class, kind: kind_name(&kind), location: None, message: message.to_string() }
+    }
+
+    /// A failure whose kind is named here, not by a crate's `ErrorKind`.
+    fn named(class: &'static str, kind: &str, message: impl fmt::Display) -> Self {
+        Failure { class, kind: kind.to_string(), location: None, message: message.to_string() }
+    }
+
+    fn at(mut self, location: Option<String>) -> Self {
+        self.location = location;
+        self
+    }
+
+    fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            class: "UsageError",
+            kind: "usage".into(),
+            location: None,
+            message: message.into(),
+        }
+    }
+
+    fn gazetteer(err: rubric_gazetteer::Error) -> Self {
+        let location = err.file().map(|file| match err.line() {
+            Some(line) => format!("{file}:{line}"),
+            None => file.to_string(),
+        });
+        Failure::new("GazetteerError", err.kind(), &err).at(location)
+    }
+
+    fn record(err: rubric_exporter::Error) -> Self {
+        let location = err.location.as_ref().map(|location| location.to_string());
+        Failure::new("RecordError", &err.kind, &err).at(location)
+    }
+
+    fn diff(err: rubric_diff::Error) -> Self {
+        Failure::new("DiffError", err.kind(), &err)
+    }
+
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        let made = py.import("rubric.errors").and_then(|module| {
+            module.getattr(self.class)?.call1((self.kind, self.location, self.message))
+        });
+        match made {
+            Ok(exception) => PyErr::from_value(exception),
+            Err(err) => err,
+        }
+    }
+}
+
+/// `ErrorKind::MissingLabel { .. }` → `missing_label`: the variant's name, as
+/// the `kind` attribute of the Python exception.
+fn kind_name(kind: &impl fmt::Debug) -> String {
+    let debug = format!("{kind:?}");
+    let variant: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let mut snake = String::with_capacity(variant.len() + 4);
+    for (i, c) in variant.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.extend(c.to_lowercase());
+    }
+    snake
+}
+
+/// Runs `work`, turning a panic into an `internal` failure: no panic may cross
+/// into Python (where it would be a `PanicException` nobody catches).
+fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    match panic::catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Failure {
+                class: "RubricError",
+                kind: "internal".into(),
+                location: None,
+                message: format!(
+                    "internal error: {what} — this is a bug in rubric, please report it"
+                ),
+            })
+        }
+    }
+}
+
+/// Runs `work` without the GIL, guarded against panics, and raises its failure.
+fn detached<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce() -> Result<T, Failure> + Send,
+) -> PyResult<T> {
+    py.detach(|| guarded(work)).map_err(|failure| failure.into_pyerr(py))
+}
+
+fn json_loads<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (PyBytes::new(py, bytes),))
+}
+
+/// A token: its text, code-point offsets (Python `str` indices), kind and
+/// whether a single space follows it.
+#[pyclass(frozen, get_all, module = "rubric", name = "Token")]
+#[derive(Clone, Debug)]
+struct Token {
+    text: String,
+    start: usize,
+    end: usize,
+    kind: String,
+    ws: bool,
+}
+
+#[pymethods]
+impl Token {
+    fn __repr__(&self) -> String {
+        format!(
+            "Token(text={:?}, start={}, end={}, kind={:?}, ws={})",
+            self.text,
+            self.start,
+            self.end,
+            self.kind,
+            if self.ws { "True" } else { "False" }
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Token>().is_ok_and(|other| {
+            let other = other.get();
+            (&self.text, self.start, self.end, &self.kind, self.ws)
+                == (&other.text, other.start, other.end, &other.kind, other.ws)
+        })
+    }
+}
+
+/// Splits `text` into tokens, offsets in code points.
+#[pyfunction]
+fn tokenize(py: Python<'_>, text: String) -> PyResult<Vec<Token>> {
+    detached(py, || {
+        let tokens = Tokenizer::new().tokenize(&text);
+        let map = OffsetMap::new(&text, OffsetUnit::Char);
+        tokens
+            .iter()
+            .map(|token| {
+                let internal = |err| Failure::named("RubricError", "internal", err);
+                Ok(Token {
+                    text: text.get(token.start..token.end).unwrap_or_default().to_string(),
+                    start: map.to_unit(token.start).map_err(internal)?,
+                    end: map.to_unit(token.end).map_err(internal)?,
+                    kind: token.kind.as_str().to_string(),
+                    ws: token.ws,
+                })
+            })
+            .collect()
+    })
+}
+
+/// A gazetteer: entries and their automaton, shared (never copied) by every
+/// annotator that uses it.
+#[pyclass(frozen, module = "rubric", name = "Gazetteer")]
+#[derive(Debug)]
+struct Gazetteer {
+    inner: Arc<rubric_gazetteer::Gazetteer>,
+}
+
+impl Gazetteer {
+    fn wrap(gazetteer: rubric_gazetteer::Gazetteer) -> Self {
+        Gazetteer { inner: Arc::new(gazetteer) }
+    }
+
+    /// A gazetteer file by its extension: compiled (`.rgz`), TSV or patterns.
+    fn from_path(path: &Path) -> Result<rubric_gazetteer::Gazetteer, Failure> {
+        let compiled = path.extension().is_some_and(|extension| {
+            extension.eq_ignore_ascii_case(rubric_gazetteer::COMPILED_EXTENSION)
+        });
+        if compiled {
+            rubric_gazetteer::Gazetteer::load_compiled(path)
+        } else {
+            GazetteerBuilder::new().add_path(path).and_then(|builder| builder.build())
+        }
+        .map_err(Failure::gazetteer)
+    }
+}
+
+#[pymethods]
+impl Gazetteer {
+    /// Reads a TSV gazetteer: `pattern<TAB>label[<TAB>id[<TAB>priority[<TAB>case]]]`.
+    #[staticmethod]
+    fn from_tsv(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        detached(py, || {
+            GazetteerBuilder::new()
+                .add_tsv_path(&path)
+                .and_then(|builder| builder.build())
+                .map(Gazetteer::wrap)
+                .map_err(Failure::gazetteer)
+        })
+    }
+
+    /// Builds a gazetteer from spaCy EntityRuler pattern dicts
+    /// (`{"label": ..., "pattern": ..., "id": ...}`); errors name `<patterns>:N`,
+    /// N the 1-based position in the list.
+    #[staticmethod]
+    fn from_patterns(py: Python<'_>, patterns: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let json = py.import("json")?;
+        let mut lines = String::new();
+        for pattern in patterns.try_iter()? {
+            let line: String = json.call_method1("dumps", (pattern?,))?.extract()?;
+            lines.push_str(&line);
+            lines.push('\n');
+        }
+        detached(py, || {
+            GazetteerBuilder::new()
+                .add_patterns_reader("<patterns>", lines.as_bytes())
+                .and_then(|builder| builder.build())
+                .map(Gazetteer::wrap)
+                .map_err(Failure::gazetteer)
+        })
+    }
+
+    /// Reads a gazetteer file, choosing the reader by extension: compiled
+    /// (`.rgz`), TSV (`.tsv`) or spaCy patterns (`.jsonl`).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        detached(py, || Gazetteer::from_path(&path).map(Gazetteer::wrap))
+    }
+
+    /// The default gazetteer built into rubric.
+    #[staticmethod]
+    fn default(py: Python<'_>) -> PyResult<Self> {
+        detached(py, || {
+            rubric_gazetteer::Gazetteer::embedded_default()
+                .map(Gazetteer::wrap)
+                .map_err(Failure::gazetteer)
+        })
+    }
+
+    /// Writes the gazetteer in compiled form (load it back with `load`).
+    fn compile(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let gazetteer = Arc::clone(&self.inner);
+        detached(py, move || {
+            let write_error = |err: std::io::Error| {
+                Failure::named("GazetteerError", "write", format!("{}: {err}", path.display()))
+                    .at(Some(path.display().to_string()))
+            };
+            let mut out = BufWriter::new(File::create(&path).map_err(write_error)?);
+            gazetteer.write_compiled(&mut out).map_err(Failure::gazetteer)?;
+            out.flush().map_err(write_error)
+        })
+    }
+
+    /// Counts: entries, distinct patterns and ids, entries per label, whether
+    /// diacritics are folded, and the automaton's size in bytes.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let gazetteer = Arc::clone(&self.inner);
+        let json = detached(py, move || {
+            serde_json::to_vec(&gazetteer.stats())
+                .map_err(|err| Failure::named("RubricError", "internal", err))
+        })?;
+        json_loads(py, &json)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Gazetteer(entries={})", self.inner.len())
+    }
+}
+
+/// Tokenizes and matches documents, and writes the exporter's records.
+#[pyclass(frozen, subclass, module = "rubric", name = "Annotator")]
+#[derive(Debug)]
+struct Annotator {
+    matcher: Arc<Matcher>,
+    tokenizer: Tokenizer,
+    labels: Option<Vec<String>>,
+}
+
+impl Annotator {
+    fn record_json(&self, id: &str, text: &str, with_explain: bool) -> Result<Vec<u8>, Failure> {
+        let annotated = rubric_annotate::annotate(
+            id,
+            text,
+            &self.tokenizer,
+            &self.matcher,
+            self.labels.as_deref(),
+        )
+        .map_err(Failure::record)?;
+        let mut record: Record = annotated.record;
+        if with_explain {
+            let trace = explain(text, &annotated.matches.dropped, OffsetUnit::Char)
+                .map_err(|err| Failure::named("RubricError", "internal", err))?;
+            record.meta_mut().insert("explain".to_string(), trace);
+        }
+        let mut line = Vec::new();
+        record.write_json_line(OffsetUnit::Char, &mut line).map_err(Failure::record)?;
+        Ok(line)
+    }
+}
+
+/// A span for the spaCy component: code-point start and end, label, kb_id.
+type SpanTuple = (usize, usize, String, Option<String>);
+
+/// Gazetteers from what Python gave: `Gazetteer`s or paths, one or a list.
+fn gazetteers(
+    py: Python<'_>,
+    given: &Bound<'_, PyAny>,
+) -> PyResult<Vec<Arc<rubric_gazetteer::Gazetteer>>> {
+    if let Ok(gazetteer) = given.cast::<Gazetteer>() {
+        return Ok(vec![Arc::clone(&gazetteer.get().inner)]);
+    }
+    if let Ok(path) = given.extract::<PathBuf>() {
+        return Ok(vec![Arc::new(detached(py, || Gazetteer::from_path(&path))?)]);
+    }
+    let mut all = Vec::new();
+    for item in given.try_iter()? {
+        all.extend(gazetteers(py, &item?)?);
+    }
+    Ok(all)
+}
+
+#[pymethods]
+impl Annotator {
+    #[new]
+    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None))]
+    fn new(
+        py: Python<'_>,
+        gazetteer: Option<&Bound<'_, PyAny>>,
+        overlaps: &str,
+        aliases: bool,
+        labels: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let policy: OverlapPolicy =
+            overlaps.parse().map_err(|message: String| Failure::usage(message).into_pyerr(py))?;
+        let gazetteers = match gazetteer {
+            None => vec![Arc::clone(&Gazetteer::default(py)?.inner)],
+            Some(given) => gazetteers(py, given)?,
+        };
+        if gazetteers.is_empty() {
+            return Err(Failure::usage(
+                "no gazetteer to match: pass a Gazetteer, a path, a list of them, or None for \
+                 the default one",
+            )
+            .into_pyerr(py));
+        }
+        let matcher = MatcherBuilder::new().overlaps(policy).aliases(aliases).build(gazetteers);
+        Ok(Annotator { matcher: Arc::new(matcher), tokenizer: Tokenizer::new(), labels })
+    }
+
+    /// The record of one text, as a dict in exactly the JSONL record shape
+    /// `rubric annotate` writes (offsets in code points). With `explain`,
+    /// `meta.explain` lists every dropped candidate, its reason and its winner.
+    #[pyo3(signature = (text, id=None, explain=false))]
+    fn annotate<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        id: Option<String>,
+        explain: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = id.unwrap_or_else(|| "0".to_string());
+        let line = detached(py, || self.record_json(&id, &text, explain))?;
+        json_loads(py, &line)
+    }
+
+    /// The record's spans, and with `candidates` every dropped candidate too, as
+    /// `(start, end, label, kb_id)` in code points: what the spaCy component
+    /// needs, without building the record's token dicts.
+    #[pyo3(signature = (text, candidates=false))]
+    fn _spans(
+        &self,
+        py: Python<'_>,
+        text: String,
+        candidates: bool,
+    ) -> PyResult<(Vec<SpanTuple>, Vec<SpanTuple>)> {
+        detached(py, || {
+            let annotated = rubric_annotate::annotate(
+                "0",
+                &text,
+                &self.tokenizer,
+                &self.matcher,
+                self.labels.as_deref(),
+            )
+            .map_err(Failure::record)?;
+            let map = OffsetMap::new(&text, OffsetUnit::Char);
+            let convert = |start: usize, end: usize, label: &str, id: &Option<String>| {
+                let internal = |err| Failure::named("RubricError", "internal", err);
+                Ok((
+                    map.to_unit(start).map_err(internal)?,
+                    map.to_unit(end).map_err(internal)?,
+                    label.to_string(),
+                    id.clone(),
+                ))
+            };
+            let kept = annotated
+                .record
+                .spans()
+                .iter()
+                .map(|span| convert(span.start, span.end, &span.label, &span.kb_id))
+                .collect::<Result<Vec<_>, Failure>>()?;
+            let dropped = if candidates {
+                annotated
+                    .matches
+                    .dropped
+                    .iter()
+                    .map(|item| {
+                        let found = &item.candidate;
+                        convert(found.start, found.end, &found.label, &found.id)
+                    })
+                    .collect::<Result<Vec<_>, Failure>>()?
+            } else {
+                Vec::new()
+            };
+            Ok((kept, dropped))
+        })
+    }
+
+    /// Records of a batch of `(text, id)` pairs, in order, made on `threads`
+    /// threads without the GIL. `Annotator.pipe` feeds it.
+    #[pyo3(signature = (documents, threads, explain=false))]
+    fn _annotate_batch<'py>(
+        &self,
+        py: Python<'py>,
+        documents: Vec<(String, String)>,
+        threads: usize,
+        explain: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let threads = threads.max(1);
+        let lines = detached(py, || {
+            let chunk = documents.len().div_ceil(threads).max(1);
+            // Contiguous chunks, joined in order: the output keeps the input's order.
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = documents
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            guarded(|| {
+                                part.iter()
+                                    .map(|(text, id)| self.record_json(id, text, explain))
+                                    .collect::<Result<Vec<_>, _>>()
+                            })
+                        })
+                    })
+                    .collect();
+                let mut lines = Vec::with_capacity(documents.len());
+                for worker in workers {
+                    let part = worker.join().map_err(|_| {
+                        Failure::named("RubricError", "internal", "a worker thread died")
+                    })??;
+                    lines.extend(part);
+                }
+                Ok(lines)
+            })
+        })?;
+        let records =
+            lines.iter().map(|line| json_loads(py, line)).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, records)
+    }
+}
+
+/// Compares two lists of records (dicts in the JSONL record shape) as
+/// `rubric diff --format json` compares two files.
+#[pyfunction]
+#[pyo3(signature = (gold_jsonl, pred_jsonl, gold_name, pred_name, allow_missing=false, min_overlap=1.0))]
+fn _diff<'py>(
+    py: Python<'py>,
+    gold_jsonl: String,
+    pred_jsonl: String,
+    gold_name: String,
+    pred_name: String,
+    allow_missing: bool,
+    min_overlap: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let report = detached(py, || {
+        let read = |name: &str, jsonl: &str| -> Result<Annotations, Failure> {
+            let records = RecordReader::new(name, jsonl.as_bytes())
+                .collect::<Result<Vec<Record>, _>>()
+                .map_err(Failure::record)?;
+            Ok(Annotations::new(name, records.iter().map(Document::from).collect()))
+        };
+        let gold = read(&gold_name, &gold_jsonl)?;
+        let pred = read(&pred_name, &pred_jsonl)?;
+        let differ = DifferBuilder::new()
+            .allow_missing(allow_missing)
+            .min_overlap_percentage(min_overlap)
+            .build()
+            .map_err(Failure::diff)?;
+        let comparison = differ.compare(&gold, &pred).map_err(Failure::diff)?;
+        serde_json::to_vec(&json_report(&comparison))
+            .map_err(|err| Failure::named("RubricError", "internal", err))
+    })?;
+    json_loads(py, &report)
+}
+
+/// The `rubric._rubric` extension module.
+#[pymodule]
+fn _rubric(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(tokenize, module)?)?;
+    module.add_function(wrap_pyfunction!(_diff, module)?)?;
+    module.add_class::<Token>()?;
+    module.add_class::<Gazetteer>()?;
+    module.add_class::<Annotator>()?;
+    Ok(())
+}

@@ -1,0 +1,161 @@
+"""The `rubric_ruler` spaCy component (crates/python/python/rubric/spacy_ruler.py).
+
+On the article it must set the entities `rubric annotate` finds, mapped to spaCy's
+tokens; spans that do not align with spaCy's tokens follow `misaligned` and are
+counted; `spans_key` keeps every candidate; and a config that names the component
+loads, with the factory found through the package's entry point alone.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import rubric
+import spacy
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from conftest import ROOT, article
+
+
+@pytest.fixture(scope="module")
+def blank():
+    return spacy.blank("en")
+
+
+def test_component_sets_the_entities_rubric_annotate_finds_on_the_article(rubric_bin, blank):
+    result = subprocess.run([str(rubric_bin), "annotate", ROOT / "corpus" / "article.txt"],
+                            capture_output=True, timeout=600, check=True)
+    record = json.loads(result.stdout)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("rubric_ruler")
+    doc = nlp(article().text)
+    expected = filter_spans([doc.char_span(s["start"], s["end"], label=s["label"],
+                                           kb_id=s.get("kb_id") or "", alignment_mode="expand")
+                             for s in record["spans"]])
+    got = [(e.start_char, e.end_char, e.label_, e.kb_id_) for e in doc.ents]
+    assert got == [(e.start_char, e.end_char, e.label_, e.kb_id_) for e in expected]
+    assert len(got) > 50 and all(kb for *_, kb in got), "the article's entities all have ids"
+    counts = doc.user_data["rubric"]
+    assert counts["spans"] == len(record["spans"])
+    assert counts["aligned"] + counts["expanded"] + counts["skipped"] == counts["spans"]
+    assert counts["overlapping"] == len(record["spans"]) - counts["skipped"] - len(got)
+
+
+def misaligned_doc(nlp):
+    # A tokenizer that keeps "Iran is" together, as a custom spaCy tokenizer may:
+    # rubric's span "Iran" ends inside that token.
+    return Doc(nlp.vocab, words=["Iran is", "near", "Iraq", "."], spaces=[True, True, False, False])
+
+
+# (misaligned policy, the entities set, the counts that differ from zero)
+POLICIES = [
+    ("expand", [("Iran is", "GPE"), ("Iraq", "GPE")], {"spans": 2, "aligned": 1, "expanded": 1}),
+    ("contract", [("Iraq", "GPE")], {"spans": 2, "aligned": 1, "skipped": 1}),
+    ("skip", [("Iraq", "GPE")], {"spans": 2, "aligned": 1, "skipped": 1}),
+]
+
+
+@pytest.mark.parametrize("policy,ents,counts", POLICIES, ids=[p[0] for p in POLICIES])
+def test_misaligned_spans_follow_the_policy_and_are_counted(blank, policy, ents, counts):
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("rubric_ruler", config={"misaligned": policy})
+    doc = ruler(misaligned_doc(nlp))
+    assert [(e.text, e.label_) for e in doc.ents] == ents
+    assert {k: v for k, v in doc.user_data["rubric"].items() if v} == counts
+
+
+def test_misaligned_error_raises_an_alignment_error(blank):
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("rubric_ruler", config={"misaligned": "error"})
+    with pytest.raises(rubric.AlignmentError) as info:
+        ruler(misaligned_doc(nlp))
+    assert info.value.location == "0..4" and "Iran" in info.value.message
+
+
+def test_spans_key_holds_every_candidate_and_ents_the_resolved_ones(tmp_path):
+    tsv = tmp_path / "places.tsv"
+    tsv.write_text("New York\tGPE\tQ1384\nNew York City\tGPE\tQ60\nYork\tGPE\tQ42462\n"
+                   "New York Times\tORG\tQ9684\n", encoding="utf-8")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("rubric_ruler", config={"gazetteer": str(tsv), "spans_key": "rubric"})
+    doc = nlp("She left New York City for the New York Times.")
+    assert [(e.text, e.kb_id_) for e in doc.ents] == [("New York City", "Q60"),
+                                                      ("New York Times", "Q9684")]
+    candidates = sorted((s.text, s.label_, s.kb_id_) for s in doc.spans["rubric"])
+    assert candidates == sorted([
+        ("New York City", "GPE", "Q60"), ("New York", "GPE", "Q1384"), ("York", "GPE", "Q42462"),
+        ("New York Times", "ORG", "Q9684"), ("New York", "GPE", "Q1384"), ("York", "GPE", "Q42462"),
+    ])
+
+
+# (overwrite_ents, the entities set, how many of rubric's were left out)
+OVERWRITE = [
+    (False, [("New York", "CITY"), ("Times", "GPE")], 1),
+    (True, [("New York Times", "ORG"), ("Times", "GPE")], 0),
+]
+
+
+@pytest.mark.parametrize("overwrite,ents,left_out", OVERWRITE, ids=["keep", "overwrite"])
+def test_earlier_entities_are_kept_unless_overwrite_ents(tmp_path, overwrite, ents, left_out):
+    tsv = tmp_path / "orgs.tsv"
+    tsv.write_text("New York Times\tORG\nTimes\tGPE\n", encoding="utf-8")
+    nlp = spacy.blank("en")
+    earlier = nlp.add_pipe("entity_ruler")
+    earlier.add_patterns([{"label": "CITY", "pattern": "New York"}])
+    nlp.add_pipe("rubric_ruler", config={"gazetteer": str(tsv), "overwrite_ents": overwrite})
+    doc = nlp("The New York Times. Times")
+    assert [(e.text, e.label_) for e in doc.ents] == ents
+    assert doc.user_data["rubric"]["overlapping"] == left_out
+
+
+def test_bad_configuration_is_a_usage_error(blank):
+    nlp = spacy.blank("en")
+    with pytest.raises(rubric.UsageError):
+        nlp.add_pipe("rubric_ruler", config={"misaligned": "stretch"})
+    with pytest.raises(rubric.UsageError):
+        nlp.add_pipe("rubric_ruler", name="r2", config={"overlaps": "widest"})
+
+
+CONFIG = """
+[nlp]
+lang = "en"
+pipeline = ["rubric_ruler"]
+
+[components]
+
+[components.rubric_ruler]
+factory = "rubric_ruler"
+gazetteer = null
+overlaps = "longest"
+spans_key = "rubric"
+misaligned = "expand"
+"""
+
+
+def test_a_config_that_uses_the_component_loads(tmp_path):
+    config = spacy.util.load_config_from_str(CONFIG)
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    assert nlp.pipe_names == ["rubric_ruler"]
+    doc = nlp("Iraqi militias attacked Erbil.")
+    assert [(e.text, e.label_) for e in doc.ents] == [("Iraqi", "NORP"), ("Erbil", "GPE")]
+    # Saved and loaded back, as `spacy train` does with its output.
+    nlp.to_disk(tmp_path / "model")
+    again = spacy.load(tmp_path / "model")
+    assert [(e.text, e.label_) for e in again("Iraqi militias attacked Erbil.").ents] == \
+        [("Iraqi", "NORP"), ("Erbil", "GPE")]
+
+
+def test_the_factory_is_found_through_the_entry_point_without_importing_rubric():
+    code = (
+        # No `import rubric`: spaCy imports it through the spacy_factories entry point.
+        "import spacy\n"
+        "nlp = spacy.blank('en')\n"
+        "nlp.add_pipe('rubric_ruler')\n"
+        "print([(e.text, e.label_) for e in nlp('Protests in Tehran.').ents])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == "[('Tehran', 'GPE')]"
