@@ -354,8 +354,9 @@ fn total_input_bytes(inputs: &[PathBuf]) -> Option<u64> {
     (!inputs.is_empty()).then_some(total)
 }
 
-/// An error's message without its location.
-fn message_without_location(error: &Error) -> String {
+/// An error's message without its location (for reports that give the location
+/// fields of their own).
+pub fn message_without_location(error: &Error) -> String {
     let full = error.to_string();
     match &error.location {
         Some(location) => {

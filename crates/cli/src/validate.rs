@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::output::Output;
+use crate::run::message_without_location;
 use crate::run::Status;
 
 const EXAMPLES: &str = "\
@@ -333,16 +334,6 @@ fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {
         error.masked_with("the value").to_string()
     };
     format!("{message} — see schemas/record.schema.json")
-}
-
-fn message_without_location(error: &Error) -> String {
-    let full = error.to_string();
-    match &error.location {
-        Some(location) => {
-            full.strip_prefix(&format!("{location}: ")).map_or(full.clone(), str::to_string)
-        }
-        None => full,
-    }
 }
 
 /// Where problems go: standard error as text, or standard output as JSON Lines.
