@@ -9,51 +9,10 @@ use std::io;
 
 use rubric_offsets::OffsetError;
 
-/// Where in the input something went wrong.
-///
-/// `line` and `column` are 1-based. Columns count bytes, as serde_json's do, so that
-/// a column means the same thing whether it came from a JSON error or from a UTF-8
-/// check; editors that jump to `file:line:col` agree on ASCII text, which is where
-/// almost all JSON syntax errors are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    /// The input as the user named it (`<stdin>` for standard input).
-    pub source: String,
-    /// The line, when the error is tied to one.
-    pub line: Option<u64>,
-    /// The column in bytes, when the error is tied to one.
-    pub column: Option<u64>,
-}
-
-impl Location {
-    /// The whole of an input.
-    pub fn source(source: impl Into<String>) -> Self {
-        Location { source: source.into(), line: None, column: None }
-    }
-
-    /// One line of an input.
-    pub fn line(source: impl Into<String>, line: u64) -> Self {
-        Location { source: source.into(), line: Some(line), column: None }
-    }
-
-    /// One byte of one line of an input.
-    pub fn column(source: impl Into<String>, line: u64, column: u64) -> Self {
-        Location { source: source.into(), line: Some(line), column: Some(column) }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.source)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        Ok(())
-    }
-}
+/// Where in the input something went wrong: the exporter's type, so that a
+/// location from a record reader and one from the document reader are the same
+/// thing (`file:line:column`, 1-based, columns in bytes).
+pub use rubric_exporter::Location;
 
 /// What went wrong.
 #[derive(Debug)]
