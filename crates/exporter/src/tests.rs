@@ -632,6 +632,52 @@ fn aligned_record() -> impl Strategy<Value = Record> {
         })
 }
 
+/// Text with everything JSON must escape (quotes, backslashes, control
+/// characters) among ordinary and non-ASCII words.
+fn text_to_escape() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "Iraq", "Zoë", "🦀", "\"", "\\", "\\\"", "\u{1}", "\u{1f}", "\u{7f}", "\t", "\r\n",
+        "“", "a\"b", "c:\\d", "/", "</script>", " ", "\u{2028}", "\u{0}",
+    ]);
+    prop::collection::vec(piece, 1..20).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn hand_written_json_lines_are_serde_jsons_bytes(
+        text in prop_oneof![text_to_escape(), unicode_text()],
+        id in text_to_escape(),
+        kb in prop::option::of(text_to_escape()),
+    ) {
+        let tokens = Tokenizer::new().tokenize(&text);
+        let spans = tokens
+            .iter()
+            .filter(|token| !text[token.start..token.end].trim().is_empty())
+            .take(1)
+            .map(|token| {
+                let span = SpanInput::new(token.start, token.end, "L\"1");
+                match &kb {
+                    Some(kb) => span.kb_id(kb.clone()),
+                    None => span,
+                }
+            })
+            .collect();
+        let record = Record::new(id, text.clone(), &tokens, spans)
+            .unwrap()
+            .with_meta_field("note", text.clone());
+        for unit in [OffsetUnit::Char, OffsetUnit::Byte, OffsetUnit::Utf16] {
+            let mut line = Vec::new();
+            record.write_json_line(unit, &mut line).unwrap();
+            let mut expected =
+                serde_json::to_vec(&crate::jsonl::RecordJson::new(&record, unit).unwrap()).unwrap();
+            expected.push(b'\n');
+            prop_assert_eq!(String::from_utf8(line).unwrap(), String::from_utf8(expected).unwrap());
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
