@@ -185,10 +185,12 @@ impl<'a> RecordJson<'a> {
     pub(crate) fn new(record: &'a Record, unit: OffsetUnit) -> Result<Self, Error> {
         let text = record.text();
         let map = OffsetMap::new(text, unit);
+        // Token offsets only ever increase, which the cursor turns into steps.
+        let mut cursor = map.cursor();
         // A record's offsets were checked when it was built, so conversion cannot
         // fail; if it ever did, it is reported like any bad token.
-        let convert = |byte: usize, index: usize| {
-            map.to_unit(byte).map_err(|err| {
+        let mut convert = |byte: usize, index: usize| {
+            cursor.to_unit(byte).map_err(|err| {
                 Error::new(ErrorKind::BadToken {
                     document: record.id().to_string(),
                     index,

@@ -120,31 +120,45 @@ pub(crate) fn normalize_mapped(
     mut map: impl FnMut(usize, usize, usize),
 ) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
-    while let Some((offset, c)) = chars.next() {
+    let bytes = text.as_bytes();
+    let mut offset = 0;
+    while let Some(&byte) = bytes.get(offset) {
         let start = out.len();
+        // ASCII letters and digits are most of any news text: fold them here,
+        // without decoding a character or consulting the Unicode tables.
+        if byte.is_ascii_alphanumeric() {
+            out.push(char::from(if folding.case { byte.to_ascii_lowercase() } else { byte }));
+            map(offset, start, start + 1);
+            offset += 1;
+            continue;
+        }
+        let Some(c) = text[offset..].chars().next() else {
+            break;
+        };
         if is_space(c) {
             // The run becomes one byte, ' ' or '\n', owned by its first
             // character; reported now so that offsets are reported in order.
             map(offset, start, start + 1);
             let mut breaks = usize::from(is_line_break(c) || c == '\r');
             let mut previous = c;
-            while let Some(&(next_offset, next)) = chars.peek() {
+            offset += c.len_utf8();
+            while let Some(next) = text[offset..].chars().next() {
                 if !is_space(next) {
                     break;
                 }
-                map(next_offset, start, start);
+                map(offset, start, start);
                 // `\r\n` is one line break.
                 if is_line_break(next) || (next == '\r') {
                     breaks += usize::from(!(next == '\n' && previous == '\r'));
                 }
                 previous = next;
-                chars.next();
+                offset += next.len_utf8();
             }
             out.push(if breaks >= 2 { '\n' } else { ' ' });
         } else {
             fold_char(c, folding, &mut out);
             map(offset, start, out.len());
+            offset += c.len_utf8();
         }
     }
     map(text.len(), out.len(), out.len());

@@ -134,10 +134,9 @@ impl fmt::Display for OffsetErrorKind {
 pub struct OffsetMap<'t> {
     text: &'t str,
     unit: OffsetUnit,
-    /// `(byte_start, unit_start)` of every character whose byte length differs
-    /// from its length in `unit`, in text order. Between two such characters the
-    /// two counts advance together.
-    wide: Vec<(usize, usize)>,
+    /// Every character whose byte length differs from its length in `unit`, in
+    /// text order. Between two such characters the two counts advance together.
+    wide: Vec<Wide>,
     unit_len: usize,
 }
 
@@ -147,15 +146,27 @@ impl<'t> OffsetMap<'t> {
         let mut wide = Vec::new();
         let mut shrink = 0usize; // bytes minus units, so far
         if unit != OffsetUnit::Byte && !text.is_ascii() {
-            for (byte, c) in text.char_indices() {
-                let units = unit.len_of(c);
-                if c.len_utf8() != units {
-                    wide.push((byte, byte - shrink));
-                    shrink += c.len_utf8() - units;
-                }
+            // A character's lengths follow from its leading byte alone, so the
+            // pass looks at bytes and never decodes a character.
+            for (byte, &lead) in text.as_bytes().iter().enumerate() {
+                let (bytes, units) = match lead {
+                    0xC0..=0xDF => (2, 1),
+                    0xE0..=0xEF => (3, 1),
+                    0xF0..=0xFF => (4, if unit == OffsetUnit::Utf16 { 2 } else { 1 }),
+                    _ => continue,
+                };
+                wide.push(Wide { byte, unit: byte - shrink, bytes, units });
+                shrink += bytes - units;
             }
         }
         OffsetMap { text, unit, wide, unit_len: text.len() - shrink }
+    }
+
+    /// A converter for byte offsets that mostly come in increasing order (the
+    /// starts and ends of a text's tokens): each conversion then costs a step,
+    /// not a search. Offsets out of order are still converted correctly.
+    pub fn cursor(&self) -> OffsetCursor<'_, 't> {
+        OffsetCursor { map: self, before: 0 }
     }
 
     /// The unit this map converts to.
@@ -170,6 +181,22 @@ impl<'t> OffsetMap<'t> {
 
     /// Converts a byte offset into this map's unit.
     pub fn to_unit(&self, byte: usize) -> Result<usize, OffsetError> {
+        self.check_byte(byte)?;
+        let before = self.wide.partition_point(|wide| wide.byte < byte);
+        Ok(self.unit_at(byte, before))
+    }
+
+    /// The unit offset of char boundary `byte`, given that `before` wide
+    /// characters start before it.
+    fn unit_at(&self, byte: usize, before: usize) -> usize {
+        match before.checked_sub(1).map(|i| self.wide[i]) {
+            None => byte,
+            Some(wide) => wide.unit + wide.units + (byte - wide.byte - wide.bytes),
+        }
+    }
+
+    /// Checks that `byte` is a char boundary of the text.
+    fn check_byte(&self, byte: usize) -> Result<(), OffsetError> {
         let fail = |kind| OffsetError { offset: byte, unit: OffsetUnit::Byte, kind };
         if byte > self.text.len() {
             return Err(fail(OffsetErrorKind::OutOfRange { len: self.text.len() }));
@@ -177,14 +204,7 @@ impl<'t> OffsetMap<'t> {
         if !self.text.is_char_boundary(byte) {
             return Err(fail(OffsetErrorKind::InsideCharacter));
         }
-        let before = self.wide.partition_point(|&(b, _)| b < byte);
-        Ok(match before.checked_sub(1).map(|i| self.wide[i]) {
-            None => byte,
-            Some((b, u)) => {
-                let c = self.char_at(b);
-                u + self.unit.len_of(c) + (byte - b - c.len_utf8())
-            }
-        })
+        Ok(())
     }
 
     /// Converts an offset in this map's unit into a byte offset.
@@ -198,23 +218,53 @@ impl<'t> OffsetMap<'t> {
         if self.unit == OffsetUnit::Byte && !self.text.is_char_boundary(offset) {
             return Err(fail(OffsetErrorKind::InsideCharacter));
         }
-        let before = self.wide.partition_point(|&(_, u)| u < offset);
+        let before = self.wide.partition_point(|wide| wide.unit < offset);
         match before.checked_sub(1).map(|i| self.wide[i]) {
             None => Ok(offset),
-            Some((b, u)) => {
-                let c = self.char_at(b);
-                let units = self.unit.len_of(c);
-                if offset < u + units {
+            Some(wide) => {
+                if offset < wide.unit + wide.units {
                     return Err(fail(OffsetErrorKind::InsideCharacter));
                 }
-                Ok(b + c.len_utf8() + (offset - u - units))
+                Ok(wide.byte + wide.bytes + (offset - wide.unit - wide.units))
             }
         }
     }
+}
 
-    fn char_at(&self, byte: usize) -> char {
-        // `wide` only holds char boundaries of `text`, so there is always a char here.
-        self.text[byte..].chars().next().unwrap_or('\0')
+/// A character whose length in bytes differs from its length in the map's unit.
+#[derive(Clone, Copy, Debug)]
+struct Wide {
+    /// Where it starts, in bytes and in the unit.
+    byte: usize,
+    unit: usize,
+    /// Its length in bytes and in the unit.
+    bytes: usize,
+    units: usize,
+}
+
+/// Converts byte offsets with an [`OffsetMap`], remembering where the last one
+/// was; made by [`OffsetMap::cursor`].
+#[derive(Debug)]
+pub struct OffsetCursor<'m, 't> {
+    map: &'m OffsetMap<'t>,
+    /// How many wide characters start before the last offset converted.
+    before: usize,
+}
+
+impl OffsetCursor<'_, '_> {
+    /// Converts a byte offset into the map's unit, exactly as
+    /// [`OffsetMap::to_unit`] does.
+    pub fn to_unit(&mut self, byte: usize) -> Result<usize, OffsetError> {
+        self.map.check_byte(byte)?;
+        let wide = &self.map.wide;
+        if self.before > 0 && wide[self.before - 1].byte >= byte {
+            self.before = wide.partition_point(|wide| wide.byte < byte);
+        } else {
+            while self.before < wide.len() && wide[self.before].byte < byte {
+                self.before += 1;
+            }
+        }
+        Ok(self.map.unit_at(byte, self.before))
     }
 }
 
@@ -253,6 +303,24 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_cursor_converts_as_the_map_does_in_any_order(
+            text in any::<String>(),
+            picks in prop::collection::vec(0usize..64, 0..40),
+            unit_index in 0usize..3,
+        ) {
+            let unit = [OffsetUnit::Byte, OffsetUnit::Char, OffsetUnit::Utf16][unit_index];
+            let map = OffsetMap::new(&text, unit);
+            let mut cursor = map.cursor();
+            // Mostly increasing, as token offsets are, with jumps back and offsets
+            // inside characters or past the end mixed in.
+            let mut sorted = picks.clone();
+            sorted.sort_unstable();
+            for byte in sorted.into_iter().chain(picks) {
+                prop_assert_eq!(cursor.to_unit(byte), map.to_unit(byte));
+            }
+        }
+
         #[test]
         fn byte_to_unit_to_byte_round_trips(text in "\\PC{0,40}", unit_index in 0usize..3) {
             let unit = [OffsetUnit::Byte, OffsetUnit::Char, OffsetUnit::Utf16][unit_index];
