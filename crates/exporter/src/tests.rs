@@ -636,8 +636,25 @@ fn aligned_record() -> impl Strategy<Value = Record> {
 /// characters) among ordinary and non-ASCII words.
 fn text_to_escape() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(vec![
-        "Iraq", "Zoë", "🦀", "\"", "\\", "\\\"", "\u{1}", "\u{1f}", "\u{7f}", "\t", "\r\n",
-        "“", "a\"b", "c:\\d", "/", "</script>", " ", "\u{2028}", "\u{0}",
+        "Iraq",
+        "Zoë",
+        "🦀",
+        "\"",
+        "\\",
+        "\\\"",
+        "\u{1}",
+        "\u{1f}",
+        "\u{7f}",
+        "\t",
+        "\r\n",
+        "“",
+        "a\"b",
+        "c:\\d",
+        "/",
+        "</script>",
+        " ",
+        "\u{2028}",
+        "\u{0}",
     ]);
     prop::collection::vec(piece, 1..20).prop_map(|pieces| pieces.concat())
 }

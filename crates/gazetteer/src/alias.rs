@@ -86,10 +86,27 @@ pub(crate) fn candidates(
     for alias in &aliases {
         by_first_token.entry(alias.first_token.as_str()).or_default().push(alias);
     }
+    // A word that starts with an ASCII byte folds to a string that starts with
+    // that byte lower-cased; most words are ruled out by that byte alone, before
+    // they are folded.
+    let mut first_bytes = [false; 128];
+    for alias in &aliases {
+        match alias.first_token.as_bytes().first() {
+            Some(&byte) if byte.is_ascii() => first_bytes[usize::from(byte)] = true,
+            // Folded from a non-ASCII character: no byte rules anything out.
+            _ => first_bytes = [true; 128],
+        }
+    }
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
-        let folded = normalize_str(words[index].text(text), FOLD_CASE);
+        let word = words[index].text(text);
+        if let Some(&byte) = word.as_bytes().first() {
+            if byte.is_ascii() && !first_bytes[usize::from(byte.to_ascii_lowercase())] {
+                continue;
+            }
+        }
+        let folded = normalize_str(word, FOLD_CASE);
         let Some(candidates) = by_first_token.get(folded.as_str()) else { continue };
         for alias in candidates {
             if words[index].start < alias.from {

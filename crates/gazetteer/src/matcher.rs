@@ -413,12 +413,16 @@ impl Matcher {
                             continue;
                         }
                     }
-                    let case_ok = entry.case == CasePolicy::Insensitive || {
-                        let written = written.get_or_insert_with(|| {
-                            normalize_str(&text[start..end], written_folding)
-                        });
-                        case_matches(entry.pattern, entry.case, written, diacritics)
-                    };
+                    // Text written exactly as the entry agrees with it under every
+                    // policy; only other spellings need normalizing to compare.
+                    let case_ok = entry.case == CasePolicy::Insensitive
+                        || text[start..end] == *entry.pattern
+                        || {
+                            let written = written.get_or_insert_with(|| {
+                                normalize_str(&text[start..end], written_folding)
+                            });
+                            case_matches(entry.pattern, entry.case, written, diacritics)
+                        };
                     if case_ok {
                         candidates.push(Match {
                             start,

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use regex::Regex;
@@ -20,7 +20,7 @@ use crate::token::{Token, TokenKind};
 /// ```
 #[derive(Clone, Debug)]
 pub struct TokenizerBuilder {
-    specials: HashMap<String, Vec<usize>>,
+    specials: FxHashMap<String, Vec<usize>>,
     hashtags: bool,
     web: bool,
     hyphens: bool,
@@ -29,7 +29,7 @@ pub struct TokenizerBuilder {
 
 impl Default for TokenizerBuilder {
     fn default() -> Self {
-        let mut specials = HashMap::new();
+        let mut specials = FxHashMap::default();
         for abbreviation in rules::ABBREVIATIONS {
             specials.insert(abbreviation.to_string(), vec![abbreviation.len()]);
         }
@@ -147,7 +147,10 @@ impl TokenizerBuilder {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Tokenizer {
-    specials: Arc<HashMap<String, Vec<usize>>>,
+    /// Looked up for almost every word. The table is fixed when the tokenizer is
+    /// built (no input adds keys), so a fast hash is safe here: SipHash's
+    /// protection is against inserted keys that collide.
+    specials: Arc<FxHashMap<String, Vec<usize>>>,
     special_filter: SpecialFilter,
     hashtags: bool,
     web: bool,
