@@ -437,14 +437,36 @@ fn push(text: &str, tokens: &mut Vec<Token>, start: usize, end: usize) {
     tokens.push(Token { start, end, kind: TokenKind::of(&text[start..end]), ws: false });
 }
 
+/// Which bytes are ASCII white space as the tokenizer counts it (the
+/// information separators U+001C..U+001F included, as in `is_space`).
+const ASCII_SPACE: [bool; 256] = ascii_table(true);
+/// Which bytes are ASCII and not white space.
+const ASCII_NON_SPACE: [bool; 256] = ascii_table(false);
+
+const fn ascii_table(space: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        let is_space = matches!(b as u8, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
+        table[b] = is_space == space;
+        b += 1;
+    }
+    table
+}
+
 /// The end of the run of space (`space == true`) or non-space characters at `at`.
 fn scan(text: &str, at: usize, space: bool) -> usize {
     let bytes = text.as_bytes();
     let mut i = at;
     while i < bytes.len() {
-        let b = bytes[i];
+        // ASCII bytes of the kind asked for are skipped by table, most of a text.
+        let ascii = if space { &ASCII_SPACE } else { &ASCII_NON_SPACE };
+        while i < bytes.len() && ascii[usize::from(bytes[i])] {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else { break };
         let (is_sp, len) = if b < 0x80 {
-            (matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f), 1)
+            (ASCII_SPACE[usize::from(b)], 1)
         } else {
             match text[i..].chars().next() {
                 Some(c) => (is_space(c), c.len_utf8()),
