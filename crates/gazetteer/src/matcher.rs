@@ -290,7 +290,10 @@ impl Boundaries {
                 edge += 1;
             }
         });
-        let mut boundaries = Boundaries { starts: Vec::new(), ends: Vec::new() };
+        let mut boundaries = Boundaries {
+            starts: Vec::with_capacity(tokens.len()),
+            ends: Vec::with_capacity(tokens.len()),
+        };
         for (index, token) in tokens.iter().enumerate() {
             let (start, end) = (normalized_edges[2 * index], normalized_edges[2 * index + 1]);
             // A token that normalizes to nothing (a lone combining mark, with
