@@ -432,7 +432,7 @@ impl Matcher {
                             end,
                             label: entry.label.to_string(),
                             id: entry.id.map(str::to_string),
-                            source: format!("{}:{}", entry.file, entry.line),
+                            source: source_of(entry.file, entry.line),
                             rule: MatchRule::Entry,
                             priority: entry.priority,
                             alias_of: None,
@@ -443,6 +443,17 @@ impl Matcher {
         }
         candidates
     }
+}
+
+/// `file:line`, built without the formatting machinery: one per candidate.
+fn source_of(file: &str, line: impl itoa::Integer) -> String {
+    let mut numbers = itoa::Buffer::new();
+    let line = numbers.format(line);
+    let mut source = String::with_capacity(file.len() + 1 + line.len());
+    source.push_str(file);
+    source.push(':');
+    source.push_str(line);
+    source
 }
 
 /// Whether `token` can be a token of `text`.
