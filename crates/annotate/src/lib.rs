@@ -66,8 +66,12 @@ pub fn annotate(
 /// highest priority, then the smallest id: never load order) and trace the others
 /// as ambiguous, with it as the winner.
 fn one_span_per_label(matches: &mut Matches) {
-    let key = |m: &Match| (m.start, m.end, m.label.clone());
-    let rank = |m: &Match| (std::cmp::Reverse(m.priority), m.id.clone(), m.source.clone());
+    fn key(m: &Match) -> (usize, usize, &str) {
+        (m.start, m.end, &m.label)
+    }
+    fn rank(m: &Match) -> (std::cmp::Reverse<i32>, Option<&str>, &str) {
+        (std::cmp::Reverse(m.priority), m.id.as_deref(), &m.source)
+    }
     let mut kept: Vec<Match> = Vec::with_capacity(matches.spans.len());
     for candidate in matches.spans.drain(..) {
         match kept.last_mut() {
@@ -85,7 +89,7 @@ fn one_span_per_label(matches: &mut Matches) {
         }
     }
     matches.spans = kept;
-    matches.dropped.sort_by_key(|dropped| key(&dropped.candidate));
+    matches.dropped.sort_by(|a, b| key(&a.candidate).cmp(&key(&b.candidate)));
 }
 
 /// A match as the exporter's span: offsets, label, id and source.
