@@ -268,6 +268,8 @@ def git_commit() -> str:
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
+    if not commit:
+        return "unknown (not a git checkout)"
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
@@ -346,7 +348,9 @@ def render(bench: Bench, mode_name: str, started: dict, finished_load: float,
         "Scan MB/s is MB of text (the `text` fields) over scan time; for rubric the scan time is "
         "the whole run (read JSONL, tokenize, match, write JSONL records) minus its start-up on "
         "an empty corpus (the load column); for the others it excludes building the matcher and "
-        "reading the corpus. One thread unless the tool says otherwise.",
+        "reading the corpus. One thread unless the tool says otherwise. rubric runs with "
+        "`--no-default-gazetteer` and its defaults otherwise (smart case, longest overlaps, "
+        "document aliases).",
         "",
     ]
     lines += table(key["headline"], one)

@@ -10,16 +10,26 @@
 #   bench/run.sh --full     adds the Python tools on 1M entries and on 50 MB (slow)
 #   bench/run.sh --note "what else was running"   (any option of bench/bench.py)
 #
-# Needs python3.11 with venv, /usr/bin/time and taskset; the Python tools are
-# installed in the project's pinned venv (scripts/python-venv), the rest is built in
-# release mode here. Run it on a quiet machine: see bench/README.md.
+# Needs python3.11 with venv; installs GNU time and taskset with apt-get if missing;
+# the Python tools are installed in the project's pinned venv (scripts/python-venv),
+# the rest is built in release mode here. Run it on a quiet machine: see bench/README.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-for tool in /usr/bin/time taskset; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install time util-linux)" >&2; exit 1; }
-done
+# GNU time reports each process's peak RSS; taskset pins the one-thread runs. Both are
+# Debian packages (time, util-linux), installed with apt-get when missing.
+missing=()
+[[ -x /usr/bin/time ]] || missing+=(time)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+if ((${#missing[@]})); then
+    echo "bench: installing ${missing[*]} (Debian packages)" >&2
+    sudo=()
+    [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq >&2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
 
 venv="$(scripts/python-venv)"
 echo "bench: building rubric and the bare scan (release)" >&2
