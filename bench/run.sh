@@ -7,7 +7,8 @@
 #
 #   bench/run.sh            about 10 minutes on 2 cores
 #   bench/run.sh --quick    tiny sizes, a minute; writes target/bench/quick/RESULTS.md
-#   bench/run.sh --full     adds the Python tools on 1M entries and on 50 MB (slow)
+#   bench/run.sh --full     adds the Python tools on 1M entries and on 50 MB (slow;
+#                           with --quick, on the quick sizes)
 #   bench/run.sh --note "what else was running"   (any option of bench/bench.py)
 #
 # Needs python3.11 with venv; installs GNU time and taskset with apt-get if missing;
