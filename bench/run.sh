@@ -33,6 +33,8 @@ if ((${#missing[@]})); then
 fi
 
 venv="$(scripts/python-venv)"
+# Keep __pycache__ out of the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 echo "bench: building rubric and the bare scan (release)" >&2
 cargo build --release --quiet --bin rubric
 cargo build --release --quiet -p rubric-gazetteer --example bare_scan
