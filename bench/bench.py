@@ -390,6 +390,9 @@ def render(bench: Bench, mode_name: str, started: dict, finished_load: float,
         lines.append(f"| {target} | {measured} | {'met' if met else '**not met**'} |")
     lines += [
         "",
+        "Why a target is missed, with the profile behind it and what would close it: "
+        "[What limits rubric](README.md#what-limits-rubric).",
+        "",
         "## Threads",
         "",
         "rubric on all threads against one thread (pinned), scan rates:",
