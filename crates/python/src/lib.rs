@@ -24,6 +24,7 @@ use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
 
 mod record;
+mod ruler;
 
 use record::PyRecord;
 
@@ -107,7 +108,7 @@ fn kind_name(kind: &impl fmt::Debug) -> String {
 
 /// Runs `work`, turning a panic into an `internal` failure: no panic may cross
 /// into Python (where it would be a `PanicException` nobody catches).
-fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+fn guarded<T, E: From<Failure>>(work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     match panic::catch_unwind(AssertUnwindSafe(work)) {
         Ok(result) => result,
         Err(payload) => {
@@ -123,7 +124,8 @@ fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
                 message: format!(
                     "internal error: {what} — this is a bug in rubric, please report it"
                 ),
-            })
+            }
+            .into())
         }
     }
 }
@@ -543,6 +545,7 @@ fn _rubric(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Gazetteer>()?;
     module.add_class::<Annotator>()?;
     module.add_class::<PyRecord>()?;
+    module.add_class::<ruler::RubricRuler>()?;
     module.add_function(wrap_pyfunction!(record::_record_from_json, module)?)?;
     Ok(())
 }

@@ -20,23 +20,29 @@ overlapping ones included. The component is registered through the
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Optional, Union
 
+from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import minibatch
 
-from . import Annotator
-from .errors import AlignmentError, UsageError
+from . import Annotator, _rubric
+from .errors import UsageError
 
 MISALIGNED = ("expand", "contract", "skip", "error")
 
 #: The keys of ``doc.user_data["rubric"]``.
 COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
 
+#: What ``Doc.to_array`` gives the Rust side: each token's character offset,
+#: length and trailing space.
+TOKEN_ATTRS = [IDX, LENGTH, SPACY]
+
 
 class RubricRuler:
-    """The component: call it on a ``Doc``."""
+    """The component: call it on a ``Doc``, or give :meth:`pipe` a stream of them
+    (``nlp.pipe`` does), which matches each batch with the GIL released."""
 
     def __init__(
         self,
@@ -62,69 +68,46 @@ class RubricRuler:
         self.misaligned = misaligned
         self.overwrite_ents = overwrite_ents
         self.annotator = Annotator(gazetteer, overlaps=overlaps, aliases=aliases, labels=labels)
+        # Matching, placing spans on spaCy's tokens (Doc.char_span's rules),
+        # resolving them (filter_spans') and merging with earlier entities all
+        # happen in Rust; Python makes the Span objects.
+        self._ruler = _rubric._Ruler(self.annotator, misaligned, overwrite_ents,
+                                     spans_key is not None)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans, dropped = self.annotator._spans(doc.text, self.spans_key is not None)
-        counts = {key: 0 for key in COUNTS}
-        ents = self._spans(doc, spans, counts)
-        resolved = filter_spans(ents)
-        # Expanding two neighbouring spans to spaCy's tokens can make them
-        # overlap, and an earlier component's entities may already hold the
-        # tokens; doc.ents cannot hold both, so each of ours left out is counted.
-        counts["overlapping"] = len(ents) - len(resolved)
-        existing = list(doc.ents)
-        first, second = (resolved, existing) if self.overwrite_ents else (existing, resolved)
-        taken = set()
-        kept = []
-        for span in first + second:
-            tokens = range(span.start, span.end)
-            if any(token in taken for token in tokens):
-                if span not in existing:
-                    counts["overlapping"] += 1
-                continue
-            taken.update(tokens)
-            kept.append(span)
-        doc.ents = sorted(kept, key=lambda span: span.start)
-        if self.spans_key is not None:
-            # The same candidate can be dropped more than once (beaten by two
-            # winners); spans_key gets each once.
-            candidates = sorted(set(spans) | set(dropped))
-            doc.spans[self.spans_key] = self._spans(doc, candidates, {key: 0 for key in COUNTS})
-        doc.user_data["rubric"] = counts
+        existing = doc.ents
+        outcome = self._ruler._process(doc.text, doc.to_array(TOKEN_ATTRS).tobytes(),
+                                       _entities(existing))
+        self._set(doc, existing, outcome)
         return doc
 
-    def _spans(self, doc: Doc, spans: List[Tuple[int, int, str, Optional[str]]],
-               counts: Dict[str, int]) -> List[Span]:
-        out = []
-        for start, end, label, kb_id in spans:
-            counts["spans"] += 1
-            kb_id = kb_id or ""
-            aligned = doc.char_span(start, end, label=label, kb_id=kb_id)
-            if aligned is not None:
-                counts["aligned"] += 1
-                out.append(aligned)
-                continue
-            if self.misaligned == "error":
-                raise AlignmentError(
-                    "misaligned",
-                    f"{start}..{end}",
-                    f"span {doc.text[start:end]!r} ({label}) at {start}..{end} does not start "
-                    "and end on spaCy token boundaries — use misaligned='expand', 'contract' "
-                    "or 'skip'",
-                )
-            if self.misaligned == "skip":
-                counts["skipped"] += 1
-                continue
-            adjusted = doc.char_span(
-                start, end, label=label, kb_id=kb_id, alignment_mode=self.misaligned
-            )
-            if adjusted is None or len(adjusted) == 0:
-                # Contracting a span that lies inside one spaCy token leaves nothing.
-                counts["skipped"] += 1
-                continue
-            counts["expanded" if self.misaligned == "expand" else "contracted"] += 1
-            out.append(adjusted)
-        return out
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Annotates ``stream`` ``batch_size`` documents at a time, in order."""
+        for docs in minibatch(stream, size=batch_size):
+            existing = [doc.ents for doc in docs]
+            outcomes = self._ruler._process_batch([
+                (doc.text, doc.to_array(TOKEN_ATTRS).tobytes(), _entities(ents))
+                for doc, ents in zip(docs, existing)
+            ])
+            for doc, ents, outcome in zip(docs, existing, outcomes):
+                self._set(doc, ents, outcome)
+            yield from docs
+
+    def _set(self, doc: Doc, existing: tuple, outcome: tuple) -> None:
+        ents, kept_existing, candidates, counts = outcome
+        spans = [Span(doc, start, end, label=label, kb_id=kb_id)
+                 for start, end, label, kb_id in ents]
+        spans.extend(existing[i] for i in kept_existing)
+        doc.set_ents(spans)
+        if candidates is not None:
+            doc.spans[self.spans_key] = [Span(doc, start, end, label=label, kb_id=kb_id)
+                                         for start, end, label, kb_id in candidates]
+        doc.user_data["rubric"] = counts
+
+
+def _entities(ents: tuple) -> list:
+    """A Doc's entities as the Rust side compares them with its own."""
+    return [(e.start, e.end, e.label_, e.kb_id_, e.id) for e in ents]
 
 
 @Language.factory(

@@ -1,0 +1,541 @@
+//! The Rust half of the `rubric_ruler` spaCy component: match a `Doc`'s text,
+//! put the spans on spaCy's tokens under the `misaligned` policy, resolve them
+//! into entities (with an earlier component's entities) and count everything,
+//! so that Python is left with making `Span`s and setting them.
+//!
+//! spaCy's tokens arrive as `Doc.to_array([IDX, LENGTH, SPACY])`'s bytes: the
+//! character offset, length and trailing space of each token. Placing a span on
+//! them follows `Doc.char_span` exactly, and resolving follows
+//! `spacy.util.filter_spans`, so the component sets what a pure-Python
+//! implementation over those spaCy calls would.
+//!
+//! The exporter's own alignment (`rubric_exporter`'s `Misaligned` policies) puts
+//! spans on a record's own tokens and is not public; this one puts them on
+//! another tokenizer's, with spaCy's rules for what `expand` and `contract` mean.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use rubric_gazetteer::Matcher;
+use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_tokenizer::Tokenizer;
+
+use crate::{guarded, Annotator, Failure};
+
+/// What happens to a span that does not start and end on spaCy token boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Policy {
+    Expand,
+    Contract,
+    Skip,
+    Error,
+}
+
+impl Policy {
+    fn parse(name: &str) -> Option<Policy> {
+        match name {
+            "expand" => Some(Policy::Expand),
+            "contract" => Some(Policy::Contract),
+            "skip" => Some(Policy::Skip),
+            "error" => Some(Policy::Error),
+            _ => None,
+        }
+    }
+}
+
+/// One spaCy token: character offset, length, and whether one space follows it.
+#[derive(Clone, Copy, Debug)]
+struct SpacyToken {
+    idx: usize,
+    len: usize,
+    space: bool,
+}
+
+/// A span in code points, as the matcher found it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct CharSpan {
+    start: usize,
+    end: usize,
+    label: String,
+    kb_id: Option<String>,
+}
+
+/// A span on spaCy's tokens: `start..end` token indices, `end` exclusive (as
+/// spaCy's `Span`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TokenSpan {
+    start: usize,
+    end: usize,
+    label: String,
+    kb_id: Option<String>,
+}
+
+/// An entity the `Doc` already had: tokens, label, kb_id and span id.
+type Existing = (usize, usize, String, String, u64);
+
+/// The counts the component leaves in `doc.user_data["rubric"]`, in its order.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    spans: usize,
+    aligned: usize,
+    expanded: usize,
+    contracted: usize,
+    skipped: usize,
+    overlapping: usize,
+}
+
+/// A span that does not align while the policy is `error`, or bad input.
+#[derive(Debug)]
+enum RulerFailure {
+    Misaligned { start: usize, end: usize, label: String, text: String },
+    Other(Failure),
+}
+
+impl From<Failure> for RulerFailure {
+    fn from(failure: Failure) -> Self {
+        RulerFailure::Other(failure)
+    }
+}
+
+impl RulerFailure {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            RulerFailure::Other(failure) => failure.into_pyerr(py),
+            RulerFailure::Misaligned { start, end, label, text } => {
+                // The text as Python shows it, as the message quotes a Python str.
+                let shown = PyString::new(py, &text)
+                    .repr()
+                    .map(|repr| repr.to_string())
+                    .unwrap_or_else(|_| format!("{text:?}"));
+                Failure::named(
+                    "AlignmentError",
+                    "misaligned",
+                    format!(
+                        "span {shown} ({label}) at {start}..{end} does not start and end on \
+                         spaCy token boundaries — use misaligned='expand', 'contract' or 'skip'"
+                    ),
+                )
+                .at(Some(format!("{start}..{end}")))
+                .into_pyerr(py)
+            }
+        }
+    }
+}
+
+/// What the component sets on one `Doc`.
+#[derive(Debug)]
+struct Outcome {
+    /// rubric's entities that go into `doc.ents`, in token order.
+    ents: Vec<TokenSpan>,
+    /// Indices of the `Doc`'s earlier entities that stay.
+    kept_existing: Vec<usize>,
+    /// Every candidate on spaCy's tokens, when a spans key is set.
+    candidates: Option<Vec<TokenSpan>>,
+    counts: Counts,
+}
+
+/// One document for [`RubricRuler::_process_batch`]: text, token bytes, the
+/// `Doc`'s entities.
+type DocInput<'py> = (String, Bound<'py, PyBytes>, Vec<Existing>);
+
+/// An output row for Python: start, end, label, kb_id ("" for none, as spaCy).
+type SpanRow = (usize, usize, String, String);
+
+/// Matches documents for the spaCy component and places the spans on spaCy's
+/// tokens.
+#[pyclass(frozen, module = "rubric", name = "_Ruler")]
+#[derive(Debug)]
+pub(crate) struct RubricRuler {
+    matcher: Arc<Matcher>,
+    tokenizer: Tokenizer,
+    labels: Option<Vec<String>>,
+    policy: Policy,
+    overwrite_ents: bool,
+    with_candidates: bool,
+}
+
+impl RubricRuler {
+    fn process(
+        &self,
+        text: &str,
+        offsets: &[u8],
+        existing: &[Existing],
+    ) -> Result<Outcome, RulerFailure> {
+        let tokens = spacy_tokens(offsets)?;
+        let annotated = rubric_annotate::annotate(
+            "0",
+            text,
+            &self.tokenizer,
+            &self.matcher,
+            self.labels.as_deref(),
+        )
+        .map_err(Failure::record)?;
+        let map = OffsetMap::new(text, OffsetUnit::Char);
+        let to_char = |start: usize, end: usize, label: &str, kb_id: &Option<String>| {
+            let internal = |err| Failure::named("RubricError", "internal", err);
+            Ok::<_, Failure>(CharSpan {
+                start: map.to_unit(start).map_err(internal)?,
+                end: map.to_unit(end).map_err(internal)?,
+                label: label.to_string(),
+                kb_id: kb_id.clone(),
+            })
+        };
+        let kept = annotated
+            .record
+            .spans()
+            .iter()
+            .map(|span| to_char(span.start, span.end, &span.label, &span.kb_id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut counts = Counts::default();
+        let placed = self.place(text, &map, &tokens, &kept, &mut counts)?;
+        let resolved = filter_spans(&placed);
+        // Expanding two neighbouring spans to spaCy's tokens can make them
+        // overlap, and an earlier component's entities may hold the tokens:
+        // doc.ents cannot hold both, so each of ours left out is counted.
+        counts.overlapping = placed.len() - resolved.len();
+        let (ents, kept_existing) =
+            merge(resolved, existing, self.overwrite_ents, &mut counts.overlapping);
+        let candidates = if self.with_candidates {
+            let mut all = kept;
+            for dropped in &annotated.matches.dropped {
+                let found = &dropped.candidate;
+                all.push(to_char(found.start, found.end, &found.label, &found.id)?);
+            }
+            // A candidate beaten by two winners is dropped twice; it is listed once.
+            all.sort();
+            all.dedup();
+            Some(self.place(text, &map, &tokens, &all, &mut Counts::default())?)
+        } else {
+            None
+        };
+        Ok(Outcome { ents, kept_existing, candidates, counts })
+    }
+
+    /// `spans` on spaCy's tokens, under the policy, each counted.
+    fn place(
+        &self,
+        text: &str,
+        map: &OffsetMap<'_>,
+        tokens: &[SpacyToken],
+        spans: &[CharSpan],
+        counts: &mut Counts,
+    ) -> Result<Vec<TokenSpan>, RulerFailure> {
+        let mut out = Vec::with_capacity(spans.len());
+        for span in spans {
+            counts.spans += 1;
+            let on_tokens = |mode| char_span(tokens, span.start, span.end, mode);
+            let range = if let Some(range) = on_tokens(Mode::Strict) {
+                counts.aligned += 1;
+                range
+            } else {
+                match self.policy {
+                    Policy::Error => {
+                        let bytes = map.to_byte(span.start).and_then(|start| {
+                            map.to_byte(span.end).map(|end| text.get(start..end))
+                        });
+                        return Err(RulerFailure::Misaligned {
+                            start: span.start,
+                            end: span.end,
+                            label: span.label.clone(),
+                            text: bytes.ok().flatten().unwrap_or_default().to_string(),
+                        });
+                    }
+                    Policy::Skip => {
+                        counts.skipped += 1;
+                        continue;
+                    }
+                    Policy::Expand | Policy::Contract => {
+                        let mode = if self.policy == Policy::Expand {
+                            Mode::Expand
+                        } else {
+                            Mode::Contract
+                        };
+                        match on_tokens(mode) {
+                            // Contracting a span inside one spaCy token leaves nothing.
+                            Some((start, end)) if start < end => {
+                                if mode == Mode::Expand {
+                                    counts.expanded += 1;
+                                } else {
+                                    counts.contracted += 1;
+                                }
+                                (start, end)
+                            }
+                            _ => {
+                                counts.skipped += 1;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            };
+            out.push(TokenSpan {
+                start: range.0,
+                end: range.1,
+                label: span.label.clone(),
+                kb_id: span.kb_id.clone(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// spaCy's tokens from `Doc.to_array([IDX, LENGTH, SPACY]).tobytes()`: three
+/// native-endian `uint64` per token.
+fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
+    const ROW: usize = 3 * 8;
+    if bytes.len() % ROW != 0 {
+        return Err(Failure::usage(format!(
+            "token offsets must be Doc.to_array([IDX, LENGTH, SPACY]) as bytes (3 uint64 per \
+             token), not {} bytes",
+            bytes.len()
+        )));
+    }
+    let field = |row: &[u8], i: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&row[i * 8..i * 8 + 8]);
+        usize::try_from(u64::from_ne_bytes(word)).unwrap_or(usize::MAX)
+    };
+    Ok(bytes
+        .chunks_exact(ROW)
+        .map(|row| SpacyToken { idx: field(row, 0), len: field(row, 1), space: field(row, 2) != 0 })
+        .collect())
+}
+
+/// How `char_span` treats offsets inside a token (spaCy's `alignment_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Strict,
+    Expand,
+    Contract,
+}
+
+/// The token holding character `at`, its trailing space included (spaCy's
+/// `token_by_char`).
+fn token_by_char(tokens: &[SpacyToken], at: usize) -> Option<usize> {
+    let i = tokens.partition_point(|token| token.idx <= at).checked_sub(1)?;
+    let token = tokens[i];
+    (at < token.idx + token.len + usize::from(token.space)).then_some(i)
+}
+
+/// The tokens `start..end` (characters) covers, as `Doc.char_span` finds them:
+/// `(first, end)` token indices, `end` exclusive; `None` where spaCy returns
+/// `None`. `Expand` may give an empty range (`first == end`), as spaCy does.
+fn char_span(
+    tokens: &[SpacyToken],
+    start: usize,
+    end: usize,
+    mode: Mode,
+) -> Option<(usize, usize)> {
+    let mut first = token_by_char(tokens, start)?;
+    if mode == Mode::Strict && start != tokens[first].idx {
+        return None;
+    }
+    let mut last = token_by_char(tokens, end.checked_sub(1)?)?;
+    let last_end = tokens[last].idx + tokens[last].len;
+    if mode == Mode::Strict && end != last_end {
+        return None;
+    }
+    match mode {
+        Mode::Strict => {}
+        Mode::Contract => {
+            if tokens[first].idx < start {
+                first += 1;
+            }
+            if end < last_end {
+                last = last.checked_sub(1)?;
+            }
+            if last < first {
+                return None;
+            }
+        }
+        Mode::Expand => {
+            // The trailing space is not part of the token before it.
+            if start == tokens[first].idx + tokens[first].len {
+                first += 1;
+            }
+        }
+    }
+    Some((first, last + 1))
+}
+
+/// `spacy.util.filter_spans`: the longest spans first (the earlier one among
+/// equals), each kept if neither its first nor its last token is taken; in
+/// token order.
+fn filter_spans(spans: &[TokenSpan]) -> Vec<TokenSpan> {
+    let mut order: Vec<&TokenSpan> = spans.iter().collect();
+    // Stable, so spans with the same key keep their order, as in Python.
+    order.sort_by(|a, b| {
+        let key = |span: &TokenSpan| (span.end - span.start, std::cmp::Reverse(span.start));
+        key(b).cmp(&key(a))
+    });
+    let mut taken = Vec::<(usize, usize)>::new();
+    let mut kept = Vec::new();
+    let is_taken = |taken: &[(usize, usize)], token: usize| {
+        taken.iter().any(|&(start, end)| start <= token && token < end)
+    };
+    for span in order {
+        if !is_taken(&taken, span.start) && !is_taken(&taken, span.end - 1) {
+            taken.push((span.start, span.end));
+            kept.push(span.clone());
+        }
+    }
+    kept.sort_by_key(|span| span.start);
+    kept
+}
+
+/// rubric's resolved entities with the `Doc`'s earlier ones: the earlier ones
+/// win where they overlap, unless `overwrite`. Returns rubric's entities that
+/// stay and the indices of the earlier ones that stay; each of rubric's left out
+/// (unless it equals an earlier one) adds to `overlapping`.
+fn merge(
+    ours: Vec<TokenSpan>,
+    existing: &[Existing],
+    overwrite: bool,
+    overlapping: &mut usize,
+) -> (Vec<TokenSpan>, Vec<usize>) {
+    if existing.is_empty() {
+        return (ours, Vec::new());
+    }
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let free = |taken: &[(usize, usize)], start: usize, end: usize| {
+        taken.iter().all(|&(s, e)| end <= s || e <= start)
+    };
+    let mut kept_existing = Vec::new();
+    let mut take_existing = |taken: &mut Vec<(usize, usize)>| {
+        for (index, &(start, end, ..)) in existing.iter().enumerate() {
+            if free(taken, start, end) {
+                taken.push((start, end));
+                kept_existing.push(index);
+            }
+        }
+    };
+    if !overwrite {
+        take_existing(&mut taken);
+    }
+    let mut kept = Vec::with_capacity(ours.len());
+    for span in ours {
+        if free(&taken, span.start, span.end) {
+            taken.push((span.start, span.end));
+            kept.push(span);
+        } else {
+            // One identical to an earlier entity (span id 0, as ours) is no loss.
+            let same = existing.iter().any(|(start, end, label, kb_id, id)| {
+                (*start, *end, label.as_str(), kb_id.as_str(), *id)
+                    == (
+                        span.start,
+                        span.end,
+                        span.label.as_str(),
+                        span.kb_id.as_deref().unwrap_or(""),
+                        0,
+                    )
+            });
+            if !same {
+                *overlapping += 1;
+            }
+        }
+    }
+    if overwrite {
+        take_existing(&mut taken);
+    }
+    (kept, kept_existing)
+}
+
+fn rows(spans: Vec<TokenSpan>) -> Vec<SpanRow> {
+    spans
+        .into_iter()
+        .map(|span| (span.start, span.end, span.label, span.kb_id.unwrap_or_default()))
+        .collect()
+}
+
+/// An outcome as Python gets it: `(ents, kept_existing, candidates or None, counts)`.
+type OutcomeRow<'py> = (Vec<SpanRow>, Vec<usize>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
+
+fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
+    let counts = PyDict::new(py);
+    let c = outcome.counts;
+    for (key, value) in [
+        ("spans", c.spans),
+        ("aligned", c.aligned),
+        ("expanded", c.expanded),
+        ("contracted", c.contracted),
+        ("skipped", c.skipped),
+        ("overlapping", c.overlapping),
+    ] {
+        counts.set_item(key, value)?;
+    }
+    Ok((rows(outcome.ents), outcome.kept_existing, outcome.candidates.map(rows), counts))
+}
+
+#[pymethods]
+impl RubricRuler {
+    #[new]
+    #[pyo3(signature = (annotator, misaligned, overwrite_ents, with_candidates))]
+    fn new(
+        py: Python<'_>,
+        annotator: &Bound<'_, Annotator>,
+        misaligned: &str,
+        overwrite_ents: bool,
+        with_candidates: bool,
+    ) -> PyResult<Self> {
+        let policy = Policy::parse(misaligned).ok_or_else(|| {
+            Failure::usage(format!(
+                "misaligned={misaligned:?}: use one of expand, contract, skip, error"
+            ))
+            .into_pyerr(py)
+        })?;
+        let annotator = annotator.get();
+        Ok(RubricRuler {
+            matcher: Arc::clone(&annotator.matcher),
+            tokenizer: annotator.tokenizer.clone(),
+            labels: annotator.labels.clone(),
+            policy,
+            overwrite_ents,
+            with_candidates,
+        })
+    }
+
+    /// One document: its text, `Doc.to_array([IDX, LENGTH, SPACY]).tobytes()`,
+    /// and its entities as `(start, end, label_, kb_id_, id)`. Returns rubric's
+    /// entities `(start, end, label, kb_id)`, the indices of the earlier
+    /// entities that stay, the candidates (with a spans key) and the counts.
+    fn _process<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        offsets: &[u8],
+        existing: Vec<Existing>,
+    ) -> PyResult<OutcomeRow<'py>> {
+        let outcome = py
+            .detach(|| guarded(|| self.process(&text, offsets, &existing)))
+            .map_err(|failure| failure.into_pyerr(py))?;
+        to_python(py, outcome)
+    }
+
+    /// `_process` for a batch of `(text, offsets, existing)`, in order, all
+    /// matched without the GIL.
+    fn _process_batch<'py>(
+        &self,
+        py: Python<'py>,
+        documents: Vec<DocInput<'py>>,
+    ) -> PyResult<Vec<OutcomeRow<'py>>> {
+        // Borrowed: bytes objects cannot change, and `documents` keeps them alive.
+        let documents: Vec<(&str, &[u8], &[Existing])> = documents
+            .iter()
+            .map(|(text, offsets, existing)| {
+                (text.as_str(), offsets.as_bytes(), existing.as_slice())
+            })
+            .collect();
+        let outcomes = py
+            .detach(|| {
+                guarded(|| {
+                    documents
+                        .iter()
+                        .map(|&(text, offsets, existing)| self.process(text, offsets, existing))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .map_err(|failure| failure.into_pyerr(py))?;
+        outcomes.into_iter().map(|outcome| to_python(py, outcome)).collect()
+    }
+}
