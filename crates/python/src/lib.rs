@@ -340,9 +340,6 @@ impl Annotator {
     }
 }
 
-/// A span for the spaCy component: code-point start and end, label, kb_id.
-type SpanTuple = (usize, usize, String, Option<String>);
-
 /// Gazetteers from what Python gave: `Gazetteer`s or paths, one or a list.
 fn gazetteers(
     py: Python<'_>,
@@ -403,58 +400,6 @@ impl Annotator {
     ) -> PyResult<PyRecord> {
         let id = id.unwrap_or_else(|| "0".to_string());
         detached(py, || self.record(&id, &text, explain)).map(PyRecord::new)
-    }
-
-    /// The record's spans, and with `candidates` every dropped candidate too, as
-    /// `(start, end, label, kb_id)` in code points: what the spaCy component
-    /// needs, without building the record's token dicts.
-    #[pyo3(signature = (text, candidates=false))]
-    fn _spans(
-        &self,
-        py: Python<'_>,
-        text: String,
-        candidates: bool,
-    ) -> PyResult<(Vec<SpanTuple>, Vec<SpanTuple>)> {
-        detached(py, || {
-            let annotated = rubric_annotate::annotate(
-                "0",
-                &text,
-                &self.tokenizer,
-                &self.matcher,
-                self.labels.as_deref(),
-            )
-            .map_err(Failure::record)?;
-            let map = OffsetMap::new(&text, OffsetUnit::Char);
-            let convert = |start: usize, end: usize, label: &str, id: &Option<String>| {
-                let internal = |err| Failure::named("RubricError", "internal", err);
-                Ok((
-                    map.to_unit(start).map_err(internal)?,
-                    map.to_unit(end).map_err(internal)?,
-                    label.to_string(),
-                    id.clone(),
-                ))
-            };
-            let kept = annotated
-                .record
-                .spans()
-                .iter()
-                .map(|span| convert(span.start, span.end, &span.label, &span.kb_id))
-                .collect::<Result<Vec<_>, Failure>>()?;
-            let dropped = if candidates {
-                annotated
-                    .matches
-                    .dropped
-                    .iter()
-                    .map(|item| {
-                        let found = &item.candidate;
-                        convert(found.start, found.end, &found.label, &found.id)
-                    })
-                    .collect::<Result<Vec<_>, Failure>>()?
-            } else {
-                Vec::new()
-            };
-            Ok((kept, dropped))
-        })
     }
 
     /// Records of a batch of `(text, id)` pairs, in order, made on `threads`

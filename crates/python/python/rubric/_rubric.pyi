@@ -100,12 +100,35 @@ class Annotator:
         ``spans``, ``meta``), offsets in code points.
         ``id`` defaults to ``"0"``. With ``explain``, ``meta.explain`` lists every
         dropped candidate, why, and what beat it."""
-    def _spans(
-        self, text: str, candidates: bool = False
-    ) -> Tuple[List[Tuple[int, int, str, Optional[str]]], List[Tuple[int, int, str, Optional[str]]]]: ...
     def _annotate_batch(
         self, documents: List[Tuple[str, str]], threads: int, explain: bool = False
     ) -> List[Record]: ...
+
+SpanRow = Tuple[int, int, str, str]
+Outcome = Tuple[List[SpanRow], List[int], Optional[List[SpanRow]], Dict[str, int]]
+
+class _Ruler:
+    """The Rust half of ``rubric_ruler``: matches a ``Doc``'s text with the
+    annotator's matcher, places the spans on spaCy's tokens under ``misaligned``
+    (``Doc.char_span``'s rules), resolves them (``filter_spans``' rules) and merges
+    them with the ``Doc``'s entities (``overwrite_ents``)."""
+
+    def __init__(
+        self, annotator: Annotator, misaligned: str, overwrite_ents: bool, with_candidates: bool
+    ) -> None: ...
+    def _process(
+        self, text: str, offsets: bytes, existing: List[Tuple[int, int, str, str, int]]
+    ) -> Outcome:
+        """``offsets``: ``Doc.to_array([IDX, LENGTH, SPACY]).tobytes()``; ``existing``:
+        the ``Doc``'s entities as ``(start, end, label_, kb_id_, id)``. Returns rubric's
+        entities ``(start, end, label, kb_id)`` in tokens, the indices of the existing
+        entities that stay, every candidate (``with_candidates``, else ``None``) and the
+        counts for ``doc.user_data["rubric"]``. Raises :class:`rubric.AlignmentError`
+        under ``misaligned="error"``."""
+    def _process_batch(
+        self, documents: List[Tuple[str, bytes, List[Tuple[int, int, str, str, int]]]]
+    ) -> List[Outcome]:
+        """``_process`` for each document, in order, without the GIL."""
 
 def _diff(
     gold_jsonl: str,
