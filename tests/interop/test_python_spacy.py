@@ -310,4 +310,20 @@ def test_bad_token_offsets_are_a_usage_error():
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("rubric_ruler")
     with pytest.raises(rubric.UsageError, match="to_array"):
-        ruler._ruler._process("Iran", b"\x00" * 5, [])
+        ruler._ruler._process_batch([(b"\x00" * 5, [])])
+    with pytest.raises(rubric.UsageError, match="to_array"):
+        ruler._ruler._unknown([b"\x00" * 33])
+    # A string must come with its own id.
+    with pytest.raises(rubric.UsageError, match="string id"):
+        ruler._ruler._learn([(nlp.vocab.strings["Iran"], "Iraq")])
+
+
+def test_docs_from_other_vocabs_and_many_new_words():
+    # Strings are learnt by id from whichever vocab a Doc has; texts full of
+    # words never seen before still come out right.
+    first, second = spacy.blank("en"), spacy.blank("en")
+    ruler = first.add_pipe("rubric_ruler")
+    texts = [f"Protests in Tehran{i} and Tehran, word{i}x{i} near Iraq." for i in range(300)]
+    docs = list(ruler.pipe((second.make_doc(t) for t in texts), batch_size=64))
+    assert all(d.text == t for d, t in zip(docs, texts))
+    assert all([e.text for e in d.ents] == ["Tehran", "Iraq"] for d in docs)

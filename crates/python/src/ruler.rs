@@ -3,25 +3,33 @@
 //! into entities (with an earlier component's entities) and count everything,
 //! so that Python is left with making `Span`s and setting them.
 //!
-//! spaCy's tokens arrive as `Doc.to_array([IDX, LENGTH, SPACY])`'s bytes: the
-//! character offset, length and trailing space of each token. Placing a span on
-//! them follows `Doc.char_span` exactly, and resolving follows
+//! spaCy's tokens arrive as `Doc.to_array([ORTH, IDX, LENGTH, SPACY])`'s bytes:
+//! the string id, character offset, length and trailing space of each token.
+//! Placing a span on them follows `Doc.char_span` exactly, and resolving follows
 //! `spacy.util.filter_spans`, so the component sets what a pure-Python
 //! implementation over those spaCy calls would.
+//!
+//! The text is rebuilt here from the tokens' strings, as `Doc.text` builds it
+//! (each token's text, and a space where it has one): `Doc.text` makes a Python
+//! `Token` object per token and took a quarter of the component's time. The
+//! strings come from the `StringStore` once, by id (a MurmurHash of the string,
+//! the same in every vocab), and are kept in [`RubricRuler`]'s own table.
 //!
 //! The exporter's own alignment (`rubric_exporter`'s `Misaligned` policies) puts
 //! spans on a record's own tokens and is not public; this one puts them on
 //! another tokenizer's, with spaCy's rules for what `expand` and `contract` mean.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
+use rubric_exporter::spacy_string_id;
 use rubric_gazetteer::Matcher;
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
 
-use crate::{guarded, Annotator, Failure};
+use crate::{detached, guarded, Annotator, Failure};
 
 /// What happens to a span that does not start and end on spaCy token boundaries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,9 +52,11 @@ impl Policy {
     }
 }
 
-/// One spaCy token: character offset, length, and whether one space follows it.
+/// One spaCy token: string id, character offset, length, and whether one space
+/// follows it.
 #[derive(Clone, Copy, Debug)]
 struct SpacyToken {
+    orth: u64,
     idx: usize,
     len: usize,
     space: bool,
@@ -135,9 +145,14 @@ struct Outcome {
     counts: Counts,
 }
 
-/// One document for [`RubricRuler::_process_batch`]: text, token bytes, the
-/// `Doc`'s entities.
-type DocInput<'py> = (String, Bound<'py, PyBytes>, Vec<Existing>);
+/// One document for [`RubricRuler::_process_batch`]: token bytes, the `Doc`'s
+/// entities.
+type DocInput<'py> = (Bound<'py, PyBytes>, Vec<Existing>);
+
+/// The most strings the table keeps; past it, it starts again (strings are
+/// learnt again when needed), so that a long stream of new words cannot grow it
+/// without end.
+const MAX_STRINGS: usize = 1 << 20;
 
 /// An output row for Python: start, end, label, kb_id ("" for none, as spaCy).
 type SpanRow = (usize, usize, String, String);
@@ -153,16 +168,42 @@ pub(crate) struct RubricRuler {
     policy: Policy,
     overwrite_ents: bool,
     with_candidates: bool,
+    /// Token strings by spaCy string id.
+    strings: RwLock<HashMap<u64, Box<str>>>,
 }
 
 impl RubricRuler {
+    /// The `Doc`'s text, as `Doc.text` makes it.
+    fn text(
+        &self,
+        strings: &HashMap<u64, Box<str>>,
+        tokens: &[SpacyToken],
+    ) -> Result<String, Failure> {
+        let mut text = String::with_capacity(tokens.iter().map(|t| t.len + 1).sum());
+        for token in tokens {
+            let string = strings.get(&token.orth).ok_or_else(|| {
+                Failure::named(
+                    "RubricError",
+                    "internal",
+                    format!("string {} was not learnt before matching", token.orth),
+                )
+            })?;
+            text.push_str(string);
+            if token.space {
+                text.push(' ');
+            }
+        }
+        Ok(text)
+    }
+
     fn process(
         &self,
-        text: &str,
+        strings: &HashMap<u64, Box<str>>,
         offsets: &[u8],
         existing: &[Existing],
     ) -> Result<Outcome, RulerFailure> {
         let tokens = spacy_tokens(offsets)?;
+        let text = &self.text(strings, &tokens)?;
         let annotated = rubric_annotate::annotate(
             "0",
             text,
@@ -280,13 +321,13 @@ impl RubricRuler {
     }
 }
 
-/// spaCy's tokens from `Doc.to_array([IDX, LENGTH, SPACY]).tobytes()`: three
-/// native-endian `uint64` per token.
+/// spaCy's tokens from `Doc.to_array([ORTH, IDX, LENGTH, SPACY]).tobytes()`:
+/// four native-endian `uint64` per token.
 fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
-    const ROW: usize = 3 * 8;
+    const ROW: usize = 4 * 8;
     if bytes.len() % ROW != 0 {
         return Err(Failure::usage(format!(
-            "token offsets must be Doc.to_array([IDX, LENGTH, SPACY]) as bytes (3 uint64 per \
+            "tokens must be Doc.to_array([ORTH, IDX, LENGTH, SPACY]) as bytes (4 uint64 per \
              token), not {} bytes",
             bytes.len()
         )));
@@ -294,11 +335,17 @@ fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
     let field = |row: &[u8], i: usize| {
         let mut word = [0u8; 8];
         word.copy_from_slice(&row[i * 8..i * 8 + 8]);
-        usize::try_from(u64::from_ne_bytes(word)).unwrap_or(usize::MAX)
+        u64::from_ne_bytes(word)
     };
+    let size = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
     Ok(bytes
         .chunks_exact(ROW)
-        .map(|row| SpacyToken { idx: field(row, 0), len: field(row, 1), space: field(row, 2) != 0 })
+        .map(|row| SpacyToken {
+            orth: field(row, 0),
+            idx: size(field(row, 1)),
+            len: size(field(row, 2)),
+            space: field(row, 3) != 0,
+        })
         .collect())
 }
 
@@ -492,50 +539,85 @@ impl RubricRuler {
             policy,
             overwrite_ents,
             with_candidates,
+            strings: RwLock::new(HashMap::new()),
         })
     }
 
-    /// One document: its text, `Doc.to_array([IDX, LENGTH, SPACY]).tobytes()`,
-    /// and its entities as `(start, end, label_, kb_id_, id)`. Returns rubric's
-    /// entities `(start, end, label, kb_id)`, the indices of the earlier
-    /// entities that stay, the candidates (with a spans key) and the counts.
-    fn _process<'py>(
-        &self,
-        py: Python<'py>,
-        text: String,
-        offsets: &[u8],
-        existing: Vec<Existing>,
-    ) -> PyResult<OutcomeRow<'py>> {
-        let outcome = py
-            .detach(|| guarded(|| self.process(&text, offsets, &existing)))
-            .map_err(|failure| failure.into_pyerr(py))?;
-        to_python(py, outcome)
+    /// The string ids in these documents' tokens
+    /// (`Doc.to_array([ORTH, IDX, LENGTH, SPACY]).tobytes()` each) that the
+    /// table does not hold yet, each once.
+    fn _unknown(&self, py: Python<'_>, documents: Vec<Bound<'_, PyBytes>>) -> PyResult<Vec<u64>> {
+        let documents: Vec<&[u8]> = documents.iter().map(|bytes| bytes.as_bytes()).collect();
+        // Every wait for the table happens without the GIL: a thread that held
+        // it while waiting would block the one that holds the table.
+        detached(py, || {
+            let strings = self.strings.read().map_err(|_| poisoned())?;
+            let mut unknown = Vec::new();
+            let mut seen = HashSet::new();
+            for document in &documents {
+                for token in spacy_tokens(document)? {
+                    if !strings.contains_key(&token.orth) && seen.insert(token.orth) {
+                        unknown.push(token.orth);
+                    }
+                }
+            }
+            Ok(unknown)
+        })
     }
 
-    /// `_process` for a batch of `(text, offsets, existing)`, in order, all
-    /// matched without the GIL.
+    /// Adds `(id, string)` pairs from the vocab's `StringStore` to the table;
+    /// an id that is not the string's is refused.
+    fn _learn(&self, py: Python<'_>, pairs: Vec<(u64, String)>) -> PyResult<()> {
+        for (id, string) in &pairs {
+            if spacy_string_id(string) != *id {
+                return Err(Failure::usage(format!(
+                    "{string:?} does not have the string id {id}: pass the vocab's strings"
+                ))
+                .into_pyerr(py));
+            }
+        }
+        detached(py, || {
+            let mut strings = self.strings.write().map_err(|_| poisoned())?;
+            if strings.len() + pairs.len() > MAX_STRINGS {
+                strings.clear();
+            }
+            strings.extend(pairs.into_iter().map(|(id, string)| (id, string.into_boxed_str())));
+            Ok(())
+        })
+    }
+
+    /// Documents as `(tokens, existing)`: `tokens` is
+    /// `Doc.to_array([ORTH, IDX, LENGTH, SPACY]).tobytes()` (every string learnt
+    /// first, see `_unknown`), `existing` the `Doc`'s entities as
+    /// `(start, end, label_, kb_id_, id)`. For each, in order, all matched
+    /// without the GIL: rubric's entities `(start, end, label, kb_id)` in tokens,
+    /// the indices of the earlier entities that stay, the candidates (with a
+    /// spans key, else `None`) and the counts.
     fn _process_batch<'py>(
         &self,
         py: Python<'py>,
         documents: Vec<DocInput<'py>>,
     ) -> PyResult<Vec<OutcomeRow<'py>>> {
         // Borrowed: bytes objects cannot change, and `documents` keeps them alive.
-        let documents: Vec<(&str, &[u8], &[Existing])> = documents
+        let documents: Vec<(&[u8], &[Existing])> = documents
             .iter()
-            .map(|(text, offsets, existing)| {
-                (text.as_str(), offsets.as_bytes(), existing.as_slice())
-            })
+            .map(|(offsets, existing)| (offsets.as_bytes(), existing.as_slice()))
             .collect();
         let outcomes = py
             .detach(|| {
                 guarded(|| {
+                    let strings = self.strings.read().map_err(|_| poisoned())?;
                     documents
                         .iter()
-                        .map(|&(text, offsets, existing)| self.process(text, offsets, existing))
+                        .map(|&(offsets, existing)| self.process(&strings, offsets, existing))
                         .collect::<Result<Vec<_>, _>>()
                 })
             })
             .map_err(|failure| failure.into_pyerr(py))?;
         outcomes.into_iter().map(|outcome| to_python(py, outcome)).collect()
     }
+}
+
+fn poisoned() -> Failure {
+    Failure::named("RubricError", "internal", "the string table was poisoned by a panic")
 }

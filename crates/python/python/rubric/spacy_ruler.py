@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, List, Optional, Union
 
-from spacy.attrs import IDX, LENGTH, SPACY
+from spacy.attrs import IDX, LENGTH, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -35,9 +35,9 @@ MISALIGNED = ("expand", "contract", "skip", "error")
 #: The keys of ``doc.user_data["rubric"]``.
 COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
 
-#: What ``Doc.to_array`` gives the Rust side: each token's character offset,
-#: length and trailing space.
-TOKEN_ATTRS = [IDX, LENGTH, SPACY]
+#: What ``Doc.to_array`` gives the Rust side: each token's string id, character
+#: offset, length and trailing space (the text is rebuilt from the strings).
+TOKEN_ATTRS = [ORTH, IDX, LENGTH, SPACY]
 
 
 class RubricRuler:
@@ -75,23 +75,30 @@ class RubricRuler:
                                      spans_key is not None)
 
     def __call__(self, doc: Doc) -> Doc:
-        existing = doc.ents
-        outcome = self._ruler._process(doc.text, doc.to_array(TOKEN_ATTRS).tobytes(),
-                                       _entities(existing))
-        self._set(doc, existing, outcome)
+        self._annotate([doc])
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         """Annotates ``stream`` ``batch_size`` documents at a time, in order."""
         for docs in minibatch(stream, size=batch_size):
-            existing = [doc.ents for doc in docs]
-            outcomes = self._ruler._process_batch([
-                (doc.text, doc.to_array(TOKEN_ATTRS).tobytes(), _entities(ents))
-                for doc, ents in zip(docs, existing)
-            ])
-            for doc, ents, outcome in zip(docs, existing, outcomes):
-                self._set(doc, ents, outcome)
+            self._annotate(docs)
             yield from docs
+
+    def _annotate(self, docs: List[Doc]) -> None:
+        tokens = [doc.to_array(TOKEN_ATTRS).tobytes() for doc in docs]
+        # The Rust side rebuilds each Doc's text from its tokens' strings (what
+        # Doc.text does, without a Token object per token); it asks only for
+        # the strings it has not seen.
+        unknown = self._ruler._unknown(tokens)
+        if unknown:
+            strings = docs[0].vocab.strings
+            self._ruler._learn([(key, strings[key]) for key in unknown])
+        existing = [doc.ents for doc in docs]
+        outcomes = self._ruler._process_batch(
+            [(doc_tokens, _entities(ents)) for doc_tokens, ents in zip(tokens, existing)]
+        )
+        for doc, ents, outcome in zip(docs, existing, outcomes):
+            self._set(doc, ents, outcome)
 
     def _set(self, doc: Doc, existing: tuple, outcome: tuple) -> None:
         ents, kept_existing, candidates, counts = outcome
