@@ -218,11 +218,16 @@ def reference_ruler(doc, record, policy, overwrite, spans_key):
     if spans_key:
         unique = sorted(set(kept) | set(dropped), key=lambda c: (*c[:3], c[3] or ""))
         candidates = place(unique, dict.fromkeys(COUNT_KEYS, 0))
-    return sorted(final, key=lambda span: span.start), candidates, counts
+    doc.ents = sorted(final, key=lambda span: span.start)
+    return doc.ents, candidates, counts
 
 
 def spans_of(spans):
     return [(s.start, s.end, s.label_, s.kb_id_) for s in spans]
+
+
+def token_entities(doc):
+    return [(t.ent_iob, t.ent_type_, t.ent_kb_id_, t.ent_id_) for t in doc]
 
 
 def whitespace_doc(nlp, text):
@@ -281,6 +286,7 @@ def test_component_does_what_spacys_own_calls_do(policy, overwrite, spans_key, t
         ruler(got_doc)
         ents, candidates, counts = want
         assert spans_of(got_doc.ents) == spans_of(ents), text[:80]
+        assert token_entities(got_doc) == token_entities(want_doc), text[:80]
         assert got_doc.user_data["rubric"] == counts, text[:80]
         if spans_key:
             assert spans_of(got_doc.spans[spans_key]) == spans_of(candidates), text[:80]

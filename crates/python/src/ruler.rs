@@ -3,11 +3,14 @@
 //! into entities (with an earlier component's entities) and count everything,
 //! so that Python is left with making `Span`s and setting them.
 //!
-//! spaCy's tokens arrive as `Doc.to_array([ORTH, IDX, LENGTH, SPACY])`'s bytes:
-//! the string id, character offset, length and trailing space of each token.
-//! Placing a span on them follows `Doc.char_span` exactly, and resolving follows
-//! `spacy.util.filter_spans`, so the component sets what a pure-Python
-//! implementation over those spaCy calls would.
+//! spaCy's tokens arrive as `Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID,
+//! ENT_ID])`'s bytes: the string id, character offset, length and trailing space
+//! of each token, and its entity ids. Placing a span on them follows
+//! `Doc.char_span` exactly, resolving follows `spacy.util.filter_spans`, and the
+//! entities come back as the `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]` columns
+//! `Doc.set_ents` would write (for `Doc.from_array`, which costs no `Span`
+//! object per entity), so the component sets what a pure-Python implementation
+//! over those spaCy calls would.
 //!
 //! The text is rebuilt here from the tokens' strings, as `Doc.text` builds it
 //! (each token's text, and a space where it has one): `Doc.text` makes a Python
@@ -60,6 +63,8 @@ struct SpacyToken {
     idx: usize,
     len: usize,
     space: bool,
+    kb_id: u64,
+    ent_id: u64,
 }
 
 /// A span in code points, as the matcher found it.
@@ -94,6 +99,11 @@ struct Counts {
     skipped: usize,
     overlapping: usize,
 }
+
+/// `Token.ent_iob` values.
+const IOB_INSIDE: u64 = 1;
+const IOB_OUTSIDE: u64 = 2;
+const IOB_BEGIN: u64 = 3;
 
 /// A span that does not align while the policy is `error`, or bad input.
 #[derive(Debug)]
@@ -136,10 +146,11 @@ impl RulerFailure {
 /// What the component sets on one `Doc`.
 #[derive(Debug)]
 struct Outcome {
-    /// rubric's entities that go into `doc.ents`, in token order.
-    ents: Vec<TokenSpan>,
-    /// Indices of the `Doc`'s earlier entities that stay.
-    kept_existing: Vec<usize>,
+    /// `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]` per token, native-endian
+    /// `uint64`: what `Doc.set_ents` with the entities would write.
+    columns: Vec<u8>,
+    /// The entities' labels and kb_ids, which the vocab's `StringStore` must hold.
+    strings: Vec<String>,
     /// Every candidate on spaCy's tokens, when a spans key is set.
     candidates: Option<Vec<TokenSpan>>,
     counts: Counts,
@@ -250,7 +261,8 @@ impl RubricRuler {
         } else {
             None
         };
-        Ok(Outcome { ents, kept_existing, candidates, counts })
+        let (columns, strings) = entity_columns(&tokens, &ents, &kept_existing, existing);
+        Ok(Outcome { columns, strings, candidates, counts })
     }
 
     /// `spans` on spaCy's tokens, under the policy, each counted.
@@ -321,14 +333,51 @@ impl RubricRuler {
     }
 }
 
-/// spaCy's tokens from `Doc.to_array([ORTH, IDX, LENGTH, SPACY]).tobytes()`:
-/// four native-endian `uint64` per token.
+/// `Doc.set_ents(entities)` as columns for `Doc.from_array([ENT_IOB,
+/// ENT_TYPE, ENT_KB_ID, ENT_ID])`: an entity's tokens get `B` then `I`, its
+/// label and kb_id (and its span id, if it has one); every other token is `O`
+/// with no type, its kb_id and id left as they were. Also the strings the
+/// labels and kb_ids are made of.
+fn entity_columns(
+    tokens: &[SpacyToken],
+    ours: &[TokenSpan],
+    kept_existing: &[usize],
+    existing: &[Existing],
+) -> (Vec<u8>, Vec<String>) {
+    let mut rows: Vec<[u64; 4]> =
+        tokens.iter().map(|token| [IOB_OUTSIDE, 0, token.kb_id, token.ent_id]).collect();
+    let mut strings: Vec<String> = Vec::new();
+    let mut mark = |start: usize, end: usize, label: &str, kb_id: &str, span_id: u64| {
+        let (label_id, kb) = (spacy_string_id(label), spacy_string_id(kb_id));
+        for (offset, row) in rows[start..end].iter_mut().enumerate() {
+            let iob = if offset == 0 { IOB_BEGIN } else { IOB_INSIDE };
+            let id = if span_id != 0 { span_id } else { row[3] };
+            *row = [iob, label_id, kb, id];
+        }
+        strings.push(label.to_string());
+        strings.push(kb_id.to_string());
+    };
+    for span in ours {
+        mark(span.start, span.end, &span.label, span.kb_id.as_deref().unwrap_or(""), 0);
+    }
+    for &index in kept_existing {
+        let (start, end, label, kb_id, id) = &existing[index];
+        mark(*start, *end, label, kb_id, *id);
+    }
+    strings.sort_unstable();
+    strings.dedup();
+    let columns = rows.iter().flatten().flat_map(|value| value.to_ne_bytes()).collect();
+    (columns, strings)
+}
+
+/// spaCy's tokens from `Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID,
+/// ENT_ID]).tobytes()`: six native-endian `uint64` per token.
 fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
-    const ROW: usize = 4 * 8;
+    const ROW: usize = 6 * 8;
     if bytes.len() % ROW != 0 {
         return Err(Failure::usage(format!(
-            "tokens must be Doc.to_array([ORTH, IDX, LENGTH, SPACY]) as bytes (4 uint64 per \
-             token), not {} bytes",
+            "tokens must be Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]) as \
+             bytes (6 uint64 per token), not {} bytes",
             bytes.len()
         )));
     }
@@ -345,6 +394,8 @@ fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
             idx: size(field(row, 1)),
             len: size(field(row, 2)),
             space: field(row, 3) != 0,
+            kb_id: field(row, 4),
+            ent_id: field(row, 5),
         })
         .collect())
 }
@@ -495,8 +546,9 @@ fn rows(spans: Vec<TokenSpan>) -> Vec<SpanRow> {
         .collect()
 }
 
-/// An outcome as Python gets it: `(ents, kept_existing, candidates or None, counts)`.
-type OutcomeRow<'py> = (Vec<SpanRow>, Vec<usize>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
+/// An outcome as Python gets it: `(entity columns, strings, candidates or None,
+/// counts)`.
+type OutcomeRow<'py> = (Bound<'py, PyBytes>, Vec<String>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
 
 fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
     let counts = PyDict::new(py);
@@ -511,7 +563,8 @@ fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
     ] {
         counts.set_item(key, value)?;
     }
-    Ok((rows(outcome.ents), outcome.kept_existing, outcome.candidates.map(rows), counts))
+    let columns = PyBytes::new(py, &outcome.columns);
+    Ok((columns, outcome.strings, outcome.candidates.map(rows), counts))
 }
 
 #[pymethods]
@@ -543,8 +596,8 @@ impl RubricRuler {
         })
     }
 
-    /// The string ids in these documents' tokens
-    /// (`Doc.to_array([ORTH, IDX, LENGTH, SPACY]).tobytes()` each) that the
+    /// The string ids in these documents' tokens (`_process_batch`'s `tokens`
+    /// each) that the
     /// table does not hold yet, each once.
     fn _unknown(&self, py: Python<'_>, documents: Vec<Bound<'_, PyBytes>>) -> PyResult<Vec<u64>> {
         let documents: Vec<&[u8]> = documents.iter().map(|bytes| bytes.as_bytes()).collect();
@@ -587,12 +640,13 @@ impl RubricRuler {
     }
 
     /// Documents as `(tokens, existing)`: `tokens` is
-    /// `Doc.to_array([ORTH, IDX, LENGTH, SPACY]).tobytes()` (every string learnt
-    /// first, see `_unknown`), `existing` the `Doc`'s entities as
-    /// `(start, end, label_, kb_id_, id)`. For each, in order, all matched
-    /// without the GIL: rubric's entities `(start, end, label, kb_id)` in tokens,
-    /// the indices of the earlier entities that stay, the candidates (with a
-    /// spans key, else `None`) and the counts.
+    /// `Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`
+    /// (every string learnt first, see `_unknown`), `existing` the `Doc`'s
+    /// entities as `(start, end, label_, kb_id_, id)`. For each, in order, all
+    /// matched without the GIL: the `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`
+    /// columns for `Doc.from_array`, the strings they use, the candidates
+    /// `(start, end, label, kb_id)` in tokens (with a spans key, else `None`)
+    /// and the counts.
     fn _process_batch<'py>(
         &self,
         py: Python<'py>,

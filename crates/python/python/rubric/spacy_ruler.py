@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, List, Optional, Union
 
-from spacy.attrs import IDX, LENGTH, ORTH, SPACY
+import numpy
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -36,8 +37,13 @@ MISALIGNED = ("expand", "contract", "skip", "error")
 COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
 
 #: What ``Doc.to_array`` gives the Rust side: each token's string id, character
-#: offset, length and trailing space (the text is rebuilt from the strings).
-TOKEN_ATTRS = [ORTH, IDX, LENGTH, SPACY]
+#: offset, length and trailing space (the text is rebuilt from the strings), and
+#: the entity ids that ``Doc.set_ents`` leaves as they are outside entities.
+TOKEN_ATTRS = [ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]
+
+#: What the Rust side gives ``Doc.from_array``: the columns ``Doc.set_ents``
+#: would write for the entities.
+ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
 
 
 class RubricRuler:
@@ -97,15 +103,17 @@ class RubricRuler:
         outcomes = self._ruler._process_batch(
             [(doc_tokens, _entities(ents)) for doc_tokens, ents in zip(tokens, existing)]
         )
-        for doc, ents, outcome in zip(docs, existing, outcomes):
-            self._set(doc, ents, outcome)
+        for doc, outcome in zip(docs, outcomes):
+            self._set(doc, outcome)
 
-    def _set(self, doc: Doc, existing: tuple, outcome: tuple) -> None:
-        ents, kept_existing, candidates, counts = outcome
-        spans = [Span(doc, start, end, label=label, kb_id=kb_id)
-                 for start, end, label, kb_id in ents]
-        spans.extend(existing[i] for i in kept_existing)
-        doc.set_ents(spans)
+    def _set(self, doc: Doc, outcome: tuple) -> None:
+        columns, strings, candidates, counts = outcome
+        # The entities as Doc.set_ents would set them, without a Span object
+        # each; their labels and ids must be in the vocab for label_ and kb_id_.
+        store = doc.vocab.strings
+        for string in strings:
+            store.add(string)
+        doc.from_array(ENT_ATTRS, numpy.frombuffer(columns, dtype=numpy.uint64).reshape(-1, 4))
         if candidates is not None:
             doc.spans[self.spans_key] = [Span(doc, start, end, label=label, kb_id=kb_id)
                                          for start, end, label, kb_id in candidates]
