@@ -333,3 +333,6 @@ def test_docs_from_other_vocabs_and_many_new_words():
     docs = list(ruler.pipe((second.make_doc(t) for t in texts), batch_size=64))
     assert all(d.text == t for d, t in zip(docs, texts))
     assert all([e.text for e in d.ents] == ["Tehran", "Iraq"] for d in docs)
+    # One batch, two vocabs, each with words the other never saw.
+    mixed = [first.make_doc("Zzfirstonly met in Iraq."), second.make_doc("Zzsecondonly left Iran.")]
+    assert [[e.text for e in d.ents] for d in ruler.pipe(mixed)] == [["Iraq"], ["Iran"]]

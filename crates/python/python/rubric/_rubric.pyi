@@ -105,30 +105,34 @@ class Annotator:
     ) -> List[Record]: ...
 
 SpanRow = Tuple[int, int, str, str]
-Outcome = Tuple[List[SpanRow], List[int], Optional[List[SpanRow]], Dict[str, int]]
+Existing = Tuple[int, int, str, str, int]
+Outcome = Tuple[bytes, List[str], Optional[List[SpanRow]], Dict[str, int]]
 
 class _Ruler:
-    """The Rust half of ``rubric_ruler``: matches a ``Doc``'s text with the
-    annotator's matcher, places the spans on spaCy's tokens under ``misaligned``
-    (``Doc.char_span``'s rules), resolves them (``filter_spans``' rules) and merges
-    them with the ``Doc``'s entities (``overwrite_ents``)."""
+    """The Rust half of ``rubric_ruler``: rebuilds a ``Doc``'s text from its tokens'
+    string ids, matches it with the annotator's matcher, places the spans on spaCy's
+    tokens under ``misaligned`` (``Doc.char_span``'s rules), resolves them
+    (``filter_spans``' rules), merges them with the ``Doc``'s entities
+    (``overwrite_ents``) and returns the entity columns ``Doc.set_ents`` would write."""
 
     def __init__(
         self, annotator: Annotator, misaligned: str, overwrite_ents: bool, with_candidates: bool
     ) -> None: ...
-    def _process(
-        self, text: str, offsets: bytes, existing: List[Tuple[int, int, str, str, int]]
-    ) -> Outcome:
-        """``offsets``: ``Doc.to_array([IDX, LENGTH, SPACY]).tobytes()``; ``existing``:
-        the ``Doc``'s entities as ``(start, end, label_, kb_id_, id)``. Returns rubric's
-        entities ``(start, end, label, kb_id)`` in tokens, the indices of the existing
-        entities that stay, every candidate (``with_candidates``, else ``None``) and the
-        counts for ``doc.user_data["rubric"]``. Raises :class:`rubric.AlignmentError`
-        under ``misaligned="error"``."""
-    def _process_batch(
-        self, documents: List[Tuple[str, bytes, List[Tuple[int, int, str, str, int]]]]
-    ) -> List[Outcome]:
-        """``_process`` for each document, in order, without the GIL."""
+    def _unknown(self, tokens: List[bytes]) -> List[int]:
+        """The string ids in ``tokens`` (one
+        ``Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`` per
+        document) not learnt yet, each once."""
+    def _learn(self, pairs: List[Tuple[int, str]]) -> None:
+        """Learns ``(id, string)`` pairs from a vocab's ``StringStore``; raises
+        :class:`rubric.UsageError` if an id is not its string's."""
+    def _process_batch(self, documents: List[Tuple[bytes, List[Existing]]]) -> List[Outcome]:
+        """For each ``(tokens, existing)`` (``existing``: the ``Doc``'s entities as
+        ``(start, end, label_, kb_id_, id)``), in order, without the GIL: the
+        ``[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`` columns for ``Doc.from_array``
+        (``uint64``), the strings they use, the candidates ``(start, end, label,
+        kb_id)`` in tokens (``with_candidates``, else ``None``) and the counts for
+        ``doc.user_data["rubric"]``. Raises :class:`rubric.AlignmentError` under
+        ``misaligned="error"``."""
 
 def _diff(
     gold_jsonl: str,

@@ -13,9 +13,17 @@ counted in ``doc.user_data["rubric"]``; no span is dropped silently.
 
 ``doc.ents`` gets the resolved spans (with ``ent_kb_id_`` from the entry's
 id), next to an earlier component's entities: theirs win where they overlap,
-unless ``overwrite_ents`` (as the EntityRuler's option); with ``spans_key`` set, ``doc.spans[spans_key]`` gets every candidate,
-overlapping ones included. The component is registered through the
-``spacy_factories`` entry point, so ``spacy train`` configs can name it.
+unless ``overwrite_ents`` (as the EntityRuler's option); with ``spans_key``
+set, ``doc.spans[spans_key]`` gets every candidate, overlapping ones included.
+The component is registered through the ``spacy_factories`` entry point, so
+``spacy train`` configs can name it.
+
+The work is done in Rust (``rubric._rubric._Ruler``): the text is rebuilt from
+the tokens' string ids (``Doc.to_array``) as ``Doc.text`` would build it, the
+spans are placed on spaCy's tokens by ``Doc.char_span``'s rules and resolved by
+``spacy.util.filter_spans``' rules, and the entities come back as the columns
+``Doc.set_ents`` would write, for ``Doc.from_array``. ``nlp.pipe`` hands the
+component batches (:meth:`RubricRuler.pipe`), matched with the GIL released.
 """
 
 from __future__ import annotations
@@ -76,7 +84,7 @@ class RubricRuler:
         self.annotator = Annotator(gazetteer, overlaps=overlaps, aliases=aliases, labels=labels)
         # Matching, placing spans on spaCy's tokens (Doc.char_span's rules),
         # resolving them (filter_spans') and merging with earlier entities all
-        # happen in Rust; Python makes the Span objects.
+        # happen in Rust; Python moves arrays between it and the Docs.
         self._ruler = _rubric._Ruler(self.annotator, misaligned, overwrite_ents,
                                      spans_key is not None)
 
@@ -97,8 +105,7 @@ class RubricRuler:
         # the strings it has not seen.
         unknown = self._ruler._unknown(tokens)
         if unknown:
-            strings = docs[0].vocab.strings
-            self._ruler._learn([(key, strings[key]) for key in unknown])
+            self._ruler._learn([(key, _string(docs, key)) for key in unknown])
         existing = [doc.ents for doc in docs]
         outcomes = self._ruler._process_batch(
             [(doc_tokens, _entities(ents)) for doc_tokens, ents in zip(tokens, existing)]
@@ -118,6 +125,17 @@ class RubricRuler:
             doc.spans[self.spans_key] = [Span(doc, start, end, label=label, kb_id=kb_id)
                                          for start, end, label, kb_id in candidates]
         doc.user_data["rubric"] = counts
+
+
+def _string(docs: List[Doc], key: int) -> str:
+    """The string with id ``key`` from the vocab of the first of ``docs`` that
+    has it (a batch may mix vocabs; ids are the same in every vocab)."""
+    for doc in docs:
+        try:
+            return doc.vocab.strings[key]
+        except KeyError:
+            continue
+    raise KeyError(key)
 
 
 def _entities(ents: tuple) -> list:
