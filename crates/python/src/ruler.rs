@@ -23,6 +23,7 @@
 //! another tokenizer's, with spaCy's rules for what `expand` and `contract` mean.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
 use pyo3::prelude::*;
@@ -160,6 +161,31 @@ struct Outcome {
 /// entities.
 type DocInput<'py> = (Bound<'py, PyBytes>, Vec<Existing>);
 
+/// spaCy's string ids are already MurmurHash values: the table uses them as
+/// they are instead of hashing them again.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed here; anything else is folded in, FNV-style.
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// Token strings by spaCy string id.
+type Strings = HashMap<u64, Box<str>, BuildHasherDefault<IdHasher>>;
+
 /// The most strings the table keeps; past it, it starts again (strings are
 /// learnt again when needed), so that a long stream of new words cannot grow it
 /// without end.
@@ -179,17 +205,12 @@ pub(crate) struct RubricRuler {
     policy: Policy,
     overwrite_ents: bool,
     with_candidates: bool,
-    /// Token strings by spaCy string id.
-    strings: RwLock<HashMap<u64, Box<str>>>,
+    strings: RwLock<Strings>,
 }
 
 impl RubricRuler {
     /// The `Doc`'s text, as `Doc.text` makes it.
-    fn text(
-        &self,
-        strings: &HashMap<u64, Box<str>>,
-        tokens: &[SpacyToken],
-    ) -> Result<String, Failure> {
+    fn text(&self, strings: &Strings, tokens: &[SpacyToken]) -> Result<String, Failure> {
         let mut text = String::with_capacity(tokens.iter().map(|t| t.len + 1).sum());
         for token in tokens {
             let string = strings.get(&token.orth).ok_or_else(|| {
@@ -209,7 +230,7 @@ impl RubricRuler {
 
     fn process(
         &self,
-        strings: &HashMap<u64, Box<str>>,
+        strings: &Strings,
         offsets: &[u8],
         existing: &[Existing],
     ) -> Result<Outcome, RulerFailure> {
@@ -366,7 +387,10 @@ fn entity_columns(
     }
     strings.sort_unstable();
     strings.dedup();
-    let columns = rows.iter().flatten().flat_map(|value| value.to_ne_bytes()).collect();
+    let mut columns = Vec::with_capacity(rows.len() * 4 * 8);
+    for value in rows.iter().flatten() {
+        columns.extend_from_slice(&value.to_ne_bytes());
+    }
     (columns, strings)
 }
 
@@ -592,7 +616,7 @@ impl RubricRuler {
             policy,
             overwrite_ents,
             with_candidates,
-            strings: RwLock::new(HashMap::new()),
+            strings: RwLock::new(Strings::default()),
         })
     }
 
