@@ -187,9 +187,9 @@ def main():
     annotate_part = best(lambda _: [annotator.annotate(t) for t in texts], repeat)
     print(f"  rubric_ruler's own time: Doc.to_array {array_part:.3f} s, Rust (rebuild the "
           f"text, match, place, resolve) {rust_part:.3f} s of which rubric's tokenizer and "
-          f"matcher (Annotator.annotate) {annotate_part:.3f} s, the rest (Span objects, "
-          f"Doc.set_ents) {own_pipe - array_part - rust_part:.3f} s; Doc.text, which it "
-          f"no longer calls, would be {text_part:.3f} s")
+          f"matcher (Annotator.annotate) {annotate_part:.3f} s, the rest (doc.ents, "
+          f"StringStore.add, Doc.from_array, batching) {own_pipe - array_part - rust_part:.3f} "
+          f"s; Doc.text, which it no longer calls, would be {text_part:.3f} s")
 
     million = entries(1_000_000)
     tsv = args.out_dir / "1m.tsv"
