@@ -183,13 +183,10 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Token strings by spaCy string id.
+/// Token strings by spaCy string id. The table only grows, as the vocab's
+/// `StringStore` it copies from does: a string learnt stays learnt, so that one
+/// thread's batch cannot lose the strings another's has just learnt.
 type Strings = HashMap<u64, Box<str>, BuildHasherDefault<IdHasher>>;
-
-/// The most strings the table keeps; past it, it starts again (strings are
-/// learnt again when needed), so that a long stream of new words cannot grow it
-/// without end.
-const MAX_STRINGS: usize = 1 << 20;
 
 /// An output row for Python: start, end, label, kb_id ("" for none, as spaCy).
 type SpanRow = (usize, usize, String, String);
@@ -655,9 +652,6 @@ impl RubricRuler {
         }
         detached(py, || {
             let mut strings = self.strings.write().map_err(|_| poisoned())?;
-            if strings.len() + pairs.len() > MAX_STRINGS {
-                strings.clear();
-            }
             strings.extend(pairs.into_iter().map(|(id, string)| (id, string.into_boxed_str())));
             Ok(())
         })
