@@ -4,13 +4,22 @@
 
 1. Annotator.pipe(threads=1) over a ~5 MB JSONL corpus (the article and the news
    paragraphs of tests/data, repeated) against `rubric annotate --threads 1` on
-   the same file; the CLI's time includes reading and writing, the package's
-   includes building Python dicts.
+   the same file (which reads the JSONL and writes every record's JSON line).
+   The package's records build their values on first access, so it is timed
+   three ways: records only, reading every record's spans, and building every
+   record's full dict (`to_dict()` with its token dicts, the old contract).
 2. The rubric_ruler component against spaCy's EntityRuler in spacy.blank("en"),
-   both with the same 100k-entry gazetteer: time to load it, then nlp.pipe over
-   the paragraphs.
-3. Loading 1M entries: rubric (TSV → Gazetteer) against EntityRuler.add_patterns
-   (skipped for the EntityRuler above 1M·RULER_LIMIT, see --ruler-limit).
+   both with the same 100k-entry gazetteer: time to load it; nlp.pipe over 2000
+   documents end to end; the components' own time (documents made beforehand by
+   each pipeline's own nlp.make_doc, only the component timed, called per
+   document and, for rubric_ruler, through its pipe()); spaCy's tokenizer
+   (make_doc) in each pipeline; and where rubric_ruler's own time goes.
+3. Loading 1M entries: rubric (TSV → Gazetteer, compiled .rgz) against
+   EntityRuler.add_patterns (run once, and only with --ruler-limit 1000000: it
+   takes about a minute).
+
+Every figure but the 1M EntityRuler load is the best of --repeat runs (default
+3), and ratios compare figures from the same run: the machine is shared.
 
 Synthetic entries (the default gazetteer's patterns combined with made-up
 qualifiers) give the sizes; they are for timing only.
@@ -24,6 +33,7 @@ import time
 from pathlib import Path
 
 import rubric
+import rubric.spacy_ruler
 import spacy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,69 +79,134 @@ def timed(work):
     return time.perf_counter() - start, result
 
 
+def best(work, repeat, setup=None):
+    """The best time of `repeat` runs of `work(setup())` (setup not timed)."""
+    times = []
+    for _ in range(repeat):
+        argument = setup() if setup is not None else None
+        start = time.perf_counter()
+        work(argument)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("rubric_bin")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--corpus-mb", type=float, default=5.0)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ruler-limit", type=int, default=100_000,
                         help="largest gazetteer given to the EntityRuler")
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    repeat = args.repeat
 
     path, size = corpus(args.out_dir, int(args.corpus_mb * 1e6))
     mb = size / 1e6
-    cli, _ = timed(lambda: subprocess.run(
+    cli = best(lambda _: subprocess.run(
         [args.rubric_bin, "annotate", "--threads", "1", "-o", str(args.out_dir / "cli.jsonl"),
-         str(path)], check=True, capture_output=True))
+         str(path)], check=True, capture_output=True), repeat)
     documents = [(d["text"], d["id"]) for d in map(json.loads, path.read_text().splitlines())]
     annotator = rubric.Annotator()
-    py, records = timed(lambda: sum(1 for _ in annotator.pipe(documents, threads=1)))
-    print(f"corpus: {mb:.1f} MB, {len(documents)} documents")
-    print(f"rubric annotate --threads 1: {cli:.2f} s ({mb / cli:.1f} MB/s)")
-    print(f"Annotator.pipe(threads=1):   {py:.2f} s ({mb / py:.1f} MB/s) = {cli / py:.2f}x the CLI")
+    pipe = lambda: annotator.pipe(documents, threads=1)
+    lazy = best(lambda _: sum(1 for _ in pipe()), repeat)
+    spans = best(lambda _: sum(len(r["spans"]) for r in pipe()), repeat)
+    full = best(lambda _: sum(len(r.to_dict()["tokens"]) for r in pipe()), repeat)
+    print(f"corpus: {mb:.1f} MB, {len(documents)} documents; best of {repeat}")
+    print(f"rubric annotate --threads 1:            {cli:.2f} s ({mb / cli:.1f} MB/s)")
+    for name, t in (("Annotator.pipe(threads=1), records:", lazy),
+                    ("  + every record's spans read:", spans),
+                    ("  + every record's full dict built:", full)):
+        print(f"{name:40s}{t:.2f} s ({mb / t:.1f} MB/s) = {cli / t:.2f}x the CLI")
 
     hundred_k = entries(100_000)
     tsv = args.out_dir / "100k.tsv"
     tsv.write_text("".join(f"{p}\t{l}\n" for p, l in hundred_k), encoding="utf-8")
     texts = [text for text, _ in documents[:2000]]
-
-    ours = spacy.blank("en")
-    load_ours, _ = timed(lambda: ours.add_pipe("rubric_ruler", config={"gazetteer": str(tsv)}))
-    theirs = spacy.blank("en")
-
-    def ruler():
-        r = theirs.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-        r.add_patterns([{"label": l, "pattern": p} for p, l in hundred_k])
-
-    load_theirs, _ = timed(ruler)
-    blank = spacy.blank("en")
-    run_blank, _ = timed(lambda: sum(len(d) for d in blank.pipe(texts)))
-    run_ours, _ = timed(lambda: sum(len(d.ents) for d in ours.pipe(texts)))
-    run_theirs, _ = timed(lambda: sum(len(d.ents) for d in theirs.pipe(texts)))
     text_mb = sum(len(t.encode()) for t in texts) / 1e6
-    print(f"100k entries, load: rubric_ruler {load_ours:.2f} s, EntityRuler {load_theirs:.2f} s")
-    print(f"nlp.pipe over {len(texts)} documents ({text_mb:.1f} MB): rubric_ruler {run_ours:.2f} s, "
-          f"EntityRuler {run_theirs:.2f} s = {run_theirs / run_ours:.2f}x")
-    print(f"  of which spacy.blank('en') alone {run_blank:.2f} s; the components' own time: "
-          f"rubric_ruler {run_ours - run_blank:.2f} s, EntityRuler {run_theirs - run_blank:.2f} s "
-          f"= {(run_theirs - run_blank) / max(run_ours - run_blank, 1e-9):.1f}x")
+
+    def ours_pipeline():
+        nlp = spacy.blank("en")
+        nlp.add_pipe("rubric_ruler", config={"gazetteer": str(tsv)})
+        return nlp
+
+    def theirs_pipeline():
+        nlp = spacy.blank("en")
+        r = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+        r.add_patterns([{"label": l, "pattern": p} for p, l in hundred_k])
+        return nlp
+
+    load_ours = best(lambda _: ours_pipeline(), repeat)
+    load_theirs = best(lambda _: theirs_pipeline(), repeat)
+    ours, theirs, blank = ours_pipeline(), theirs_pipeline(), spacy.blank("en")
+    print(f"100k entries, load: rubric_ruler {load_ours:.2f} s, EntityRuler {load_theirs:.2f} s "
+          f"= {load_theirs / load_ours:.0f}x")
+
+    run = {name: best(lambda _: sum(len(d.ents) for d in nlp.pipe(texts)), repeat)
+           for name, nlp in (("blank", blank), ("ours", ours), ("theirs", theirs))}
+    found = {name: sum(len(d.ents) for d in nlp.pipe(texts[:200]))
+             for name, nlp in (("ours", ours), ("theirs", theirs))}
+    print(f"nlp.pipe over {len(texts)} documents ({text_mb:.1f} MB), end to end: "
+          f"rubric_ruler {run['ours']:.2f} s, EntityRuler {run['theirs']:.2f} s "
+          f"= {run['theirs'] / run['ours']:.2f}x; spacy.blank('en') alone {run['blank']:.2f} s "
+          f"(entities in the first 200: {found['ours']} and {found['theirs']})")
+    print(f"  beyond the blank pipeline: rubric_ruler {run['ours'] - run['blank']:.2f} s, "
+          f"EntityRuler {run['theirs'] - run['blank']:.2f} s = "
+          f"{(run['theirs'] - run['blank']) / max(run['ours'] - run['blank'], 1e-9):.2f}x")
+
+    make = {name: best(lambda _: [nlp.make_doc(t) for t in texts], repeat)
+            for name, nlp in (("blank", blank), ("ours", ours), ("theirs", theirs))}
+    print(f"  spaCy's tokenizer (make_doc) in each pipeline: blank {make['blank']:.2f} s, "
+          f"rubric_ruler's {make['ours']:.2f} s, EntityRuler's {make['theirs']:.2f} s "
+          f"(its vocab holds the patterns' {len(theirs.vocab)} lexemes)")
+
+    # Is it the vocab? A blank pipeline whose tokenizer has seen the patterns.
+    seen = spacy.blank("en")
+    for pattern, _ in hundred_k:
+        seen.make_doc(pattern)
+    make_seen = best(lambda _: [seen.make_doc(t) for t in texts], repeat)
+    print(f"  and in a blank pipeline that has tokenized the 100k patterns (no EntityRuler): "
+          f"{make_seen:.2f} s ({len(seen.vocab)} lexemes)")
+
+    ruler, entity_ruler = ours.get_pipe("rubric_ruler"), theirs.get_pipe("entity_ruler")
+    our_docs = lambda: [ours.make_doc(t) for t in texts]
+    their_docs = lambda: [theirs.make_doc(t) for t in texts]
+    own_ours = best(lambda docs: [ruler(d) for d in docs], repeat, our_docs)
+    own_pipe = best(lambda docs: list(ruler.pipe(docs)), repeat, our_docs)
+    own_theirs = best(lambda docs: [entity_ruler(d) for d in docs], repeat, their_docs)
+    print(f"components' own time (Doc made beforehand): EntityRuler {own_theirs:.3f} s; "
+          f"rubric_ruler per doc {own_ours:.3f} s = {own_theirs / own_ours:.2f}x, "
+          f"its pipe() {own_pipe:.3f} s = {own_theirs / own_pipe:.2f}x")
+
+    attrs = rubric.spacy_ruler.TOKEN_ATTRS
+    text_part = best(lambda docs: [d.text for d in docs], repeat, our_docs)
+    array_part = best(lambda docs: [d.to_array(attrs).tobytes() for d in docs], repeat, our_docs)
+    inputs = lambda: [(d.to_array(attrs).tobytes(), []) for d in our_docs()]
+    rust_part = best(lambda batch: ruler._ruler._process_batch(batch), repeat, inputs)
+    annotate_part = best(lambda _: [annotator.annotate(t) for t in texts], repeat)
+    print(f"  rubric_ruler's own time: Doc.to_array {array_part:.3f} s, Rust (rebuild the "
+          f"text, match, place, resolve) {rust_part:.3f} s of which rubric's tokenizer and "
+          f"matcher (Annotator.annotate) {annotate_part:.3f} s, the rest (doc.ents, "
+          f"StringStore.add, Doc.from_array, batching) {own_pipe - array_part - rust_part:.3f} "
+          f"s; Doc.text, which it no longer calls, would be {text_part:.3f} s")
 
     million = entries(1_000_000)
     tsv = args.out_dir / "1m.tsv"
     tsv.write_text("".join(f"{p}\t{l}\n" for p, l in million), encoding="utf-8")
-    load_1m, gazetteer = timed(lambda: rubric.Gazetteer.from_tsv(str(tsv)))
+    load_1m = best(lambda _: rubric.Gazetteer.from_tsv(str(tsv)), repeat)
+    gazetteer = rubric.Gazetteer.from_tsv(str(tsv))
     print(f"1M entries: rubric Gazetteer.from_tsv {load_1m:.2f} s ({len(gazetteer)} entries)")
     compiled = args.out_dir / "1m.rgz"
     gazetteer.compile(str(compiled))
-    load_rgz, _ = timed(lambda: rubric.Gazetteer.load(str(compiled)))
+    load_rgz = best(lambda _: rubric.Gazetteer.load(str(compiled)), repeat)
     print(f"1M entries: rubric Gazetteer.load(.rgz) {load_rgz:.2f} s")
     if args.ruler_limit >= 1_000_000:
         nlp = spacy.blank("en")
         r = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
         load_ruler_1m, _ = timed(lambda: r.add_patterns([{"label": l, "pattern": p}
                                                          for p, l in million]))
-        print(f"1M entries: EntityRuler.add_patterns {load_ruler_1m:.2f} s")
+        print(f"1M entries: EntityRuler.add_patterns {load_ruler_1m:.2f} s (one run)")
     return 0
 
 

@@ -10,10 +10,13 @@ Generated documents are random mixes of the default gazetteer's own patterns
 breaks, seeded so that a failure can be reproduced.
 """
 
+import copy
 import json
+import pickle
 import random
 import subprocess
 import threading
+from collections.abc import Mapping
 
 import pytest
 import rubric
@@ -79,6 +82,50 @@ def test_annotate_matches_rubric_annotate_on_the_article(rubric_bin, default_ann
     want = records_of(run(rubric_bin, "annotate", ROOT / "corpus" / "article.txt"))
     assert len(want) == 1 and want[0]["spans"], "the article should have spans"
     assert default_annotator.annotate(doc.text, id=doc.id) == want[0]
+
+
+def test_record_behaves_as_the_dict_of_rubric_annotates_line(rubric_bin, default_annotator):
+    doc = article()
+    line = run(rubric_bin, "annotate", ROOT / "corpus" / "article.txt").rstrip("\n")
+    want = json.loads(line)
+    record = default_annotator.annotate(doc.text, id=doc.id)
+    assert isinstance(record, rubric.Record) and isinstance(record, Mapping)
+    # The JSON line itself, before and after the values are built.
+    assert record.to_json() == line
+    assert record == want and want == record and not record != want
+    assert dict(record) == want and record.to_dict() == want and {**record} == want
+    assert type(record.to_dict()) is dict
+    assert list(record) == list(want) == ["id", "text", "tokens", "spans", "meta"]
+    assert record.keys() == list(want.keys()) and record.items() == list(want.items())
+    assert record.values() == list(want.values()) and len(record) == len(want)
+    assert [list(t) for t in record["tokens"]] == [list(t) for t in want["tokens"]]
+    assert [list(s) for s in record["spans"]] == [list(s) for s in want["spans"]]
+    assert json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")) == line
+    assert record.to_json() == line
+    assert "spans" in record and "nope" not in record and 0 not in record
+    assert record.get("nope") is None and record.get("nope", 7) == 7
+    with pytest.raises(KeyError):
+        record["nope"]
+    with pytest.raises(TypeError):
+        hash(record)
+    assert record != {**want, "id": "other"} and record != [want] and record != line
+
+
+def test_records_pickle_and_copy_as_records(default_annotator):
+    record = default_annotator.annotate(article().text, id="a", explain=True)
+    for copied in (pickle.loads(pickle.dumps(record)), copy.deepcopy(record), copy.copy(record)):
+        assert type(copied) is rubric.Record
+        assert copied == record and copied.to_json() == record.to_json()
+
+
+def test_record_values_are_built_once_and_changes_show(default_annotator):
+    record = default_annotator.annotate("Iran and Iraq.", id="d")
+    untouched = default_annotator.annotate("Iran and Iraq.", id="d")
+    assert record["tokens"] is record["tokens"] and record["spans"] is record["spans"]
+    record["spans"][0]["label"] = "NORP"
+    assert record["spans"][0]["label"] == "NORP" and record.to_dict()["spans"][0]["label"] == "NORP"
+    assert json.loads(record.to_json())["spans"][0]["label"] == "NORP"
+    assert record != untouched and untouched["spans"][0]["label"] == "GPE"
 
 
 def test_explain_matches_rubric_annotate_explain(rubric_bin, default_annotator):
@@ -157,15 +204,16 @@ def test_pipe_is_lazy_and_releases_the_gil(default_annotator):
             ticks.append(1)
             stop.wait(0.001)
 
-    big = [article().text] * 40
+    # Enough work for a release build to take a good fraction of a second.
+    big = [article().text] * 400
     thread = threading.Thread(target=ticker)
     thread.start()
     before = len(ticks)
-    records = list(default_annotator.pipe(big, threads=1, batch_size=40))
+    records = list(default_annotator.pipe(big, threads=1, batch_size=400))
     during = len(ticks) - before
     stop.set()
     thread.join()
-    assert len(records) == 40 and during > 10
+    assert len(records) == 400 and during > 10
 
 
 def test_gazetteer_constructors_compile_and_stats(tmp_path):
@@ -198,7 +246,7 @@ def test_diff_matches_rubric_diff_json(rubric_bin, tmp_path):
         [(d["text"], d["id"]) for d in documents]))
     gold_path, pred_path = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
     for path, records in ((gold_path, gold), (pred_path, pred)):
-        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
     want = json.loads(run(rubric_bin, "diff", "--format", "json", gold_path, pred_path))
     got = rubric.diff(gold, pred, gold_name=str(gold_path), pred_name=str(pred_path))
     assert got == want

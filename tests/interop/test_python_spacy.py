@@ -1,5 +1,10 @@
 """The `rubric_ruler` spaCy component (crates/python/python/rubric/spacy_ruler.py).
 
+The component places spans on spaCy's tokens, resolves and merges them in Rust;
+`reference_ruler` below does the same with spaCy's own calls (`Doc.char_span`,
+`filter_spans`), as the component first did in Python, and both must set the same
+entities, candidates and counts on the article and the news texts, under every policy.
+
 On the article it must set the entities `rubric annotate` finds, mapped to spaCy's
 tokens; spans that do not align with spaCy's tokens follow `misaligned` and are
 counted; `spans_key` keeps every candidate; and a config that names the component
@@ -16,7 +21,7 @@ import spacy
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from conftest import ROOT, article
+from conftest import PARAGRAPHS, ROOT, article, news_dev_path, read_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +164,175 @@ def test_the_factory_is_found_through_the_entry_point_without_importing_rubric()
                             check=False)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().strip() == "[('Tehran', 'GPE')]"
+
+
+COUNT_KEYS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
+
+
+def reference_ruler(doc, record, policy, overwrite, spans_key):
+    """What rubric_ruler must do, with spaCy's own calls: `record` is
+    `Annotator.annotate(doc.text, explain=True)`, its spans the kept ones and
+    `meta.explain` the dropped candidates."""
+    def place(spans, counts):
+        out = []
+        for start, end, label, kb_id in spans:
+            counts["spans"] += 1
+            aligned = doc.char_span(start, end, label=label, kb_id=kb_id or "")
+            if aligned is not None:
+                counts["aligned"] += 1
+                out.append(aligned)
+                continue
+            if policy == "error":
+                raise rubric.AlignmentError("misaligned", f"{start}..{end}", "reference")
+            if policy == "skip":
+                counts["skipped"] += 1
+                continue
+            adjusted = doc.char_span(start, end, label=label, kb_id=kb_id or "",
+                                     alignment_mode=policy)
+            if adjusted is None or len(adjusted) == 0:
+                counts["skipped"] += 1
+                continue
+            counts["expanded" if policy == "expand" else "contracted"] += 1
+            out.append(adjusted)
+        return out
+
+    key = lambda s: (s["start"], s["end"], s["label"], s.get("kb_id"))
+    kept = [key(s) for s in record["spans"]]
+    dropped = [key(d["candidate"]) for d in record["meta"]["explain"]]
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    ents = place(kept, counts)
+    resolved = filter_spans(ents)
+    counts["overlapping"] = len(ents) - len(resolved)
+    existing = list(doc.ents)
+    first, second = (resolved, existing) if overwrite else (existing, resolved)
+    taken, final = set(), []
+    for span in first + second:
+        tokens = range(span.start, span.end)
+        if any(token in taken for token in tokens):
+            if span not in existing:
+                counts["overlapping"] += 1
+            continue
+        taken.update(tokens)
+        final.append(span)
+    candidates = None
+    if spans_key:
+        unique = sorted(set(kept) | set(dropped), key=lambda c: (*c[:3], c[3] or ""))
+        candidates = place(unique, dict.fromkeys(COUNT_KEYS, 0))
+    doc.ents = sorted(final, key=lambda span: span.start)
+    return doc.ents, candidates, counts
+
+
+def spans_of(spans):
+    return [(s.start, s.end, s.label_, s.kb_id_) for s in spans]
+
+
+def token_entities(doc):
+    return [(t.ent_iob, t.ent_type_, t.ent_kb_id_, t.ent_id_) for t in doc]
+
+
+def whitespace_doc(nlp, text):
+    """`text` cut at single spaces only: "Iran’s" and "(IRGC)" stay whole, so
+    many of rubric's spans end inside a token."""
+    words = text.split(" ")
+    spaces = [True] * (len(words) - 1) + [False]
+    keep = [(w, s) for w, s in zip(words, spaces) if w]
+    if not keep:
+        return nlp.make_doc(text)
+    doc = Doc(nlp.vocab, words=[w for w, _ in keep], spaces=[s for _, s in keep])
+    return doc if doc.text == text else nlp.make_doc(text)
+
+
+def news_texts():
+    texts = [article().text] + [d.text for d in read_jsonl(PARAGRAPHS)]
+    dev = news_dev_path()
+    if dev is not None:
+        texts += [d.text for d in read_jsonl(dev)]
+    return texts
+
+
+# (misaligned policy, overwrite_ents, spans_key, tokenization)
+CASES = [(policy, overwrite, key, tokens)
+         for policy in ("expand", "contract", "skip", "error")
+         for overwrite, key in ((False, None), (True, "rubric"))
+         for tokens in ("spacy", "whitespace")]
+
+
+@pytest.mark.parametrize("policy,overwrite,spans_key,tokens", CASES,
+                         ids=["-".join(map(str, c)) for c in CASES])
+def test_component_does_what_spacys_own_calls_do(policy, overwrite, spans_key, tokens):
+    nlp = spacy.blank("en")
+    # An earlier component's entities, some of them where rubric finds its own.
+    earlier = nlp.add_pipe("entity_ruler")
+    earlier.add_patterns([{"label": "CITY", "pattern": "Tehran"},
+                          {"label": "PLACE", "pattern": [{"LOWER": "iran"}]},
+                          {"label": "ORG_X", "pattern": "United States", "id": "us"}])
+    ruler = nlp.add_pipe("rubric_ruler", config={"misaligned": policy, "spans_key": spans_key,
+                                                 "overwrite_ents": overwrite})
+    annotator = rubric.Annotator()
+    texts = news_texts()
+    make = nlp.make_doc if tokens == "spacy" else (lambda text: whitespace_doc(nlp, text))
+    touched = errors = 0
+    for text in texts:
+        want_doc, got_doc = earlier(make(text)), earlier(make(text))
+        record = annotator.annotate(want_doc.text, explain=True)
+        try:
+            want = reference_ruler(want_doc, record, policy, overwrite, spans_key)
+        except rubric.AlignmentError as err:
+            with pytest.raises(rubric.AlignmentError) as info:
+                ruler(got_doc)
+            assert info.value.location == err.location
+            errors += 1
+            continue
+        ruler(got_doc)
+        ents, candidates, counts = want
+        assert spans_of(got_doc.ents) == spans_of(ents), text[:80]
+        assert token_entities(got_doc) == token_entities(want_doc), text[:80]
+        assert got_doc.user_data["rubric"] == counts, text[:80]
+        if spans_key:
+            assert spans_of(got_doc.spans[spans_key]) == spans_of(candidates), text[:80]
+        touched += counts["expanded"] + counts["contracted"] + counts["skipped"]
+    # The whitespace tokens must put the policies to work; spaCy's rarely do.
+    if tokens == "whitespace":
+        assert (errors if policy == "error" else touched) > 20
+
+
+def test_pipe_sets_what_calling_the_component_sets():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("rubric_ruler", config={"spans_key": "rubric"})
+    texts = news_texts()
+    one_by_one = [ruler(nlp.make_doc(text)) for text in texts]
+    piped = list(ruler.pipe((nlp.make_doc(text) for text in texts), batch_size=7))
+    assert [d.text for d in piped] == texts
+    for got, want in zip(piped, one_by_one):
+        assert spans_of(got.ents) == spans_of(want.ents)
+        assert spans_of(got.spans["rubric"]) == spans_of(want.spans["rubric"])
+        assert got.user_data["rubric"] == want.user_data["rubric"]
+    # nlp.pipe hands the component batches.
+    through_nlp = list(nlp.pipe(texts, batch_size=5))
+    assert [spans_of(d.ents) for d in through_nlp] == [spans_of(d.ents) for d in one_by_one]
+
+
+def test_bad_token_offsets_are_a_usage_error():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("rubric_ruler")
+    with pytest.raises(rubric.UsageError, match="to_array"):
+        ruler._ruler._process_batch([(b"\x00" * 5, [])])
+    with pytest.raises(rubric.UsageError, match="to_array"):
+        ruler._ruler._unknown([b"\x00" * 33])
+    # A string must come with its own id.
+    with pytest.raises(rubric.UsageError, match="string id"):
+        ruler._ruler._learn([(nlp.vocab.strings["Iran"], "Iraq")])
+
+
+def test_docs_from_other_vocabs_and_many_new_words():
+    # Strings are learnt by id from whichever vocab a Doc has; texts full of
+    # words never seen before still come out right.
+    first, second = spacy.blank("en"), spacy.blank("en")
+    ruler = first.add_pipe("rubric_ruler")
+    texts = [f"Protests in Tehran{i} and Tehran, word{i}x{i} near Iraq." for i in range(300)]
+    docs = list(ruler.pipe((second.make_doc(t) for t in texts), batch_size=64))
+    assert all(d.text == t for d, t in zip(docs, texts))
+    assert all([e.text for e in d.ents] == ["Tehran", "Iraq"] for d in docs)
+    # One batch, two vocabs, each with words the other never saw.
+    mixed = [first.make_doc("Zzfirstonly met in Iraq."), second.make_doc("Zzsecondonly left Iran.")]
+    assert [[e.text for e in d.ents] for d in ruler.pipe(mixed)] == [["Iraq"], ["Iran"]]

@@ -23,11 +23,16 @@ use rubric_gazetteer::{GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy}
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
 
+mod record;
+mod ruler;
+
+use record::PyRecord;
+
 /// An error on its way to Python: which `rubric.errors` class, and the same
 /// kind, location and message the command line reports. Plain data, so it can
 /// be made where the GIL is released.
 #[derive(Debug)]
-struct Failure {
+pub(crate) struct Failure {
     class: &'static str,
     kind: String,
     location: Option<String>,
@@ -40,7 +45,7 @@ impl Failure {
     }
 
     /// A failure whose kind is named here, not by a crate's `ErrorKind`.
-    fn named(class: &'static str, kind: &str, message: impl fmt::Display) -> Self {
+    pub(crate) fn named(class: &'static str, kind: &str, message: impl fmt::Display) -> Self {
         Failure { class, kind: kind.to_string(), location: None, message: message.to_string() }
     }
 
@@ -49,7 +54,7 @@ impl Failure {
         self
     }
 
-    fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Failure {
             class: "UsageError",
             kind: "usage".into(),
@@ -66,7 +71,7 @@ impl Failure {
         Failure::new("GazetteerError", err.kind(), &err).at(location)
     }
 
-    fn record(err: rubric_exporter::Error) -> Self {
+    pub(crate) fn record(err: rubric_exporter::Error) -> Self {
         let location = err.location.as_ref().map(|location| location.to_string());
         Failure::new("RecordError", &err.kind, &err).at(location)
     }
@@ -75,7 +80,7 @@ impl Failure {
         Failure::new("DiffError", err.kind(), &err)
     }
 
-    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
         let made = py.import("rubric.errors").and_then(|module| {
             module.getattr(self.class)?.call1((self.kind, self.location, self.message))
         });
@@ -103,7 +108,7 @@ fn kind_name(kind: &impl fmt::Debug) -> String {
 
 /// Runs `work`, turning a panic into an `internal` failure: no panic may cross
 /// into Python (where it would be a `PanicException` nobody catches).
-fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+fn guarded<T, E: From<Failure>>(work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     match panic::catch_unwind(AssertUnwindSafe(work)) {
         Ok(result) => result,
         Err(payload) => {
@@ -119,7 +124,8 @@ fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
                 message: format!(
                     "internal error: {what} — this is a bug in rubric, please report it"
                 ),
-            })
+            }
+            .into())
         }
     }
 }
@@ -315,7 +321,7 @@ struct Annotator {
 }
 
 impl Annotator {
-    fn record_json(&self, id: &str, text: &str, with_explain: bool) -> Result<Vec<u8>, Failure> {
+    fn record(&self, id: &str, text: &str, with_explain: bool) -> Result<Record, Failure> {
         let annotated = rubric_annotate::annotate(
             id,
             text,
@@ -330,14 +336,9 @@ impl Annotator {
                 .map_err(|err| Failure::named("RubricError", "internal", err))?;
             record.meta_mut().insert("explain".to_string(), trace);
         }
-        let mut line = Vec::new();
-        record.write_json_line(OffsetUnit::Char, &mut line).map_err(Failure::record)?;
-        Ok(line)
+        Ok(record)
     }
 }
-
-/// A span for the spaCy component: code-point start and end, label, kb_id.
-type SpanTuple = (usize, usize, String, Option<String>);
 
 /// Gazetteers from what Python gave: `Gazetteer`s or paths, one or a list.
 fn gazetteers(
@@ -385,72 +386,20 @@ impl Annotator {
         Ok(Annotator { matcher: Arc::new(matcher), tokenizer: Tokenizer::new(), labels })
     }
 
-    /// The record of one text, as a dict in exactly the JSONL record shape
-    /// `rubric annotate` writes (offsets in code points). With `explain`,
-    /// `meta.explain` lists every dropped candidate, its reason and its winner.
+    /// The record of one text: a `Record`, the mapping with exactly the keys
+    /// and values of the JSON line `rubric annotate` writes (offsets in code
+    /// points). With `explain`, `meta.explain` lists every dropped candidate,
+    /// its reason and its winner.
     #[pyo3(signature = (text, id=None, explain=false))]
-    fn annotate<'py>(
-        &self,
-        py: Python<'py>,
-        text: String,
-        id: Option<String>,
-        explain: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let id = id.unwrap_or_else(|| "0".to_string());
-        let line = detached(py, || self.record_json(&id, &text, explain))?;
-        json_loads(py, &line)
-    }
-
-    /// The record's spans, and with `candidates` every dropped candidate too, as
-    /// `(start, end, label, kb_id)` in code points: what the spaCy component
-    /// needs, without building the record's token dicts.
-    #[pyo3(signature = (text, candidates=false))]
-    fn _spans(
+    fn annotate(
         &self,
         py: Python<'_>,
         text: String,
-        candidates: bool,
-    ) -> PyResult<(Vec<SpanTuple>, Vec<SpanTuple>)> {
-        detached(py, || {
-            let annotated = rubric_annotate::annotate(
-                "0",
-                &text,
-                &self.tokenizer,
-                &self.matcher,
-                self.labels.as_deref(),
-            )
-            .map_err(Failure::record)?;
-            let map = OffsetMap::new(&text, OffsetUnit::Char);
-            let convert = |start: usize, end: usize, label: &str, id: &Option<String>| {
-                let internal = |err| Failure::named("RubricError", "internal", err);
-                Ok((
-                    map.to_unit(start).map_err(internal)?,
-                    map.to_unit(end).map_err(internal)?,
-                    label.to_string(),
-                    id.clone(),
-                ))
-            };
-            let kept = annotated
-                .record
-                .spans()
-                .iter()
-                .map(|span| convert(span.start, span.end, &span.label, &span.kb_id))
-                .collect::<Result<Vec<_>, Failure>>()?;
-            let dropped = if candidates {
-                annotated
-                    .matches
-                    .dropped
-                    .iter()
-                    .map(|item| {
-                        let found = &item.candidate;
-                        convert(found.start, found.end, &found.label, &found.id)
-                    })
-                    .collect::<Result<Vec<_>, Failure>>()?
-            } else {
-                Vec::new()
-            };
-            Ok((kept, dropped))
-        })
+        id: Option<String>,
+        explain: bool,
+    ) -> PyResult<PyRecord> {
+        let id = id.unwrap_or_else(|| "0".to_string());
+        detached(py, || self.record(&id, &text, explain)).map(PyRecord::new)
     }
 
     /// Records of a batch of `(text, id)` pairs, in order, made on `threads`
@@ -464,7 +413,7 @@ impl Annotator {
         explain: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let threads = threads.max(1);
-        let lines = detached(py, || {
+        let records = detached(py, || {
             let chunk = documents.len().div_ceil(threads).max(1);
             // Contiguous chunks, joined in order: the output keeps the input's order.
             std::thread::scope(|scope| {
@@ -474,24 +423,26 @@ impl Annotator {
                         scope.spawn(move || {
                             guarded(|| {
                                 part.iter()
-                                    .map(|(text, id)| self.record_json(id, text, explain))
+                                    .map(|(text, id)| self.record(id, text, explain))
                                     .collect::<Result<Vec<_>, _>>()
                             })
                         })
                     })
                     .collect();
-                let mut lines = Vec::with_capacity(documents.len());
+                let mut records = Vec::with_capacity(documents.len());
                 for worker in workers {
                     let part = worker.join().map_err(|_| {
                         Failure::named("RubricError", "internal", "a worker thread died")
                     })??;
-                    lines.extend(part);
+                    records.extend(part);
                 }
-                Ok(lines)
+                Ok(records)
             })
         })?;
-        let records =
-            lines.iter().map(|line| json_loads(py, line)).collect::<PyResult<Vec<_>>>()?;
+        let records = records
+            .into_iter()
+            .map(|record| Bound::new(py, PyRecord::new(record)))
+            .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, records)
     }
 }
@@ -538,5 +489,8 @@ fn _rubric(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Token>()?;
     module.add_class::<Gazetteer>()?;
     module.add_class::<Annotator>()?;
+    module.add_class::<PyRecord>()?;
+    module.add_class::<ruler::RubricRuler>()?;
+    module.add_function(wrap_pyfunction!(record::_record_from_json, module)?)?;
     Ok(())
 }

@@ -7,6 +7,11 @@ annotations — the same engine as the ``rubric`` command line, in process.
 >>> [(s["text"], s["label"]) for s in record["spans"]]   # doctest: +SKIP
 [('Iraqi', 'NORP'), ('Erbil', 'GPE')]
 
+Records are :class:`Record` objects: read-only mappings with exactly the keys and
+values of the JSON line ``rubric annotate`` writes, whose values are built on
+first access (``record == json.loads(line)`` holds; ``record.to_dict()`` and
+``record.to_json()`` give a dict and the line itself).
+
 Offsets are Unicode code points (Python ``str`` indices) everywhere, and every
 record's ``meta.offsets`` says so.
 """
@@ -15,11 +20,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from itertools import islice
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from . import _rubric
-from ._rubric import Gazetteer, Token, tokenize
+from ._rubric import Gazetteer, Record, Token, tokenize
 from .errors import (
     AlignmentError,
     DiffError,
@@ -32,6 +38,7 @@ from .errors import (
 __all__ = [
     "Annotator",
     "Gazetteer",
+    "Record",
     "Token",
     "tokenize",
     "diff",
@@ -44,6 +51,9 @@ __all__ = [
 ]
 
 Document = Union[str, Tuple[str, str]]
+
+# A Record is a read-only mapping: isinstance(record, Mapping) says so.
+Mapping.register(Record)
 
 
 class Annotator(_rubric.Annotator):
@@ -62,8 +72,8 @@ class Annotator(_rubric.Annotator):
         threads: Optional[int] = None,
         batch_size: int = 256,
         explain: bool = False,
-    ) -> Iterator[Dict[str, Any]]:
-        """Yields one record per text, in input order.
+    ) -> Iterator[Record]:
+        """Yields one :class:`Record` per text, in input order.
 
         Each item is a text or a ``(text, id)`` pair; a text alone gets its
         0-based position in ``texts`` as id. Texts are taken ``batch_size`` at a
@@ -92,9 +102,15 @@ class Annotator(_rubric.Annotator):
             yield from self._annotate_batch(batch, threads, explain)
 
 
+def _json_line(record: Union[Record, Mapping]) -> str:
+    if isinstance(record, Record):
+        return record.to_json() + "\n"
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def diff(
-    gold_records: Iterable[Dict[str, Any]],
-    pred_records: Iterable[Dict[str, Any]],
+    gold_records: Iterable[Union[Record, Dict[str, Any]]],
+    pred_records: Iterable[Union[Record, Dict[str, Any]]],
     *,
     gold_name: str = "gold",
     pred_name: str = "pred",
@@ -103,13 +119,14 @@ def diff(
 ) -> Dict[str, Any]:
     """Compares predicted records with gold ones.
 
-    Records are dicts in the JSONL record shape (what :meth:`Annotator.annotate`
-    returns, or ``json.loads`` of a line ``rubric annotate`` wrote). The result
+    Records are :class:`Record` objects (what :meth:`Annotator.annotate` and
+    :meth:`Annotator.pipe` return) or dicts in the JSONL record shape
+    (``json.loads`` of a line ``rubric annotate`` wrote). The result
     has the structure of ``rubric diff --format json``: the four nervaluate
     schemas overall, per label and per document, and each document's
     disagreements. ``gold_name``/``pred_name`` name the inputs in the report
     and in error locations.
     """
-    gold = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in gold_records)
-    pred = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in pred_records)
+    gold = "".join(_json_line(record) for record in gold_records)
+    pred = "".join(_json_line(record) for record in pred_records)
     return _rubric._diff(gold, pred, gold_name, pred_name, allow_missing, min_overlap)

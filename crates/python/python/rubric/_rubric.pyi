@@ -1,7 +1,7 @@
 """Type stubs of the extension module; the public API is re-exported by ``rubric``."""
 
 from os import PathLike
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 StrPath = Union[str, PathLike[str]]
 
@@ -48,6 +48,40 @@ class Gazetteer:
         ``diacritics`` and ``automaton_bytes``: ``rubric gazetteer stats``' figures."""
     def __len__(self) -> int: ...
 
+class Record:
+    """One annotated document: a read-only mapping with exactly the keys and values
+    of the JSON object ``rubric annotate`` writes, in its order (``id``, ``text``,
+    ``tokens``, ``spans``, ``meta``; offsets in code points).
+
+    Values are built on first access and kept: ``record["tokens"]`` makes the
+    tokens' dicts the first time and returns the same list after that, so a
+    caller that reads only the spans never pays for them. It compares equal to
+    the dict ``json.loads`` makes of the line (either way round), and
+    ``dict(record)``, ``{**record}`` and :meth:`to_dict` give that dict.
+    ``json.dumps`` only takes real dicts: use :meth:`to_json` or
+    :meth:`to_dict`. Changes made to a value (``record["spans"][0]["label"] =
+    ...``) are what the record shows, :meth:`to_json` and :meth:`to_dict`
+    included. Unhashable, as a dict; pickles (and copies) as its JSON line."""
+
+    def __getitem__(self, key: str) -> Any: ...
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def __contains__(self, key: object) -> bool: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def keys(self) -> List[str]:
+        """``["id", "text", "tokens", "spans", "meta"]`` (a list, not a view)."""
+    def values(self) -> List[Any]:
+        """The values in the keys' order (a list, not a view)."""
+    def items(self) -> List[Tuple[str, Any]]:
+        """``(key, value)`` pairs in the keys' order (a list, not a view)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain dict with the same keys and values (not copies), as ``dict(record)``."""
+    def to_json(self) -> str:
+        """The JSON line ``rubric annotate`` writes for this record, without its newline."""
+    def __eq__(self, other: object) -> bool: ...
+
+def _record_from_json(line: str) -> Record: ...
+
 GazetteerArg = Union[None, Gazetteer, StrPath, Sequence[Union[Gazetteer, StrPath]]]
 
 class Annotator:
@@ -60,17 +94,45 @@ class Annotator:
         aliases: bool = True,
         labels: Optional[List[str]] = None,
     ) -> None: ...
-    def annotate(self, text: str, id: Optional[str] = None, explain: bool = False) -> Dict[str, Any]:
-        """The record of ``text``: exactly the JSON object ``rubric annotate`` writes
-        (``id``, ``text``, ``tokens``, ``spans``, ``meta``), offsets in code points.
+    def annotate(self, text: str, id: Optional[str] = None, explain: bool = False) -> Record:
+        """The record of ``text``: a :class:`Record` with exactly the keys and values of
+        the JSON object ``rubric annotate`` writes (``id``, ``text``, ``tokens``,
+        ``spans``, ``meta``), offsets in code points.
         ``id`` defaults to ``"0"``. With ``explain``, ``meta.explain`` lists every
         dropped candidate, why, and what beat it."""
-    def _spans(
-        self, text: str, candidates: bool = False
-    ) -> Tuple[List[Tuple[int, int, str, Optional[str]]], List[Tuple[int, int, str, Optional[str]]]]: ...
     def _annotate_batch(
         self, documents: List[Tuple[str, str]], threads: int, explain: bool = False
-    ) -> List[Dict[str, Any]]: ...
+    ) -> List[Record]: ...
+
+SpanRow = Tuple[int, int, str, str]
+Existing = Tuple[int, int, str, str, int]
+Outcome = Tuple[bytes, List[str], Optional[List[SpanRow]], Dict[str, int]]
+
+class _Ruler:
+    """The Rust half of ``rubric_ruler``: rebuilds a ``Doc``'s text from its tokens'
+    string ids, matches it with the annotator's matcher, places the spans on spaCy's
+    tokens under ``misaligned`` (``Doc.char_span``'s rules), resolves them
+    (``filter_spans``' rules), merges them with the ``Doc``'s entities
+    (``overwrite_ents``) and returns the entity columns ``Doc.set_ents`` would write."""
+
+    def __init__(
+        self, annotator: Annotator, misaligned: str, overwrite_ents: bool, with_candidates: bool
+    ) -> None: ...
+    def _unknown(self, tokens: List[bytes]) -> List[int]:
+        """The string ids in ``tokens`` (one
+        ``Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`` per
+        document) not learnt yet, each once."""
+    def _learn(self, pairs: List[Tuple[int, str]]) -> None:
+        """Learns ``(id, string)`` pairs from a vocab's ``StringStore``; raises
+        :class:`rubric.UsageError` if an id is not its string's."""
+    def _process_batch(self, documents: List[Tuple[bytes, List[Existing]]]) -> List[Outcome]:
+        """For each ``(tokens, existing)`` (``existing``: the ``Doc``'s entities as
+        ``(start, end, label_, kb_id_, id)``), in order, without the GIL: the
+        ``[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`` columns for ``Doc.from_array``
+        (``uint64``), the strings they use, the candidates ``(start, end, label,
+        kb_id)`` in tokens (``with_candidates``, else ``None``) and the counts for
+        ``doc.user_data["rubric"]``. Raises :class:`rubric.AlignmentError` under
+        ``misaligned="error"``."""
 
 def _diff(
     gold_jsonl: str,

@@ -13,30 +13,50 @@ counted in ``doc.user_data["rubric"]``; no span is dropped silently.
 
 ``doc.ents`` gets the resolved spans (with ``ent_kb_id_`` from the entry's
 id), next to an earlier component's entities: theirs win where they overlap,
-unless ``overwrite_ents`` (as the EntityRuler's option); with ``spans_key`` set, ``doc.spans[spans_key]`` gets every candidate,
-overlapping ones included. The component is registered through the
-``spacy_factories`` entry point, so ``spacy train`` configs can name it.
+unless ``overwrite_ents`` (as the EntityRuler's option); with ``spans_key``
+set, ``doc.spans[spans_key]`` gets every candidate, overlapping ones included.
+The component is registered through the ``spacy_factories`` entry point, so
+``spacy train`` configs can name it.
+
+The work is done in Rust (``rubric._rubric._Ruler``): the text is rebuilt from
+the tokens' string ids (``Doc.to_array``) as ``Doc.text`` would build it, the
+spans are placed on spaCy's tokens by ``Doc.char_span``'s rules and resolved by
+``spacy.util.filter_spans``' rules, and the entities come back as the columns
+``Doc.set_ents`` would write, for ``Doc.from_array``. ``nlp.pipe`` hands the
+component batches (:meth:`RubricRuler.pipe`), matched with the GIL released.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Optional, Union
 
+import numpy
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import minibatch
 
-from . import Annotator
-from .errors import AlignmentError, UsageError
+from . import Annotator, _rubric
+from .errors import UsageError
 
 MISALIGNED = ("expand", "contract", "skip", "error")
 
 #: The keys of ``doc.user_data["rubric"]``.
 COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
 
+#: What ``Doc.to_array`` gives the Rust side: each token's string id, character
+#: offset, length and trailing space (the text is rebuilt from the strings), and
+#: the entity ids that ``Doc.set_ents`` leaves as they are outside entities.
+TOKEN_ATTRS = [ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]
+
+#: What the Rust side gives ``Doc.from_array``: the columns ``Doc.set_ents``
+#: would write for the entities.
+ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
+
 
 class RubricRuler:
-    """The component: call it on a ``Doc``."""
+    """The component: call it on a ``Doc``, or give :meth:`pipe` a stream of them
+    (``nlp.pipe`` does), which matches each batch with the GIL released."""
 
     def __init__(
         self,
@@ -62,69 +82,65 @@ class RubricRuler:
         self.misaligned = misaligned
         self.overwrite_ents = overwrite_ents
         self.annotator = Annotator(gazetteer, overlaps=overlaps, aliases=aliases, labels=labels)
+        # Matching, placing spans on spaCy's tokens (Doc.char_span's rules),
+        # resolving them (filter_spans') and merging with earlier entities all
+        # happen in Rust; Python moves arrays between it and the Docs.
+        self._ruler = _rubric._Ruler(self.annotator, misaligned, overwrite_ents,
+                                     spans_key is not None)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans, dropped = self.annotator._spans(doc.text, self.spans_key is not None)
-        counts = {key: 0 for key in COUNTS}
-        ents = self._spans(doc, spans, counts)
-        resolved = filter_spans(ents)
-        # Expanding two neighbouring spans to spaCy's tokens can make them
-        # overlap, and an earlier component's entities may already hold the
-        # tokens; doc.ents cannot hold both, so each of ours left out is counted.
-        counts["overlapping"] = len(ents) - len(resolved)
-        existing = list(doc.ents)
-        first, second = (resolved, existing) if self.overwrite_ents else (existing, resolved)
-        taken = set()
-        kept = []
-        for span in first + second:
-            tokens = range(span.start, span.end)
-            if any(token in taken for token in tokens):
-                if span not in existing:
-                    counts["overlapping"] += 1
-                continue
-            taken.update(tokens)
-            kept.append(span)
-        doc.ents = sorted(kept, key=lambda span: span.start)
-        if self.spans_key is not None:
-            # The same candidate can be dropped more than once (beaten by two
-            # winners); spans_key gets each once.
-            candidates = sorted(set(spans) | set(dropped))
-            doc.spans[self.spans_key] = self._spans(doc, candidates, {key: 0 for key in COUNTS})
-        doc.user_data["rubric"] = counts
+        self._annotate([doc])
         return doc
 
-    def _spans(self, doc: Doc, spans: List[Tuple[int, int, str, Optional[str]]],
-               counts: Dict[str, int]) -> List[Span]:
-        out = []
-        for start, end, label, kb_id in spans:
-            counts["spans"] += 1
-            kb_id = kb_id or ""
-            aligned = doc.char_span(start, end, label=label, kb_id=kb_id)
-            if aligned is not None:
-                counts["aligned"] += 1
-                out.append(aligned)
-                continue
-            if self.misaligned == "error":
-                raise AlignmentError(
-                    "misaligned",
-                    f"{start}..{end}",
-                    f"span {doc.text[start:end]!r} ({label}) at {start}..{end} does not start "
-                    "and end on spaCy token boundaries — use misaligned='expand', 'contract' "
-                    "or 'skip'",
-                )
-            if self.misaligned == "skip":
-                counts["skipped"] += 1
-                continue
-            adjusted = doc.char_span(
-                start, end, label=label, kb_id=kb_id, alignment_mode=self.misaligned
-            )
-            if adjusted is None or len(adjusted) == 0:
-                # Contracting a span that lies inside one spaCy token leaves nothing.
-                counts["skipped"] += 1
-                continue
-            counts["expanded" if self.misaligned == "expand" else "contracted"] += 1
-            out.append(adjusted)
-        return out
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Annotates ``stream`` ``batch_size`` documents at a time, in order."""
+        for docs in minibatch(stream, size=batch_size):
+            self._annotate(docs)
+            yield from docs
+
+    def _annotate(self, docs: List[Doc]) -> None:
+        tokens = [doc.to_array(TOKEN_ATTRS).tobytes() for doc in docs]
+        # The Rust side rebuilds each Doc's text from its tokens' strings (what
+        # Doc.text does, without a Token object per token); it asks only for
+        # the strings it has not seen.
+        unknown = self._ruler._unknown(tokens)
+        if unknown:
+            self._ruler._learn([(key, _string(docs, key)) for key in unknown])
+        existing = [doc.ents for doc in docs]
+        outcomes = self._ruler._process_batch(
+            [(doc_tokens, _entities(ents)) for doc_tokens, ents in zip(tokens, existing)]
+        )
+        for doc, outcome in zip(docs, outcomes):
+            self._set(doc, outcome)
+
+    def _set(self, doc: Doc, outcome: tuple) -> None:
+        columns, strings, candidates, counts = outcome
+        # The entities as Doc.set_ents would set them, without a Span object
+        # each; their labels and ids must be in the vocab for label_ and kb_id_.
+        store = doc.vocab.strings
+        for string in strings:
+            store.add(string)
+        doc.from_array(ENT_ATTRS, numpy.frombuffer(columns, dtype=numpy.uint64).reshape(-1, 4))
+        if candidates is not None:
+            doc.spans[self.spans_key] = [Span(doc, start, end, label=label, kb_id=kb_id)
+                                         for start, end, label, kb_id in candidates]
+        doc.user_data["rubric"] = counts
+
+
+def _string(docs: List[Doc], key: int) -> str:
+    """The string with id ``key`` from the vocab of the first of ``docs`` that
+    has it (a batch may mix vocabs; ids are the same in every vocab)."""
+    for doc in docs:
+        try:
+            return doc.vocab.strings[key]
+        except KeyError:
+            continue
+    raise KeyError(key)
+
+
+def _entities(ents: tuple) -> list:
+    """A Doc's entities as the Rust side compares them with its own."""
+    return [(e.start, e.end, e.label_, e.kb_id_, e.id) for e in ents]
 
 
 @Language.factory(
