@@ -320,10 +320,12 @@ def render(bench: Bench, mode_name: str, started: dict, finished_load: float,
         f"- date: {started['date']}; git commit {started['commit']}",
         f"- machine: {started['machine']['cores']} cores, {started['machine']['cpu']}, "
         f"{started['machine']['memory']} of memory, Linux {started['machine']['kernel']}",
+        # The run keeps a core or two busy itself, so only the load before it says
+        # whether other work was running.
         f"- load average (1 min) before the run: {started['machine']['load']:.2f}, after: "
-        f"{finished_load:.2f}" + (" (**a busy machine**: other work ran alongside, so absolute "
-                                  "figures are noisy; ratios within the run are fairer)"
-                                  if max(started['machine']['load'], finished_load) > 0.7 else ""),
+        f"{finished_load:.2f}, which counts the benchmark's own processes"
+        + (" (**a busy machine**: other work was running, so absolute figures are noisy; "
+           "ratios within the run are fairer)" if started['machine']['load'] > 0.7 else ""),
         "- " + ", ".join(f"{k} {v}" for k, v in started["versions"].items()),
         f"- the whole run took {(time.time() - started['clock']) / 60:.1f} minutes",
         f"- rubric: the fastest of {bench.repeat} runs; the bare scans: the fastest of {bench.repeat} "
