@@ -1,8 +1,11 @@
 //! The gazetteer at scale, each engine against the other in the same run.
 //!
-//! - `load/100k`: loading a compiled 100,000-entry gazetteer (double-array, the
-//!   automaton is stored) against building the same gazetteer from its TSV with
-//!   each engine (what a start-up without the compiled form would cost).
+//! - `build/100k`: building a 100,000-entry gazetteer from its TSV with each
+//!   engine (what a start-up without the compiled form would cost); MB/s of TSV.
+//! - `compile/100k`: writing the compiled form (`rubric gazetteer compile` after
+//!   the build); MB/s of compiled file.
+//! - `load/100k`: loading that compiled form (double-array, the automaton is
+//!   stored, so nothing is rebuilt); MB/s of compiled file.
 //! - `find/article-x-100`: matching the article repeated 100 times (~350 KB)
 //!   against the 100k-entry dictionary plus the test fixture's news names, with
 //!   each engine; aho-corasick is the baseline.
@@ -49,16 +52,35 @@ fn scale(c: &mut Criterion) {
     let mut compiled = Vec::new();
     build(&tsv, EngineKind::DoubleArray).write_compiled(&mut compiled).expect("in memory");
 
-    let mut group = c.benchmark_group("load/100k");
+    let mut group = c.benchmark_group("build/100k");
     group.sample_size(10);
-    group.bench_function("compiled double-array", |b| {
-        b.iter(|| Gazetteer::from_compiled_bytes(&compiled).expect("loads"))
-    });
+    group.throughput(Throughput::Bytes(tsv.len() as u64));
     group.bench_function("from TSV, double-array", |b| {
         b.iter(|| build(&tsv, EngineKind::DoubleArray))
     });
     group.bench_function("from TSV, aho-corasick", |b| {
         b.iter(|| build(&tsv, EngineKind::AhoCorasick))
+    });
+    group.finish();
+
+    let built = build(&tsv, EngineKind::DoubleArray);
+    let mut group = c.benchmark_group("compile/100k");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(compiled.len() as u64));
+    group.bench_function("write double-array", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(compiled.len());
+            built.write_compiled(&mut out).expect("in memory");
+            out.len()
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("load/100k");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(compiled.len() as u64));
+    group.bench_function("compiled double-array", |b| {
+        b.iter(|| Gazetteer::from_compiled_bytes(&compiled).expect("loads"))
     });
     group.finish();
 
