@@ -33,6 +33,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# The data files are named by the generator; the report names them the same way.
+from generate import size_name
+
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ["pyahocorasick", "flashtext", "phrasematcher", "entityruler"]
 PEER_NAMES = {
@@ -51,14 +54,6 @@ MODES = {
 
 def log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def size_name(count: int) -> str:
-    if count % 1_000_000 == 0:
-        return f"{count // 1_000_000}m"
-    if count % 1000 == 0:
-        return f"{count // 1000}k"
-    return str(count)
 
 
 def corpus_name(megabytes: float) -> str:

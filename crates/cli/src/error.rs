@@ -188,18 +188,6 @@ impl Error {
     }
 }
 
-/// The name of a JSON value's type, for messages.
-pub fn json_type_name(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
 /// A short reason for an I/O error. `io::Error`'s own `Display` appends
 /// "(os error N)", which means nothing to most users.
 fn io_reason(err: &io::Error) -> String {

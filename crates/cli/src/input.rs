@@ -33,7 +33,9 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
-use crate::error::{json_type_name, Error, ErrorKind, Location};
+use rubric_exporter::json_type_name;
+
+use crate::error::{Error, ErrorKind, Location};
 
 /// One document to work on.
 #[derive(Clone, Debug, PartialEq, Eq)]

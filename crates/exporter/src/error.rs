@@ -339,8 +339,8 @@ impl From<ErrorKind> for Error {
     }
 }
 
-/// The name of a JSON value's type, for messages.
-pub(crate) fn json_type_name(value: &serde_json::Value) -> &'static str {
+/// The name of a JSON value's type, for messages ("a string", "an array").
+pub fn json_type_name(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",
