@@ -21,6 +21,8 @@ mod error;
 mod gazetteer;
 #[path = "src/normalize.rs"]
 mod normalize;
+#[path = "src/pattern.rs"]
+mod pattern;
 
 use std::path::PathBuf;
 
@@ -28,7 +30,7 @@ const SOURCE: &str = "../../corpus/gazetteer/default.tsv";
 
 fn main() {
     println!("cargo::rerun-if-changed={SOURCE}");
-    for file in ["compiled", "engine", "entry", "error", "gazetteer", "normalize"] {
+    for file in ["compiled", "engine", "entry", "error", "gazetteer", "normalize", "pattern"] {
         println!("cargo::rerun-if-changed=src/{file}.rs");
     }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());

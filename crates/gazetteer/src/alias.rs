@@ -53,7 +53,9 @@ pub(crate) fn candidates(
     let words: Vec<Token> =
         tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
     let mut aliases: Vec<Alias> = Vec::new();
-    for defined_by in kept.iter().filter(|m| m.rule == MatchRule::Entry) {
+    for defined_by in
+        kept.iter().filter(|m| matches!(m.rule, MatchRule::Entry | MatchRule::TokenPattern))
+    {
         let first = words.partition_point(|token| token.start < defined_by.start);
         let last = words.partition_point(|token| token.end <= defined_by.end);
         let Some(inside) = words.get(first..last) else { continue };

@@ -8,6 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
+use crate::pattern::{
+    is_phrase, parse_lexicon, parse_token_pattern, Lexicon, PatternMeta, TokenPattern,
+};
 
 /// How an entry's capitalization must agree with the text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -203,21 +206,36 @@ fn split_lines<'a>(
 /// Token attributes a dictionary pattern can be made of.
 const TOKEN_ATTRIBUTES: [&str; 3] = ["ORTH", "TEXT", "LOWER"];
 
+/// One line of a patterns file.
+#[derive(Debug)]
+pub(crate) enum PatternRecord {
+    /// A phrase: a string, or a token list of exact `ORTH`/`TEXT`/`LOWER` values.
+    Phrase(Entry),
+    /// Any other token list.
+    Tokens(Box<TokenPattern>),
+    /// A lexicon declaration.
+    Lexicon(Lexicon),
+}
+
 /// Reads spaCy EntityRuler patterns (JSON Lines): `{"label": .., "pattern": ..,
-/// "id": ..}`, where `pattern` is a string or a list of one-key token objects
-/// using `ORTH`, `TEXT` or `LOWER`. rubric also reads `priority` (an integer) and
-/// `case` (`smart`, `sensitive`, `insensitive`). Any other key is an error.
+/// "id": ..}`, where `pattern` is a string or a list of token objects. rubric
+/// also reads `priority` (an integer), `case` (`smart`, `sensitive`,
+/// `insensitive`; phrases only) and `name` (token patterns only), and lexicon
+/// declarations (`{"lexicon": .., "path"|"words": ..}`). Any other key is an
+/// error.
 ///
-/// A token list becomes one pattern: tokens joined by a space, except before a
-/// token that starts with punctuation (`'s`, `-`, `.`) and after a hyphen or an
-/// opening bracket. `LOWER` tokens make the entry case-insensitive, `ORTH` and
-/// `TEXT` tokens case-sensitive, as in spaCy; a list that mixes them is refused,
-/// since an entry has one case policy.
+/// A token list of exact `ORTH`, `TEXT` or `LOWER` strings is a phrase: its
+/// tokens are joined by a space, except before a token that starts with
+/// punctuation (`'s`, `-`, `.`) and after a hyphen or an opening bracket; `LOWER`
+/// tokens make the entry case-insensitive, `ORTH` and `TEXT` tokens
+/// case-sensitive, as in spaCy. Any other token list is a token pattern
+/// (`pattern.rs`).
 pub(crate) fn read_patterns(
     name: &str,
     reader: impl BufRead,
-    mut add: impl FnMut(Entry) -> Result<(), Error>,
+    mut add: impl FnMut(PatternRecord) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let base = std::path::Path::new(name).parent();
     for (index, line) in split_lines(name, reader) {
         let line_number = index + 1;
         let line = line?;
@@ -232,7 +250,14 @@ pub(crate) fn read_patterns(
             return Err(bad("the line is not a JSON object".to_string()));
         };
         let origin = Origin { file: name.to_string(), line: line_number };
+        if record.contains_key("lexicon") {
+            add(PatternRecord::Lexicon(parse_lexicon(&record, origin, base)?))?;
+            continue;
+        }
         let mut entry = Entry::new(String::new(), String::new(), origin);
+        let mut tokens: Option<&Vec<Value>> = None;
+        let mut rule_name: Option<String> = None;
+        let mut case_seen = false;
         let mut pattern_seen = false;
         let mut label_seen = false;
         for (key, value) in &record {
@@ -249,6 +274,10 @@ pub(crate) fn read_patterns(
                     Value::Null => {}
                     _ => return Err(bad("\"id\" is not a string".to_string())),
                 },
+                "name" => match value {
+                    Value::String(text) => rule_name = Some(text.clone()),
+                    _ => return Err(bad("\"name\" is not a string".to_string())),
+                },
                 "priority" => {
                     entry.priority = value
                         .as_i64()
@@ -260,20 +289,17 @@ pub(crate) fn read_patterns(
                     entry.case = text
                         .parse()
                         .map_err(|_| at(ErrorKind::BadCasePolicy { value: value.to_string() }))?;
+                    case_seen = true;
                 }
                 "pattern" => {
-                    let (pattern, case) = match value {
-                        Value::String(text) => (text.clone(), None),
-                        Value::Array(tokens) => token_pattern(tokens, &at, &bad)?,
+                    match value {
+                        Value::String(text) => entry.pattern = text.clone(),
+                        Value::Array(list) => tokens = Some(list),
                         _ => {
                             return Err(bad(
                                 "\"pattern\" is neither a string nor a list of tokens".to_string()
                             ))
                         }
-                    };
-                    entry.pattern = pattern;
-                    if let Some(case) = case {
-                        entry.case = case;
                     }
                     pattern_seen = true;
                 }
@@ -286,7 +312,42 @@ pub(crate) fn read_patterns(
         if !pattern_seen {
             return Err(bad("the record has no \"pattern\"".to_string()));
         }
-        add(entry)?;
+        match tokens {
+            Some(list) if !is_phrase(list) && !list.is_empty() => {
+                if case_seen {
+                    return Err(bad(
+                        "\"case\" applies to phrase patterns only; in a token pattern, use \
+                         LOWER for any case and ORTH for the exact case"
+                            .to_string(),
+                    ));
+                }
+                let meta = PatternMeta {
+                    label: entry.label,
+                    id: entry.id,
+                    name: rule_name,
+                    priority: entry.priority,
+                    origin: entry.origin,
+                };
+                add(PatternRecord::Tokens(Box::new(parse_token_pattern(list, meta)?)))?;
+            }
+            _ => {
+                if rule_name.is_some() {
+                    return Err(bad(
+                        "\"name\" applies to token patterns only; a phrase's spans name their \
+                         file:line"
+                            .to_string(),
+                    ));
+                }
+                if let Some(list) = tokens {
+                    let (pattern, case) = token_pattern(list, &at, &bad)?;
+                    entry.pattern = pattern;
+                    if let Some(case) = case {
+                        entry.case = case;
+                    }
+                }
+                add(PatternRecord::Phrase(entry))?;
+            }
+        }
     }
     Ok(())
 }

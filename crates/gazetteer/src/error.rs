@@ -62,11 +62,80 @@ pub enum ErrorKind {
         /// What is wrong with it.
         problem: String,
     },
-    /// A token pattern uses an attribute rubric cannot match on a dictionary
-    /// (anything but `ORTH`, `TEXT` and `LOWER`).
+    /// A token pattern uses an attribute that needs a trained pipeline (`POS`,
+    /// `TAG`, `MORPH`, `LEMMA`, `DEP`, `ENT_*`, `_`, ...).
     UnsupportedTokenAttribute {
         /// The attribute.
         attribute: String,
+    },
+    /// A token pattern uses an attribute spaCy's Matcher does not know.
+    UnknownTokenAttribute {
+        /// The 1-based position of the token in the pattern.
+        token: usize,
+        /// The attribute.
+        attribute: String,
+    },
+    /// A token pattern's value or predicate is not what its attribute takes.
+    BadTokenValue {
+        /// The 1-based position of the token in the pattern.
+        token: usize,
+        /// The attribute, if the problem is with one.
+        attribute: Option<String>,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A token pattern's `OP` is not one of spaCy's operators.
+    BadOperator {
+        /// The 1-based position of the token in the pattern.
+        token: usize,
+        /// The operator as written.
+        op: String,
+    },
+    /// A `REGEX` predicate does not compile.
+    BadRegex {
+        /// The 1-based position of the token in the pattern.
+        token: usize,
+        /// The attribute.
+        attribute: String,
+        /// The regex crate's message.
+        message: String,
+    },
+    /// A token pattern (or its span, without the context tokens) can match the
+    /// empty sequence: every token is optional.
+    MatchesEmpty {
+        /// `pattern` or `span`.
+        part: &'static str,
+    },
+    /// A token pattern is malformed as a whole (context tokens in the middle, ...).
+    BadTokenPattern {
+        /// What is wrong.
+        problem: String,
+    },
+    /// A pattern names a lexicon no source declares.
+    UnknownLexicon {
+        /// The name.
+        name: String,
+        /// The lexicons declared.
+        known: Vec<String>,
+    },
+    /// Two sources declare one lexicon name with different words.
+    DuplicateLexicon {
+        /// The name.
+        name: String,
+        /// The first declaration.
+        first: crate::entry::Origin,
+    },
+    /// A lexicon declaration is malformed.
+    BadLexicon {
+        /// What is wrong.
+        problem: String,
+    },
+    /// A lexicon's word list cannot be read.
+    LexiconRead {
+        /// The word list's path.
+        path: String,
+        /// The error.
+        err: io::Error,
     },
     /// A file is not a compiled gazetteer (its magic bytes are wrong).
     NotCompiled,
@@ -218,9 +287,75 @@ impl fmt::Display for Error {
             ),
             ErrorKind::UnsupportedTokenAttribute { attribute } => write!(
                 f,
-                "token attribute {attribute:?} is not supported — a dictionary pattern can \
-                 use only ORTH, TEXT or LOWER; rewrite the token, or keep this pattern in \
-                 spaCy's EntityRuler"
+                "token attribute {attribute:?} needs a trained pipeline, which rubric does not \
+                 run (rubric_ruler does not support it either) — keep this pattern in spaCy's \
+                 EntityRuler after a trained pipeline, or rewrite it with text attributes \
+                 ({})",
+                crate::pattern::SUPPORTED_ATTRIBUTES
+            ),
+            ErrorKind::UnknownTokenAttribute { token, attribute } => write!(
+                f,
+                "token {token}: unknown token attribute {attribute:?} — use one of {}",
+                crate::pattern::SUPPORTED_ATTRIBUTES
+            ),
+            ErrorKind::BadTokenValue { token, attribute, problem } => {
+                write!(f, "token {token}")?;
+                if let Some(attribute) = attribute {
+                    write!(f, ", {attribute}")?;
+                }
+                write!(
+                    f,
+                    ": {problem} — see the token pattern language in the rubric-gazetteer \
+                     README"
+                )
+            }
+            ErrorKind::BadOperator { token, op } => write!(
+                f,
+                "token {token}: unknown operator OP {op:?} — use !, ?, +, *, 1, {{n}}, {{n,m}}, \
+                 {{n,}} or {{,m}} (n <= m <= 1000)"
+            ),
+            ErrorKind::BadRegex { token, attribute, message } => write!(
+                f,
+                "token {token}, {attribute}: the REGEX does not compile: {message} — rubric \
+                 uses the Rust regex crate's syntax (no look-around or backreferences)"
+            ),
+            ErrorKind::MatchesEmpty { part } => write!(
+                f,
+                "the {part} can match no token at all (every token is optional) — make at \
+                 least one token required (remove its ?, * or {{0,m}})"
+            ),
+            ErrorKind::BadTokenPattern { problem } => {
+                write!(
+                    f,
+                    "{problem} — see the token pattern language in the rubric-gazetteer README"
+                )
+            }
+            ErrorKind::UnknownLexicon { name, known } => {
+                write!(f, "the pattern names lexicon {name:?}, which no source declares")?;
+                if !known.is_empty() {
+                    write!(f, " (declared: {})", known.join(", "))?;
+                }
+                write!(
+                    f,
+                    " — declare it in a patterns file with a line like \
+                     {{\"lexicon\": {name:?}, \"path\": \"{name}.txt\"}}"
+                )
+            }
+            ErrorKind::DuplicateLexicon { name, first } => write!(
+                f,
+                "lexicon {name:?} is already declared at {first} with other words — give one \
+                 of them another name"
+            ),
+            ErrorKind::BadLexicon { problem } => write!(
+                f,
+                "bad lexicon declaration: {problem} — write {{\"lexicon\": NAME, \"path\": \
+                 FILE}} or {{\"lexicon\": NAME, \"words\": [...]}}"
+            ),
+            ErrorKind::LexiconRead { path, err } => write!(
+                f,
+                "cannot read the lexicon's word list {path}: {} — the path is relative to \
+                 the patterns file",
+                io_reason(err)
             ),
             ErrorKind::NotCompiled => f.write_str(
                 "not a compiled gazetteer — compile sources with `rubric gazetteer compile \
@@ -261,7 +396,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Read(err) | ErrorKind::Write(err) => Some(err),
+            ErrorKind::Read(err) | ErrorKind::Write(err) | ErrorKind::LexiconRead { err, .. } => {
+                Some(err)
+            }
             _ => None,
         }
     }

@@ -10,9 +10,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::engine::{Engine, EngineKind};
-use crate::entry::{read_patterns, read_tsv, CasePolicy, Entry, Origin};
+use crate::entry::{read_patterns, read_tsv, CasePolicy, Entry, Origin, PatternRecord};
 use crate::error::{Error, ErrorKind};
 use crate::normalize::{normalize_pattern, Folding};
+use crate::pattern::TokenRules;
 
 /// Configures and builds a [`Gazetteer`].
 ///
@@ -33,6 +34,9 @@ pub struct GazetteerBuilder {
     labels: Option<Vec<String>>,
     engine: EngineKind,
     entries: Vec<Entry>,
+    /// Token patterns and lexicons, from every source (lexicons are shared by
+    /// name across sources).
+    rules: TokenRules,
 }
 
 impl GazetteerBuilder {
@@ -88,8 +92,12 @@ impl GazetteerBuilder {
         name: &str,
         reader: impl BufRead,
     ) -> Result<&mut Self, Error> {
-        read_patterns(name, reader, |entry| {
-            self.entries.push(entry);
+        read_patterns(name, reader, |record| {
+            match record {
+                PatternRecord::Phrase(entry) => self.entries.push(entry),
+                PatternRecord::Tokens(pattern) => self.rules.patterns.push(*pattern),
+                PatternRecord::Lexicon(lexicon) => self.rules.add_lexicon(lexicon)?,
+            }
             Ok(())
         })?;
         Ok(self)
@@ -111,6 +119,15 @@ impl GazetteerBuilder {
             Some(COMPILED_EXTENSION) => {
                 let compiled = Gazetteer::load_compiled(path)?;
                 self.entries.extend(compiled.entries().map(|entry| entry.to_entry()));
+                for lexicon in &compiled.rules.lexicons {
+                    self.rules.add_lexicon(lexicon.clone())?;
+                }
+                self.rules.patterns.extend(compiled.rules.patterns.iter().map(|pattern| {
+                    let mut pattern = pattern.clone();
+                    // Back to names: indices are renumbered by `finish`.
+                    pattern.rename_lexicons(&compiled.rules.lexicons);
+                    pattern
+                }));
                 Ok(self)
             }
             _ => Err(Error::in_file(
@@ -127,6 +144,11 @@ impl GazetteerBuilder {
         for entry in &self.entries {
             self.check(entry)?;
         }
+        let mut rules = self.rules.clone();
+        for pattern in &rules.patterns {
+            self.check_label(&pattern.label, &pattern.origin)?;
+        }
+        rules.finish()?;
         let folding = Folding { case: true, diacritics: self.diacritics };
         let keys: Vec<String> =
             self.entries.iter().map(|entry| normalize_pattern(&entry.pattern, folding)).collect();
@@ -156,24 +178,31 @@ impl GazetteerBuilder {
             diacritics: self.diacritics,
             engine,
             diagnostics: Vec::new(),
+            rules,
         };
         gazetteer.diagnostics = gazetteer.find_conflicts();
         Ok(gazetteer)
     }
 
-    fn check(&self, entry: &Entry) -> Result<(), Error> {
-        let at = |kind| Error::at(kind, entry.origin.file.clone(), entry.origin.line);
-        if entry.label.is_empty() || entry.label.chars().any(char::is_whitespace) {
-            return Err(at(ErrorKind::BadLabel { label: entry.label.clone() }));
+    fn check_label(&self, label: &str, origin: &Origin) -> Result<(), Error> {
+        let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
+        if label.is_empty() || label.chars().any(char::is_whitespace) {
+            return Err(at(ErrorKind::BadLabel { label: label.to_string() }));
         }
         if let Some(labels) = &self.labels {
-            if !labels.contains(&entry.label) {
+            if !labels.iter().any(|known| known == label) {
                 return Err(at(ErrorKind::UnknownLabel {
-                    label: entry.label.clone(),
+                    label: label.to_string(),
                     known: labels.clone(),
                 }));
             }
         }
+        Ok(())
+    }
+
+    fn check(&self, entry: &Entry) -> Result<(), Error> {
+        let at = |kind| Error::at(kind, entry.origin.file.clone(), entry.origin.line);
+        self.check_label(&entry.label, &entry.origin)?;
         if !entry.pattern.chars().any(char::is_alphanumeric) {
             return Err(at(ErrorKind::EmptyPattern { pattern: entry.pattern.clone() }));
         }
@@ -293,6 +322,8 @@ pub struct Gazetteer {
     pub(crate) diacritics: bool,
     pub(crate) engine: Engine,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Token patterns and lexicons (`pattern.rs`).
+    pub(crate) rules: TokenRules,
 }
 
 /// Counts only: a gazetteer may hold a million entries.
@@ -305,6 +336,8 @@ impl std::fmt::Debug for Gazetteer {
             .field("diacritics", &self.diacritics)
             .field("engine", &self.engine)
             .field("diagnostics", &self.diagnostics.len())
+            .field("token_patterns", &self.rules.patterns.len())
+            .field("lexicons", &self.rules.lexicons.len())
             .finish()
     }
 }
@@ -362,6 +395,16 @@ pub struct Stats {
     pub diacritics: bool,
     /// Bytes the automaton uses.
     pub automaton_bytes: usize,
+    /// Token patterns (their labels are counted in `labels` too).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub token_patterns: usize,
+    /// Lexicons declared for token patterns.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lexicons: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// Something worth knowing about the entries that is not an error.
@@ -441,9 +484,19 @@ impl Gazetteer {
         self.entries.len()
     }
 
-    /// Whether there are no entries.
+    /// Whether there are no entries and no token patterns.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.rules.patterns.is_empty()
+    }
+
+    /// The number of token patterns.
+    pub fn token_pattern_count(&self) -> usize {
+        self.rules.patterns.len()
+    }
+
+    /// The names of the lexicons, in declaration order.
+    pub fn lexicon_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.rules.lexicons.iter().map(|lexicon| lexicon.name.as_str())
     }
 
     /// Whether diacritics are folded when matching.
@@ -506,6 +559,9 @@ impl Gazetteer {
                 ids.insert(id);
             }
         }
+        for (label, count) in crate::pattern::labels_of(&self.rules) {
+            *labels.entry(label).or_insert(0) += count;
+        }
         Stats {
             entries: self.len(),
             patterns: self.key_starts.len().saturating_sub(1),
@@ -513,6 +569,8 @@ impl Gazetteer {
             labels,
             diacritics: self.diacritics,
             automaton_bytes: self.engine.heap_bytes(),
+            token_patterns: self.rules.patterns.len(),
+            lexicons: self.rules.lexicons.len(),
         }
     }
 

@@ -55,6 +55,8 @@ mod error;
 mod gazetteer;
 mod matcher;
 pub mod normalize;
+mod pattern;
+mod token_match;
 
 pub use compiled::{FORMAT_VERSION, MAGIC};
 pub use engine::EngineKind;
@@ -91,6 +93,8 @@ pub fn default_gazetteer() -> Result<Gazetteer, Error> {
     Gazetteer::embedded_default()
 }
 
+#[cfg(test)]
+mod pattern_tests;
 #[cfg(test)]
 mod tests;
 

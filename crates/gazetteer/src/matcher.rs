@@ -65,6 +65,8 @@ pub enum MatchRule {
     /// An acronym in parentheses right after an organization match, and its later
     /// mentions.
     AcronymAlias,
+    /// A token pattern (spaCy's Matcher language); `source` names it.
+    TokenPattern,
 }
 
 /// One span found in the text.
@@ -78,7 +80,9 @@ pub struct Match {
     pub label: String,
     /// The knowledge-base id, if the entry has one.
     pub id: Option<String>,
-    /// `file:line` of the entry, or `alias:last-name` / `alias:acronym`.
+    /// `file:line` of the entry or token pattern (a token pattern with a `name`
+    /// adds `#name`: `rules.jsonl:12#title_name`), or `alias:last-name` /
+    /// `alias:acronym`.
     pub source: String,
     /// What produced it.
     pub rule: MatchRule,
@@ -386,6 +390,7 @@ impl Matcher {
             &fitting
         };
         let mut candidates = Vec::new();
+        let mut sentence_starts: Option<Vec<bool>> = None;
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
         for gazetteer in &self.gazetteers {
             let diacritics = gazetteer.diacritics;
@@ -440,8 +445,55 @@ impl Matcher {
                     }
                 }
             });
+            self.token_candidates(gazetteer, text, tokens, &mut sentence_starts, &mut candidates);
         }
         candidates
+    }
+
+    /// The matches of a gazetteer's token patterns, as candidates.
+    fn token_candidates(
+        &self,
+        gazetteer: &Gazetteer,
+        text: &str,
+        tokens: &[Token],
+        sentence_starts: &mut Option<Vec<bool>>,
+        candidates: &mut Vec<Match>,
+    ) {
+        let rules = &gazetteer.rules;
+        if rules.patterns.is_empty() {
+            return;
+        }
+        let starts = || {
+            sentence_starts
+                .get_or_insert_with(|| {
+                    let mut starts = vec![false; tokens.len()];
+                    for sentence in rubric_tokenizer::Tokenizer::new().sentences(text, tokens) {
+                        if let Some(start) = starts.get_mut(sentence.token_start) {
+                            *start = true;
+                        }
+                    }
+                    starts
+                })
+                .clone()
+        };
+        for found in crate::token_match::find(rules, text, tokens, starts) {
+            let pattern = &rules.patterns[found.pattern as usize];
+            if let Some(labels) = &self.labels {
+                if !labels.iter().any(|label| *label == pattern.label) {
+                    continue;
+                }
+            }
+            candidates.push(Match {
+                start: tokens[found.start].start,
+                end: tokens[found.end - 1].end,
+                label: pattern.label.clone(),
+                id: pattern.id.clone(),
+                source: pattern.source_name(),
+                rule: MatchRule::TokenPattern,
+                priority: pattern.priority,
+                alias_of: None,
+            });
+        }
     }
 }
 

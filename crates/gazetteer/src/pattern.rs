@@ -1,0 +1,960 @@
+//! Token patterns: spaCy's `Matcher` pattern language (as spaCy 3.8 defines it),
+//! parsed and checked, plus rubric's extensions (lexicons, context tokens, rule
+//! names). Matching lives in `token_match.rs`; this module has no dependency on
+//! the token attributes, so the build script can compile it to embed token
+//! patterns in the default gazetteer.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+use crate::entry::Origin;
+use crate::error::{Error, ErrorKind};
+
+/// A token attribute a pattern can test; all of them are computed from the
+/// token's text (and, for `IS_SENT_START`, rubric's sentence splitter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Attr {
+    Orth,
+    Lower,
+    Norm,
+    Shape,
+    Prefix,
+    Suffix,
+    Length,
+    IsAlpha,
+    IsAscii,
+    IsDigit,
+    IsLower,
+    IsUpper,
+    IsTitle,
+    IsPunct,
+    IsSpace,
+    IsStop,
+    IsSentStart,
+    IsBracket,
+    IsQuote,
+    IsLeftPunct,
+    IsRightPunct,
+    IsCurrency,
+    LikeNum,
+    LikeUrl,
+    LikeEmail,
+}
+
+/// What an attribute's value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AttrType {
+    Str,
+    Int,
+    Bool,
+}
+
+impl Attr {
+    fn parse(name: &str) -> Option<Attr> {
+        Some(match name {
+            "ORTH" | "TEXT" => Attr::Orth,
+            "LOWER" => Attr::Lower,
+            "NORM" => Attr::Norm,
+            "SHAPE" => Attr::Shape,
+            "PREFIX" => Attr::Prefix,
+            "SUFFIX" => Attr::Suffix,
+            "LENGTH" => Attr::Length,
+            "IS_ALPHA" => Attr::IsAlpha,
+            "IS_ASCII" => Attr::IsAscii,
+            "IS_DIGIT" => Attr::IsDigit,
+            "IS_LOWER" => Attr::IsLower,
+            "IS_UPPER" => Attr::IsUpper,
+            "IS_TITLE" => Attr::IsTitle,
+            "IS_PUNCT" => Attr::IsPunct,
+            "IS_SPACE" => Attr::IsSpace,
+            "IS_STOP" => Attr::IsStop,
+            "IS_SENT_START" => Attr::IsSentStart,
+            "IS_BRACKET" => Attr::IsBracket,
+            "IS_QUOTE" => Attr::IsQuote,
+            "IS_LEFT_PUNCT" => Attr::IsLeftPunct,
+            "IS_RIGHT_PUNCT" => Attr::IsRightPunct,
+            "IS_CURRENCY" => Attr::IsCurrency,
+            "LIKE_NUM" => Attr::LikeNum,
+            "LIKE_URL" => Attr::LikeUrl,
+            "LIKE_EMAIL" => Attr::LikeEmail,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn value_type(self) -> AttrType {
+        match self {
+            Attr::Orth | Attr::Lower | Attr::Norm | Attr::Shape | Attr::Prefix | Attr::Suffix => {
+                AttrType::Str
+            }
+            Attr::Length => AttrType::Int,
+            _ => AttrType::Bool,
+        }
+    }
+}
+
+/// Attributes spaCy fills only with a trained pipeline (or custom code): rubric
+/// has no tagger, parser or recognizer, so it refuses them rather than ignore
+/// them.
+const PIPELINE_ATTRIBUTES: [&str; 16] = [
+    "POS",
+    "TAG",
+    "MORPH",
+    "LEMMA",
+    "DEP",
+    "HEAD",
+    "ENT_TYPE",
+    "ENT_IOB",
+    "ENT_ID",
+    "ENT_KB_ID",
+    "_",
+    "SENT_START",
+    "IS_OOV",
+    "PROB",
+    "CLUSTER",
+    "SENTIMENT",
+];
+
+fn is_pipeline_attribute(name: &str) -> bool {
+    PIPELINE_ATTRIBUTES.contains(&name) || name.starts_with("ENT_")
+}
+
+/// The attribute names a token pattern may use, for error messages.
+pub(crate) const SUPPORTED_ATTRIBUTES: &str = "ORTH, TEXT, LOWER, NORM, SHAPE, PREFIX, SUFFIX, \
+     LENGTH, IS_ALPHA, IS_ASCII, IS_DIGIT, IS_LOWER, IS_UPPER, IS_TITLE, IS_PUNCT, IS_SPACE, \
+     IS_STOP, IS_SENT_START, IS_BRACKET, IS_QUOTE, IS_LEFT_PUNCT, IS_RIGHT_PUNCT, IS_CURRENCY, \
+     LIKE_NUM, LIKE_URL, LIKE_EMAIL";
+
+/// A value a token's attribute is compared with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Literal {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// A comparison on `LENGTH`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Comparison {
+    Eq,
+    Ne,
+    Ge,
+    Le,
+    Gt,
+    Lt,
+}
+
+impl Comparison {
+    pub(crate) fn holds(self, left: i64, right: i64) -> bool {
+        match self {
+            Comparison::Eq => left == right,
+            Comparison::Ne => left != right,
+            Comparison::Ge => left >= right,
+            Comparison::Le => left <= right,
+            Comparison::Gt => left > right,
+            Comparison::Lt => left < right,
+        }
+    }
+}
+
+/// A regular expression compiled on first use: checked when the pattern is
+/// read from a source, so loading 10,000 compiled patterns does not compile
+/// 10,000 regexes up front.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pub(crate) source: String,
+    compiled: OnceLock<Option<regex::Regex>>,
+}
+
+impl LazyRegex {
+    fn new(source: String) -> Self {
+        LazyRegex { source, compiled: OnceLock::new() }
+    }
+
+    /// `re.search`: a match anywhere in `text`. A regex that does not compile
+    /// (only possible in a damaged compiled file) matches nothing.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| regex::Regex::new(&self.source).ok())
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(text))
+    }
+}
+
+impl Clone for LazyRegex {
+    fn clone(&self) -> Self {
+        LazyRegex::new(self.source.clone())
+    }
+}
+
+/// What a token's attribute must satisfy.
+#[derive(Clone, Debug)]
+pub(crate) enum Predicate {
+    /// The value itself: `{"LOWER": "the"}`.
+    Equals(Literal),
+    /// `IN` / `NOT_IN`: the value is (not) one of these (strings for string
+    /// attributes, integers for `LENGTH`).
+    In { strings: HashSet<String>, ints: HashSet<i64>, negated: bool },
+    /// `REGEX`: Rust `regex` syntax, searched anywhere in the value.
+    Regex(LazyRegex),
+    /// `FUZZY` (`max_edits` `None`: spaCy's default allowance) or `FUZZYn`.
+    Fuzzy { value: String, max_edits: Option<u32> },
+    /// `==`, `!=`, `>=`, `<=`, `>`, `<` on `LENGTH`.
+    Compare(Comparison, i64),
+    /// rubric's `IN_LEXICON` / `NOT_IN_LEXICON`: index into the lexicons.
+    Lexicon { lexicon: usize, negated: bool },
+}
+
+/// One attribute test of a token spec.
+#[derive(Clone, Debug)]
+pub(crate) struct Condition {
+    pub(crate) attr: Attr,
+    pub(crate) predicate: Predicate,
+}
+
+/// How many tokens one spec matches, after spaCy's expansion of `+` and
+/// `{n,m}` into copies of the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quantifier {
+    /// Exactly one matching token (no `OP`, or `OP: "1"`).
+    One,
+    /// `!`: exactly one token that does not match.
+    Not,
+    /// `?`: zero or one.
+    Optional,
+    /// `*`: zero or more.
+    Any,
+}
+
+impl Quantifier {
+    pub(crate) fn optional(self) -> bool {
+        matches!(self, Quantifier::Optional | Quantifier::Any)
+    }
+}
+
+/// One position of a compiled pattern: a token spec and its quantifier.
+#[derive(Clone, Debug)]
+pub(crate) struct Atom {
+    /// Every condition must hold (an empty list matches any token).
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) quantifier: Quantifier,
+}
+
+/// A token pattern, parsed and checked.
+#[derive(Clone, Debug)]
+pub(crate) struct TokenPattern {
+    /// The `pattern` list as written (kept for the compiled form).
+    pub(crate) source: Value,
+    /// Atoms after operator expansion.
+    pub(crate) atoms: Vec<Atom>,
+    /// Leading atoms that belong to context tokens (`IN_SPAN: false`).
+    pub(crate) lead: usize,
+    /// Trailing atoms that belong to context tokens.
+    pub(crate) trail: usize,
+    pub(crate) label: String,
+    pub(crate) id: Option<String>,
+    /// rubric's `name` key: a readable rule name for the span's `source`.
+    pub(crate) name: Option<String>,
+    pub(crate) priority: i32,
+    pub(crate) origin: Origin,
+    /// Lexicon names referenced, resolved to indices by `TokenRules::resolve`.
+    pub(crate) lexicon_names: Vec<String>,
+}
+
+impl TokenPattern {
+    /// Makes the lexicon indices of a finished pattern names again (the names of
+    /// `lexicons`, the list they index), so it can join another builder.
+    pub(crate) fn rename_lexicons(&mut self, lexicons: &[Lexicon]) {
+        self.lexicon_names = lexicons.iter().map(|lexicon| lexicon.name.clone()).collect();
+    }
+
+    /// The `source` of the spans it produces: `file:line`, then `#name` when the
+    /// pattern has a `name`.
+    pub(crate) fn source_name(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{}#{name}", self.origin),
+            None => self.origin.to_string(),
+        }
+    }
+}
+
+/// A named word list declared in a patterns file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Lexicon {
+    pub(crate) name: String,
+    /// Sorted and deduplicated, for a stable compiled form.
+    pub(crate) words: Vec<String>,
+    pub(crate) set: HashSet<String>,
+    pub(crate) origin: Origin,
+}
+
+impl Lexicon {
+    pub(crate) fn new(name: String, words: Vec<String>, origin: Origin) -> Self {
+        let set: HashSet<String> = words.into_iter().collect();
+        let mut words: Vec<String> = set.iter().cloned().collect();
+        words.sort_unstable();
+        Lexicon { name, words, set, origin }
+    }
+}
+
+/// Token patterns and lexicons of one gazetteer, with the index saying where
+/// each pattern can start.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TokenRules {
+    pub(crate) patterns: Vec<TokenPattern>,
+    pub(crate) lexicons: Vec<Lexicon>,
+    pub(crate) index: StartIndex,
+}
+
+/// Which patterns can start at a token, looked up by the token's text, lower
+/// form or shape, or its membership in a lexicon; `anywhere` are tried at every
+/// token (their first token has no such literal).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StartIndex {
+    /// Per attribute (`ORTH`, `LOWER`, `SHAPE`): value → patterns.
+    pub(crate) by_attr: Vec<(Attr, HashMap<String, Vec<u32>>)>,
+    /// `(lexicon, attribute, patterns)`: tried when the token's attribute is a
+    /// word of the lexicon.
+    pub(crate) by_lexicon: Vec<(usize, Attr, Vec<u32>)>,
+    pub(crate) anywhere: Vec<u32>,
+}
+
+impl TokenRules {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.patterns.is_empty() && self.lexicons.is_empty()
+    }
+
+    /// Whether any pattern tests `IS_SENT_START` (only then are sentences split).
+    pub(crate) fn uses_sentences(&self) -> bool {
+        self.patterns.iter().any(|pattern| {
+            pattern
+                .atoms
+                .iter()
+                .any(|atom| atom.conditions.iter().any(|c| c.attr == Attr::IsSentStart))
+        })
+    }
+
+    /// Adds a lexicon; the same name twice is an error unless the words agree
+    /// (a compiled gazetteer loaded with its sources).
+    pub(crate) fn add_lexicon(&mut self, lexicon: Lexicon) -> Result<(), Error> {
+        if let Some(other) = self.lexicons.iter().find(|other| other.name == lexicon.name) {
+            if other.words == lexicon.words {
+                return Ok(());
+            }
+            return Err(Error::at(
+                ErrorKind::DuplicateLexicon {
+                    name: lexicon.name.clone(),
+                    first: other.origin.clone(),
+                },
+                lexicon.origin.file.clone(),
+                lexicon.origin.line,
+            ));
+        }
+        self.lexicons.push(lexicon);
+        Ok(())
+    }
+
+    /// Resolves lexicon names (every source has been read) and builds the start
+    /// index. A pattern naming a lexicon nobody declared is an error.
+    pub(crate) fn finish(&mut self) -> Result<(), Error> {
+        let names: HashMap<String, usize> =
+            self.lexicons.iter().enumerate().map(|(index, l)| (l.name.clone(), index)).collect();
+        for pattern in &mut self.patterns {
+            for atom in &mut pattern.atoms {
+                for condition in &mut atom.conditions {
+                    if let Predicate::Lexicon { lexicon, .. } = &mut condition.predicate {
+                        let name = &pattern.lexicon_names[*lexicon];
+                        *lexicon = *names.get(name).ok_or_else(|| {
+                            Error::at(
+                                ErrorKind::UnknownLexicon {
+                                    name: name.clone(),
+                                    known: self.lexicons.iter().map(|l| l.name.clone()).collect(),
+                                },
+                                pattern.origin.file.clone(),
+                                pattern.origin.line,
+                            )
+                        })?;
+                    }
+                }
+            }
+            pattern.lexicon_names.clear();
+        }
+        self.index = StartIndex::build(&self.patterns)?;
+        Ok(())
+    }
+}
+
+impl StartIndex {
+    fn build(patterns: &[TokenPattern]) -> Result<StartIndex, Error> {
+        let mut index = StartIndex::default();
+        for (number, pattern) in patterns.iter().enumerate() {
+            let number = crate::gazetteer::to_u32(number)?;
+            // The atoms a match can start with: the first one, and every one after
+            // a run of optional ones.
+            let mut keys: Vec<StartKey> = Vec::new();
+            let mut indexable = true;
+            for atom in &pattern.atoms {
+                match start_key(atom) {
+                    Some(key) => keys.push(key),
+                    None => indexable = false,
+                }
+                if !atom.quantifier.optional() || !indexable {
+                    break;
+                }
+            }
+            if !indexable {
+                index.anywhere.push(number);
+                continue;
+            }
+            for key in keys {
+                match key {
+                    StartKey::Values(attr, values) => {
+                        let position = match index.by_attr.iter().position(|(a, _)| *a == attr) {
+                            Some(position) => position,
+                            None => {
+                                index.by_attr.push((attr, HashMap::new()));
+                                index.by_attr.len() - 1
+                            }
+                        };
+                        for value in values {
+                            let list = index.by_attr[position].1.entry(value).or_default();
+                            if list.last() != Some(&number) {
+                                list.push(number);
+                            }
+                        }
+                    }
+                    StartKey::Lexicon(lexicon, attr) => {
+                        match index
+                            .by_lexicon
+                            .iter_mut()
+                            .find(|(l, a, _)| *l == lexicon && *a == attr)
+                        {
+                            Some((_, _, list)) => {
+                                if list.last() != Some(&number) {
+                                    list.push(number);
+                                }
+                            }
+                            None => index.by_lexicon.push((lexicon, attr, vec![number])),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(index)
+    }
+}
+
+enum StartKey {
+    Values(Attr, Vec<String>),
+    Lexicon(usize, Attr),
+}
+
+/// The literal a token matching `atom` must have, if it has one the index can
+/// look up: an exact value or `IN` list on `ORTH`, `LOWER` or `SHAPE`, or a
+/// lexicon on a string attribute.
+fn start_key(atom: &Atom) -> Option<StartKey> {
+    if atom.quantifier == Quantifier::Not {
+        return None;
+    }
+    for condition in &atom.conditions {
+        if !matches!(condition.attr, Attr::Orth | Attr::Lower | Attr::Shape) {
+            if let Predicate::Lexicon { lexicon, negated: false } = condition.predicate {
+                return Some(StartKey::Lexicon(lexicon, condition.attr));
+            }
+            continue;
+        }
+        match &condition.predicate {
+            Predicate::Equals(Literal::Str(value)) => {
+                return Some(StartKey::Values(condition.attr, vec![value.clone()]))
+            }
+            Predicate::In { strings, negated: false, .. } => {
+                return Some(StartKey::Values(condition.attr, strings.iter().cloned().collect()));
+            }
+            Predicate::Lexicon { lexicon, negated: false } => {
+                return Some(StartKey::Lexicon(*lexicon, condition.attr))
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The maximum `m` of `{n,m}`: each repetition is a copy of the token spec.
+const MAX_REPEAT: u64 = 1000;
+
+/// Whether a token list is a phrase: every token one `ORTH`, `TEXT` or `LOWER`
+/// exact string, all of one case class, with a letter or digit somewhere. Such
+/// a list goes to the phrase automaton, exactly as before token patterns existed.
+pub(crate) fn is_phrase(tokens: &[Value]) -> bool {
+    let mut case = None;
+    let mut alphanumeric = false;
+    for token in tokens {
+        let Value::Object(token) = token else { return false };
+        if token.len() != 1 {
+            return false;
+        }
+        let Some((attribute, Value::String(text))) = token.iter().next() else { return false };
+        let lower = match attribute.as_str() {
+            "LOWER" => true,
+            "ORTH" | "TEXT" => false,
+            _ => return false,
+        };
+        if case.is_some_and(|case| case != lower) {
+            return false;
+        }
+        case = Some(lower);
+        alphanumeric |= text.chars().any(char::is_alphanumeric);
+    }
+    alphanumeric
+}
+
+/// The pattern-level fields of a token pattern record.
+pub(crate) struct PatternMeta {
+    pub(crate) label: String,
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) priority: i32,
+    pub(crate) origin: Origin,
+}
+
+/// Parses a token pattern (the `pattern` list of an EntityRuler line).
+pub(crate) fn parse_token_pattern(
+    tokens: &[Value],
+    meta: PatternMeta,
+) -> Result<TokenPattern, Error> {
+    let origin = meta.origin.clone();
+    let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
+    if tokens.is_empty() {
+        return Err(at(ErrorKind::EmptyPattern { pattern: "[]".to_string() }));
+    }
+    let mut atoms = Vec::new();
+    let mut lexicon_names = Vec::new();
+    let mut in_span_flags = Vec::new();
+    for (position, token) in tokens.iter().enumerate() {
+        let number = position + 1;
+        let Value::Object(spec) = token else {
+            return Err(at(ErrorKind::BadTokenValue {
+                token: number,
+                attribute: None,
+                problem: "the token is not a JSON object".to_string(),
+            }));
+        };
+        let parsed = parse_spec(spec, number, &mut lexicon_names, &at)?;
+        for quantifier in parsed.quantifiers {
+            atoms.push(Atom { conditions: parsed.conditions.clone(), quantifier });
+            in_span_flags.push(parsed.in_span);
+        }
+    }
+    // Context tokens are a run at the start and a run at the end.
+    let lead = in_span_flags.iter().take_while(|in_span| !**in_span).count();
+    let trail = in_span_flags.iter().rev().take_while(|in_span| !**in_span).count();
+    if lead == atoms.len() && !atoms.is_empty() {
+        return Err(at(ErrorKind::BadTokenPattern {
+            problem: "every token has \"IN_SPAN\": false, so the span would be empty".to_string(),
+        }));
+    }
+    if in_span_flags[lead..atoms.len() - trail].iter().any(|in_span| !in_span) {
+        return Err(at(ErrorKind::BadTokenPattern {
+            problem: "\"IN_SPAN\": false is allowed only on tokens at the start or the end of \
+                      the pattern"
+                .to_string(),
+        }));
+    }
+    if atoms.iter().all(|atom| atom.quantifier.optional()) {
+        return Err(at(ErrorKind::MatchesEmpty { part: "pattern" }));
+    }
+    if atoms[lead..atoms.len() - trail].iter().all(|atom| atom.quantifier.optional()) {
+        return Err(at(ErrorKind::MatchesEmpty {
+            part: "span (the tokens without \"IN_SPAN\": false)",
+        }));
+    }
+    Ok(TokenPattern {
+        source: Value::Array(tokens.to_vec()),
+        atoms,
+        lead,
+        trail,
+        label: meta.label,
+        id: meta.id,
+        name: meta.name,
+        priority: meta.priority,
+        origin: meta.origin,
+        lexicon_names,
+    })
+}
+
+struct ParsedSpec {
+    conditions: Vec<Condition>,
+    quantifiers: Vec<Quantifier>,
+    in_span: bool,
+}
+
+fn parse_spec(
+    spec: &Map<String, Value>,
+    token: usize,
+    lexicon_names: &mut Vec<String>,
+    at: &dyn Fn(ErrorKind) -> Error,
+) -> Result<ParsedSpec, Error> {
+    let mut conditions = Vec::new();
+    let mut quantifiers = vec![Quantifier::One];
+    let mut in_span = true;
+    for (key, value) in spec {
+        match key.as_str() {
+            "OP" => {
+                let Value::String(op) = value else {
+                    return Err(at(ErrorKind::BadOperator { token, op: value.to_string() }));
+                };
+                quantifiers = parse_operator(op)
+                    .ok_or_else(|| at(ErrorKind::BadOperator { token, op: op.clone() }))?;
+            }
+            "IN_SPAN" => {
+                let Value::Bool(flag) = value else {
+                    return Err(at(ErrorKind::BadTokenValue {
+                        token,
+                        attribute: Some("IN_SPAN".to_string()),
+                        problem: "IN_SPAN must be true or false".to_string(),
+                    }));
+                };
+                in_span = *flag;
+            }
+            name => {
+                // spaCy upper-cases attribute names (`lower` is `LOWER`).
+                let upper = name.to_uppercase();
+                let Some(attr) = Attr::parse(&upper) else {
+                    if is_pipeline_attribute(&upper) {
+                        return Err(at(ErrorKind::UnsupportedTokenAttribute {
+                            attribute: name.to_string(),
+                        }));
+                    }
+                    return Err(at(ErrorKind::UnknownTokenAttribute {
+                        token,
+                        attribute: name.to_string(),
+                    }));
+                };
+                parse_value(attr, name, value, token, lexicon_names, at, &mut conditions)?;
+            }
+        }
+    }
+    Ok(ParsedSpec { conditions, quantifiers, in_span })
+}
+
+/// spaCy's operators, expanded as `matcher.pyx` does: `+` is one then zero or
+/// more, `{n,m}` is `n` copies that must match and `m - n` optional ones.
+fn parse_operator(op: &str) -> Option<Vec<Quantifier>> {
+    Some(match op {
+        "1" => vec![Quantifier::One],
+        "!" => vec![Quantifier::Not],
+        "?" => vec![Quantifier::Optional],
+        "*" => vec![Quantifier::Any],
+        "+" => vec![Quantifier::One, Quantifier::Any],
+        _ => {
+            let inner = op.strip_prefix('{')?.strip_suffix('}')?;
+            let (min, max) = inner.split_once(',').unwrap_or((inner, inner));
+            let decimal = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+            if !(decimal(min) || min.is_empty()) || !(decimal(max) || max.is_empty()) {
+                return None;
+            }
+            if min.is_empty() && max.is_empty() {
+                return None;
+            }
+            let min: u64 = if min.is_empty() { 0 } else { min.parse().ok()? };
+            let max: Option<u64> = if max.is_empty() { None } else { Some(max.parse().ok()?) };
+            if max.is_some_and(|max| max < min) || min.max(max.unwrap_or(0)) > MAX_REPEAT {
+                return None;
+            }
+            let mut quantifiers = vec![Quantifier::One; min as usize];
+            match max {
+                Some(max) => quantifiers.extend(vec![Quantifier::Optional; (max - min) as usize]),
+                None => quantifiers.push(Quantifier::Any),
+            }
+            quantifiers
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_value(
+    attr: Attr,
+    name: &str,
+    value: &Value,
+    token: usize,
+    lexicon_names: &mut Vec<String>,
+    at: &dyn Fn(ErrorKind) -> Error,
+    conditions: &mut Vec<Condition>,
+) -> Result<(), Error> {
+    let bad = |problem: String| {
+        at(ErrorKind::BadTokenValue { token, attribute: Some(name.to_string()), problem })
+    };
+    let kind = attr.value_type();
+    let literal = |value: &Value| -> Result<Literal, Error> {
+        match (kind, value) {
+            (AttrType::Str, Value::String(s)) => Ok(Literal::Str(s.clone())),
+            (AttrType::Int, Value::Number(n)) => {
+                n.as_i64().map(Literal::Int).ok_or_else(|| bad(format!("{n} is not an integer")))
+            }
+            (AttrType::Bool, Value::Bool(b)) => Ok(Literal::Bool(*b)),
+            _ => Err(bad(format!(
+                "{value} is not {}",
+                match kind {
+                    AttrType::Str => "a string",
+                    AttrType::Int => "an integer",
+                    AttrType::Bool => "true or false",
+                }
+            ))),
+        }
+    };
+    let Value::Object(predicates) = value else {
+        conditions.push(Condition { attr, predicate: Predicate::Equals(literal(value)?) });
+        return Ok(());
+    };
+    // `{}` as an attribute's value tests nothing, as in spaCy.
+    for (operator, argument) in predicates {
+        let predicate = match operator.as_str() {
+            "IN" | "NOT_IN" => {
+                if kind == AttrType::Bool {
+                    return Err(bad(format!("{operator} needs a string or integer attribute")));
+                }
+                let Value::Array(items) = argument else {
+                    return Err(bad(format!("{operator} takes a list")));
+                };
+                let mut strings = HashSet::new();
+                let mut ints = HashSet::new();
+                for item in items {
+                    match literal(item)? {
+                        Literal::Str(text) => {
+                            strings.insert(text);
+                        }
+                        Literal::Int(number) => {
+                            ints.insert(number);
+                        }
+                        Literal::Bool(_) => {}
+                    }
+                }
+                Predicate::In { strings, ints, negated: operator == "NOT_IN" }
+            }
+            "REGEX" => {
+                if kind != AttrType::Str {
+                    return Err(bad("REGEX needs a string attribute".to_string()));
+                }
+                let Value::String(source) = argument else {
+                    return Err(bad("REGEX takes a string".to_string()));
+                };
+                if let Err(err) = regex::Regex::new(source) {
+                    return Err(at(ErrorKind::BadRegex {
+                        token,
+                        attribute: name.to_string(),
+                        message: err.to_string(),
+                    }));
+                }
+                Predicate::Regex(LazyRegex::new(source.clone()))
+            }
+            "IN_LEXICON" | "NOT_IN_LEXICON" => {
+                if kind != AttrType::Str {
+                    return Err(bad(format!("{operator} needs a string attribute")));
+                }
+                let Value::String(lexicon) = argument else {
+                    return Err(bad(format!("{operator} takes a lexicon name")));
+                };
+                let index = match lexicon_names.iter().position(|known| known == lexicon) {
+                    Some(index) => index,
+                    None => {
+                        lexicon_names.push(lexicon.clone());
+                        lexicon_names.len() - 1
+                    }
+                };
+                Predicate::Lexicon { lexicon: index, negated: operator == "NOT_IN_LEXICON" }
+            }
+            "==" | "!=" | ">=" | "<=" | ">" | "<" => {
+                if kind != AttrType::Int {
+                    return Err(bad(format!("{operator} compares numbers: use it on LENGTH")));
+                }
+                let Literal::Int(number) = literal(argument)? else {
+                    return Err(bad(format!("{operator} takes an integer")));
+                };
+                let comparison = match operator.as_str() {
+                    "==" => Comparison::Eq,
+                    "!=" => Comparison::Ne,
+                    ">=" => Comparison::Ge,
+                    "<=" => Comparison::Le,
+                    ">" => Comparison::Gt,
+                    _ => Comparison::Lt,
+                };
+                Predicate::Compare(comparison, number)
+            }
+            fuzzy if fuzzy.starts_with("FUZZY") => {
+                let digits = &fuzzy["FUZZY".len()..];
+                let max_edits = match digits {
+                    "" => None,
+                    d if d.len() == 1 && d != "0" && d.chars().all(|c| c.is_ascii_digit()) => {
+                        d.parse().ok()
+                    }
+                    _ => {
+                        return Err(bad(format!(
+                            "unknown predicate {operator:?}: use FUZZY or FUZZY1 to FUZZY9"
+                        )))
+                    }
+                };
+                if kind != AttrType::Str {
+                    return Err(bad(format!("{operator} needs a string attribute")));
+                }
+                let Value::String(text) = argument else {
+                    return Err(bad(format!("{operator} takes a string")));
+                };
+                Predicate::Fuzzy { value: text.clone(), max_edits }
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown predicate {other:?}: use IN, NOT_IN, REGEX, FUZZY, FUZZY1..FUZZY9, \
+                     ==, !=, >=, <=, >, <, IN_LEXICON or NOT_IN_LEXICON"
+                )))
+            }
+        };
+        conditions.push(Condition { attr, predicate });
+    }
+    Ok(())
+}
+
+/// Reads a lexicon declaration: `{"lexicon": NAME, "path": FILE}` (relative to
+/// the patterns file) or `{"lexicon": NAME, "words": [...]}`.
+pub(crate) fn parse_lexicon(
+    record: &Map<String, Value>,
+    origin: Origin,
+    base: Option<&std::path::Path>,
+) -> Result<Lexicon, Error> {
+    let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
+    let bad = |problem: &str| at(ErrorKind::BadLexicon { problem: problem.to_string() });
+    let Some(Value::String(name)) = record.get("lexicon") else {
+        return Err(bad("\"lexicon\" must be the lexicon's name, a string"));
+    };
+    if let Some(key) = record.keys().find(|k| !matches!(k.as_str(), "lexicon" | "path" | "words")) {
+        return Err(bad(&format!("unknown key {key:?}")));
+    }
+    let words = match (record.get("path"), record.get("words")) {
+        (Some(Value::String(path)), None) => {
+            let full = match base {
+                Some(base) => base.join(path),
+                None => std::path::PathBuf::from(path),
+            };
+            let bytes = std::fs::read(&full).map_err(|err| {
+                Error::at(
+                    ErrorKind::LexiconRead { path: full.display().to_string(), err },
+                    origin.file.clone(),
+                    origin.line,
+                )
+            })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::at(ErrorKind::InvalidUtf8, full.display().to_string(), 0))?;
+            read_word_list(&text)
+        }
+        (None, Some(Value::Array(items))) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(word) => Ok(word.clone()),
+                _ => Err(bad("\"words\" must be a list of strings")),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(bad("give either \"path\" (a file) or \"words\" (a list of strings)")),
+    };
+    Ok(Lexicon::new(name.clone(), words, origin.clone()))
+}
+
+/// One word a line; `#` comments and blank lines skipped, a byte-order mark
+/// stripped, surrounding whitespace trimmed.
+pub(crate) fn read_word_list(text: &str) -> Vec<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The token patterns and lexicons in the compiled form: one JSON document
+/// (patterns as written, so loading re-checks them with the same parser).
+pub(crate) fn to_compiled_json(rules: &TokenRules) -> Value {
+    let lexicons: Vec<Value> = rules
+        .lexicons
+        .iter()
+        .map(|lexicon| {
+            serde_json::json!({
+                "lexicon": lexicon.name,
+                "words": lexicon.words,
+                "file": lexicon.origin.file,
+                "line": lexicon.origin.line,
+            })
+        })
+        .collect();
+    let patterns: Vec<Value> = rules
+        .patterns
+        .iter()
+        .map(|pattern| {
+            serde_json::json!({
+                "label": pattern.label,
+                "id": pattern.id,
+                "name": pattern.name,
+                "priority": pattern.priority,
+                "file": pattern.origin.file,
+                "line": pattern.origin.line,
+                "pattern": pattern.source,
+            })
+        })
+        .collect();
+    serde_json::json!({ "lexicons": lexicons, "patterns": patterns })
+}
+
+/// Reads what `to_compiled_json` wrote.
+pub(crate) fn from_compiled_json(value: &Value) -> Result<TokenRules, String> {
+    let mut rules = TokenRules::default();
+    let origin_of = |item: &Map<String, Value>| -> Result<Origin, String> {
+        let file = item.get("file").and_then(Value::as_str).ok_or("a rule without a file")?;
+        let line = item.get("line").and_then(Value::as_u64).ok_or("a rule without a line")?;
+        Ok(Origin { file: file.to_string(), line })
+    };
+    let list = |key: &str| -> Result<&Vec<Value>, String> {
+        value.get(key).and_then(Value::as_array).ok_or_else(|| format!("no {key} list"))
+    };
+    for item in list("lexicons")? {
+        let item = item.as_object().ok_or("a lexicon is not an object")?;
+        let origin = origin_of(item)?;
+        let name = item.get("lexicon").and_then(Value::as_str).ok_or("a lexicon without a name")?;
+        let words = item
+            .get("words")
+            .and_then(Value::as_array)
+            .ok_or("a lexicon without words")?
+            .iter()
+            .map(|word| word.as_str().map(str::to_string).ok_or("a word is not a string"))
+            .collect::<Result<Vec<_>, _>>()?;
+        rules
+            .add_lexicon(Lexicon::new(name.to_string(), words, origin))
+            .map_err(|e| e.to_string())?;
+    }
+    for item in list("patterns")? {
+        let item = item.as_object().ok_or("a pattern is not an object")?;
+        let text = |key: &str| item.get(key).and_then(Value::as_str).map(str::to_string);
+        let meta = PatternMeta {
+            label: text("label").ok_or("a pattern without a label")?,
+            id: text("id"),
+            name: text("name"),
+            priority: item
+                .get("priority")
+                .and_then(Value::as_i64)
+                .and_then(|p| i32::try_from(p).ok())
+                .ok_or("a pattern without a priority")?,
+            origin: origin_of(item)?,
+        };
+        let tokens =
+            item.get("pattern").and_then(Value::as_array).ok_or("a pattern without tokens")?;
+        rules.patterns.push(parse_token_pattern(tokens, meta).map_err(|e| e.to_string())?);
+    }
+    rules.finish().map_err(|e| e.to_string())?;
+    Ok(rules)
+}
+
+/// Counts of token patterns per label, for `stats`.
+pub(crate) fn labels_of(rules: &TokenRules) -> BTreeMap<String, usize> {
+    let mut labels = BTreeMap::new();
+    for pattern in &rules.patterns {
+        *labels.entry(pattern.label.clone()).or_insert(0) += 1;
+    }
+    labels
+}

@@ -1,0 +1,448 @@
+//! Token patterns: table tests per attribute, predicate and operator, the
+//! errors, the compiled form, and a property test against a brute-force
+//! backtracking matcher.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use rubric_tokenizer::Tokenizer;
+
+use crate::*;
+
+fn build(jsonl: &str) -> Result<Gazetteer, Error> {
+    GazetteerBuilder::new().add_patterns_reader("p.jsonl", jsonl.as_bytes())?.build()
+}
+
+/// Every candidate (`--overlaps all`, no aliases) of the patterns in `text`, as
+/// `surface` (in text order).
+fn all_matches(jsonl: &str, text: &str) -> Vec<String> {
+    let gazetteer = match build(jsonl) {
+        Ok(gazetteer) => gazetteer,
+        Err(err) => panic!("{err}"),
+    };
+    let matcher = MatcherBuilder::new()
+        .overlaps(OverlapPolicy::All)
+        .aliases(false)
+        .build(vec![Arc::new(gazetteer)]);
+    let tokens = Tokenizer::new().tokenize(text);
+    let mut found: Vec<(usize, usize, String)> = matcher
+        .candidates(text, &tokens)
+        .into_iter()
+        .map(|m| (m.start, m.end, text[m.start..m.end].to_string()))
+        .collect();
+    found.sort();
+    found.dedup();
+    found.into_iter().map(|(_, _, surface)| surface).collect()
+}
+
+/// `pattern` is the JSON of a `pattern` list.
+fn line(pattern: &str) -> String {
+    format!("{{\"label\": \"X\", \"pattern\": {pattern}}}\n")
+}
+
+macro_rules! token_patterns {
+    ($($name:ident: $pattern:expr, $text:expr => [$($expected:expr),*];)*) => {$(
+        #[test]
+        fn $name() {
+            let expected: Vec<&str> = vec![$($expected),*];
+            assert_eq!(all_matches(&line($pattern), $text), expected, "pattern {}", $pattern);
+        }
+    )*};
+}
+
+// Attributes whose values do not depend on spaCy's lexical tables.
+token_patterns! {
+    orth_exact: r#"[{"ORTH": "Iran"}, {"IS_DIGIT": true}]"#, "Iran 7 iran 8" => ["Iran 7"];
+    text_is_orth: r#"[{"TEXT": "Iran"}, {"LENGTH": 1}]"#, "Iran 7 Iran 77" => ["Iran 7"];
+    lower_any_case: r#"[{"LOWER": "iran"}, {"ORTH": "!"}]"#, "IRAN! Iran! iran" => ["IRAN!", "Iran!"];
+    attribute_names_any_case: r#"[{"lower": "iran"}, {"orth": "!"}]"#, "IRAN!" => ["IRAN!"];
+    mixed_orth_and_lower_is_a_token_pattern: r#"[{"ORTH": "Mr."}, {"LOWER": "smith"}]"#,
+        "Mr. SMITH and mr. smith" => ["Mr. SMITH"];
+    punctuation_only_list_is_a_token_pattern: r#"[{"ORTH": "("}, {"ORTH": ")"}]"#, "f() ( )" => ["()", "( )"];
+    length_exact: r#"[{"LENGTH": 4}]"#, "a abcd abcde" => ["abcd"];
+    length_in: r#"[{"LENGTH": {"IN": [1, 3]}}]"#, "a ab abc" => ["a", "abc"];
+    length_not_in: r#"[{"LENGTH": {"NOT_IN": [1, 3]}}]"#, "a ab abc" => ["ab"];
+    length_comparisons: r#"[{"LENGTH": {">=": 2, "<": 4}}]"#, "a ab abc abcd" => ["ab", "abc"];
+    length_eq_ne: r#"[{"LENGTH": {"==": 2}}, {"LENGTH": {"!=": 2}}]"#, "ab cd efg hi jk" => ["cd efg"];
+    length_gt_le: r#"[{"LENGTH": {">": 1, "<=": 2}}]"#, "a ab abc" => ["ab"];
+    in_strings: r#"[{"LOWER": {"IN": ["km", "miles"]}}]"#, "5 KM or 3 miles" => ["KM", "miles"];
+    not_in_strings: r#"[{"ORTH": "5"}, {"LOWER": {"NOT_IN": ["km"]}}]"#, "5 KM 5 m" => ["5 m"];
+    regex_searches: r#"[{"TEXT": {"REGEX": "^[A-Z]{2,5}$"}}]"#, "The IRGC and NATO met USA-made" => ["IRGC", "NATO", "USA"];
+    regex_is_search_not_match: r#"[{"LOWER": {"REGEX": "ra"}}]"#, "Iran Tehran Oslo" => ["Iran", "Tehran"];
+    fuzzy_default_allowance: r#"[{"LOWER": {"FUZZY": "nasrallah"}}]"#, "Nasrallah Nasralah Nasrullah Nasr" => ["Nasrallah", "Nasralah", "Nasrullah"];
+    fuzzy_one: r#"[{"ORTH": {"FUZZY1": "Tehran"}}]"#, "Tehran Teheran Tehrun Teherun" => ["Tehran", "Teheran", "Tehrun"];
+    empty_dict_is_any_token: r#"[{"ORTH": "a"}, {}, {"ORTH": "c"}]"#, "a b c a , c" => ["a b c", "a , c"];
+    several_predicates_all_hold: r#"[{"ORTH": {"REGEX": "^a", "NOT_IN": ["ab"]}}]"#, "ab ac b" => ["ac"];
+    sent_start: r#"[{"IS_SENT_START": true}, {"LOWER": "b"}]"#, "b b! B b" => ["b b", "B b"];
+    not_sent_start: r#"[{"IS_SENT_START": false, "LOWER": "b"}]"#, "b b! B b" => ["b", "b"];
+}
+
+// Operators, as spaCy's Matcher returns every match (non-greedy).
+token_patterns! {
+    op_one_explicit: r#"[{"ORTH": "a", "OP": "1"}]"#, "a b a" => ["a", "a"];
+    op_optional: r#"[{"ORTH": "a"}, {"ORTH": "b", "OP": "?"}]"#, "a b c" => ["a", "a b"];
+    op_optional_first: r#"[{"ORTH": "a", "OP": "?"}, {"ORTH": "b"}]"#, "a b b" => ["a b", "b", "b"];
+    op_plus: r#"[{"ORTH": "a", "OP": "+"}]"#, "a a b" => ["a", "a a", "a"];
+    op_star_after: r#"[{"ORTH": "x"}, {"ORTH": "a", "OP": "*"}]"#, "x a a b" => ["x", "x a", "x a a"];
+    op_star_between: r#"[{"ORTH": "x"}, {"ORTH": "a", "OP": "*"}, {"ORTH": "y"}]"#, "x y x a a y" => ["x y", "x a a y"];
+    op_not: r#"[{"ORTH": "x"}, {"ORTH": "a", "OP": "!"}]"#, "x a x b x" => ["x b"];
+    op_not_alone_consumes_a_token: r#"[{"ORTH": "a", "OP": "!"}, {"ORTH": "x"}]"#, "a x b x" => ["b x"];
+    op_exactly_n: r#"[{"ORTH": "a", "OP": "{2}"}]"#, "a a a" => ["a a", "a a"];
+    op_n_to_m: r#"[{"ORTH": "x"}, {"ORTH": "a", "OP": "{1,2}"}]"#, "x a a a" => ["x a", "x a a"];
+    op_at_least_n: r#"[{"ORTH": "x"}, {"ORTH": "a", "OP": "{2,}"}]"#, "x a a a" => ["x a a", "x a a a"];
+    op_at_most_m: r#"[{"ORTH": "x"}, {"ORTH": "a", "OP": "{,2}"}]"#, "x a a a" => ["x", "x a", "x a a"];
+    op_nested_optional_star: r#"[{"ORTH": "a", "OP": "?"}, {"ORTH": "a", "OP": "*"}, {"ORTH": "b"}]"#,
+        "a a b" => ["a a b", "a b", "b"];
+    op_any_token_star: r#"[{"ORTH": "("}, {"OP": "*"}, {"ORTH": ")"}]"#, "( a ) )" => ["( a )", "( a ) )"];
+}
+
+// rubric's extensions: context tokens, lexicons, names.
+token_patterns! {
+    context_token_before: r#"[{"LOWER": {"IN": ["mr", "mr."]}, "IN_SPAN": false}, {"ORTH": {"REGEX": "^[A-Z]"}, "OP": "+"}]"#,
+        "Mr. John Smith said" => ["John", "John Smith"];
+    context_token_after: r#"[{"ORTH": {"REGEX": "^[A-Z]"}}, {"ORTH": "said", "IN_SPAN": false}]"#,
+        "Then Smith said" => ["Smith"];
+    context_optional: r#"[{"ORTH": "Dr.", "IN_SPAN": false, "OP": "?"}, {"ORTH": "Who"}]"#,
+        "Dr. Who" => ["Who"];
+}
+
+#[test]
+fn lexicons_by_words_and_by_file() {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));
+    let words = "\u{feff}# first names\nJohn\n\n  Mary  \n";
+    std::fs::write(dir.path().join("first.txt"), words).unwrap_or_else(|err| panic!("{err}"));
+    let patterns = "{\"lexicon\": \"first\", \"path\": \"first.txt\"}\n\
+         {\"lexicon\": \"titles\", \"words\": [\"mr\", \"mrs\"]}\n\
+         {\"label\": \"PERSON\", \"name\": \"titled\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"titles\"}, \"IN_SPAN\": false}, {\"ORTH\": {\"IN_LEXICON\": \"first\"}}]}\n\
+         {\"label\": \"PERSON\", \"pattern\": [{\"ORTH\": {\"NOT_IN_LEXICON\": \"first\"}, \"LENGTH\": 4}, {\"ORTH\": \"Jr\"}]}\n";
+    let path = dir.path().join("rules.jsonl");
+    std::fs::write(&path, patterns).unwrap_or_else(|err| panic!("{err}"));
+    let gazetteer = GazetteerBuilder::new()
+        .add_path(&path)
+        .and_then(|b| b.build())
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(gazetteer.lexicon_names().collect::<Vec<_>>(), ["first", "titles"]);
+    let matcher = MatcherBuilder::new()
+        .overlaps(OverlapPolicy::All)
+        .aliases(false)
+        .build(vec![Arc::new(gazetteer)]);
+    let text = "MRS Mary and Mr John met Mr Bob. John Jr and Paul Jr";
+    let tokens = Tokenizer::new().tokenize(text);
+    let found: Vec<(&str, String, MatchRule)> = matcher
+        .candidates(text, &tokens)
+        .into_iter()
+        .map(|m| (&text[m.start..m.end], m.source.clone(), m.rule))
+        .collect();
+    let rules = path.display().to_string();
+    assert_eq!(
+        found,
+        [
+            ("Mary", format!("{rules}:3#titled"), MatchRule::TokenPattern),
+            ("John", format!("{rules}:3#titled"), MatchRule::TokenPattern),
+            ("Paul Jr", format!("{rules}:4"), MatchRule::TokenPattern),
+        ]
+    );
+}
+
+#[test]
+fn priority_and_longest_resolve_token_patterns_with_phrases() {
+    let patterns = "{\"label\": \"ORG\", \"pattern\": \"Acme\"}\n\
+         {\"label\": \"ORG\", \"pattern\": [{\"ORTH\": \"Acme\"}, {\"IS_TITLE\": true, \"OP\": \"+\"}], \"id\": \"Q1\"}\n\
+         {\"label\": \"PRODUCT\", \"priority\": 5, \"pattern\": [{\"ORTH\": \"Acme\"}, {\"LOWER\": \"phone\"}]}\n";
+    let gazetteer = Arc::new(build(patterns).unwrap_or_else(|err| panic!("{err}")));
+    let text = "Acme Phone";
+    let tokens = Tokenizer::new().tokenize(text);
+    let longest = MatcherBuilder::new().aliases(false).build(vec![gazetteer.clone()]);
+    let matches = longest.find(text, &tokens);
+    // Same span "Acme Phone" from two patterns: PRODUCT has the higher priority.
+    let kept: Vec<(&str, &str)> =
+        matches.spans.iter().map(|m| (&text[m.start..m.end], m.label.as_str())).collect();
+    assert_eq!(kept, [("Acme Phone", "PRODUCT")]);
+    let reasons: Vec<(&str, DropReason)> = matches
+        .dropped
+        .iter()
+        .map(|d| (&text[d.candidate.start..d.candidate.end], d.reason))
+        .collect();
+    assert_eq!(reasons, [("Acme", DropReason::Shorter), ("Acme Phone", DropReason::LowerPriority)]);
+    let priority = MatcherBuilder::new()
+        .aliases(false)
+        .overlaps(OverlapPolicy::Priority)
+        .build(vec![gazetteer]);
+    let kept: Vec<String> = priority
+        .find(text, &tokens)
+        .spans
+        .iter()
+        .map(|m| format!("{} {} {}", &text[m.start..m.end], m.label, m.source))
+        .collect();
+    assert_eq!(kept, ["Acme Phone PRODUCT p.jsonl:3"]);
+}
+
+#[test]
+fn phrase_only_token_lists_stay_phrases() {
+    // The phrase automaton's smart case and normalization apply, as before:
+    // curly apostrophe folded, and the entry found inside a longer token run.
+    let gazetteer = build(&line(r#"[{"ORTH": "O'Brien"}, {"ORTH": "Group"}]"#))
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(gazetteer.len(), 1);
+    assert_eq!(gazetteer.token_pattern_count(), 0);
+    assert_eq!(
+        all_matches(&line(r#"[{"ORTH": "O'Brien"}, {"ORTH": "Group"}]"#), "O’Brien Group"),
+        ["O’Brien Group"]
+    );
+}
+
+/// The kind of the error that reading `pattern` gives, with its line.
+fn error_of(jsonl: &str) -> (String, Option<u64>, String) {
+    match build(jsonl) {
+        Ok(_) => panic!("{jsonl} should not build"),
+        Err(err) => {
+            let kind = format!("{:?}", err.kind());
+            let kind = kind.split([' ', '{', '(']).next().unwrap_or_default().to_string();
+            (kind, err.line(), err.to_string())
+        }
+    }
+}
+
+macro_rules! token_errors {
+    ($($name:ident: $jsonl:expr => $kind:expr, $line:expr, $says:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let (kind, line, message) = error_of($jsonl);
+            assert_eq!((kind.as_str(), line), ($kind, Some($line)), "{message}");
+            assert!(message.starts_with(&format!("p.jsonl:{}: ", $line)), "{message}");
+            assert!(message.contains($says), "{message}");
+            assert!(message.contains(" — "), "no hint in {message}");
+        }
+    )*};
+}
+
+token_errors! {
+    error_malformed_json: "{\"label\": \"X\", \"pattern\": \"a\"}\n{\"label\": [}\n" => "MalformedJson", 2, "malformed JSON";
+    error_unknown_attribute: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\"}, {\"COLOUR\": \"red\"}]}\n" => "UnknownTokenAttribute", 1, "token 2: unknown token attribute \"COLOUR\"";
+    error_pipeline_attribute: "\n{\"label\": \"X\", \"pattern\": [{\"POS\": \"PROPN\"}]}\n" => "UnsupportedTokenAttribute", 2, "\"POS\" needs a trained pipeline";
+    error_extension_attribute: "{\"label\": \"X\", \"pattern\": [{\"_\": {\"a\": 1}}]}\n" => "UnsupportedTokenAttribute", 1, "EntityRuler";
+    error_entity_attribute: "{\"label\": \"X\", \"pattern\": [{\"ENT_TYPE\": \"ORG\"}]}\n" => "UnsupportedTokenAttribute", 1, "\"ENT_TYPE\"";
+    error_bad_regex: "{\"label\": \"X\", \"pattern\": [{\"TEXT\": {\"REGEX\": \"(?<=a)b\"}}]}\n" => "BadRegex", 1, "token 1, TEXT: the REGEX does not compile";
+    error_bad_operator: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"{3,1}\"}]}\n" => "BadOperator", 1, "unknown operator OP \"{3,1}\"";
+    error_bad_operator_word: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"many\"}]}\n" => "BadOperator", 1, "\"many\"";
+    error_empty_pattern: "{\"label\": \"X\", \"pattern\": []}\n" => "EmptyPattern", 1, "no letter or digit";
+    error_matches_empty: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"?\"}, {\"OP\": \"*\"}]}\n" => "MatchesEmpty", 1, "can match no token";
+    error_span_matches_empty: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"IN_SPAN\": false}, {\"ORTH\": \"b\", \"OP\": \"*\"}]}\n" => "MatchesEmpty", 1, "span";
+    error_context_in_the_middle: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\"}, {\"ORTH\": \"b\", \"IN_SPAN\": false}, {\"ORTH\": \"c\"}]}\n" => "BadTokenPattern", 1, "only on tokens at the start or the end";
+    error_wrong_value_type: "{\"label\": \"X\", \"pattern\": [{\"IS_TITLE\": \"yes\"}]}\n" => "BadTokenValue", 1, "token 1, IS_TITLE";
+    error_comparison_on_text: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\">\": 3}}]}\n" => "BadTokenValue", 1, "use it on LENGTH";
+    error_unknown_predicate: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\"LIKE\": \"a\"}}]}\n" => "BadTokenValue", 1, "unknown predicate";
+    error_unknown_lexicon: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"first_names\"}}]}\n" => "UnknownLexicon", 1, "lexicon \"first_names\", which no source declares";
+    error_lexicon_declared_twice: "{\"lexicon\": \"a\", \"words\": [\"x\"]}\n{\"lexicon\": \"a\", \"words\": [\"y\"]}\n" => "DuplicateLexicon", 2, "already declared at p.jsonl:1";
+    error_lexicon_file_missing: "{\"lexicon\": \"a\", \"path\": \"no-such-file.txt\"}\n" => "LexiconRead", 1, "no-such-file.txt";
+    error_case_on_token_pattern: "{\"label\": \"X\", \"case\": \"smart\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"+\"}]}\n" => "BadPatternRecord", 1, "\"case\" applies to phrase patterns only";
+}
+
+#[test]
+fn compiled_round_trip_keeps_token_patterns_and_lexicons() {
+    let patterns = "{\"lexicon\": \"t\", \"words\": [\"mr\"]}\n\
+         {\"label\": \"PERSON\", \"id\": \"r1\", \"name\": \"n\", \"priority\": 3, \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"t\"}, \"IN_SPAN\": false}, {\"TEXT\": {\"REGEX\": \"^[A-Z]\"}, \"OP\": \"{1,2}\"}]}\n\
+         {\"label\": \"GPE\", \"pattern\": \"Iran\"}\n";
+    let built = build(patterns).unwrap_or_else(|err| panic!("{err}"));
+    let mut bytes = Vec::new();
+    built.write_compiled(&mut bytes).unwrap_or_else(|err| panic!("{err}"));
+    let loaded = Gazetteer::from_compiled_bytes(&bytes).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(loaded.token_pattern_count(), 1);
+    assert_eq!(loaded.lexicon_names().collect::<Vec<_>>(), ["t"]);
+    let text = "Mr Ali Reza went to Iran";
+    let tokens = Tokenizer::new().tokenize(text);
+    let spans = |gazetteer: Gazetteer| -> Vec<Match> {
+        MatcherBuilder::new()
+            .overlaps(OverlapPolicy::All)
+            .aliases(false)
+            .build(vec![Arc::new(gazetteer)])
+            .candidates(text, &tokens)
+    };
+    let before = spans(built);
+    assert_eq!(before, spans(loaded));
+    let surfaces: Vec<String> = before
+        .iter()
+        .map(|m| format!("{} {} {:?} {}", &text[m.start..m.end], m.source, m.id, m.priority))
+        .collect();
+    assert_eq!(
+        surfaces,
+        [
+            "Iran p.jsonl:3 None 0",
+            "Ali p.jsonl:2#n Some(\"r1\") 3",
+            "Ali Reza p.jsonl:2#n Some(\"r1\") 3",
+        ]
+    );
+    // A compiled file joins another builder with its token rules.
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));
+    let path = dir.path().join("c.rgz");
+    std::fs::write(&path, &bytes).unwrap_or_else(|err| panic!("{err}"));
+    let rebuilt = GazetteerBuilder::new()
+        .add_path(&path)
+        .and_then(|b| b.build())
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(spans(rebuilt), before);
+}
+
+#[test]
+fn version_1_files_are_refused() {
+    let built = build("{\"label\": \"GPE\", \"pattern\": \"Iran\"}\n")
+        .unwrap_or_else(|err| panic!("{err}"));
+    let mut bytes = Vec::new();
+    built.write_compiled(&mut bytes).unwrap_or_else(|err| panic!("{err}"));
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    match Gazetteer::from_compiled_bytes(&bytes).map_err(Error::into_kind) {
+        Err(ErrorKind::UnsupportedVersion { found: 1, supported: 2 }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn spacy_fuzzy_allowance() {
+    use crate::token_match::{levenshtein, levenshtein_compare};
+    assert_eq!(levenshtein("kitten", "sitting"), 3);
+    assert_eq!(levenshtein("", "abc"), 3);
+    assert_eq!(levenshtein("ü", "u"), 1);
+    // max(2, round(0.3 * len)): 5 chars → round(1.5) = 2; 15 → round(4.5) = 4
+    // (Python rounds halves to even); 12 → round(3.6) = 4.
+    assert!(levenshtein_compare("abxxe", "abcde", None));
+    assert!(!levenshtein_compare("axxxe", "abcde", None));
+    assert!(levenshtein_compare("abcdefghijkxxxx", "abcdefghijklmno", None));
+    assert!(!levenshtein_compare("abcdefghijxxxxx", "abcdefghijklmno", None));
+    assert!(levenshtein_compare("abcdefghxxxx", "abcdefghijkl", None));
+    assert!(levenshtein_compare("ab", "ax", Some(1)));
+    assert!(!levenshtein_compare("ab", "xx", Some(1)));
+}
+
+// --- Property test: the matcher against a brute-force backtracking matcher. ---
+
+/// A token spec of the generated patterns: which word it wants (`None`: any
+/// token), whether negated by `!`, and its operator.
+#[derive(Clone, Debug)]
+struct Spec {
+    word: Option<usize>,
+    op: &'static str,
+}
+
+const WORDS: [&str; 3] = ["a", "b", "c"];
+const OPS: [&str; 10] = ["", "!", "?", "*", "+", "{2}", "{1,2}", "{2,}", "{,2}", "{0,1}"];
+
+/// How many tokens `op` lets a spec match: (at least, at most).
+fn bounds(op: &str) -> (usize, usize) {
+    match op {
+        "" | "!" => (1, 1),
+        "?" => (0, 1),
+        "*" => (0, usize::MAX),
+        "+" => (1, usize::MAX),
+        "{2}" => (2, 2),
+        "{1,2}" => (1, 2),
+        "{2,}" => (2, usize::MAX),
+        "{,2}" => (0, 2),
+        _ => (0, 1),
+    }
+}
+
+/// Every end `e` such that `tokens[start..e]` matches `specs`, by backtracking
+/// over how many tokens each spec takes.
+fn brute_ends(specs: &[Spec], tokens: &[usize], start: usize, ends: &mut BTreeSet<usize>) {
+    let Some((spec, rest)) = specs.split_first() else {
+        ends.insert(start);
+        return;
+    };
+    let (least, most) = bounds(spec.op);
+    let accepts = |token: usize| {
+        let holds = spec.word.is_none_or(|word| word == token);
+        if spec.op == "!" {
+            !holds
+        } else {
+            holds
+        }
+    };
+    let mut taken = 0;
+    loop {
+        if taken >= least {
+            brute_ends(rest, tokens, start + taken, ends);
+        }
+        if taken == most || start + taken >= tokens.len() || !accepts(tokens[start + taken]) {
+            break;
+        }
+        taken += 1;
+    }
+}
+
+fn spec_json(spec: &Spec) -> String {
+    let mut fields = Vec::new();
+    if let Some(word) = spec.word {
+        fields.push(format!("\"ORTH\": \"{}\"", WORDS[word]));
+    }
+    if !spec.op.is_empty() {
+        fields.push(format!("\"OP\": \"{}\"", spec.op));
+    }
+    format!("{{{}}}", fields.join(", "))
+}
+
+fn arbitrary_spec() -> impl Strategy<Value = Spec> {
+    (prop::option::weighted(0.8, 0..WORDS.len()), 0..OPS.len())
+        .prop_map(|(word, op)| Spec { word, op: OPS[op] })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn token_matcher_agrees_with_brute_force(
+        patterns in prop::collection::vec(prop::collection::vec(arbitrary_spec(), 1..5), 1..5),
+        text in prop::collection::vec(0..WORDS.len(), 0..12),
+    ) {
+        let words: Vec<&str> = text.iter().map(|&w| WORDS[w]).collect();
+        let text_string = words.join(" ");
+        let mut jsonl = String::new();
+        let mut expected = BTreeSet::new();
+        for (number, specs) in patterns.iter().enumerate() {
+            let all_optional = specs.iter().all(|spec| bounds(spec.op).0 == 0);
+            let pattern: Vec<String> = specs.iter().map(spec_json).collect();
+            // Lists of plain ORTH tokens go to the phrase automaton, which must
+            // agree too.
+            jsonl.push_str(&format!(
+                "{{\"label\": \"X\", \"id\": \"p{number}\", \"pattern\": [{}]}}\n",
+                pattern.join(", ")
+            ));
+            if all_optional {
+                continue;
+            }
+            for start in 0..text.len() {
+                let mut ends = BTreeSet::new();
+                brute_ends(specs, &text, start, &mut ends);
+                for end in ends.into_iter().filter(|&end| end > start) {
+                    expected.insert((format!("p{number}"), start, end));
+                }
+            }
+        }
+        // A pattern that can match nothing is refused; drop those lines.
+        let mut builder = GazetteerBuilder::new();
+        for (number, line) in jsonl.lines().enumerate() {
+            let mut one = GazetteerBuilder::new();
+            if one.add_patterns_reader("g.jsonl", line.as_bytes()).and_then(|b| b.build()).is_ok() {
+                prop_assert!(patterns[number].iter().any(|spec| bounds(spec.op).0 > 0));
+                builder.add_patterns_reader("g.jsonl", line.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            } else {
+                prop_assert!(patterns[number].iter().all(|spec| bounds(spec.op).0 == 0), "{line}");
+            }
+        }
+        let gazetteer = builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let tokens = Tokenizer::new().tokenize(&text_string);
+        let words_only: Vec<_> = tokens.iter().filter(|t| t.kind != rubric_tokenizer::TokenKind::Space).copied().collect();
+        prop_assert_eq!(words_only.len(), text.len());
+        let index_of_start = |offset: usize| words_only.iter().position(|t| t.start == offset);
+        let index_of_end = |offset: usize| words_only.iter().position(|t| t.end == offset).map(|i| i + 1);
+        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(vec![Arc::new(gazetteer)]);
+        let mut actual = BTreeSet::new();
+        for m in matcher.candidates(&text_string, &tokens) {
+            let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
+                return Err(TestCaseError::fail("a match off the word tokens"));
+            };
+            actual.insert((m.id.unwrap_or_default(), start, end));
+        }
+        prop_assert_eq!(actual, expected, "{} on {:?}", jsonl, text_string);
+    }
+}

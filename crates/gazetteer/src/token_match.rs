@@ -1,0 +1,394 @@
+//! Matching token patterns on rubric's tokens, with spaCy's `Matcher` semantics:
+//! every match of every pattern (the non-greedy default), as `matcher.pyx`
+//! computes them.
+//!
+//! spaCy runs all patterns as a set of states advanced token by token; each
+//! state remembers a pattern position, where it started and how long it is,
+//! and a quantifier can retry (skip itself), advance, or extend. The matches
+//! it returns are, once deduplicated and with empty ones dropped, exactly the
+//! `(start, end)` pairs for which the tokens `start..end` are a sequence the
+//! pattern's atoms accept (`?` zero or one, `*` zero or more, `!` one token that
+//! does not match, `+` and `{n,m}` expanded into copies). This module computes
+//! that set directly: from each token where a pattern can start (the start
+//! index), a search over (atom, token) states, each visited once.
+//!
+//! rubric's context tokens (`IN_SPAN: false`) add two marks to a state: the
+//! token where the span starts (entering the first in-span atom) and where it
+//! ends (leaving the last one); a match reports the span between them.
+
+use std::cell::OnceCell;
+use std::collections::HashSet;
+
+use rubric_tokenizer::Token;
+
+use crate::pattern::{Attr, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
+
+/// A match of a token pattern: token indices of its span (context tokens
+/// excluded), `tokens[start..end]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TokenMatch {
+    pub(crate) pattern: u32,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// A token's attributes, computed once each, on first use.
+#[derive(Default)]
+struct Lazy {
+    lower: OnceCell<String>,
+    norm: OnceCell<String>,
+    shape: OnceCell<String>,
+    prefix: OnceCell<String>,
+    suffix: OnceCell<String>,
+}
+
+/// The document as the patterns see it.
+struct Doc<'t> {
+    text: &'t str,
+    tokens: &'t [Token],
+    sentence_starts: Vec<bool>,
+    lazy: Vec<Lazy>,
+}
+
+impl<'t> Doc<'t> {
+    fn token_text(&self, index: usize) -> &'t str {
+        let token = self.tokens[index];
+        &self.text[token.start..token.end]
+    }
+
+    fn string(&self, index: usize, attr: Attr) -> &str {
+        let text = self.token_text(index);
+        let lazy = &self.lazy[index];
+        match attr {
+            Attr::Lower => lazy.lower.get_or_init(|| rubric_lexeme::lower(text)),
+            Attr::Norm => lazy.norm.get_or_init(|| rubric_lexeme::norm(text)),
+            Attr::Shape => lazy.shape.get_or_init(|| rubric_lexeme::shape(text)),
+            Attr::Prefix => lazy.prefix.get_or_init(|| rubric_lexeme::prefix(text)),
+            Attr::Suffix => lazy.suffix.get_or_init(|| rubric_lexeme::suffix(text)),
+            _ => text,
+        }
+    }
+
+    fn length(&self, index: usize) -> i64 {
+        i64::try_from(rubric_lexeme::length(self.token_text(index))).unwrap_or(i64::MAX)
+    }
+
+    fn flag(&self, index: usize, attr: Attr) -> bool {
+        let text = self.token_text(index);
+        match attr {
+            Attr::IsAlpha => rubric_lexeme::is_alpha(text),
+            Attr::IsAscii => rubric_lexeme::is_ascii(text),
+            Attr::IsDigit => rubric_lexeme::is_digit(text),
+            Attr::IsLower => rubric_lexeme::is_lower(text),
+            Attr::IsUpper => rubric_lexeme::is_upper(text),
+            Attr::IsTitle => rubric_lexeme::is_title(text),
+            Attr::IsPunct => rubric_lexeme::is_punct(text),
+            Attr::IsSpace => rubric_lexeme::is_space(text),
+            Attr::IsStop => rubric_lexeme::is_stop(text),
+            Attr::IsBracket => rubric_lexeme::is_bracket(text),
+            Attr::IsQuote => rubric_lexeme::is_quote(text),
+            Attr::IsLeftPunct => rubric_lexeme::is_left_punct(text),
+            Attr::IsRightPunct => rubric_lexeme::is_right_punct(text),
+            Attr::IsCurrency => rubric_lexeme::is_currency(text),
+            Attr::LikeNum => rubric_lexeme::like_num(text),
+            Attr::LikeUrl => rubric_lexeme::like_url(text),
+            Attr::LikeEmail => rubric_lexeme::like_email(text),
+            Attr::IsSentStart => self.sentence_starts.get(index).copied().unwrap_or(false),
+            _ => false,
+        }
+    }
+}
+
+/// Every match of every pattern of `rules` in the tokens, sorted and without
+/// duplicates. `sentence_starts` gives, per token, whether it starts a sentence;
+/// it is called only if a pattern tests `IS_SENT_START`.
+pub(crate) fn find(
+    rules: &TokenRules,
+    text: &str,
+    tokens: &[Token],
+    sentence_starts: impl FnOnce() -> Vec<bool>,
+) -> Vec<TokenMatch> {
+    if rules.patterns.is_empty() || tokens.is_empty() {
+        return Vec::new();
+    }
+    let doc = Doc {
+        text,
+        tokens,
+        sentence_starts: if rules.uses_sentences() { sentence_starts() } else { Vec::new() },
+        lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
+    };
+    let index = &rules.index;
+    let mut stamp = vec![usize::MAX; rules.patterns.len()];
+    let mut candidates: Vec<u32> = Vec::new();
+    let mut search = Search::default();
+    let mut found = Vec::new();
+    for start in 0..tokens.len() {
+        candidates.clear();
+        let mut consider = |pattern: u32| {
+            let slot = &mut stamp[pattern as usize];
+            if *slot != start {
+                *slot = start;
+                candidates.push(pattern);
+            }
+        };
+        for (attr, by_value) in &index.by_attr {
+            if let Some(patterns) = by_value.get(doc.string(start, *attr)) {
+                patterns.iter().copied().for_each(&mut consider);
+            }
+        }
+        for (lexicon, attr, patterns) in &index.by_lexicon {
+            if rules.lexicons[*lexicon].set.contains(doc.string(start, *attr)) {
+                patterns.iter().copied().for_each(&mut consider);
+            }
+        }
+        index.anywhere.iter().copied().for_each(&mut consider);
+        for &pattern in &candidates {
+            search.run(rules, &doc, pattern, start, &mut found);
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// One search state: the next atom, the next token, and the span's edges once
+/// known (`UNSET` before).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct State {
+    atom: usize,
+    token: usize,
+    span_start: usize,
+    span_end: usize,
+}
+
+const UNSET: usize = usize::MAX;
+
+/// Buffers reused from one search to the next.
+#[derive(Default)]
+struct Search {
+    stack: Vec<State>,
+    seen: HashSet<State>,
+}
+
+impl Search {
+    fn run(
+        &mut self,
+        rules: &TokenRules,
+        doc: &Doc<'_>,
+        pattern_number: u32,
+        start: usize,
+        found: &mut Vec<TokenMatch>,
+    ) {
+        let pattern = &rules.patterns[pattern_number as usize];
+        let atoms = &pattern.atoms;
+        let (span_first, span_last) = (pattern.lead, atoms.len() - pattern.trail);
+        self.stack.clear();
+        self.seen.clear();
+        // Moving to atom `next` at `token` marks the span's edges.
+        let enter = |state: State, next: usize, token: usize| State {
+            atom: next,
+            token,
+            span_start: if next == span_first { token } else { state.span_start },
+            span_end: if next == span_last { token } else { state.span_end },
+        };
+        let first = State {
+            atom: 0,
+            token: start,
+            span_start: if span_first == 0 { start } else { UNSET },
+            span_end: UNSET,
+        };
+        self.stack.push(first);
+        self.seen.insert(first);
+        while let Some(state) = self.stack.pop() {
+            if state.atom == atoms.len() {
+                if state.token > start && state.span_start < state.span_end {
+                    found.push(TokenMatch {
+                        pattern: pattern_number,
+                        start: state.span_start,
+                        end: state.span_end,
+                    });
+                }
+                continue;
+            }
+            let atom = &atoms[state.atom];
+            let mut next = [None, None];
+            if atom.quantifier.optional() {
+                next[0] = Some(enter(state, state.atom + 1, state.token));
+            }
+            if state.token < doc.tokens.len() {
+                let holds = spec_holds(rules, pattern, state.atom, doc, state.token);
+                let accepted = if atom.quantifier == Quantifier::Not { !holds } else { holds };
+                if accepted {
+                    next[1] = Some(match atom.quantifier {
+                        Quantifier::Any => State { token: state.token + 1, ..state },
+                        _ => enter(state, state.atom + 1, state.token + 1),
+                    });
+                }
+            }
+            for state in next.into_iter().flatten() {
+                if self.seen.insert(state) {
+                    self.stack.push(state);
+                }
+            }
+        }
+    }
+}
+
+/// Whether token `index` satisfies every condition of atom `atom`.
+fn spec_holds(
+    rules: &TokenRules,
+    pattern: &TokenPattern,
+    atom: usize,
+    doc: &Doc<'_>,
+    index: usize,
+) -> bool {
+    pattern.atoms[atom].conditions.iter().all(|condition| {
+        let attr = condition.attr;
+        match &condition.predicate {
+            Predicate::Equals(Literal::Str(value)) => doc.string(index, attr) == value,
+            Predicate::Equals(Literal::Int(value)) => doc.length(index) == *value,
+            Predicate::Equals(Literal::Bool(value)) => doc.flag(index, attr) == *value,
+            Predicate::In { strings, ints, negated } => {
+                let member = if attr == Attr::Length {
+                    ints.contains(&doc.length(index))
+                } else {
+                    strings.contains(doc.string(index, attr))
+                };
+                member != *negated
+            }
+            Predicate::Regex(regex) => regex.is_match(doc.string(index, attr)),
+            Predicate::Fuzzy { value, max_edits } => {
+                let text = doc.string(index, attr);
+                text == value || levenshtein_compare(text, value, *max_edits)
+            }
+            Predicate::Compare(comparison, value) => comparison.holds(doc.length(index), *value),
+            Predicate::Lexicon { lexicon, negated } => {
+                rules
+                    .lexicons
+                    .get(*lexicon)
+                    .is_some_and(|l| l.set.contains(doc.string(index, attr)))
+                    != *negated
+            }
+        }
+    })
+}
+
+/// spaCy's `levenshtein_compare`: within `max_edits` edits (insertions,
+/// deletions, substitutions of characters), or by default within
+/// `max(2, round(0.3 * len(pattern)))` (Python's `round`, halves to even).
+pub(crate) fn levenshtein_compare(input: &str, pattern: &str, max_edits: Option<u32>) -> bool {
+    let allowed = match max_edits {
+        Some(max) => max as usize,
+        None => {
+            let scaled = (0.3 * pattern.chars().count() as f64).round_ties_even();
+            (scaled as usize).max(2)
+        }
+    };
+    levenshtein(input, pattern) <= allowed
+}
+
+/// The edit distance between two strings, on characters (code points).
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// TEMPORARY stand-in for the `rubric-lexeme` crate (branch `lexeme`) until it
+/// is merged: only what the operator and parser tests need. Replaced by the
+/// crate; not to be merged.
+#[allow(missing_docs)]
+mod rubric_lexeme {
+    pub fn lower(text: &str) -> String {
+        text.to_lowercase()
+    }
+    pub fn norm(text: &str) -> String {
+        text.to_lowercase()
+    }
+    pub fn shape(text: &str) -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_uppercase() {
+                    'X'
+                } else if c.is_lowercase() {
+                    'x'
+                } else if c.is_ascii_digit() {
+                    'd'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+    pub fn prefix(text: &str) -> String {
+        text.chars().take(1).collect()
+    }
+    pub fn suffix(text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        chars[chars.len().saturating_sub(3)..].iter().collect()
+    }
+    pub fn length(text: &str) -> usize {
+        text.chars().count()
+    }
+    pub fn is_alpha(text: &str) -> bool {
+        !text.is_empty() && text.chars().all(char::is_alphabetic)
+    }
+    pub fn is_ascii(text: &str) -> bool {
+        text.is_ascii()
+    }
+    pub fn is_digit(text: &str) -> bool {
+        !text.is_empty() && text.chars().all(|c| c.is_ascii_digit())
+    }
+    pub fn is_lower(text: &str) -> bool {
+        text.chars().any(char::is_lowercase) && !text.chars().any(char::is_uppercase)
+    }
+    pub fn is_upper(text: &str) -> bool {
+        text.chars().any(char::is_uppercase) && !text.chars().any(char::is_lowercase)
+    }
+    pub fn is_title(text: &str) -> bool {
+        text.chars().next().is_some_and(char::is_uppercase)
+    }
+    pub fn is_punct(text: &str) -> bool {
+        !text.is_empty() && text.chars().all(|c| c.is_ascii_punctuation())
+    }
+    pub fn is_space(text: &str) -> bool {
+        !text.is_empty() && text.chars().all(char::is_whitespace)
+    }
+    pub fn is_stop(text: &str) -> bool {
+        matches!(text.to_lowercase().as_str(), "the" | "a" | "of")
+    }
+    pub fn is_bracket(text: &str) -> bool {
+        matches!(text, "(" | ")" | "[" | "]")
+    }
+    pub fn is_quote(text: &str) -> bool {
+        matches!(text, "\"" | "'")
+    }
+    pub fn is_left_punct(text: &str) -> bool {
+        matches!(text, "(" | "[")
+    }
+    pub fn is_right_punct(text: &str) -> bool {
+        matches!(text, ")" | "]")
+    }
+    pub fn is_currency(text: &str) -> bool {
+        matches!(text, "$" | "€")
+    }
+    pub fn like_num(text: &str) -> bool {
+        is_digit(text)
+    }
+    pub fn like_url(text: &str) -> bool {
+        text.starts_with("http")
+    }
+    pub fn like_email(text: &str) -> bool {
+        text.contains('@')
+    }
+}
