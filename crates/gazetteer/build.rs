@@ -26,18 +26,20 @@ mod pattern;
 
 use std::path::PathBuf;
 
-const SOURCE: &str = "../../corpus/gazetteer/default.tsv";
+/// `default.tsv`, and `rules.jsonl` (token patterns) with its lexicon word lists
+/// when present.
+const SOURCE_DIR: &str = "../../corpus/gazetteer";
 
 fn main() {
-    println!("cargo::rerun-if-changed={SOURCE}");
+    // A directory: cargo reruns when any file in it changes (a new rules.jsonl
+    // or lexicon included).
+    println!("cargo::rerun-if-changed={SOURCE_DIR}");
     for file in ["compiled", "engine", "entry", "error", "gazetteer", "normalize", "pattern"] {
         println!("cargo::rerun-if-changed=src/{file}.rs");
     }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
-    let tsv =
-        std::fs::read(SOURCE).unwrap_or_else(|err| fail(&format!("cannot read {SOURCE}: {err}")));
     let built = gazetteer::GazetteerBuilder::new()
-        .add_tsv_reader("corpus/gazetteer/default.tsv", tsv.as_slice())
+        .add_default_sources(std::path::Path::new(SOURCE_DIR), "corpus/gazetteer")
         .and_then(|builder| builder.build())
         .unwrap_or_else(|err| fail(&err.to_string()));
     let mut compiled = Vec::new();

@@ -105,6 +105,12 @@ fn build(args: &SourceArgs, engine: EngineKind) -> Result<Gazetteer, Error> {
                 rubric_gazetteer::DEFAULT_TSV.as_bytes(),
             )
             .map_err(gazetteer_error)?;
+        // The default's token patterns (corpus/gazetteer/rules.jsonl, when it
+        // exists) are only in the embedded compiled form.
+        let default = Gazetteer::embedded_default().map_err(gazetteer_error)?;
+        if default.token_pattern_count() > 0 {
+            builder.add_token_rules_of(&default).map_err(gazetteer_error)?;
+        }
     }
     for source in &args.sources {
         builder.add_path(source).map_err(gazetteer_error)?;
@@ -122,8 +128,16 @@ struct Compiled<'a> {
     output: String,
     entries: usize,
     patterns: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    token_patterns: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    lexicons: usize,
     diagnostics: usize,
     labels: &'a std::collections::BTreeMap<String, usize>,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 fn compile(args: &CompileArgs, out: &mut Output) -> Result<(), Error> {
@@ -144,6 +158,8 @@ fn compile(args: &CompileArgs, out: &mut Output) -> Result<(), Error> {
             output: args.output.display().to_string(),
             entries: stats.entries,
             patterns: stats.patterns,
+            token_patterns: stats.token_patterns,
+            lexicons: stats.lexicons,
             diagnostics: gazetteer.diagnostics().len(),
             labels: &stats.labels,
         },

@@ -230,12 +230,14 @@ pub(crate) enum PatternRecord {
 /// tokens make the entry case-insensitive, `ORTH` and `TEXT` tokens
 /// case-sensitive, as in spaCy. Any other token list is a token pattern
 /// (`pattern.rs`).
+///
+/// Lexicon word lists (`"path"`) are read relative to `base`.
 pub(crate) fn read_patterns(
     name: &str,
+    base: Option<&std::path::Path>,
     reader: impl BufRead,
     mut add: impl FnMut(PatternRecord) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let base = std::path::Path::new(name).parent();
     for (index, line) in split_lines(name, reader) {
         let line_number = index + 1;
         let line = line?;

@@ -86,13 +86,25 @@ impl GazetteerBuilder {
         self.add_tsv_reader(&name, open(path)?)
     }
 
-    /// Adds spaCy EntityRuler patterns (JSON Lines) from a reader.
+    /// Adds spaCy EntityRuler patterns (JSON Lines) from a reader; lexicon word
+    /// lists are read relative to the directory of `name`.
     pub fn add_patterns_reader(
         &mut self,
         name: &str,
         reader: impl BufRead,
     ) -> Result<&mut Self, Error> {
-        read_patterns(name, reader, |record| {
+        self.add_patterns_reader_in(name, Path::new(name).parent(), reader)
+    }
+
+    /// Adds spaCy EntityRuler patterns (JSON Lines) from a reader named `name`,
+    /// reading lexicon word lists relative to `base`.
+    pub fn add_patterns_reader_in(
+        &mut self,
+        name: &str,
+        base: Option<&Path>,
+        reader: impl BufRead,
+    ) -> Result<&mut Self, Error> {
+        read_patterns(name, base, reader, |record| {
             match record {
                 PatternRecord::Phrase(entry) => self.entries.push(entry),
                 PatternRecord::Tokens(pattern) => self.rules.patterns.push(*pattern),
@@ -106,7 +118,37 @@ impl GazetteerBuilder {
     /// Adds spaCy EntityRuler patterns (JSON Lines) from a file.
     pub fn add_patterns_path(&mut self, path: &Path) -> Result<&mut Self, Error> {
         let name = path.display().to_string();
-        self.add_patterns_reader(&name, open(path)?)
+        self.add_patterns_reader_in(&name, path.parent(), open(path)?)
+    }
+
+    /// Adds the token patterns and lexicons of a built gazetteer (not its
+    /// entries): `rubric gazetteer check --default` reads the default's entries
+    /// from its TSV and its token rules from the embedded compiled form.
+    pub fn add_token_rules_of(&mut self, gazetteer: &Gazetteer) -> Result<&mut Self, Error> {
+        for lexicon in &gazetteer.rules.lexicons {
+            self.rules.add_lexicon(lexicon.clone())?;
+        }
+        self.rules.patterns.extend(gazetteer.rules.patterns.iter().map(|pattern| {
+            let mut pattern = pattern.clone();
+            // Back to names: indices are renumbered by `finish`.
+            pattern.rename_lexicons(&gazetteer.rules.lexicons);
+            pattern
+        }));
+        Ok(self)
+    }
+
+    /// The default gazetteer's sources in `dir`: `default.tsv`, and
+    /// `rules.jsonl` (token patterns, with their lexicon word lists next to it)
+    /// when present, named `{name}/default.tsv` and `{name}/rules.jsonl` in
+    /// origins. The build script compiles `corpus/gazetteer` with it.
+    pub(crate) fn add_default_sources(&mut self, dir: &Path, name: &str) -> Result<&mut Self, Error> {
+        let tsv = dir.join("default.tsv");
+        self.add_tsv_reader(&format!("{name}/default.tsv"), open(&tsv)?)?;
+        let rules = dir.join("rules.jsonl");
+        if rules.exists() {
+            self.add_patterns_reader_in(&format!("{name}/rules.jsonl"), Some(dir), open(&rules)?)?;
+        }
+        Ok(self)
     }
 
     /// Adds a source by its extension: `.tsv` and `.txt` are TSV, `.jsonl` is
@@ -119,16 +161,7 @@ impl GazetteerBuilder {
             Some(COMPILED_EXTENSION) => {
                 let compiled = Gazetteer::load_compiled(path)?;
                 self.entries.extend(compiled.entries().map(|entry| entry.to_entry()));
-                for lexicon in &compiled.rules.lexicons {
-                    self.rules.add_lexicon(lexicon.clone())?;
-                }
-                self.rules.patterns.extend(compiled.rules.patterns.iter().map(|pattern| {
-                    let mut pattern = pattern.clone();
-                    // Back to names: indices are renumbered by `finish`.
-                    pattern.rename_lexicons(&compiled.rules.lexicons);
-                    pattern
-                }));
-                Ok(self)
+                self.add_token_rules_of(&compiled)
             }
             _ => Err(Error::in_file(
                 ErrorKind::UnknownFormat { extension },

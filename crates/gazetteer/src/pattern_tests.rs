@@ -446,3 +446,48 @@ proptest! {
         prop_assert_eq!(actual, expected, "{} on {:?}", jsonl, text_string);
     }
 }
+
+/// The build script's hook: `corpus/gazetteer/rules.jsonl` and its lexicons
+/// join `default.tsv` in the embedded default when present.
+#[test]
+fn default_sources_include_rules_when_present() {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|err| panic!("{err}"))
+    };
+    write("default.tsv", "Tehran\tGPE\n");
+    let without = GazetteerBuilder::new()
+        .add_default_sources(dir.path(), "corpus/gazetteer")
+        .and_then(|b| b.build())
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!((without.len(), without.token_pattern_count()), (1, 0));
+    write("titles.txt", "mr\nmrs\n");
+    write(
+        "rules.jsonl",
+        "{\"lexicon\": \"titles\", \"path\": \"titles.txt\"}\n\
+         {\"label\": \"PERSON\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"titles\"}, \"IN_SPAN\": false}, {\"IS_TITLE\": true}]}\n",
+    );
+    let with = GazetteerBuilder::new()
+        .add_default_sources(dir.path(), "corpus/gazetteer")
+        .and_then(|b| b.build())
+        .unwrap_or_else(|err| panic!("{err}"));
+    let mut bytes = Vec::new();
+    with.write_compiled(&mut bytes).unwrap_or_else(|err| panic!("{err}"));
+    let loaded = Gazetteer::from_compiled_bytes(&bytes).unwrap_or_else(|err| panic!("{err}"));
+    let matcher = MatcherBuilder::new().aliases(false).build(vec![Arc::new(loaded)]);
+    let text = "Mrs Ebadi left Tehran";
+    let tokens = Tokenizer::new().tokenize(text);
+    let found: Vec<(&str, String)> = matcher
+        .find(text, &tokens)
+        .spans
+        .iter()
+        .map(|m| (&text[m.start..m.end], m.source.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Ebadi", "corpus/gazetteer/rules.jsonl:2".to_string()),
+            ("Tehran", "corpus/gazetteer/default.tsv:1".to_string())
+        ]
+    );
+}
