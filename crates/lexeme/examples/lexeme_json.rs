@@ -5,6 +5,10 @@
 //! Output: one JSON object per line, keyed by spaCy's attribute names (`lower_`,
 //! `is_alpha`, ...), in the input's order.
 //!
+//! With `--exceptions`, prints the English tokenizer exceptions instead, one JSON
+//! object per line: `{"text": "don't", "pieces": [["do", "do"], ["n't", "not"]]}`
+//! (each piece's text and its token's NORM).
+//!
 //! ```sh
 //! printf '"Iran"\n"²"\n' | cargo run -q -p rubric-lexeme --example lexeme_json
 //! ```
@@ -15,8 +19,18 @@ use rubric_lexeme as lexeme;
 use serde_json::{json, Value};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());
+    if std::env::args().nth(1).as_deref() == Some("--exceptions") {
+        for (text, pieces) in lexeme::tokenizer_exceptions() {
+            let pieces: Vec<Value> =
+                pieces.iter().map(|p| json!([p.orth, p.token_norm()])).collect();
+            serde_json::to_writer(&mut out, &json!({"text": text, "pieces": pieces}))?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    let stdin = io::stdin().lock();
     for (number, line) in stdin.lines().enumerate() {
         let line = line?;
         let text: String = serde_json::from_str(&line).map_err(|e| {

@@ -135,6 +135,13 @@ pub fn tokenizer_exception(text: &str) -> Option<&'static [ExceptionPiece]> {
     EXCEPTIONS.get(i).map(|&(_, pieces)| pieces)
 }
 
+/// Every English tokenizer exception, sorted by text, with its pieces (see
+/// [`tokenizer_exception`]).
+pub fn tokenizer_exceptions(
+) -> impl ExactSizeIterator<Item = (&'static str, &'static [ExceptionPiece])> {
+    EXCEPTIONS.iter().copied()
+}
+
 /// `SHAPE`: spaCy's `word_shape`. Letters become `X` (upper case) or `x`, digits `d`,
 /// anything else stays; a run of the same shape character keeps at most four.
 /// `"LONG"` for texts of 100 code points or more.
