@@ -141,7 +141,11 @@ impl GazetteerBuilder {
     /// `rules.jsonl` (token patterns, with their lexicon word lists next to it)
     /// when present, named `{name}/default.tsv` and `{name}/rules.jsonl` in
     /// origins. The build script compiles `corpus/gazetteer` with it.
-    pub(crate) fn add_default_sources(&mut self, dir: &Path, name: &str) -> Result<&mut Self, Error> {
+    pub(crate) fn add_default_sources(
+        &mut self,
+        dir: &Path,
+        name: &str,
+    ) -> Result<&mut Self, Error> {
         let tsv = dir.join("default.tsv");
         self.add_tsv_reader(&format!("{name}/default.tsv"), open(&tsv)?)?;
         let rules = dir.join("rules.jsonl");

@@ -78,6 +78,29 @@ token_patterns! {
     not_sent_start: r#"[{"IS_SENT_START": false, "LOWER": "b"}]"#, "b b! B b" => ["b", "b"];
 }
 
+// Attributes from rubric-lexeme (spaCy's lexical attributes for English).
+token_patterns! {
+    norm_base_norms: r#"[{"ORTH": "Iran"}, {"NORM": "'s"}]"#, "Iran’s Iran's" => ["Iran’s", "Iran's"];
+    shape: r#"[{"SHAPE": "X-ddx"}]"#, "F-16s and F-35" => ["F-16s"];
+    shape_four_repeats: r#"[{"SHAPE": "Xxxxx"}]"#, "Iran Tehran Nasrallah" => ["Tehran", "Nasrallah"];
+    prefix: r#"[{"PREFIX": "T"}]"#, "Tehran and Iran" => ["Tehran"];
+    suffix: r#"[{"SUFFIX": "ran"}]"#, "Tehran and Iran ran" => ["Tehran", "Iran", "ran"];
+    is_alpha: r#"[{"IS_ALPHA": true}, {"IS_ALPHA": false}]"#, "a F-16s go 7" => ["a F-16s", "go 7"];
+    is_ascii: r#"[{"IS_ASCII": false}]"#, "Müller and Muller" => ["Müller"];
+    is_digit: r#"[{"IS_DIGIT": true}]"#, "² 12 1.5 a1" => ["²", "12"];
+    is_lower_upper: r#"[{"IS_LOWER": true}, {"IS_UPPER": true}]"#, "the IRGC The UN" => ["the IRGC"];
+    is_title: r#"[{"IS_TITLE": true, "OP": "+"}]"#, "Ayatollah Ali McDonald" => ["Ayatollah", "Ayatollah Ali", "Ali"];
+    is_punct: r#"[{"IS_PUNCT": true}]"#, "a, word." => [",", "."];
+    is_space: r#"[{"IS_SPACE": true}]"#, "a\n\nb" => ["\n\n"];
+    is_stop: r#"[{"IS_STOP": true}]"#, "The leader of Iran" => ["The", "of"];
+    is_bracket_quote: r#"[{"IS_BRACKET": true}, {"IS_QUOTE": true}]"#, "(\"a\")" => ["(\""];
+    is_left_right_punct: r#"[{"IS_LEFT_PUNCT": true}, {}, {"IS_RIGHT_PUNCT": true}]"#, "(a) [b]" => ["(a)", "[b]"];
+    is_currency: r#"[{"IS_CURRENCY": true}, {"LIKE_NUM": true}]"#, "$ 5 and € 7" => ["$ 5", "€ 7"];
+    like_num: r#"[{"LIKE_NUM": true}]"#, "1,500 Twenty 3rd 2.5m" => ["1,500", "Twenty", "3rd", "2.5"];
+    like_url: r#"[{"LIKE_URL": true}]"#, "see bbc.co.uk now" => ["bbc.co.uk"];
+    like_email: r#"[{"LIKE_EMAIL": true}]"#, "write press@un.org now" => ["press@un.org"];
+}
+
 // Operators, as spaCy's Matcher returns every match (non-greedy).
 token_patterns! {
     op_one_explicit: r#"[{"ORTH": "a", "OP": "1"}]"#, "a b a" => ["a", "a"];

@@ -16,6 +16,7 @@
 //! token where the span starts (entering the first in-span atom) and where it
 //! ends (leaving the last one); a match reports the span between them.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashSet;
 
@@ -32,14 +33,13 @@ pub(crate) struct TokenMatch {
     pub(crate) end: usize,
 }
 
-/// A token's attributes, computed once each, on first use.
+/// A token's string attributes that cost something, computed once each, on
+/// first use (`lower` and `norm` borrow the text when it is already their value).
 #[derive(Default)]
-struct Lazy {
-    lower: OnceCell<String>,
-    norm: OnceCell<String>,
+struct Lazy<'t> {
+    lower: OnceCell<Cow<'t, str>>,
+    norm: OnceCell<Cow<'t, str>>,
     shape: OnceCell<String>,
-    prefix: OnceCell<String>,
-    suffix: OnceCell<String>,
 }
 
 /// The document as the patterns see it.
@@ -47,7 +47,7 @@ struct Doc<'t> {
     text: &'t str,
     tokens: &'t [Token],
     sentence_starts: Vec<bool>,
-    lazy: Vec<Lazy>,
+    lazy: Vec<Lazy<'t>>,
 }
 
 impl<'t> Doc<'t> {
@@ -63,8 +63,8 @@ impl<'t> Doc<'t> {
             Attr::Lower => lazy.lower.get_or_init(|| rubric_lexeme::lower(text)),
             Attr::Norm => lazy.norm.get_or_init(|| rubric_lexeme::norm(text)),
             Attr::Shape => lazy.shape.get_or_init(|| rubric_lexeme::shape(text)),
-            Attr::Prefix => lazy.prefix.get_or_init(|| rubric_lexeme::prefix(text)),
-            Attr::Suffix => lazy.suffix.get_or_init(|| rubric_lexeme::suffix(text)),
+            Attr::Prefix => rubric_lexeme::prefix(text),
+            Attr::Suffix => rubric_lexeme::suffix(text),
             _ => text,
         }
     }
@@ -302,93 +302,4 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
-}
-
-/// TEMPORARY stand-in for the `rubric-lexeme` crate (branch `lexeme`) until it
-/// is merged: only what the operator and parser tests need. Replaced by the
-/// crate; not to be merged.
-#[allow(missing_docs)]
-mod rubric_lexeme {
-    pub fn lower(text: &str) -> String {
-        text.to_lowercase()
-    }
-    pub fn norm(text: &str) -> String {
-        text.to_lowercase()
-    }
-    pub fn shape(text: &str) -> String {
-        text.chars()
-            .map(|c| {
-                if c.is_uppercase() {
-                    'X'
-                } else if c.is_lowercase() {
-                    'x'
-                } else if c.is_ascii_digit() {
-                    'd'
-                } else {
-                    c
-                }
-            })
-            .collect()
-    }
-    pub fn prefix(text: &str) -> String {
-        text.chars().take(1).collect()
-    }
-    pub fn suffix(text: &str) -> String {
-        let chars: Vec<char> = text.chars().collect();
-        chars[chars.len().saturating_sub(3)..].iter().collect()
-    }
-    pub fn length(text: &str) -> usize {
-        text.chars().count()
-    }
-    pub fn is_alpha(text: &str) -> bool {
-        !text.is_empty() && text.chars().all(char::is_alphabetic)
-    }
-    pub fn is_ascii(text: &str) -> bool {
-        text.is_ascii()
-    }
-    pub fn is_digit(text: &str) -> bool {
-        !text.is_empty() && text.chars().all(|c| c.is_ascii_digit())
-    }
-    pub fn is_lower(text: &str) -> bool {
-        text.chars().any(char::is_lowercase) && !text.chars().any(char::is_uppercase)
-    }
-    pub fn is_upper(text: &str) -> bool {
-        text.chars().any(char::is_uppercase) && !text.chars().any(char::is_lowercase)
-    }
-    pub fn is_title(text: &str) -> bool {
-        text.chars().next().is_some_and(char::is_uppercase)
-    }
-    pub fn is_punct(text: &str) -> bool {
-        !text.is_empty() && text.chars().all(|c| c.is_ascii_punctuation())
-    }
-    pub fn is_space(text: &str) -> bool {
-        !text.is_empty() && text.chars().all(char::is_whitespace)
-    }
-    pub fn is_stop(text: &str) -> bool {
-        matches!(text.to_lowercase().as_str(), "the" | "a" | "of")
-    }
-    pub fn is_bracket(text: &str) -> bool {
-        matches!(text, "(" | ")" | "[" | "]")
-    }
-    pub fn is_quote(text: &str) -> bool {
-        matches!(text, "\"" | "'")
-    }
-    pub fn is_left_punct(text: &str) -> bool {
-        matches!(text, "(" | "[")
-    }
-    pub fn is_right_punct(text: &str) -> bool {
-        matches!(text, ")" | "]")
-    }
-    pub fn is_currency(text: &str) -> bool {
-        matches!(text, "$" | "€")
-    }
-    pub fn like_num(text: &str) -> bool {
-        is_digit(text)
-    }
-    pub fn like_url(text: &str) -> bool {
-        text.starts_with("http")
-    }
-    pub fn like_email(text: &str) -> bool {
-        text.contains('@')
-    }
 }
