@@ -3,13 +3,14 @@
 
     python3 tests/data/make-news-paragraphs.py [path/to/dev.jsonl] > tests/data/news-paragraphs.jsonl
 
-The default input is $RUBRIC_NEWS_DEV, else /work/shared/news/dev.jsonl. The input's
+The default input is $RUBRIC_NEWS_DEV, else ../shared/news/dev.jsonl beside the repository. The input's
 sha256 is checked so that the same paragraph numbers always pick the same text.
 """
 
 import hashlib
 import json
 import os
+from pathlib import Path
 import sys
 
 DEV_SHA256 = "586dc5e016cb7dfcf27b923120a133714f7d678ff1593d28a77d812ee175b4f5"
@@ -37,7 +38,10 @@ def main():
     path = (
         sys.argv[1]
         if len(sys.argv) > 1
-        else os.environ.get("RUBRIC_NEWS_DEV", "/work/shared/news/dev.jsonl")
+        else os.environ.get(
+            "RUBRIC_NEWS_DEV",
+            str(Path(__file__).resolve().parents[3] / "shared" / "news" / "dev.jsonl"),
+        )
     )
     with open(path, "rb") as f:
         data = f.read()

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "corpus" / "article.txt"
 PARAGRAPHS = ROOT / "tests" / "data" / "news-paragraphs.jsonl"
 DIFF_FILE = ROOT / "target" / "interop" / "tokenizer-diff.txt"
-NEWS_DEV_DEFAULT = Path("/work/shared/news/dev.jsonl")
+# The development set lives beside the repository (shared/ next to its checkout).
+NEWS_DEV_DEFAULT = ROOT.parent / "shared" / "news" / "dev.jsonl"
 
 
 @dataclass

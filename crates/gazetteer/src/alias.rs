@@ -4,6 +4,13 @@
 //!   mention of its last word (`Nasrallah`) is the same entity.
 //! - An acronym in parentheses right after an organization match (`Islamic
 //!   Revolutionary Guard Corps (IRGC)`) names it for the rest of the document.
+//! - After a multi-word person match (`Eloise Parry`), a later mention of its first
+//!   word (`Eloise`) with no capitalized word next to it is the same person.
+//! - A name a token pattern found (`Energy Control`, or `Obama` after
+//!   `President`) is that name at its other mentions, before and after.
+//! - After an organization match ending in a legal-form word (`Verizon
+//!   Communications`, `Acme Inc.`), a later mention without it (`Verizon`) is the
+//!   same organization.
 //!
 //! Aliases are candidates like any other: they lie on token boundaries, go through
 //! the same overlap policy, and one inside a longer dictionary candidate is
@@ -19,8 +26,10 @@ use crate::normalize::{normalize_str, smart_case_matches, Folding};
 /// Which labels define which aliases.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
+    /// Labels whose multi-word matches define last-name and first-name aliases.
     pub last_name_labels: Vec<String>,
     pub acronym_labels: Vec<String>,
+    pub short_name_labels: Vec<String>,
 }
 
 /// A name defined by a match, valid from `from` (a byte offset) on.
@@ -30,6 +39,8 @@ struct Alias {
     surface: String,
     /// How many tokens it spans.
     tokens: usize,
+    /// Whether it is one whitespace-free word (its tokens must touch in the text).
+    one_word: bool,
     /// Its first token, case-folded: the key a word is looked up by.
     first_token: String,
     rule: MatchRule,
@@ -39,6 +50,15 @@ struct Alias {
 
 /// Generational suffixes: never a last name on their own.
 const NAME_SUFFIXES: [&str; 8] = ["Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV", "V"];
+
+/// Legal-form and business words after a company's name, case-folded: the name
+/// without them is the company too. A short list of forms English-language news
+/// writes; the word alone is never an alias.
+const LEGAL_FORMS: [&str; 20] = [
+    "inc", "inc.", "incorporated", "corp", "corp.", "corporation", "co", "co.", "company",
+    "ltd", "ltd.", "limited", "llc", "plc", "gmbh", "ag", "group", "holdings",
+    "communications", "technologies",
+];
 
 const KEEP_CASE: Folding = Folding { case: false, diacritics: false };
 const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
@@ -66,6 +86,21 @@ pub(crate) fn candidates(
         }
         if config.acronym_labels.contains(&defined_by.label) {
             if let Some(alias) = acronym(text, &words[last..], defined_by) {
+                aliases.push(alias);
+            }
+        }
+        if config.last_name_labels.contains(&defined_by.label) {
+            if let Some(alias) = first_name(text, inside, defined_by) {
+                aliases.push(alias);
+            }
+        }
+        if defined_by.rule == MatchRule::TokenPattern {
+            if let Some(alias) = same_name(text, inside, defined_by) {
+                aliases.push(alias);
+            }
+        }
+        if config.short_name_labels.contains(&defined_by.label) {
+            if let Some(alias) = short_name(text, inside, defined_by) {
                 aliases.push(alias);
             }
         }
@@ -115,10 +150,16 @@ pub(crate) fn candidates(
                 continue;
             }
             let Some(span) = words.get(index..index + alias.tokens) else { continue };
-            if !glued(span) {
+            // A one-word alias must be one word in the text too; a longer name
+            // is compared as written, its whitespace folded.
+            if alias.one_word && !glued(span) {
                 continue;
             }
             let (start, end) = (span[0].start, span[span.len() - 1].end);
+            if start < alias.defined_by.end && alias.defined_by.start < end {
+                // The definition itself, or a mention overlapping it.
+                continue;
+            }
             let written = normalize_str(&text[start..end], KEEP_CASE);
             let same = match alias.rule {
                 MatchRule::AcronymAlias => written == alias.surface,
@@ -130,7 +171,7 @@ pub(crate) fn candidates(
             if !same {
                 continue;
             }
-            if alias.rule == MatchRule::LastNameAlias
+            if alias.rule != MatchRule::AcronymAlias
                 && words.get(index + alias.tokens).is_some_and(|next| {
                     span[span.len() - 1].ws
                         && next.start == end + 1
@@ -140,6 +181,18 @@ pub(crate) fn candidates(
                 // `Nasrallah Street`, `Biden Administration`: part of another name.
                 continue;
             }
+            if alias.rule == MatchRule::FirstNameAlias
+                && index.checked_sub(1).and_then(|before| words.get(before)).is_some_and(
+                    |before| {
+                        before.end + 1 == start
+                            && is_title_case(before.text(text))
+                            && !rubric_lexeme::is_stop(before.text(text))
+                    },
+                )
+            {
+                // `Data Retention Bill`: a first name is only the person alone.
+                continue;
+            }
             found.push(Match {
                 start,
                 end,
@@ -147,6 +200,9 @@ pub(crate) fn candidates(
                 id: alias.defined_by.id.clone(),
                 source: match alias.rule {
                     MatchRule::AcronymAlias => "alias:acronym".to_string(),
+                    MatchRule::FirstNameAlias => "alias:first-name".to_string(),
+                    MatchRule::SameNameAlias => "alias:same-name".to_string(),
+                    MatchRule::ShortNameAlias => "alias:short-name".to_string(),
                     _ => "alias:last-name".to_string(),
                 },
                 rule: alias.rule,
@@ -170,15 +226,7 @@ fn is_title_case(word: &str) -> bool {
 
 /// The last whitespace-separated word of a multi-word match, as an alias.
 fn last_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
-    // Split the match's tokens into words at whitespace.
-    let mut words: Vec<&[Token]> = Vec::new();
-    let mut word_start = 0;
-    for index in 1..=inside.len() {
-        if index == inside.len() || inside[index - 1].end != inside[index].start {
-            words.push(&inside[word_start..index]);
-            word_start = index;
-        }
-    }
+    let mut words = split_words(inside);
     let word_text = |word: &[Token]| &text[word[0].start..word[word.len() - 1].end];
     while words.last().is_some_and(|word| NAME_SUFFIXES.contains(&word_text(word))) {
         words.pop();
@@ -195,6 +243,7 @@ fn last_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> 
         first_token: normalize_str(last[0].text(text), FOLD_CASE),
         surface,
         tokens: last.len(),
+        one_word: true,
         rule: MatchRule::LastNameAlias,
         from: defined_by.end,
         defined_by: defined_by.clone(),
@@ -227,8 +276,93 @@ fn acronym(text: &str, after: &[Token], defined_by: &Match) -> Option<Alias> {
         surface: normalize_str(written, KEEP_CASE),
         first_token: normalize_str(written, FOLD_CASE),
         tokens: 1,
+        one_word: true,
         rule: MatchRule::AcronymAlias,
         from: acronym.start,
+        defined_by: defined_by.clone(),
+    })
+}
+
+/// A match's tokens split into whitespace-separated words.
+fn split_words(inside: &[Token]) -> Vec<&[Token]> {
+    let mut words: Vec<&[Token]> = Vec::new();
+    let mut word_start = 0;
+    for index in 1..=inside.len() {
+        if index == inside.len() || inside[index - 1].end != inside[index].start {
+            words.push(&inside[word_start..index]);
+            word_start = index;
+        }
+    }
+    words
+}
+
+/// The first word of a multi-word person match, as an alias valid after it. An
+/// initial (`J.`) or a one-letter word is not a first name.
+fn first_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+    let words = split_words(inside);
+    let [first, _, ..] = words.as_slice() else { return None };
+    let written = &text[first[0].start..first[first.len() - 1].end];
+    if written.chars().filter(|c| c.is_alphabetic()).count() < 2 || written.contains('.') {
+        return None;
+    }
+    Some(Alias {
+        first_token: normalize_str(first[0].text(text), FOLD_CASE),
+        surface: normalize_str(written, KEEP_CASE),
+        tokens: first.len(),
+        one_word: true,
+        rule: MatchRule::FirstNameAlias,
+        from: defined_by.end,
+        defined_by: defined_by.clone(),
+    })
+}
+
+/// The whole of a token pattern's match, as an alias valid in the whole document.
+fn same_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+    let first = inside.first()?;
+    let written = &text[defined_by.start..defined_by.end];
+    if written.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+        return None;
+    }
+    Some(Alias {
+        first_token: normalize_str(first.text(text), FOLD_CASE),
+        surface: normalize_str(written, KEEP_CASE),
+        tokens: inside.len(),
+        one_word: split_words(inside).len() == 1,
+        rule: MatchRule::SameNameAlias,
+        from: 0,
+        defined_by: defined_by.clone(),
+    })
+}
+
+/// An organization match without its last word, when that word is a legal form
+/// (`Verizon Communications` → `Verizon`), as an alias valid after it.
+fn short_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+    let words = split_words(inside);
+    let (last, rest) = words.split_last()?;
+    let last_written = &text[last[0].start..last[last.len() - 1].end];
+    if rest.is_empty() || !LEGAL_FORMS.contains(&normalize_str(last_written, FOLD_CASE).as_str()) {
+        return None;
+    }
+    // The tokens before the legal form, without a trailing comma (`Acme, Inc.`).
+    let mut tokens = &inside[..inside.len() - last.len()];
+    while let Some((end, before)) = tokens.split_last() {
+        if end.text(text).chars().any(char::is_alphanumeric) {
+            break;
+        }
+        tokens = before;
+    }
+    let (first, end) = (tokens.first()?, tokens.last()?);
+    let written = &text[first.start..end.end];
+    if written.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+        return None;
+    }
+    Some(Alias {
+        first_token: normalize_str(first.text(text), FOLD_CASE),
+        surface: normalize_str(written, KEEP_CASE),
+        tokens: tokens.len(),
+        one_word: split_words(tokens).len() == 1,
+        rule: MatchRule::ShortNameAlias,
+        from: defined_by.end,
         defined_by: defined_by.clone(),
     })
 }

@@ -280,6 +280,13 @@ pub(crate) fn read_patterns(
                     Value::String(text) => rule_name = Some(text.clone()),
                     _ => return Err(bad("\"name\" is not a string".to_string())),
                 },
+                // rubric's extension: what the pattern catches, for people reading
+                // the file (JSON has no comments). Never used in matching.
+                "comment" => {
+                    if !value.is_string() {
+                        return Err(bad("\"comment\" is not a string".to_string()));
+                    }
+                }
                 "priority" => {
                     entry.priority = value
                         .as_i64()

@@ -60,13 +60,23 @@ impl fmt::Display for OverlapPolicy {
 pub enum MatchRule {
     /// A dictionary entry.
     Entry,
+    /// A token pattern (spaCy's Matcher language); `source` names it. Listed
+    /// before the aliases: of two exact duplicates the direct match is kept.
+    TokenPattern,
     /// A later standalone mention of the last name of a multi-word person match.
     LastNameAlias,
     /// An acronym in parentheses right after an organization match, and its later
     /// mentions.
     AcronymAlias,
-    /// A token pattern (spaCy's Matcher language); `source` names it.
-    TokenPattern,
+    /// A later standalone mention of the first name of a multi-word person match,
+    /// with no capitalized word next to it.
+    FirstNameAlias,
+    /// Another mention, anywhere in the document, of a name a token pattern found
+    /// (`Energy Control` found once by a rule is `Energy Control` everywhere).
+    SameNameAlias,
+    /// A later mention of an organization without its legal-form word
+    /// (`Verizon` after `Verizon Communications`, `Acme` after `Acme Inc.`).
+    ShortNameAlias,
 }
 
 /// One span found in the text.
@@ -167,6 +177,7 @@ pub struct MatcherBuilder {
     labels: Option<Vec<String>>,
     last_name_labels: Vec<String>,
     acronym_labels: Vec<String>,
+    short_name_labels: Vec<String>,
 }
 
 impl Default for MatcherBuilder {
@@ -177,6 +188,7 @@ impl Default for MatcherBuilder {
             labels: None,
             last_name_labels: vec!["PERSON".to_string()],
             acronym_labels: vec!["ORG".to_string()],
+            short_name_labels: vec!["ORG".to_string()],
         }
     }
 }
@@ -205,7 +217,8 @@ impl MatcherBuilder {
         self
     }
 
-    /// Labels whose multi-word matches define a last-name alias (default `PERSON`).
+    /// Labels whose multi-word matches define last-name and first-name aliases
+    /// (default `PERSON`).
     pub fn last_name_labels(&mut self, labels: Vec<String>) -> &mut Self {
         self.last_name_labels = labels;
         self
@@ -214,6 +227,13 @@ impl MatcherBuilder {
     /// Labels whose matches define an acronym alias (default `ORG`).
     pub fn acronym_labels(&mut self, labels: Vec<String>) -> &mut Self {
         self.acronym_labels = labels;
+        self
+    }
+
+    /// Labels whose matches ending in a legal-form word (`Inc`, `Corp.`, `Ltd`,
+    /// `Communications`) define a short-name alias (default `ORG`).
+    pub fn short_name_labels(&mut self, labels: Vec<String>) -> &mut Self {
+        self.short_name_labels = labels;
         self
     }
 
@@ -227,6 +247,7 @@ impl MatcherBuilder {
             alias_config: alias::Config {
                 last_name_labels: self.last_name_labels.clone(),
                 acronym_labels: self.acronym_labels.clone(),
+                short_name_labels: self.short_name_labels.clone(),
             },
         }
     }
@@ -370,6 +391,18 @@ impl Matcher {
                     reason: DropReason::InsideLongerMatch,
                 }),
                 None => kept_aliases.push(candidate),
+            }
+        }
+        // The document's own evidence beats the dictionary's prior: an alias on
+        // exactly the span of a dictionary candidate with another label ranks just
+        // above it, so `Jordan` after `Jordan Peele` stays a person, not the
+        // country (the country's candidate is traced as `lower_priority`).
+        for alias in &mut kept_aliases {
+            let at = by_start.partition_point(|m| m.start < alias.start);
+            for other in by_start[at..].iter().take_while(|m| m.start == alias.start) {
+                if other.end == alias.end && other.label != alias.label {
+                    alias.priority = alias.priority.max(other.priority.saturating_add(1));
+                }
             }
         }
         let mut all = candidates;
