@@ -181,15 +181,7 @@ pub(crate) fn candidates(
                 // `Nasrallah Street`, `Biden Administration`: part of another name.
                 continue;
             }
-            if alias.rule == MatchRule::FirstNameAlias
-                && index.checked_sub(1).and_then(|before| words.get(before)).is_some_and(
-                    |before| {
-                        before.end + 1 == start
-                            && is_title_case(before.text(text))
-                            && !rubric_lexeme::is_stop(before.text(text))
-                    },
-                )
-            {
+            if alias.rule == MatchRule::FirstNameAlias && after_a_name_word(text, &words, index) {
                 // `Data Retention Bill`: a first name is only the person alone.
                 continue;
             }
@@ -212,6 +204,25 @@ pub(crate) fn candidates(
         }
     }
     found
+}
+
+/// Whether the word before `words[index]` is a capitalized word of a name (`Data
+/// Retention Bill`): one space before it, title case, not a stop word, and not the
+/// first word of a sentence (`Later Eloise died`, `As Eloise ...`).
+fn after_a_name_word(text: &str, words: &[Token], index: usize) -> bool {
+    let Some(before) = index.checked_sub(1).and_then(|i| words.get(i)) else { return false };
+    let written = before.text(text);
+    if before.end + 1 != words[index].start
+        || !is_title_case(written)
+        || rubric_lexeme::is_stop(written)
+    {
+        return false;
+    }
+    let sentence_start = index
+        .checked_sub(2)
+        .and_then(|i| words.get(i))
+        .is_none_or(|end| matches!(end.text(text), "." | "!" | "?" | "\"" | "“" | "”" | ":"));
+    !sentence_start
 }
 
 /// Whether consecutive tokens touch (no whitespace between them).

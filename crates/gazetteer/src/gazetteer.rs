@@ -580,6 +580,18 @@ impl Gazetteer {
         self.key_starts.windows(2).map(|pair| pair[0] as usize..pair[1] as usize)
     }
 
+    /// The names of its named token patterns (rules), in file order, each once:
+    /// what [`crate::RuleSelection`] selects from.
+    pub fn rule_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for name in self.rules.patterns.iter().filter_map(|pattern| pattern.name.as_deref()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Duplicates and conflicts found while building (not stored in compiled
     /// files).
     pub fn diagnostics(&self) -> &[Diagnostic] {

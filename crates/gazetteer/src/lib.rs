@@ -67,6 +67,7 @@ pub use gazetteer::{
 };
 pub use matcher::{
     DropReason, Dropped, Match, MatchRule, Matcher, MatcherBuilder, Matches, OverlapPolicy,
+    RuleSelection,
 };
 
 /// The default gazetteer's source, embedded in the binary.

@@ -169,6 +169,63 @@ pub struct Matches {
     pub dropped: Vec<Dropped>,
 }
 
+/// Which named token patterns (rules) run. A rule is a token pattern with a
+/// `name`; a selector is a rule name (`person:title-name`) or a prefix ending in
+/// `:` or `*` (`person:`, `org:*`). Token patterns without a name always run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RuleSelection {
+    /// Every rule (the default).
+    #[default]
+    All,
+    /// Only the rules a selector names.
+    Only(Vec<String>),
+    /// Every rule but those a selector names; `Except(vec![])` is every rule.
+    Except(Vec<String>),
+}
+
+impl RuleSelection {
+    /// No rule at all: phrase entries and unnamed token patterns only.
+    pub fn none() -> Self {
+        RuleSelection::Only(Vec::new())
+    }
+
+    /// Whether a pattern named `name` (or unnamed) runs.
+    pub fn runs(&self, name: Option<&str>) -> bool {
+        let Some(name) = name else { return true };
+        match self {
+            RuleSelection::All => true,
+            RuleSelection::Only(selectors) => selectors.iter().any(|s| selects(s, name)),
+            RuleSelection::Except(selectors) => !selectors.iter().any(|s| selects(s, name)),
+        }
+    }
+
+    /// The selectors that name no rule of `names`: a misspelt rule name is an
+    /// error for the caller to report, never a silent no-op.
+    pub fn unknown<'a>(&'a self, names: &[&str]) -> Vec<&'a str> {
+        let selectors = match self {
+            RuleSelection::All => return Vec::new(),
+            RuleSelection::Only(selectors) | RuleSelection::Except(selectors) => selectors,
+        };
+        selectors
+            .iter()
+            .filter(|s| !names.iter().any(|name| selects(s, name)))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Whether `selector` names the rule `name`: equal, or a prefix ending in `:`
+/// (`person:`) or `*` (`person:*`, `*`).
+fn selects(selector: &str, name: &str) -> bool {
+    if let Some(prefix) = selector.strip_suffix('*') {
+        name.starts_with(prefix)
+    } else if selector.ends_with(':') {
+        name.starts_with(selector)
+    } else {
+        selector == name
+    }
+}
+
 /// Configures and builds a [`Matcher`].
 #[derive(Clone, Debug)]
 pub struct MatcherBuilder {
@@ -178,6 +235,7 @@ pub struct MatcherBuilder {
     last_name_labels: Vec<String>,
     acronym_labels: Vec<String>,
     short_name_labels: Vec<String>,
+    rules: RuleSelection,
 }
 
 impl Default for MatcherBuilder {
@@ -189,6 +247,7 @@ impl Default for MatcherBuilder {
             last_name_labels: vec!["PERSON".to_string()],
             acronym_labels: vec!["ORG".to_string()],
             short_name_labels: vec!["ORG".to_string()],
+            rules: RuleSelection::All,
         }
     }
 }
@@ -237,9 +296,18 @@ impl MatcherBuilder {
         self
     }
 
+    /// Which named token patterns (rules) run; default all. Check a selection
+    /// against [`Gazetteer::rule_names`] first: a selector that names nothing
+    /// selects nothing.
+    pub fn rules(&mut self, rules: RuleSelection) -> &mut Self {
+        self.rules = rules;
+        self
+    }
+
     /// A matcher over `gazetteers`, which are searched together as one dictionary.
     pub fn build(&self, gazetteers: Vec<Arc<Gazetteer>>) -> Matcher {
         Matcher {
+            rules: self.rules.clone(),
             gazetteers,
             overlaps: self.overlaps,
             aliases: self.aliases,
@@ -286,6 +354,7 @@ pub struct Matcher {
     aliases: bool,
     labels: Option<Vec<String>>,
     alias_config: alias::Config,
+    rules: RuleSelection,
 }
 
 /// Where tokens start and end in a normalized text: pairs of (normalized offset,
@@ -493,7 +562,7 @@ impl Matcher {
         candidates: &mut Vec<Match>,
     ) {
         let rules = &gazetteer.rules;
-        if rules.patterns.is_empty() {
+        if !rules.patterns.iter().any(|pattern| self.rules.runs(pattern.name.as_deref())) {
             return;
         }
         let starts = || {
@@ -511,6 +580,9 @@ impl Matcher {
         };
         for found in crate::token_match::find(rules, text, tokens, starts) {
             let pattern = &rules.patterns[found.pattern as usize];
+            if !self.rules.runs(pattern.name.as_deref()) {
+                continue;
+            }
             if let Some(labels) = &self.labels {
                 if !labels.iter().any(|label| *label == pattern.label) {
                     continue;

@@ -514,3 +514,83 @@ fn default_sources_include_rules_when_present() {
         ]
     );
 }
+
+/// Final spans (`longest`, aliases on) of `jsonl` in `text`, as `surface/label/source`.
+fn spans_with(jsonl: &str, text: &str, rules: RuleSelection) -> Vec<String> {
+    let gazetteer = match build(jsonl) {
+        Ok(gazetteer) => gazetteer,
+        Err(err) => panic!("{err}"),
+    };
+    let matcher = MatcherBuilder::new().rules(rules).build(vec![Arc::new(gazetteer)]);
+    let tokens = Tokenizer::new().tokenize(text);
+    matcher
+        .find(text, &tokens)
+        .spans
+        .iter()
+        .map(|m| format!("{}/{}/{}", &text[m.start..m.end], m.label, m.source))
+        .collect()
+}
+
+const TITLE_RULE: &str = r#"{"name": "person:title", "label": "PERSON", "pattern": [{"LOWER": "president", "IN_SPAN": false}, {"IS_TITLE": true}]}
+{"name": "org:agency", "label": "ORG", "pattern": [{"IS_TITLE": true, "OP": "+"}, {"LOWER": "agency"}]}
+{"label": "GPE", "pattern": [{"LOWER": "erbil"}]}
+"#;
+
+#[test]
+fn same_name_alias_finds_a_rule_match_at_every_mention() {
+    let text = "Obama spoke first. Later President Obama left; Obama waved.";
+    assert_eq!(
+        spans_with(TITLE_RULE, text, RuleSelection::All),
+        [
+            "Obama/PERSON/alias:same-name",
+            "Obama/PERSON/p.jsonl:1#person:title",
+            "Obama/PERSON/alias:same-name",
+        ]
+    );
+}
+
+#[test]
+fn same_name_alias_of_a_multi_word_name_folds_whitespace() {
+    let text = "the Food Standards Agency said. Food  Standards\nAgency staff";
+    // The rule cannot match across the run of spaces (a whitespace token); the
+    // alias compares the words with whitespace folded.
+    assert_eq!(
+        spans_with(TITLE_RULE, text, RuleSelection::All),
+        [
+            "Food Standards Agency/ORG/p.jsonl:2#org:agency",
+            "Food  Standards\nAgency/ORG/alias:same-name",
+        ]
+    );
+}
+
+#[test]
+fn rule_selection_turns_rules_off_by_name_and_prefix() {
+    let text = "President Obama met the Food Standards Agency in Erbil.";
+    let all = spans_with(TITLE_RULE, text, RuleSelection::All);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let no_rules = spans_with(TITLE_RULE, text, RuleSelection::none());
+    // The unnamed pattern is not a rule: it always runs.
+    assert_eq!(no_rules, ["Erbil/GPE/p.jsonl:3"]);
+    let only_people = spans_with(TITLE_RULE, text, RuleSelection::Only(vec!["person:".into()]));
+    assert_eq!(only_people, ["Obama/PERSON/p.jsonl:1#person:title", "Erbil/GPE/p.jsonl:3"]);
+    let without_orgs = spans_with(TITLE_RULE, text, RuleSelection::Except(vec!["org:*".into()]));
+    assert_eq!(without_orgs, only_people);
+    let exact = spans_with(TITLE_RULE, text, RuleSelection::Except(vec!["person:title".into()]));
+    assert_eq!(
+        exact,
+        ["The Food Standards Agency/ORG/p.jsonl:2#org:agency", "Erbil/GPE/p.jsonl:3"]
+            .map(|s| s.replace("The ", ""))
+    );
+}
+
+#[test]
+fn rule_selection_reports_selectors_that_name_nothing() {
+    let gazetteer = match build(TITLE_RULE) {
+        Ok(gazetteer) => gazetteer,
+        Err(err) => panic!("{err}"),
+    };
+    assert_eq!(gazetteer.rule_names(), ["person:title", "org:agency"]);
+    let selection = RuleSelection::Except(vec!["person:".into(), "persn:title".into(), "*".into()]);
+    assert_eq!(selection.unknown(&gazetteer.rule_names()), ["persn:title"]);
+    assert!(RuleSelection::All.unknown(&[]).is_empty());
+}

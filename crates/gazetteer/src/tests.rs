@@ -126,6 +126,16 @@ finds! {
     last_name_alias_skips_suffix: "Martin Luther King Jr.;PERSON", "Martin Luther King Jr. said. King wrote", defaults => ["Martin Luther King Jr./PERSON", "King/PERSON"];
     last_name_alias_with_particle: "Mohammed Shia' al-Sudani;PERSON", "Mohammed Shia’ al-Sudani. Al-Sudani said", defaults => ["Mohammed Shia’ al-Sudani/PERSON", "Al-Sudani/PERSON"];
     last_name_alias_only_person: "Hezbollah Party;ORG", "Hezbollah Party. Party time", defaults => ["Hezbollah Party/ORG"];
+    first_name_alias: "Eloise Parry;PERSON", "Eloise Parry fell ill. Later Eloise died.", defaults => ["Eloise Parry/PERSON", "Eloise/PERSON"];
+    first_name_alias_not_next_to_a_capitalized_word: "Bill Shorten;PERSON", "Bill Shorten spoke. The Data Retention Bill passed. Bill Gates too.", defaults => ["Bill Shorten/PERSON"];
+    first_name_alias_after_a_capitalized_stop_word: "Eloise Parry;PERSON", "Eloise Parry fell ill. As Eloise died", defaults => ["Eloise Parry/PERSON", "Eloise/PERSON"];
+    first_name_alias_not_an_initial: "J. Smith;PERSON", "J. Smith spoke. J. left.", defaults => ["J. Smith/PERSON"];
+    first_name_alias_not_before_definition: "Eloise Parry;PERSON", "Eloise said. Eloise Parry left.", defaults => ["Eloise Parry/PERSON"];
+    short_name_alias: "Verizon Communications;ORG", "Verizon Communications said. Verizon will", defaults => ["Verizon Communications/ORG", "Verizon/ORG"];
+    short_name_alias_comma_and_period: "Acme, Inc.;ORG", "Acme, Inc. grew. Acme hired.", defaults => ["Acme, Inc./ORG", "Acme/ORG"];
+    short_name_alias_only_legal_forms: "Food Standards Agency;ORG", "Food Standards Agency. Food Standards said", defaults => ["Food Standards Agency/ORG"];
+    short_name_alias_not_before_capitalized: "Verizon Communications;ORG", "Verizon Communications. Verizon Wireless", defaults => ["Verizon Communications/ORG"];
+    alias_beats_a_place_on_its_span: "Jordan Peele;PERSON;;5|Jordan;GPE;;30", "Jordan Peele directed it. Jordan said", defaults => ["Jordan Peele/PERSON", "Jordan/PERSON"];
     acronym_alias: "Islamic Revolutionary Guard Corps;ORG;Q2", "Islamic Revolutionary Guard Corps (IRGC) said. An IRGC commander", defaults => ["Islamic Revolutionary Guard Corps/ORG", "IRGC/ORG", "IRGC/ORG"];
     acronym_alias_possessive: "Guard Corps;ORG", "Guard Corps (GC). The GC’s", defaults => ["Guard Corps/ORG", "GC/ORG", "GC/ORG"];
     acronym_alias_token_boundary: "Guard Corps;ORG", "Guard Corps (GC). GCX GCs", defaults => ["Guard Corps/ORG", "GC/ORG"];
