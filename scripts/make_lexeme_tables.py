@@ -204,8 +204,6 @@ def render():
         lines.append("];")
         lines.append("")
 
-    lines.append("/// The longest stop word, in bytes.")
-    lines.append(f"pub(crate) const STOP_WORD_MAX_LEN: usize = {max(len(w.encode()) for w in facts['stop_words'])};")
     str_list("STOP_WORDS", "English STOP_WORDS (spacy.blank(\"en\").Defaults.stop_words), sorted.", facts["stop_words"])
     str_list("NUM_WORDS", "English number words (spacy.lang.en.lex_attrs._num_words), sorted.", facts["num_words"])
     str_list("ORDINAL_WORDS", "English ordinal words (spacy.lang.en.lex_attrs._ordinal_words), sorted.", facts["ordinal_words"])

@@ -62,14 +62,13 @@ mod tables;
 #[cfg(test)]
 mod tests;
 mod url;
+mod words;
 
 use std::borrow::Cow;
 
 use chars::has;
-use tables::{
-    BASE_NORMS, BRACKETS, EXCEPTIONS, LEFT_PUNCT, NUM_WORDS, ORDINAL_WORDS, QUOTES, RIGHT_PUNCT,
-    STOP_WORDS, STOP_WORD_MAX_LEN,
-};
+use tables::{BRACKETS, EXCEPTIONS, LEFT_PUNCT, QUOTES, RIGHT_PUNCT};
+use words::WORD_BUFFER;
 
 /// The spaCy version whose English data and rules this crate reproduces.
 pub const SPACY_VERSION: &str = tables::SPACY_VERSION;
@@ -92,9 +91,9 @@ pub fn lower(text: &str) -> Cow<'_, str> {
 /// special cases can carry another NORM (`"n't"` in `"don't"` is `"not"`, alone it is
 /// `"n't"`); [`tokenizer_exception`] gives those.
 pub fn norm(text: &str) -> Cow<'_, str> {
-    match BASE_NORMS.binary_search_by_key(&text, |&(orth, _)| orth) {
-        Ok(i) => BASE_NORMS.get(i).map_or_else(|| lower(text), |&(_, norm)| Cow::Borrowed(norm)),
-        Err(_) => lower(text),
+    match words::BASE_NORM.get(text) {
+        Some(norm) => Cow::Borrowed(norm),
+        None => lower(text),
     }
 }
 
@@ -131,8 +130,7 @@ impl ExceptionPiece {
 /// assert!(tokenizer_exception("Iran").is_none());
 /// ```
 pub fn tokenizer_exception(text: &str) -> Option<&'static [ExceptionPiece]> {
-    let i = EXCEPTIONS.binary_search_by_key(&text, |&(key, _)| key).ok()?;
-    EXCEPTIONS.get(i).map(|&(_, pieces)| pieces)
+    words::EXCEPTION.get(text)
 }
 
 /// Every English tokenizer exception, sorted by text, with its pieces (see
@@ -251,11 +249,11 @@ pub fn is_space(text: &str) -> bool {
 /// include the contractions with straight and curly apostrophes: `"n't"`, `"’s"`).
 pub fn is_stop(text: &str) -> bool {
     if text.is_ascii() {
-        let mut buffer = [0; STOP_WORD_MAX_LEN];
+        let mut buffer = [0; WORD_BUFFER];
         return ascii_lower_without(text, b"", &mut buffer)
-            .is_some_and(|low| STOP_WORDS.binary_search(&low).is_ok());
+            .is_some_and(|low| words::STOP.contains(low));
     }
-    STOP_WORDS.binary_search(&lower(text).as_ref()).is_ok()
+    words::STOP.contains(&lower(text))
 }
 
 /// `IS_BRACKET`: one of `( ) [ ] { } < >`.
@@ -302,7 +300,7 @@ pub fn like_num(text: &str) -> bool {
         return true;
     }
     // `num/denom`, both digits.
-    if kept().filter(|&c| c == '/').count() == 1 {
+    if text.bytes().filter(|&b| b == b'/').count() == 1 {
         let (num, denom) = text.split_once('/').unwrap_or((text, ""));
         let digits = |part: &str| {
             let mut part = part.chars().filter(|&c| c != ',' && c != '.').peekable();
@@ -314,10 +312,23 @@ pub fn like_num(text: &str) -> bool {
     }
     // Words: compare the lower-cased text, on the stack when it is short ASCII.
     if text.is_ascii() {
-        let mut buffer = [0; 64];
-        if let Some(low) = ascii_lower_without(text, b",.", &mut buffer) {
-            return number_word(low);
-        }
+        let mut buffer = [0; WORD_BUFFER];
+        return match ascii_lower_without(text, b",.", &mut buffer) {
+            Some(low) => number_word(low),
+            // Too long for a number word: only digits with an ordinal suffix remain.
+            None => {
+                let mut digits = text.bytes().filter(|&b| b != b',' && b != b'.').rev();
+                let suffix = [digits.next(), digits.next()];
+                let ordinal = matches!(
+                    suffix.map(|b| b.map(|b| b.to_ascii_lowercase())),
+                    [Some(b't'), Some(b's')]
+                        | [Some(b'd'), Some(b'n')]
+                        | [Some(b'd'), Some(b'r')]
+                        | [Some(b'h'), Some(b't')]
+                );
+                ordinal && digits.all(|b| b.is_ascii_digit())
+            }
+        };
     }
     let cleaned: String = kept().collect();
     number_word(&lower(&cleaned))
@@ -325,7 +336,7 @@ pub fn like_num(text: &str) -> bool {
 
 /// The word part of English `like_num` on the cleaned, lower-cased text.
 fn number_word(low: &str) -> bool {
-    if NUM_WORDS.binary_search(&low).is_ok() || ORDINAL_WORDS.binary_search(&low).is_ok() {
+    if words::NUMBER.contains(low) {
         return true;
     }
     let ordinal = ["st", "nd", "rd", "th"].iter().any(|s| low.ends_with(s));

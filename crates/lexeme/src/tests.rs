@@ -361,5 +361,11 @@ fn tables_are_sorted_for_binary_search() {
     assert!(sorted(TLDS.iter()));
     assert!(sorted(BASE_NORMS.iter().map(|&(orth, _)| orth)));
     assert!(sorted(EXCEPTIONS.iter().map(|&(key, _)| key)));
-    assert!(STOP_WORDS.iter().all(|w| w.len() <= STOP_WORD_MAX_LEN));
+}
+
+#[test]
+fn every_word_fits_the_stack_buffer() {
+    use crate::words::{NUMBER, STOP, WORD_BUFFER};
+    assert!(STOP.longest() <= WORD_BUFFER && NUMBER.longest() <= WORD_BUFFER);
+    assert!(STOP.longest() >= 10 && NUMBER.longest() >= 10, "the sets are not empty");
 }
