@@ -142,10 +142,14 @@ def spacy_facts():
     facts["url_pattern"] = URL_PATTERN
     facts["alpha_lower"] = re.compile("[" + ALPHA_LOWER + "]")
 
-    # NORM. spacy.blank("en") puts no lexeme_norm table in its vocab's lookups (that
-    # happens in nlp.initialize() from spacy-lookups-data), so a lexeme's NORM is
-    # BASE_NORMS, else lower. The tokenizer's special cases set a token's NORM on top.
+    # NORM. spacy.blank("en") puts no lexeme_norm table in its vocab's lookups, not even
+    # after nlp.initialize() (its config names no [initialize.lookups]; a pipeline's
+    # config may load spacy-lookups-data's), so a lexeme's NORM is BASE_NORMS, else
+    # lower. The tokenizer's special cases set a token's NORM on top.
     assert not nlp.vocab.lookups.has_table("lexeme_norm"), "blank('en') now loads lexeme_norm"
+    initialized = spacy.blank("en")
+    initialized.initialize()
+    assert not initialized.vocab.lookups.has_table("lexeme_norm"), "initialize() now loads lexeme_norm"
     norms = dict(BASE_NORMS)
     exceptions = []
     for key, pieces in nlp.Defaults.tokenizer_exceptions.items():
