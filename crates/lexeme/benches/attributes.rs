@@ -13,31 +13,9 @@ use rubric_tokenizer::Tokenizer;
 
 const ARTICLE: &str = include_str!("../../../corpus/article.txt");
 
-/// A boolean attribute.
-type Flag = fn(&str) -> bool;
-
 /// Every boolean attribute, as a Matcher token pattern testing them all would.
 fn all_flags(text: &str) -> u32 {
-    let flags = [
-        lexeme::is_alpha(text),
-        lexeme::is_ascii(text),
-        lexeme::is_digit(text),
-        lexeme::is_lower(text),
-        lexeme::is_upper(text),
-        lexeme::is_title(text),
-        lexeme::is_punct(text),
-        lexeme::is_space(text),
-        lexeme::is_stop(text),
-        lexeme::is_bracket(text),
-        lexeme::is_quote(text),
-        lexeme::is_left_punct(text),
-        lexeme::is_right_punct(text),
-        lexeme::is_currency(text),
-        lexeme::like_num(text),
-        lexeme::like_url(text),
-        lexeme::like_email(text),
-    ];
-    flags.iter().map(|&f| u32::from(f)).sum()
+    lexeme::FLAGS.iter().map(|(_, flag)| u32::from(flag(text))).sum()
 }
 
 /// The baseline: std's nearest answers to the character-class flags (not spaCy's).
@@ -89,26 +67,7 @@ fn attributes(c: &mut Criterion) {
     // Each flag alone, to see where the time of all-17-flags goes.
     let mut group = c.benchmark_group("lexeme-flag");
     group.throughput(Throughput::Elements(texts.len() as u64));
-    let flags: [(&str, Flag); 17] = [
-        ("is_alpha", lexeme::is_alpha),
-        ("is_ascii", lexeme::is_ascii),
-        ("is_digit", lexeme::is_digit),
-        ("is_lower", lexeme::is_lower),
-        ("is_upper", lexeme::is_upper),
-        ("is_title", lexeme::is_title),
-        ("is_punct", lexeme::is_punct),
-        ("is_space", lexeme::is_space),
-        ("is_stop", lexeme::is_stop),
-        ("is_bracket", lexeme::is_bracket),
-        ("is_quote", lexeme::is_quote),
-        ("is_left_punct", lexeme::is_left_punct),
-        ("is_right_punct", lexeme::is_right_punct),
-        ("is_currency", lexeme::is_currency),
-        ("like_num", lexeme::like_num),
-        ("like_url", lexeme::like_url),
-        ("like_email", lexeme::like_email),
-    ];
-    for (name, flag) in flags {
+    for (name, flag) in lexeme::FLAGS {
         group.bench_function(name, |b| {
             b.iter(|| texts.iter().filter(|t| flag(black_box(t))).count())
         });

@@ -70,6 +70,43 @@ use chars::has;
 use tables::{BRACKETS, EXCEPTIONS, LEFT_PUNCT, QUOTES, RIGHT_PUNCT};
 use words::WORD_BUFFER;
 
+/// A boolean lexical attribute: `IS_ALPHA`, `LIKE_NUM`, ...
+pub type Flag = fn(&str) -> bool;
+
+/// Every boolean attribute under spaCy's name for it (the key in a Matcher pattern),
+/// in the order of spaCy's attribute IDs.
+///
+/// ```
+/// let (_, is_title) = rubric_lexeme::FLAGS.iter().find(|(name, _)| *name == "IS_TITLE").unwrap();
+/// assert!(is_title("Tehran"));
+/// assert_eq!(rubric_lexeme::flag("LIKE_NUM").map(|like_num| like_num("twelve")), Some(true));
+/// ```
+pub const FLAGS: [(&str, Flag); 17] = [
+    ("IS_ALPHA", is_alpha),
+    ("IS_ASCII", is_ascii),
+    ("IS_DIGIT", is_digit),
+    ("IS_LOWER", is_lower),
+    ("IS_PUNCT", is_punct),
+    ("IS_SPACE", is_space),
+    ("IS_TITLE", is_title),
+    ("IS_UPPER", is_upper),
+    ("LIKE_URL", like_url),
+    ("LIKE_NUM", like_num),
+    ("LIKE_EMAIL", like_email),
+    ("IS_STOP", is_stop),
+    ("IS_BRACKET", is_bracket),
+    ("IS_QUOTE", is_quote),
+    ("IS_LEFT_PUNCT", is_left_punct),
+    ("IS_RIGHT_PUNCT", is_right_punct),
+    ("IS_CURRENCY", is_currency),
+];
+
+/// The boolean attribute spaCy calls `name` (`"IS_ALPHA"`; upper case, as in
+/// patterns), if it is one.
+pub fn flag(name: &str) -> Option<Flag> {
+    FLAGS.iter().find(|(flag_name, _)| *flag_name == name).map(|&(_, function)| function)
+}
+
 /// The spaCy version whose English data and rules this crate reproduces.
 pub const SPACY_VERSION: &str = tables::SPACY_VERSION;
 
@@ -86,8 +123,8 @@ pub fn lower(text: &str) -> Cow<'_, str> {
 /// `NORM` of the lexeme: spaCy's `BASE_NORMS` (`"’"` → `"'"`, `"€"` → `"$"`, ...),
 /// else [`lower`].
 ///
-/// `spacy.blank("en")` loads no `lexeme_norm` lookups table (that happens only in
-/// `nlp.initialize()`), so none is applied. A token made by one of the tokenizer's
+/// `spacy.blank("en")` loads no `lexeme_norm` lookups table, not even in
+/// `nlp.initialize()`, so none is applied. A token made by one of the tokenizer's
 /// special cases can carry another NORM (`"n't"` in `"don't"` is `"not"`, alone it is
 /// `"n't"`); [`tokenizer_exception`] gives those.
 pub fn norm(text: &str) -> Cow<'_, str> {
