@@ -2,6 +2,8 @@
 //! for the text; `tests/interop/test_lexeme_spacy.py` checks them all against spaCy
 //! (it reads this file's `case!` lines), so a wrong line here fails there.
 
+use std::borrow::Cow;
+
 use crate::*;
 
 /// `strings!(function: "text" => "expected", ...)` for the string attributes.
@@ -368,4 +370,22 @@ fn every_word_fits_the_stack_buffer() {
     use crate::words::{NUMBER, STOP, WORD_BUFFER};
     assert!(STOP.longest() <= WORD_BUFFER && NUMBER.longest() <= WORD_BUFFER);
     assert!(STOP.longest() >= 10 && NUMBER.longest() >= 10, "the sets are not empty");
+}
+
+proptest::proptest! {
+    /// Every function takes any text (they run on user input): no panic, and the
+    /// invariants that hold whatever spaCy says: `prefix` and `suffix` are the text's
+    /// own ends, `lower` borrows exactly when nothing changes.
+    #[test]
+    fn any_text_is_fine(text in r"(\PC|[Σσ.:/@0-9١²½İK\u{301}\u{345}ǅ\n ])*") {
+        for (_, flag) in FLAGS {
+            flag(&text);
+        }
+        let _ = (norm(&text), shape(&text), tokenizer_exception(&text));
+        proptest::prop_assert!(text.starts_with(prefix(&text)) && text.ends_with(suffix(&text)));
+        proptest::prop_assert!(prefix(&text).chars().count() == usize::from(!text.is_empty()));
+        proptest::prop_assert_eq!(suffix(&text).chars().count(), length(&text).min(3));
+        let lowered = lower(&text);
+        proptest::prop_assert_eq!(matches!(lowered, Cow::Borrowed(_)), lowered == text.as_str());
+    }
 }
