@@ -44,8 +44,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "suffix_": lexeme::suffix(&text),
             "length": lexeme::length(&text),
         });
-        for (name, flag) in lexeme::FLAGS {
-            attributes[name.to_ascii_lowercase()] = Value::Bool(flag(&text));
+        let flags = lexeme::FlagSet::of(&text);
+        for flag in lexeme::Flag::ALL {
+            // Both ways, so the interop test checks FlagSet and each function.
+            let (alone, in_set) = (flag.test(&text), flags.contains(flag));
+            if alone != in_set {
+                return Err(
+                    format!("{flag} of {text:?}: {alone} alone, {in_set} in FlagSet::of").into()
+                );
+            }
+            attributes[flag.name().to_ascii_lowercase()] = Value::Bool(alone);
         }
         serde_json::to_writer(&mut out, &attributes)?;
         out.write_all(b"\n")?;

@@ -348,6 +348,18 @@ fn tokenizer_exceptions_give_piece_norms() {
 }
 
 #[test]
+fn flags_by_name() {
+    for flag in Flag::ALL {
+        assert_eq!(Flag::from_name(flag.name()), Some(flag));
+    }
+    assert_eq!(Flag::from_name("is_alpha"), None, "names are spaCy's, upper case");
+    assert_eq!(Flag::IsLeftPunct.to_string(), "IS_LEFT_PUNCT");
+    let set = FlagSet::of("“");
+    assert_eq!(set.iter().collect::<Vec<_>>(), [Flag::IsPunct, Flag::IsQuote, Flag::IsLeftPunct]);
+    assert_eq!(format!("{set:?}"), "{IsPunct, IsQuote, IsLeftPunct}");
+}
+
+#[test]
 fn tables_are_sorted_for_binary_search() {
     use crate::tables::*;
     fn sorted<T: Ord>(items: impl Iterator<Item = T>) -> bool {
@@ -378,8 +390,9 @@ proptest::proptest! {
     /// own ends, `lower` borrows exactly when nothing changes.
     #[test]
     fn any_text_is_fine(text in r"(\PC|[Σσ.:/@0-9١²½İK\u{301}\u{345}ǅ\n ])*") {
-        for (_, flag) in FLAGS {
-            flag(&text);
+        let flags = FlagSet::of(&text);
+        for flag in Flag::ALL {
+            proptest::prop_assert_eq!(flags.contains(flag), flag.test(&text), "{}", flag);
         }
         let _ = (norm(&text), shape(&text), tokenizer_exception(&text));
         proptest::prop_assert!(text.starts_with(prefix(&text)) && text.ends_with(suffix(&text)));
