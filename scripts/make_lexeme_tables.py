@@ -80,7 +80,7 @@ def char_flags(alpha_lower_re):
 
 
 def runs(flags):
-    """(first code point, flags) for each run of equal flags, skipping surrogates' own run."""
+    """(first code point, flags) for each run of code points with equal flags."""
     out = []
     for cp, f in enumerate(flags):
         if not out or out[-1][1] != f:
