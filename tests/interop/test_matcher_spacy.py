@@ -252,3 +252,32 @@ def Doc_from_tokens(nlp, tokens):
     from spacy.tokens import Doc
 
     return Doc(nlp.vocab, words=[t["text"] for t in tokens], spaces=[t["ws"] for t in tokens])
+
+
+def test_python_from_patterns_and_rubric_ruler_take_token_patterns(tmp_path):
+    """rubric.Gazetteer.from_patterns goes through the same builder as `-g`, and
+    rubric_ruler matches token patterns (on rubric's tokenization of doc.text)."""
+    import rubric
+    import spacy
+
+    patterns = [
+        {"lexicon": "titles", "words": ["mr", "mrs"]},
+        {"label": "PERSON", "name": "titled", "pattern": [
+            {"LOWER": {"IN_LEXICON": "titles"}, "IN_SPAN": False},
+            {"IS_TITLE": True, "OP": "+"},
+        ]},
+        {"label": "QUANTITY", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": ["km", "miles"]}}]},
+    ]
+    gazetteer = rubric.Gazetteer.from_patterns(patterns)
+    record = rubric.Annotator(gazetteer, aliases=False).annotate("Mr John Smith walked 5 km.")
+    spans = [(s["text"], s["label"], s["source"]) for s in record["spans"]]
+    assert spans == [
+        ("John Smith", "PERSON", "<patterns>:2#titled"),
+        ("5 km", "QUANTITY", "<patterns>:3"),
+    ]
+    rules = tmp_path / "rules.jsonl"
+    rules.write_text("".join(json.dumps(p) + "\n" for p in patterns), encoding="utf-8")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("rubric_ruler", config={"gazetteer": str(rules), "aliases": False})
+    doc = nlp("Mrs Ebadi walked 12 miles.")
+    assert [(e.text, e.label_) for e in doc.ents] == [("Ebadi", "PERSON"), ("12 miles", "QUANTITY")]
