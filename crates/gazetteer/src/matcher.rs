@@ -479,7 +479,7 @@ impl Matcher {
         for found in crate::token_match::find(rules, text, tokens, starts) {
             let pattern = &rules.patterns[found.pattern as usize];
             if let Some(labels) = &self.labels {
-                if !labels.iter().any(|label| *label == pattern.label) {
+                if !labels.contains(&pattern.label) {
                     continue;
                 }
             }
