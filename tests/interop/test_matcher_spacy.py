@@ -3,8 +3,8 @@
 Seeded random pattern sets use every attribute, predicate and operator of the
 pattern language (nested operators, overlapping patterns, patterns sharing first
 tokens). rubric runs them with `rubric annotate --overlaps all --no-aliases`, which
-keeps every match of every pattern (each pattern has its own id, so none is a
-duplicate of another); spaCy runs them with `Matcher` on `spacy.blank("en")`.
+keeps every match of every pattern (each pattern has its own label: a record
+holds one span per offsets and label); spaCy runs them with `Matcher` on `spacy.blank("en")`.
 
 spaCy gets rubric's tokens (`Doc(vocab, words, spaces)`), so tokenization cannot
 differ and every document compares. Two attributes need more than the words:
@@ -164,8 +164,8 @@ def rubric_matches(binary, workdir, docs, patterns):
     pattern_file = workdir / "patterns.jsonl"
     with open(pattern_file, "w", encoding="utf-8") as f:
         for number, pattern in enumerate(patterns):
-            f.write(json.dumps({"label": "X", "id": f"p{number}", "pattern": pattern}) + "\n")
-        f.write(json.dumps({"label": "S", "id": "sent", "pattern": [{"IS_SENT_START": True}]}) + "\n")
+            f.write(json.dumps({"label": f"p{number}", "pattern": pattern}) + "\n")
+        f.write(json.dumps({"label": "sent", "pattern": [{"IS_SENT_START": True}]}) + "\n")
     records = run(
         binary,
         ["annotate", "-q", "--no-default-gazetteer", "--overlaps", "all", "--no-aliases",
@@ -174,7 +174,7 @@ def rubric_matches(binary, workdir, docs, patterns):
     assert [r["id"] for r in records] == [d.id for d in docs]
     found = {}
     for record in records:
-        found[record["id"]] = {(s["kb_id"], s["start"], s["end"]) for s in record["spans"]}
+        found[record["id"]] = {(s["label"], s["start"], s["end"]) for s in record["spans"]}
     return found
 
 
