@@ -18,9 +18,9 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashSet;
 
 use rubric_tokenizer::Token;
+use rustc_hash::FxHashSet;
 
 use crate::pattern::{Attr, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
 
@@ -143,6 +143,18 @@ pub(crate) fn find(
         }
         index.anywhere.iter().copied().for_each(&mut consider);
         for &pattern in &candidates {
+            // Most tries end at the first token: settle those without a search.
+            let first = &rules.patterns[pattern as usize];
+            if let Some(atom) = first.atoms.first() {
+                let refused = match atom.quantifier {
+                    Quantifier::One => !spec_holds(rules, first, 0, &doc, start),
+                    Quantifier::Not => spec_holds(rules, first, 0, &doc, start),
+                    Quantifier::Optional | Quantifier::Any => false,
+                };
+                if refused {
+                    continue;
+                }
+            }
             search.run(rules, &doc, pattern, start, &mut found);
         }
     }
@@ -167,7 +179,7 @@ const UNSET: usize = usize::MAX;
 #[derive(Default)]
 struct Search {
     stack: Vec<State>,
-    seen: HashSet<State>,
+    seen: FxHashSet<State>,
 }
 
 impl Search {
