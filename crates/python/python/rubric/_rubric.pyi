@@ -47,8 +47,9 @@ class Gazetteer:
     def compile(self, path: StrPath) -> None:
         """Writes the compiled form, which :meth:`load` reads back in milliseconds."""
     def stats(self) -> Dict[str, Any]:
-        """``entries``, ``patterns``, ``ids``, ``labels`` (entries per label),
-        ``diacritics`` and ``automaton_bytes``: ``rubric gazetteer stats``' figures."""
+        """``entries``, ``patterns``, ``ids``, ``labels`` (entries and token patterns
+        per label), ``diacritics`` and ``automaton_bytes``, plus ``token_patterns``
+        and ``lexicons`` when there are any: ``rubric gazetteer stats``' figures."""
     def __len__(self) -> int: ...
 
 class Record:
