@@ -317,6 +317,9 @@ pub(crate) struct StartIndex {
     /// `(lexicon, attribute, patterns)`: tried when the token's attribute is a
     /// word of the lexicon.
     pub(crate) by_lexicon: Vec<(usize, Attr, Vec<u32>)>,
+    /// `(attribute, value, patterns)`: tried when the token's boolean attribute
+    /// has that value (first tokens with no literal but a flag).
+    pub(crate) by_flag: Vec<(Attr, bool, Vec<u32>)>,
     pub(crate) anywhere: Vec<u32>,
 }
 
@@ -438,6 +441,16 @@ impl StartIndex {
                             None => index.by_lexicon.push((lexicon, attr, vec![number])),
                         }
                     }
+                    StartKey::Flag(attr, value) => {
+                        match index.by_flag.iter_mut().find(|(a, v, _)| *a == attr && *v == value) {
+                            Some((_, _, list)) => {
+                                if list.last() != Some(&number) {
+                                    list.push(number);
+                                }
+                            }
+                            None => index.by_flag.push((attr, value, vec![number])),
+                        }
+                    }
                 }
             }
         }
@@ -448,11 +461,12 @@ impl StartIndex {
 enum StartKey {
     Values(Attr, Vec<String>),
     Lexicon(usize, Attr),
+    Flag(Attr, bool),
 }
 
 /// The literal a token matching `atom` must have, if it has one the index can
 /// look up: an exact value or `IN` list on `ORTH`, `LOWER` or `SHAPE`, or a
-/// lexicon on a string attribute.
+/// lexicon on a string attribute; else a boolean attribute's value.
 fn start_key(atom: &Atom) -> Option<StartKey> {
     if atom.quantifier == Quantifier::Not {
         return None;
@@ -477,7 +491,12 @@ fn start_key(atom: &Atom) -> Option<StartKey> {
             _ => {}
         }
     }
-    None
+    // No literal: a boolean attribute's value still selects the tokens (an
+    // `IS_TITLE` pattern is not tried on lower-case words).
+    atom.conditions.iter().find_map(|condition| match condition.predicate {
+        Predicate::Equals(Literal::Bool(value)) => Some(StartKey::Flag(condition.attr, value)),
+        _ => None,
+    })
 }
 
 /// The maximum `m` of `{n,m}`: each repetition is a copy of the token spec.
@@ -635,6 +654,14 @@ fn parse_spec(
             }
         }
     }
+    // Cheap tests first: a token that fails `LENGTH` never runs the regex.
+    conditions.sort_by_key(|condition| match &condition.predicate {
+        Predicate::Equals(Literal::Bool(_) | Literal::Int(_)) | Predicate::Compare(..) => 0,
+        Predicate::Equals(Literal::Str(_)) | Predicate::In { .. } => 1,
+        Predicate::Lexicon { .. } => 2,
+        Predicate::Regex(_) => 3,
+        Predicate::Fuzzy { .. } => 4,
+    });
     Ok(ParsedSpec { conditions, quantifiers, in_span })
 }
 

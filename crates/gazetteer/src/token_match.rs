@@ -141,6 +141,11 @@ pub(crate) fn find(
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
+        for (attr, value, patterns) in &index.by_flag {
+            if doc.flag(start, *attr) == *value {
+                patterns.iter().copied().for_each(&mut consider);
+            }
+        }
         index.anywhere.iter().copied().for_each(&mut consider);
         for &pattern in &candidates {
             // Most tries end at the first token: settle those without a search.
