@@ -211,6 +211,10 @@ pub(crate) enum Predicate {
 pub(crate) struct Condition {
     pub(crate) attr: Attr,
     pub(crate) predicate: Predicate,
+    /// For a costly test (`REGEX`, `FUZZY`): a number shared by every identical
+    /// test of every pattern, so a document computes it once per token
+    /// (`TokenRules::finish` assigns it).
+    pub(crate) memo: Option<u32>,
 }
 
 /// How many tokens one spec matches, after spaCy's expansion of `+` and
@@ -305,6 +309,8 @@ pub(crate) struct TokenRules {
     pub(crate) patterns: Vec<TokenPattern>,
     pub(crate) lexicons: Vec<Lexicon>,
     pub(crate) index: StartIndex,
+    /// How many distinct costly tests `Condition::memo` numbers.
+    pub(crate) memo_count: u32,
 }
 
 /// Which patterns can start at a token, looked up by the token's text, lower
@@ -363,9 +369,22 @@ impl TokenRules {
     pub(crate) fn finish(&mut self) -> Result<(), Error> {
         let names: HashMap<String, usize> =
             self.lexicons.iter().enumerate().map(|(index, l)| (l.name.clone(), index)).collect();
+        let mut memos: HashMap<(Attr, String, Option<u32>), u32> = HashMap::new();
         for pattern in &mut self.patterns {
             for atom in &mut pattern.atoms {
                 for condition in &mut atom.conditions {
+                    let costly = match &condition.predicate {
+                        Predicate::Regex(regex) => Some((regex.source.clone(), None)),
+                        Predicate::Fuzzy { value, max_edits } => {
+                            Some((value.clone(), Some(max_edits.unwrap_or(u32::MAX))))
+                        }
+                        _ => None,
+                    };
+                    if let Some((text, kind)) = costly {
+                        let next = crate::gazetteer::to_u32(memos.len())?;
+                        condition.memo =
+                            Some(*memos.entry((condition.attr, text, kind)).or_insert(next));
+                    }
                     if let Predicate::Lexicon { lexicon, .. } = &mut condition.predicate {
                         let name = &pattern.lexicon_names[*lexicon];
                         *lexicon = *names.get(name).ok_or_else(|| {
@@ -383,6 +402,7 @@ impl TokenRules {
             }
             pattern.lexicon_names.clear();
         }
+        self.memo_count = crate::gazetteer::to_u32(memos.len())?;
         self.index = StartIndex::build(&self.patterns)?;
         Ok(())
     }
@@ -731,7 +751,11 @@ fn parse_value(
         }
     };
     let Value::Object(predicates) = value else {
-        conditions.push(Condition { attr, predicate: Predicate::Equals(literal(value)?) });
+        conditions.push(Condition {
+            attr,
+            predicate: Predicate::Equals(literal(value)?),
+            memo: None,
+        });
         return Ok(());
     };
     // `{}` as an attribute's value tests nothing, as in spaCy.
@@ -836,7 +860,7 @@ fn parse_value(
                 )))
             }
         };
-        conditions.push(Condition { attr, predicate });
+        conditions.push(Condition { attr, predicate, memo: None });
     }
     Ok(())
 }
