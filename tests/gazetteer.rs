@@ -310,3 +310,106 @@ fn errors() {
     let output = rubric(dir.path(), &["gazetteer", "stats", "missing.tsv"]);
     insta::assert_snapshot!("gazetteer_error_missing_file", failure(&output));
 }
+
+/// A real EntityRuler file mixing phrase and token patterns (issue 19) runs as
+/// written with `rubric annotate -g`, each span naming its pattern; a lexicon
+/// file next to it is found relative to the patterns file.
+#[test]
+fn entity_ruler_file_with_token_patterns_runs_unchanged() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let write = |name: &str, contents: &str| {
+        std::fs::write(dir.path().join(name), contents).expect("the test writes its input")
+    };
+    std::fs::create_dir(dir.path().join("rules")).expect("a directory");
+    write("rules/titles.txt", "# titles, lower case\nmr\nmr.\nmrs\n");
+    write(
+        "rules/ruler.jsonl",
+        concat!(
+            "{\"label\": \"GPE\", \"pattern\": \"Tehran\", \"id\": \"Q3616\"}\n",
+            "{\"label\": \"ORG\", \"pattern\": [{\"LOWER\": \"islamic\"}, {\"LOWER\": \"state\"}]}\n",
+            "{\"label\": \"PERSON\", \"pattern\": [{\"LOWER\": \"president\"}, {\"IS_TITLE\": true, \"OP\": \"+\"}]}\n",
+            "{\"label\": \"QUANTITY\", \"pattern\": [{\"LIKE_NUM\": true}, {\"LOWER\": {\"IN\": [\"km\", \"miles\"]}}]}\n",
+            "{\"label\": \"ORG\", \"id\": \"acronym\", \"pattern\": [{\"TEXT\": {\"REGEX\": \"^[A-Z]{2,5}$\"}, \"LENGTH\": {\">=\": 3}}]}\n",
+            "{\"lexicon\": \"titles\", \"path\": \"titles.txt\"}\n",
+            "{\"label\": \"PERSON\", \"name\": \"titled\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"titles\"}, \"IN_SPAN\": false}, {\"IS_TITLE\": true, \"OP\": \"+\"}]}\n",
+        ),
+    );
+    write(
+        "docs.jsonl",
+        "{\"id\": \"d1\", \"text\": \"President Pezeshkian met Mr. Ali Larijani 12 km from Tehran; the IRGC and Islamic State denied it.\"}\n",
+    );
+    let records = ok(
+        dir.path(),
+        &[
+            "annotate",
+            "-q",
+            "--no-default-gazetteer",
+            "--no-aliases",
+            "-g",
+            "rules/ruler.jsonl",
+            "docs.jsonl",
+        ],
+    );
+    let spans: Vec<String> = records[0]["spans"]
+        .as_array()
+        .expect("spans")
+        .iter()
+        .map(|s| {
+            format!("{} {} {}", s["text"].as_str().unwrap_or_default(), s["label"], s["source"])
+        })
+        .collect();
+    let rules = "rules/ruler.jsonl";
+    assert_eq!(
+        spans,
+        [
+            format!("President Pezeshkian \"PERSON\" \"{rules}:3\""),
+            format!("Ali Larijani \"PERSON\" \"{rules}:7#titled\""),
+            format!("12 km \"QUANTITY\" \"{rules}:4\""),
+            format!("Tehran \"GPE\" \"{rules}:1\""),
+            format!("IRGC \"ORG\" \"{rules}:5\""),
+            format!("Islamic State \"ORG\" \"{rules}:2\""),
+        ]
+    );
+    // Compiled, the same file gives the same spans.
+    ok(dir.path(), &["gazetteer", "compile", "rules/ruler.jsonl", "-o", "ruler.rgz"]);
+    let compiled = ok(
+        dir.path(),
+        &[
+            "annotate",
+            "-q",
+            "--no-default-gazetteer",
+            "--no-aliases",
+            "-g",
+            "ruler.rgz",
+            "docs.jsonl",
+        ],
+    );
+    assert_eq!(compiled[0]["spans"], records[0]["spans"]);
+    let stats = ok(dir.path(), &["gazetteer", "stats", "ruler.rgz"]);
+    assert_eq!(
+        (stats[0]["entries"].as_u64(), stats[0]["token_patterns"].as_u64()),
+        (Some(2), Some(4))
+    );
+    assert_eq!(stats[0]["lexicons"], 1);
+}
+
+/// `rubric gazetteer check` reports a pattern naming a lexicon nobody loaded,
+/// at the pattern's line.
+#[test]
+fn check_reports_an_unknown_lexicon() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        dir.path().join("p.jsonl"),
+        "{\"label\": \"PERSON\", \"pattern\": [{\"ORTH\": {\"IN_LEXICON\": \"first_names\"}}, {\"IS_TITLE\": true}]}\n",
+    )
+    .expect("write");
+    let output = rubric(dir.path(), &["gazetteer", "check", "p.jsonl"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "p.jsonl:1: the pattern names lexicon \"first_names\", which no source declares"
+        ),
+        "{stderr}"
+    );
+}

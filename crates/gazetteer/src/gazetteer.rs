@@ -141,6 +141,8 @@ impl GazetteerBuilder {
     /// `rules.jsonl` (token patterns, with their lexicon word lists next to it)
     /// when present, named `{name}/default.tsv` and `{name}/rules.jsonl` in
     /// origins. The build script compiles `corpus/gazetteer` with it.
+    // Used by build.rs, which includes this file, and by the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn add_default_sources(
         &mut self,
         dir: &Path,

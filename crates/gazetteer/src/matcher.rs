@@ -584,7 +584,7 @@ impl Matcher {
                 continue;
             }
             if let Some(labels) = &self.labels {
-                if !labels.iter().any(|label| *label == pattern.label) {
+                if !labels.contains(&pattern.label) {
                     continue;
                 }
             }

@@ -211,6 +211,10 @@ pub(crate) enum Predicate {
 pub(crate) struct Condition {
     pub(crate) attr: Attr,
     pub(crate) predicate: Predicate,
+    /// For a costly test (`REGEX`, `FUZZY`): a number shared by every identical
+    /// test of every pattern, so a document computes it once per token
+    /// (`TokenRules::finish` assigns it).
+    pub(crate) memo: Option<u32>,
 }
 
 /// How many tokens one spec matches, after spaCy's expansion of `+` and
@@ -305,6 +309,8 @@ pub(crate) struct TokenRules {
     pub(crate) patterns: Vec<TokenPattern>,
     pub(crate) lexicons: Vec<Lexicon>,
     pub(crate) index: StartIndex,
+    /// How many distinct costly tests `Condition::memo` numbers.
+    pub(crate) memo_count: u32,
 }
 
 /// Which patterns can start at a token, looked up by the token's text, lower
@@ -317,6 +323,9 @@ pub(crate) struct StartIndex {
     /// `(lexicon, attribute, patterns)`: tried when the token's attribute is a
     /// word of the lexicon.
     pub(crate) by_lexicon: Vec<(usize, Attr, Vec<u32>)>,
+    /// `(attribute, value, patterns)`: tried when the token's boolean attribute
+    /// has that value (first tokens with no literal but a flag).
+    pub(crate) by_flag: Vec<(Attr, bool, Vec<u32>)>,
     pub(crate) anywhere: Vec<u32>,
 }
 
@@ -360,9 +369,22 @@ impl TokenRules {
     pub(crate) fn finish(&mut self) -> Result<(), Error> {
         let names: HashMap<String, usize> =
             self.lexicons.iter().enumerate().map(|(index, l)| (l.name.clone(), index)).collect();
+        let mut memos: HashMap<(Attr, String, Option<u32>), u32> = HashMap::new();
         for pattern in &mut self.patterns {
             for atom in &mut pattern.atoms {
                 for condition in &mut atom.conditions {
+                    let costly = match &condition.predicate {
+                        Predicate::Regex(regex) => Some((regex.source.clone(), None)),
+                        Predicate::Fuzzy { value, max_edits } => {
+                            Some((value.clone(), Some(max_edits.unwrap_or(u32::MAX))))
+                        }
+                        _ => None,
+                    };
+                    if let Some((text, kind)) = costly {
+                        let next = crate::gazetteer::to_u32(memos.len())?;
+                        condition.memo =
+                            Some(*memos.entry((condition.attr, text, kind)).or_insert(next));
+                    }
                     if let Predicate::Lexicon { lexicon, .. } = &mut condition.predicate {
                         let name = &pattern.lexicon_names[*lexicon];
                         *lexicon = *names.get(name).ok_or_else(|| {
@@ -380,6 +402,7 @@ impl TokenRules {
             }
             pattern.lexicon_names.clear();
         }
+        self.memo_count = crate::gazetteer::to_u32(memos.len())?;
         self.index = StartIndex::build(&self.patterns)?;
         Ok(())
     }
@@ -438,6 +461,16 @@ impl StartIndex {
                             None => index.by_lexicon.push((lexicon, attr, vec![number])),
                         }
                     }
+                    StartKey::Flag(attr, value) => {
+                        match index.by_flag.iter_mut().find(|(a, v, _)| *a == attr && *v == value) {
+                            Some((_, _, list)) => {
+                                if list.last() != Some(&number) {
+                                    list.push(number);
+                                }
+                            }
+                            None => index.by_flag.push((attr, value, vec![number])),
+                        }
+                    }
                 }
             }
         }
@@ -448,11 +481,12 @@ impl StartIndex {
 enum StartKey {
     Values(Attr, Vec<String>),
     Lexicon(usize, Attr),
+    Flag(Attr, bool),
 }
 
 /// The literal a token matching `atom` must have, if it has one the index can
 /// look up: an exact value or `IN` list on `ORTH`, `LOWER` or `SHAPE`, or a
-/// lexicon on a string attribute.
+/// lexicon on a string attribute; else a boolean attribute's value.
 fn start_key(atom: &Atom) -> Option<StartKey> {
     if atom.quantifier == Quantifier::Not {
         return None;
@@ -477,7 +511,12 @@ fn start_key(atom: &Atom) -> Option<StartKey> {
             _ => {}
         }
     }
-    None
+    // No literal: a boolean attribute's value still selects the tokens (an
+    // `IS_TITLE` pattern is not tried on lower-case words).
+    atom.conditions.iter().find_map(|condition| match condition.predicate {
+        Predicate::Equals(Literal::Bool(value)) => Some(StartKey::Flag(condition.attr, value)),
+        _ => None,
+    })
 }
 
 /// The maximum `m` of `{n,m}`: each repetition is a copy of the token spec.
@@ -635,6 +674,14 @@ fn parse_spec(
             }
         }
     }
+    // Cheap tests first: a token that fails `LENGTH` never runs the regex.
+    conditions.sort_by_key(|condition| match &condition.predicate {
+        Predicate::Equals(Literal::Bool(_) | Literal::Int(_)) | Predicate::Compare(..) => 0,
+        Predicate::Equals(Literal::Str(_)) | Predicate::In { .. } => 1,
+        Predicate::Lexicon { .. } => 2,
+        Predicate::Regex(_) => 3,
+        Predicate::Fuzzy { .. } => 4,
+    });
     Ok(ParsedSpec { conditions, quantifiers, in_span })
 }
 
@@ -704,7 +751,11 @@ fn parse_value(
         }
     };
     let Value::Object(predicates) = value else {
-        conditions.push(Condition { attr, predicate: Predicate::Equals(literal(value)?) });
+        conditions.push(Condition {
+            attr,
+            predicate: Predicate::Equals(literal(value)?),
+            memo: None,
+        });
         return Ok(());
     };
     // `{}` as an attribute's value tests nothing, as in spaCy.
@@ -809,7 +860,7 @@ fn parse_value(
                 )))
             }
         };
-        conditions.push(Condition { attr, predicate });
+        conditions.push(Condition { attr, predicate, memo: None });
     }
     Ok(())
 }

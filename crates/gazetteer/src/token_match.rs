@@ -17,12 +17,12 @@
 //! ends (leaving the last one); a match reports the span between them.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::cell::{OnceCell, RefCell};
 
 use rubric_tokenizer::Token;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::pattern::{Attr, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
+use crate::pattern::{Attr, Condition, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
 
 /// A match of a token pattern: token indices of its span (context tokens
 /// excluded), `tokens[start..end]`.
@@ -48,6 +48,8 @@ struct Doc<'t> {
     tokens: &'t [Token],
     sentence_starts: Vec<bool>,
     lazy: Vec<Lazy<'t>>,
+    /// Results of costly tests shared by several patterns: (memo, token) → holds.
+    memo: RefCell<FxHashMap<(u32, usize), bool>>,
 }
 
 impl<'t> Doc<'t> {
@@ -116,6 +118,7 @@ pub(crate) fn find(
         tokens,
         sentence_starts: if rules.uses_sentences() { sentence_starts() } else { Vec::new() },
         lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
+        memo: RefCell::new(FxHashMap::default()),
     };
     let index = &rules.index;
     let mut stamp = vec![usize::MAX; rules.patterns.len()];
@@ -141,8 +144,25 @@ pub(crate) fn find(
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
+        for (attr, value, patterns) in &index.by_flag {
+            if doc.flag(start, *attr) == *value {
+                patterns.iter().copied().for_each(&mut consider);
+            }
+        }
         index.anywhere.iter().copied().for_each(&mut consider);
         for &pattern in &candidates {
+            // Most tries end at the first token: settle those without a search.
+            let first = &rules.patterns[pattern as usize];
+            if let Some(atom) = first.atoms.first() {
+                let refused = match atom.quantifier {
+                    Quantifier::One => !spec_holds(rules, first, 0, &doc, start),
+                    Quantifier::Not => spec_holds(rules, first, 0, &doc, start),
+                    Quantifier::Optional | Quantifier::Any => false,
+                };
+                if refused {
+                    continue;
+                }
+            }
             search.run(rules, &doc, pattern, start, &mut found);
         }
     }
@@ -167,7 +187,7 @@ const UNSET: usize = usize::MAX;
 #[derive(Default)]
 struct Search {
     stack: Vec<State>,
-    seen: HashSet<State>,
+    seen: FxHashSet<State>,
 }
 
 impl Search {
@@ -242,35 +262,45 @@ fn spec_holds(
     doc: &Doc<'_>,
     index: usize,
 ) -> bool {
-    pattern.atoms[atom].conditions.iter().all(|condition| {
-        let attr = condition.attr;
-        match &condition.predicate {
-            Predicate::Equals(Literal::Str(value)) => doc.string(index, attr) == value,
-            Predicate::Equals(Literal::Int(value)) => doc.length(index) == *value,
-            Predicate::Equals(Literal::Bool(value)) => doc.flag(index, attr) == *value,
-            Predicate::In { strings, ints, negated } => {
-                let member = if attr == Attr::Length {
-                    ints.contains(&doc.length(index))
-                } else {
-                    strings.contains(doc.string(index, attr))
-                };
-                member != *negated
+    pattern.atoms[atom].conditions.iter().all(|condition| match condition.memo {
+        Some(memo) => {
+            if let Some(&known) = doc.memo.borrow().get(&(memo, index)) {
+                return known;
             }
-            Predicate::Regex(regex) => regex.is_match(doc.string(index, attr)),
-            Predicate::Fuzzy { value, max_edits } => {
-                let text = doc.string(index, attr);
-                text == value || levenshtein_compare(text, value, *max_edits)
-            }
-            Predicate::Compare(comparison, value) => comparison.holds(doc.length(index), *value),
-            Predicate::Lexicon { lexicon, negated } => {
-                rules
-                    .lexicons
-                    .get(*lexicon)
-                    .is_some_and(|l| l.set.contains(doc.string(index, attr)))
-                    != *negated
-            }
+            let holds = condition_holds(rules, condition, doc, index);
+            doc.memo.borrow_mut().insert((memo, index), holds);
+            holds
         }
+        None => condition_holds(rules, condition, doc, index),
     })
+}
+
+/// Whether token `index` satisfies `condition`.
+fn condition_holds(rules: &TokenRules, condition: &Condition, doc: &Doc<'_>, index: usize) -> bool {
+    let attr = condition.attr;
+    match &condition.predicate {
+        Predicate::Equals(Literal::Str(value)) => doc.string(index, attr) == value,
+        Predicate::Equals(Literal::Int(value)) => doc.length(index) == *value,
+        Predicate::Equals(Literal::Bool(value)) => doc.flag(index, attr) == *value,
+        Predicate::In { strings, ints, negated } => {
+            let member = if attr == Attr::Length {
+                ints.contains(&doc.length(index))
+            } else {
+                strings.contains(doc.string(index, attr))
+            };
+            member != *negated
+        }
+        Predicate::Regex(regex) => regex.is_match(doc.string(index, attr)),
+        Predicate::Fuzzy { value, max_edits } => {
+            let text = doc.string(index, attr);
+            text == value || levenshtein_compare(text, value, *max_edits)
+        }
+        Predicate::Compare(comparison, value) => comparison.holds(doc.length(index), *value),
+        Predicate::Lexicon { lexicon, negated } => {
+            rules.lexicons.get(*lexicon).is_some_and(|l| l.set.contains(doc.string(index, attr)))
+                != *negated
+        }
+    }
 }
 
 /// spaCy's `levenshtein_compare`: within `max_edits` edits (insertions,

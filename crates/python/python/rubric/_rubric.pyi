@@ -33,8 +33,11 @@ class Gazetteer:
         Raises :class:`rubric.GazetteerError` naming the file and line of a bad one."""
     @staticmethod
     def from_patterns(patterns: Iterable[Dict[str, Any]]) -> Gazetteer:
-        """Builds a gazetteer from spaCy EntityRuler pattern dicts; errors are located
-        at ``<patterns>:N``, N the 1-based position in ``patterns``."""
+        """Builds a gazetteer from spaCy EntityRuler pattern dicts, phrase and token
+        patterns (spaCy's Matcher language, with rubric's lexicons, ``IN_SPAN`` and
+        ``name``; see the rubric-gazetteer README); errors are located at
+        ``<patterns>:N``, N the 1-based position in ``patterns``. A lexicon given by
+        ``path`` is read relative to the working directory; ``words`` needs none."""
     @staticmethod
     def load(path: StrPath) -> Gazetteer:
         """Reads a compiled (``.rgz``), TSV (``.tsv``) or patterns (``.jsonl``) file."""
@@ -44,8 +47,9 @@ class Gazetteer:
     def compile(self, path: StrPath) -> None:
         """Writes the compiled form, which :meth:`load` reads back in milliseconds."""
     def stats(self) -> Dict[str, Any]:
-        """``entries``, ``patterns``, ``ids``, ``labels`` (entries per label),
-        ``diacritics`` and ``automaton_bytes``: ``rubric gazetteer stats``' figures."""
+        """``entries``, ``patterns``, ``ids``, ``labels`` (entries and token patterns
+        per label), ``diacritics`` and ``automaton_bytes``, plus ``token_patterns``
+        and ``lexicons`` when there are any: ``rubric gazetteer stats``' figures."""
     def __len__(self) -> int: ...
 
 class Record:

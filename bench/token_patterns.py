@@ -1,0 +1,143 @@
+"""Token patterns: rubric against spaCy's EntityRuler with the same 1,000 patterns.
+
+    bench/token_patterns.sh            # builds rubric (release), runs this, prints a table
+
+In one run, on ~5 MB of news-like text (the news development set and the article,
+repeated, as JSON Lines):
+- `rubric annotate` with the default gazetteer alone (the baseline), then with the
+  1,000 token patterns added (`-g patterns.jsonl`): whole process, wall clock, on one
+  thread (`-j 1`) and on every core;
+- spaCy's EntityRuler with the same patterns on `spacy.blank("en")` (`nlp.pipe`,
+  one process), on a prefix of the same documents (it runs at a few hundredths of
+  a MB/s; the prefix is sized to take about a minute), as MB/s.
+
+The patterns (seed 19) mix a literal first token (LOWER, ORTH, an IN list) taken
+from the text's words with attribute tests (IS_TITLE, LIKE_NUM, SHAPE, LENGTH
+comparisons, FUZZY, REGEX) and operators; one in ten starts with a token that has
+no literal (tried at every token).
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_MB = 5.0
+SPACY_SECONDS = 60.0
+
+
+def documents():
+    texts = []
+    dev = Path(os.environ.get("RUBRIC_NEWS_DEV", "/work/shared/news/dev.jsonl"))
+    if dev.is_file():
+        with open(dev, encoding="utf-8") as f:
+            texts.extend(json.loads(line)["text"] for line in f if line.strip())
+    texts.append((ROOT / "corpus" / "article.txt").read_text(encoding="utf-8"))
+    docs = []
+    size = 0
+    while size < TARGET_MB * 1e6:
+        for text in texts:
+            docs.append({"id": f"d{len(docs)}", "text": text})
+            size += len(text.encode("utf-8"))
+    return docs, size
+
+
+def patterns(words, count=1000, seed=19):
+    rng = random.Random(seed)
+    out = []
+    for number in range(count):
+        word = rng.choice(words)
+        kind = rng.random()
+        if kind < 0.1:
+            first = rng.choice([
+                {"IS_TITLE": True},
+                {"LIKE_NUM": True},
+                {"TEXT": {"REGEX": "^[A-Z]{3,}$"}, "LENGTH": {">": 3}},
+            ])
+        elif kind < 0.5:
+            first = {"LOWER": word.lower()}
+        elif kind < 0.8:
+            first = {"ORTH": word}
+        else:
+            first = {"LOWER": {"IN": [word.lower(), rng.choice(words).lower()]}}
+        rest = rng.choice([
+            [{"IS_TITLE": True, "OP": "+"}],
+            [{"IS_PUNCT": True, "OP": "?"}, {"LIKE_NUM": True}],
+            [{"LOWER": {"FUZZY": rng.choice(words).lower()}}],
+            [{"IS_STOP": True, "OP": "*"}, {"SHAPE": "Xxxxx"}],
+            [{"LENGTH": {">=": 2, "<=": 6}, "OP": "{1,3}"}],
+        ])
+        out.append({"label": f"L{number % 7}", "id": f"p{number}", "pattern": [first, *rest]})
+    return out
+
+
+def timed(command):
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stderr.decode()}")
+    return elapsed, result.stdout
+
+
+def main():
+    rubric = sys.argv[1]
+    import spacy
+
+    docs, size = documents()
+    words = sorted({w for d in docs[:40] for w in d["text"].split() if w.isalpha() and len(w) > 2})
+    rules = patterns(words)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        with open(tmp / "docs.jsonl", "w", encoding="utf-8") as f:
+            for d in docs:
+                f.write(json.dumps(d) + "\n")
+        with open(tmp / "patterns.jsonl", "w", encoding="utf-8") as f:
+            for p in rules:
+                f.write(json.dumps(p) + "\n")
+        runs = {}
+        for threads in ("1", str(os.cpu_count() or 1)):
+            base = [rubric, "annotate", "-q", "-j", threads, str(tmp / "docs.jsonl"), "-o", str(tmp / "out.jsonl")]
+            runs[f"default gazetteer, -j {threads}"] = min(timed(base)[0] for _ in range(2))
+            with_rules = base + ["-g", str(tmp / "patterns.jsonl")]
+            runs[f"default + 1,000 token patterns, -j {threads}"] = min(timed(with_rules)[0] for _ in range(2))
+        with open(tmp / "out.jsonl", encoding="utf-8") as f:
+            spans = sum(len(json.loads(line)["spans"]) for line in f)
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(rules)
+    spacy_bytes = 0
+    start = time.perf_counter()
+    for doc in nlp.pipe(d["text"] for d in docs):
+        spacy_bytes += len(doc.text.encode("utf-8"))
+        if time.perf_counter() - start > SPACY_SECONDS:
+            break
+    spacy_seconds = time.perf_counter() - start
+    spacy_rate = spacy_bytes / 1e6 / spacy_seconds
+
+    mb = size / 1e6
+    print(f"text: {len(docs)} documents, {mb:.1f} MB; patterns: {len(rules)}; "
+          f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"rubric spans with the patterns (-j max run): {spans}")
+    print()
+    print("| run | wall (s) | MB/s |")
+    print("| --- | --- | --- |")
+    for name, seconds in runs.items():
+        print(f"| rubric annotate, {name} | {seconds:.2f} | {mb / seconds:.2f} |")
+    print(f"| spaCy EntityRuler, blank('en'), {spacy_bytes / 1e6:.2f} MB prefix | {spacy_seconds:.1f} | {spacy_rate:.3f} |")
+    print()
+    one = runs["default + 1,000 token patterns, -j 1"]
+    base_one = runs["default gazetteer, -j 1"]
+    print(f"rubric (-j 1, default + patterns) / EntityRuler: {mb / one / spacy_rate:.0f}x")
+    print(f"cost of the patterns over annotate with the default gazetteer (-j 1): "
+          f"{(one / base_one - 1) * 100:.0f} %")
+
+
+if __name__ == "__main__":
+    main()
