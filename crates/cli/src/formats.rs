@@ -15,7 +15,7 @@ use rubric_offsets::OffsetUnit;
 use tempfile::TempDir;
 
 use crate::error::{Error, ErrorKind, Location};
-use crate::output::{AtomicFile, Output};
+use crate::output::{check_paths, AtomicFile, Output, OutputKind};
 use crate::run::Sink;
 
 /// Formats rubric writes.
@@ -67,6 +67,8 @@ pub struct FormatOptions {
 #[derive(Debug)]
 pub struct FormatWriter {
     inner: Inner,
+    /// Every path it writes, for the run to check against its other outputs.
+    paths: Vec<(PathBuf, OutputKind)>,
 }
 
 #[derive(Debug)]
@@ -95,6 +97,20 @@ impl FormatWriter {
                 )
             })
         };
+        let mut paths = Vec::new();
+        if let Some(output) = output {
+            match options.to {
+                To::Brat => paths.push((output.to_path_buf(), OutputKind::Directory)),
+                To::Hf => {
+                    paths.push((output.to_path_buf(), OutputKind::File));
+                    paths.push((labels_beside(output), OutputKind::File));
+                }
+                _ => paths.push((output.to_path_buf(), OutputKind::File)),
+            }
+        }
+        let checked: Vec<(&Path, OutputKind)> =
+            paths.iter().map(|(path, kind)| (path.as_path(), *kind)).collect();
+        check_paths(&checked, inputs)?;
         let inner = match options.to {
             To::Jsonl => {
                 Inner::Jsonl(RecordWriter::with_unit(Output::open(output, inputs)?, options.unit))
@@ -122,7 +138,7 @@ impl FormatWriter {
             }
             To::Brat => Inner::Brat(BratWriter::new(path()?)?),
         };
-        Ok(FormatWriter { inner })
+        Ok(FormatWriter { inner, paths })
     }
 
     /// Writes one record.
@@ -256,5 +272,9 @@ impl Sink<Record> for FormatWriter {
 
     fn finish(self) -> Result<(), Error> {
         FormatWriter::finish(self)
+    }
+
+    fn paths(&self) -> Vec<(PathBuf, OutputKind)> {
+        self.paths.clone()
     }
 }

@@ -8,9 +8,8 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::input::{Document, Documents};
-use crate::output::Output;
+use crate::output::{check_paths, AtomicFile, Output, OutputKind};
 use crate::pipeline;
 
 /// The options every subcommand that reads documents shares.
@@ -89,6 +88,9 @@ pub trait Sink<T> {
     fn write(&mut self, item: T) -> Result<(), Error>;
     /// Puts the output in place; not called when the run failed.
     fn finish(self) -> Result<(), Error>;
+    /// Every path it writes (none for standard output), to check against the
+    /// run's other outputs.
+    fn paths(&self) -> Vec<(PathBuf, OutputKind)>;
 }
 
 /// Lines serialized on the worker threads go straight to the output.
@@ -99,6 +101,10 @@ impl Sink<Vec<u8>> for Output {
 
     fn finish(self) -> Result<(), Error> {
         Output::finish(self)
+    }
+
+    fn paths(&self) -> Vec<(PathBuf, OutputKind)> {
+        self.path().map(|path| (path.to_path_buf(), OutputKind::File)).into_iter().collect()
     }
 }
 
@@ -125,6 +131,13 @@ where
     K: Sink<T>,
 {
     let started = Instant::now();
+    let mut outputs = sink.paths();
+    if let Some(errors) = &args.errors {
+        outputs.push((errors.clone(), OutputKind::File));
+    }
+    let checked: Vec<(&std::path::Path, OutputKind)> =
+        outputs.iter().map(|(path, kind)| (path.as_path(), *kind)).collect();
+    check_paths(&checked, &args.inputs)?;
     let mut errors = ErrorSink::open(args.errors.as_ref())?;
     let progress = Progress::new(args);
     let mut ids = SeenIds::default();
@@ -165,8 +178,11 @@ where
         }
     });
     progress.finish();
+    // The report of what was skipped is put in place even when the run then
+    // failed: those documents were skipped, and the report says which.
+    let reported = errors.finish();
     result?;
-    errors.finish()?;
+    reported?;
     sink.finish()?;
     if !args.quiet {
         let summary = counts.summary(noun, started.elapsed(), args.errors.as_ref());
@@ -244,7 +260,9 @@ fn plural(n: u64, noun: &str) -> String {
 /// Where `--keep-going` reports the documents it skipped: one JSON object per line.
 enum ErrorSink {
     Stderr,
-    File { writer: BufWriter<File>, path: PathBuf },
+    /// Written under the one policy for every output (see `output`): atomically,
+    /// or in place for a device or a FIFO.
+    File(AtomicFile),
 }
 
 /// One line of an `--errors` report.
@@ -260,10 +278,7 @@ struct ErrorLine<'a> {
 impl ErrorSink {
     fn open(path: Option<&PathBuf>) -> Result<Self, Error> {
         let Some(path) = path else { return Ok(ErrorSink::Stderr) };
-        let file = File::create(path).map_err(|err| {
-            Error::at(Location::source(path.display().to_string()), ErrorKind::CreateOutput(err))
-        })?;
-        Ok(ErrorSink::File { writer: BufWriter::new(file), path: path.clone() })
+        Ok(ErrorSink::File(AtomicFile::new(path)?))
     }
 
     fn report(&mut self, error: &Error) -> Result<(), Error> {
@@ -280,18 +295,17 @@ impl ErrorSink {
         Output::serialize_into(&mut bytes, &line)?;
         match self {
             ErrorSink::Stderr => io::stderr().lock().write_all(&bytes).map_err(Error::write),
-            ErrorSink::File { writer, path } => writer.write_all(&bytes).map_err(|err| {
-                Error::at(Location::source(path.display().to_string()), ErrorKind::Write(err))
-            }),
+            ErrorSink::File(file) => {
+                let at = Location::source(file.path().display().to_string());
+                file.writer().write_all(&bytes).map_err(|err| Error::at(at, ErrorKind::Write(err)))
+            }
         }
     }
 
     fn finish(self) -> Result<(), Error> {
         match self {
             ErrorSink::Stderr => Ok(()),
-            ErrorSink::File { mut writer, path } => writer.flush().map_err(|err| {
-                Error::at(Location::source(path.display().to_string()), ErrorKind::Write(err))
-            }),
+            ErrorSink::File(file) => file.persist(),
         }
     }
 }
