@@ -62,7 +62,10 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// the documents before a bad line are still processed.
 #[derive(Debug)]
 pub struct Documents {
-    pending: VecDeque<PathBuf>,
+    /// Inputs not opened yet; an entry of a directory that could not be listed is
+    /// kept here as its error, in its place, so that it is reported in order and
+    /// its siblings are still read.
+    pending: VecDeque<Result<PathBuf, Error>>,
     current: Option<Source>,
     warn: fn(&str),
 }
@@ -72,12 +75,14 @@ impl Documents {
     /// about files skipped inside directories.
     pub fn new(inputs: &[PathBuf], warn: fn(&str)) -> Self {
         let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs.to_vec() };
-        Documents { pending: inputs.into(), current: None, warn }
+        Documents { pending: inputs.into_iter().map(Ok).collect(), current: None, warn }
     }
 
     /// The files a directory holds, in sorted order, with the paths of skipped files
-    /// reported through `warn`.
-    fn list_directory(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    /// reported through `warn`. An entry that cannot be read (a subdirectory
+    /// without permission, a symbolic link loop) is an error in the list, in its
+    /// place: the walk goes on past it, so nothing beside it is lost.
+    fn list_directory(&self, dir: &Path) -> Vec<Result<PathBuf, Error>> {
         let mut files = Vec::new();
         let walk = walkdir::WalkDir::new(dir)
             .sort_by_file_name()
@@ -86,18 +91,23 @@ impl Documents {
             // (editor swap files, `.git`), as ripgrep does.
             .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
         for entry in walk {
-            let entry = entry.map_err(|err| {
-                let at = err.path().unwrap_or(dir).display().to_string();
-                let err =
-                    err.into_io_error().unwrap_or_else(|| io::Error::other("a symbolic link loop"));
-                Error::at(Location::source(at), ErrorKind::Read(err))
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let at = err.path().unwrap_or(dir).display().to_string();
+                    let err = err
+                        .into_io_error()
+                        .unwrap_or_else(|| io::Error::other("a symbolic link loop"));
+                    files.push(Err(Error::at(Location::source(at), ErrorKind::Read(err))));
+                    continue;
+                }
+            };
             if entry.file_type().is_dir() {
                 continue;
             }
             let path = entry.into_path();
             if Format::of(&path).is_some() {
-                files.push(path);
+                files.push(Ok(path));
             } else {
                 (self.warn)(&format!(
                     "{}: skipped — not a .txt, .jsonl or .json file (or .gz of one)",
@@ -105,7 +115,7 @@ impl Documents {
                 ));
             }
         }
-        Ok(files)
+        files
     }
 }
 
@@ -124,17 +134,15 @@ impl Iterator for Documents {
                     None => self.current = None,
                 }
             }
-            let path = self.pending.pop_front()?;
+            let path = match self.pending.pop_front()? {
+                Ok(path) => path,
+                Err(err) => return Some(Err(err)),
+            };
             if path.as_os_str() != "-" && path.is_dir() {
-                match self.list_directory(&path) {
-                    Ok(files) => {
-                        for file in files.into_iter().rev() {
-                            self.pending.push_front(file);
-                        }
-                        continue;
-                    }
-                    Err(err) => return Some(Err(err)),
+                for file in self.list_directory(&path).into_iter().rev() {
+                    self.pending.push_front(file);
                 }
+                continue;
             }
             match Source::open(&path) {
                 Ok(source) => self.current = Some(source),

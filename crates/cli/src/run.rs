@@ -204,11 +204,12 @@ fn warn_raw(line: &str) {
 /// The document ids seen so far, as 64-bit hashes: 8 bytes a document, so that a
 /// corpus of a hundred million documents still fits. A collision between two
 /// different ids (about one in 10^19 per pair) would only cause a false warning.
-#[derive(Default)]
-struct SeenIds(HashSet<u64>);
+#[derive(Debug, Default)]
+pub struct SeenIds(HashSet<u64>);
 
 impl SeenIds {
-    fn is_repeat(&mut self, id: &str) -> bool {
+    /// Whether `id` was seen before (and notes it).
+    pub fn is_repeat(&mut self, id: &str) -> bool {
         let mut hasher = DefaultHasher::new();
         id.hash(&mut hasher);
         !self.0.insert(hasher.finish())
