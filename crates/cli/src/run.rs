@@ -59,9 +59,33 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// The most worker threads `--threads` may ask for, for `cores` cores: four per
+/// core, at least 16, at most 1024. More threads than cores only add overhead, and
+/// tens of thousands exhaust memory or the process's thread limit (an abort, not
+/// an error, inside the thread library).
+pub fn max_threads(cores: usize) -> usize {
+    cores.saturating_mul(4).clamp(16, 1024)
+}
+
 impl RunArgs {
-    fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    fn threads(&self) -> Result<usize, Error> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let Some(threads) = self.threads else { return Ok(cores) };
+        let limit = max_threads(cores);
+        if threads == 0 {
+            return Err(Error::usage(
+                "--threads 0: at least one worker thread is needed — pass a number from 1 up, or \
+                 leave --threads out for one per core",
+            ));
+        }
+        if threads > limit {
+            return Err(Error::usage(format!(
+                "--threads {threads} is more than rubric starts on this machine ({limit}: four \
+                 per core, at least 16, at most 1024) — more threads than cores only add \
+                 overhead; pass at most {limit}, or leave --threads out for one per core ({cores})"
+            )));
+        }
+        Ok(threads)
     }
 }
 
@@ -131,6 +155,7 @@ where
     K: Sink<T>,
 {
     let started = Instant::now();
+    let threads = args.threads()?;
     let mut outputs = sink.paths();
     if let Some(errors) = &args.errors {
         outputs.push((errors.clone(), OutputKind::File));
@@ -144,7 +169,7 @@ where
     let mut counts = Counts::default();
 
     let documents = Documents::new(&args.inputs, warn);
-    let result = pipeline::run(documents, args.threads(), work, |outcome| {
+    let result = pipeline::run(documents, threads, work, |outcome| {
         counts.read += 1;
         let processed = outcome.and_then(|(document, processed)| {
             progress.advance(&document);
