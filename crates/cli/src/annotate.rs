@@ -143,7 +143,41 @@ fn build_matcher(args: &Args) -> Result<Matcher, Error> {
             "no gazetteer to match: --no-default-gazetteer needs at least one -g PATH",
         ));
     }
+    if let Some(wanted) = &args.labels {
+        check_labels(wanted, &gazetteers)?;
+    }
     Ok(MatcherBuilder::new().overlaps(args.overlaps).aliases(!args.no_aliases).build(gazetteers))
+}
+
+/// Refuses a `--labels` list that would silently keep nothing of what it names: an
+/// empty label (`--labels ''`, `PERSON,,ORG`) or one no gazetteer has (a typo, the
+/// wrong case). The message lists the labels the gazetteers have.
+fn check_labels(wanted: &[String], gazetteers: &[Arc<Gazetteer>]) -> Result<(), Error> {
+    let known: std::collections::BTreeSet<String> =
+        gazetteers.iter().flat_map(|gazetteer| gazetteer.stats().labels.into_keys()).collect();
+    let listed = || known.iter().map(|label| format!("{label:?}")).collect::<Vec<_>>().join(", ");
+    for label in wanted {
+        if label.trim().is_empty() {
+            return Err(Error::usage(format!(
+                "--labels: an empty label {label:?} — list labels separated by commas, e.g. \
+                 --labels PERSON,ORG; the gazetteers have {}",
+                listed()
+            )));
+        }
+        if !known.contains(label) {
+            let same_but_case = known.iter().find(|known| known.eq_ignore_ascii_case(label));
+            let hint = match same_but_case {
+                Some(known) => format!("labels are case-sensitive: did you mean {known:?}? "),
+                None => String::new(),
+            };
+            return Err(Error::usage(format!(
+                "--labels: no gazetteer has the label {label:?}, so it would keep no span — \
+                 {hint}the gazetteers have {}",
+                listed()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Loads a gazetteer named with `-g`, warning about what `rubric gazetteer check`
