@@ -322,7 +322,10 @@ impl Inputs {
 
     /// Calls `f` on every record of every input, with where it was read, in order;
     /// stops at the first error (reading or `f`'s).
-    fn each(&mut self, mut f: impl FnMut(Record, Location) -> Result<(), Error>) -> Result<(), Error> {
+    fn each(
+        &mut self,
+        mut f: impl FnMut(Record, Location) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         for path in self.paths.clone() {
             let mut source = self.open(&path).map_err(exporter)?;
             while let Some(record) = source.next() {

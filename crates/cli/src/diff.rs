@@ -264,7 +264,10 @@ fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Err
     let mut records = Vec::with_capacity(located.len());
     for (record, location) in located {
         if from_has_ids(from) && ids.is_repeat(record.id()) {
-            return Err(Error::at(location, ErrorKind::DuplicateId { id: record.id().to_string() }));
+            return Err(Error::at(
+                location,
+                ErrorKind::DuplicateId { id: record.id().to_string() },
+            ));
         }
         records.push(record);
     }

@@ -97,7 +97,12 @@ pub fn run(args: &Args) -> Result<Status, Error> {
 
 fn build(args: &SourceArgs, engine: EngineKind) -> Result<Gazetteer, Error> {
     let mut builder = GazetteerBuilder::new();
-    builder.labels(args.labels.clone()).diacritics(args.diacritics).engine(engine);
+    builder.labels(args.labels.clone()).engine(engine);
+    // Without the flag, a compiled source keeps the folding it was built with
+    // (the builder takes it from the file); with it, everything is folded.
+    if args.diacritics {
+        builder.diacritics(true);
+    }
     if args.default {
         builder
             .add_tsv_reader(
