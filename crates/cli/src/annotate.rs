@@ -232,7 +232,7 @@ fn annotate(
             None => tally.push((span.label.clone(), 1)),
         }
     }
-    let mut record = record.with_meta(record_meta(document));
+    let mut record = record.with_meta(record_meta(document)?);
     if args.explain {
         let explain = explain(text, &matches.dropped, args.offsets)
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
@@ -244,12 +244,40 @@ fn annotate(
 /// The record's `meta`: the input's other fields, with the fields of an input
 /// `meta` object (Prodigy's and rubric's own layout) lifted to the top, so that
 /// annotating a record file again does not nest `meta` inside `meta`.
-fn record_meta(document: &Document) -> serde_json::Map<String, Value> {
+///
+/// Nothing is dropped or overwritten on the way: a `meta` that is not an object, a
+/// key both at the top and in `meta`, or a top-level `offsets` (which the writer's
+/// unit would replace) is an error at the document's line. `meta.offsets` itself
+/// is the unit of the record read before and is replaced by the writer's.
+fn record_meta(document: &Document) -> Result<serde_json::Map<String, Value>, Error> {
+    let at = |kind| {
+        Error::at(
+            document.location.clone(),
+            ErrorKind::Exporter(Box::new(rubric_exporter::Error::new(kind))),
+        )
+    };
     let mut meta = document.meta.clone();
-    if let Some(Value::Object(inner)) = meta.remove("meta") {
-        for (key, value) in inner {
-            meta.entry(key).or_insert(value);
+    if meta.contains_key("offsets") {
+        return Err(at(rubric_exporter::ErrorKind::MetaCollision { field: "offsets".into() }));
+    }
+    match meta.remove("meta") {
+        None => {}
+        Some(Value::Object(inner)) => {
+            for (key, value) in inner {
+                if meta.contains_key(&key) {
+                    return Err(at(rubric_exporter::ErrorKind::MetaCollision { field: key }));
+                }
+                meta.insert(key, value);
+            }
+        }
+        Some(other) => {
+            return Err(at(rubric_exporter::ErrorKind::WrongType {
+                what: "record".into(),
+                field: "meta".into(),
+                expected: "an object",
+                found: rubric_exporter::json_type_name(&other),
+            }))
         }
     }
-    meta
+    Ok(meta)
 }
