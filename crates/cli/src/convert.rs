@@ -488,7 +488,10 @@ fn read_utf8(path: &Path) -> Result<String, rubric_exporter::Error> {
 /// A Hugging Face label list: a JSON array of tag strings.
 fn read_label_list(path: &Path) -> Result<Vec<String>, rubric_exporter::Error> {
     let text = read_utf8(path)?;
-    serde_json::from_str(&text).map_err(|err| {
+    // A byte-order mark is not JSON; skipping it moves no column a user sees (the
+    // error's column counts from after it, as editors show the line).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|err| {
         rubric_exporter::Error::at(
             rubric_exporter::Location::column(
                 display_name(path),
