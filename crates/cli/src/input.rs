@@ -111,7 +111,7 @@ impl Documents {
             } else {
                 (self.warn)(&format!(
                     "{}: skipped — not a .txt, .jsonl or .json file (or .gz of one)",
-                    path.display()
+                    rubric_exporter::escape_controls(&path.display().to_string())
                 ));
             }
         }

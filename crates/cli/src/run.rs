@@ -264,7 +264,12 @@ impl Counts {
             line.push_str(&format!(" (reported to {whereto})"));
         }
         line.push_str(&format!("; {total} {noun}"));
-        let by_kind: Vec<String> = self.tally.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        // Labels come from the gazetteers, which may hold anything but white space.
+        let by_kind: Vec<String> = self
+            .tally
+            .iter()
+            .map(|(k, n)| format!("{} {n}", rubric_exporter::escape_controls(k)))
+            .collect();
         if self.tally.len() > 1 || self.tally.keys().any(|k| k != noun) {
             line.push_str(&format!(" ({})", by_kind.join(", ")));
         }
