@@ -247,8 +247,15 @@ impl BratWriter {
         let doc = to_brat(record)?;
         for (extension, contents) in [("txt", &doc.txt), ("ann", &doc.ann)] {
             let file = format!("{stem}.{extension}");
-            fs::write(self.staging.path().join(&file), contents)
-                .map_err(rubric_exporter::Error::io)?;
+            // Named by the file it was to become (a name too long for the file
+            // system is this document's problem, not the whole output's).
+            fs::write(self.staging.path().join(&file), contents).map_err(|err| {
+                let target = self.dir.join(&file).display().to_string();
+                rubric_exporter::Error::at(
+                    rubric_exporter::Location::source(target),
+                    rubric_exporter::ErrorKind::Io(err),
+                )
+            })?;
             self.files.push(file);
         }
         Ok(())

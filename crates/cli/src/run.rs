@@ -184,11 +184,19 @@ where
                 }
                 progress.suspend(|| warn(&error.to_string()));
             }
-            processed
+            processed.map(|processed| (document.location, processed))
         });
         match processed {
-            Ok(processed) => {
-                sink.write(processed.item)?;
+            Ok((location, processed)) => {
+                // An error about this document from the sink (two ids that make one
+                // brat file name) is named by where the document was read; one
+                // about the output itself (a full disk) is not the document's.
+                sink.write(processed.item).map_err(|mut error| {
+                    if error.location.is_none() && error.is_skippable() {
+                        error.location = Some(location);
+                    }
+                    error
+                })?;
                 counts.written += 1;
                 for (kind, n) in processed.tally {
                     *counts.tally.entry(kind).or_default() += n;

@@ -104,9 +104,14 @@ impl Problem {
         match &self.pointer {
             Some(pointer) => {
                 let pointer = if pointer.is_empty() { "(record)" } else { pointer };
-                format!("{location}: schema: {pointer}: {}", self.message)
+                // Pointers and messages quote the record's keys and values.
+                format!(
+                    "{location}: schema: {}: {}",
+                    rubric_exporter::escape_controls(pointer),
+                    rubric_exporter::escape_controls(&self.message)
+                )
             }
-            None => format!("{location}: {}", self.message),
+            None => format!("{location}: {}", rubric_exporter::escape_controls(&self.message)),
         }
     }
 }
