@@ -122,12 +122,19 @@ enum Disposition {
     Replace(PathBuf),
     /// In place, streaming: a device, a FIFO, a descriptor link.
     InPlace,
+    /// rubric's own standard output, named through a link (`/dev/stdout`): written
+    /// through the descriptor already open, which works where reopening it does not
+    /// (a pipe another user made).
+    Stdout,
 }
 
 fn disposition(path: &Path) -> Result<Disposition, Error> {
     let at = || Location::source(path.display().to_string());
     match fs::metadata(path) {
         Ok(metadata) if metadata.is_dir() => Err(Error::at(at(), ErrorKind::OutputIsDirectory)),
+        Ok(_) if through_descriptor_link(path) && same_file(path, Path::new("/proc/self/fd/1")) => {
+            Ok(Disposition::Stdout)
+        }
         // `/dev/stdout` redirected to a file (`> out.jsonl`): the shell opened the file
         // for us; replacing it by name would write somewhere the shell does not look.
         Ok(_) if through_descriptor_link(path) => Ok(Disposition::InPlace),
@@ -365,6 +372,8 @@ pub enum FileSink {
     },
     /// The target itself, opened for appending: a device, a FIFO, a descriptor.
     InPlace(fs::File),
+    /// Standard output, named by a link to it.
+    Stdout(io::Stdout),
 }
 
 impl Write for FileSink {
@@ -372,6 +381,7 @@ impl Write for FileSink {
         match self {
             FileSink::Temporary { file, .. } => file.write(buf),
             FileSink::InPlace(file) => file.write(buf),
+            FileSink::Stdout(out) => out.write(buf),
         }
     }
 
@@ -379,6 +389,7 @@ impl Write for FileSink {
         match self {
             FileSink::Temporary { file, .. } => file.flush(),
             FileSink::InPlace(file) => file.flush(),
+            FileSink::Stdout(out) => out.flush(),
         }
     }
 }
@@ -389,6 +400,11 @@ impl AtomicFile {
     pub fn new(path: &Path) -> Result<Self, Error> {
         let at = || Location::source(path.display().to_string());
         let target = match disposition(path)? {
+            Disposition::Stdout => {
+                check_stdout_open()?;
+                let file = BufWriter::with_capacity(1 << 16, FileSink::Stdout(io::stdout()));
+                return Ok(AtomicFile { path: path.to_path_buf(), file });
+            }
             Disposition::InPlace => {
                 // Appending: through `/dev/stdout` to a file the shell opened with
                 // `>>`, writing from offset 0 would overwrite what is there.
@@ -442,6 +458,7 @@ impl AtomicFile {
             // outlives it, which is harmless (see `PENDING`).
             Err(err) => Err(err),
             Ok(FileSink::InPlace(mut file)) => file.flush(),
+            Ok(FileSink::Stdout(mut out)) => out.flush(),
             Ok(FileSink::Temporary { file, target }) => {
                 let temporary = file.path().to_path_buf();
                 let result = file
