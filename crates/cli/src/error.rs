@@ -85,6 +85,8 @@ pub enum ErrorKind {
     OutputIsInput {
         /// The input it collides with, as given.
         input: String,
+        /// How: "is the input", "is inside the input directory", "holds the input".
+        relation: &'static str,
     },
     /// Two outputs of one run name the same file (or one holds the other).
     OutputsCollide {
@@ -312,10 +314,10 @@ impl fmt::Display for Error {
                 "the document id {id:?} was used before — ids should be unique, or readers that \
                  pair documents by id (rubric diff, Prodigy) will mix them up; fix the input"
             ),
-            ErrorKind::OutputIsInput { input } => write!(
+            ErrorKind::OutputIsInput { input, relation } => write!(
                 f,
-                "the output is the input {input:?}, or inside it, or holds it — rubric never \
-                 overwrites its input or reads back its own output; write it elsewhere"
+                "the output {relation} {input:?} — rubric never overwrites its input or reads \
+                 back its own output; write it elsewhere"
             ),
             ErrorKind::OutputsCollide { other } => write!(
                 f,

@@ -57,12 +57,17 @@ pub fn check_paths(outputs: &[(&Path, OutputKind)], inputs: &[PathBuf]) -> Resul
             let input_abs = absolute(input);
             let inside_input = input.is_dir() && output_abs.starts_with(&input_abs);
             let input_inside = kind == OutputKind::Directory && input_abs.starts_with(&output_abs);
-            if same_file(output, input) || inside_input || input_inside {
-                return Err(Error::at(
-                    at(),
-                    ErrorKind::OutputIsInput { input: input.display().to_string() },
-                ));
-            }
+            let relation = if same_file(output, input) {
+                "is the input"
+            } else if inside_input {
+                "is inside the input directory"
+            } else if input_inside {
+                "is a directory that holds the input"
+            } else {
+                continue;
+            };
+            let input = input.display().to_string();
+            return Err(Error::at(at(), ErrorKind::OutputIsInput { input, relation }));
         }
         for &(other, other_kind) in &outputs[index + 1..] {
             // Two outputs may share a character device (`-o /dev/null --errors
