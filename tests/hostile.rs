@@ -829,6 +829,7 @@ mod nothing_lost {
                 "{\"id\":\"ok\",\"text\":\"Paris\",\"meta\":{\"k\":1},\"extra\":2}\n",
                 "{\"id\":\"not-object\",\"text\":\"Paris\",\"meta\":5}\n",
                 "{\"id\":\"clash\",\"text\":\"Paris\",\"k\":1,\"meta\":{\"k\":2}}\n",
+                "{\"id\":\"big\",\"text\":\"Paris\",\"n\":18446744073709551616}\n",
             ),
         );
         let before = tree(dir.path());
@@ -842,6 +843,12 @@ mod nothing_lost {
         assert_eq!(written[0]["meta"]["extra"], 2);
         assert!(stderr.contains("\"line\":2") && stderr.contains("expected an object"), "{stderr}");
         assert!(stderr.contains("\"line\":3") && stderr.contains("\\\"k\\\""), "{stderr}");
+        // Carried into meta it became 1.8446744073709552e19: reported instead.
+        assert!(
+            stderr.contains("\"line\":4,\"column\":32")
+                && stderr.contains("18446744073709551616 is out of range"),
+            "{stderr}"
+        );
         assert_only_changed(&before, dir.path(), &[]);
     }
 

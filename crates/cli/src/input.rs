@@ -275,6 +275,61 @@ fn has_surrogate_escape(line: &str) -> bool {
     })
 }
 
+/// The first number in a JSON line that would not survive being carried into
+/// `meta` as written (JSON numbers are read as 64-bit integers or doubles): an
+/// integer beyond 64 bits, or a decimal with more significant digits than a double
+/// holds. Returned with its 1-based byte column. Carrying it would write another
+/// number than the input's, so it is reported instead.
+fn inexact_number(line: &str) -> Option<(usize, &str)> {
+    let bytes = line.as_bytes();
+    let mut index = 0;
+    let mut in_string = false;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if in_string {
+            match byte {
+                b'\\' => index += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            index += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+            index += 1;
+            continue;
+        }
+        if byte == b'-' || byte.is_ascii_digit() {
+            let start = index;
+            while index < bytes.len()
+                && matches!(bytes[index], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                index += 1;
+            }
+            let token = &line[start..index];
+            if !number_is_exact(token) {
+                return Some((start + 1, token));
+            }
+            continue;
+        }
+        index += 1;
+    }
+    None
+}
+
+fn number_is_exact(token: &str) -> bool {
+    if !token.contains(['.', 'e', 'E']) {
+        return token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok();
+    }
+    // Significant digits of the mantissa: a double holds 17 exactly enough to
+    // write the same number back.
+    let mantissa = token.split(['e', 'E']).next().unwrap_or(token);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    significant.len() <= 17
+}
+
 /// A JSON Lines reader that keeps count of lines and bytes for error locations.
 struct JsonLines {
     name: String,
@@ -396,6 +451,12 @@ impl JsonLines {
             Error::at(Location::column(&self.name, number, (skipped + err.column()) as u64), kind)
         })?;
 
+        if let Some((column, written)) = inexact_number(line) {
+            return Err(Error::at(
+                Location::column(&self.name, number, (skipped + column) as u64),
+                ErrorKind::InexactNumber { written: written.to_string() },
+            ));
+        }
         let at_line = || Location::line(&self.name, number);
         let mut record = match value {
             Value::Object(record) => record,
