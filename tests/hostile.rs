@@ -696,6 +696,8 @@ mod nothing_lost {
                 annotate_args(&["a.txt", "--keep-going", "--errors", "soft.jsonl"]),
                 &["soft.jsonl: ", "input"],
             ),
+            // A gazetteer is an input too.
+            (annotate_args(&["a.txt", "-o", "places.tsv"]), &["places.tsv: ", "is the input"]),
             // A compiled gazetteer over its own source.
             (vec!["gazetteer", "compile", "src.tsv", "-o", "src.tsv"], &["src.tsv: ", "input"]),
             // A brat directory holding an input.

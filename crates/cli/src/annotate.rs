@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::error::{Error, ErrorKind};
 use crate::formats::{FormatOptions, FormatWriter, To};
 use crate::input::Document;
-use crate::output::Output;
+use crate::output::{check_paths, Output, OutputKind};
 use crate::run::{self, Processed, RunArgs, Status};
 
 const EXAMPLES: &str = "\
@@ -99,6 +99,20 @@ pub struct Args {
 
 /// Runs `rubric annotate`.
 pub fn run(args: &Args) -> Result<Status, Error> {
+    // The gazetteers are inputs too: `-o places.tsv -g places.tsv` would overwrite
+    // one. Checked before they are read.
+    let inputs_and_gazetteers: Vec<PathBuf> =
+        args.run.inputs.iter().chain(&args.gazetteers).cloned().collect();
+    let output_kind =
+        if args.format == To::Brat { OutputKind::Directory } else { OutputKind::File };
+    let mut outputs: Vec<(&Path, OutputKind)> = Vec::new();
+    if let Some(output) = &args.run.output {
+        outputs.push((output, output_kind));
+    }
+    if let Some(errors) = &args.run.errors {
+        outputs.push((errors, OutputKind::File));
+    }
+    check_paths(&outputs, &inputs_and_gazetteers)?;
     let matcher = build_matcher(args)?;
     let tokenizer = Tokenizer::new();
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);

@@ -136,7 +136,9 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         misaligned: args.misaligned,
         doccano_layout: args.doccano_layout.unwrap_or_default(),
     };
-    let mut writer = FormatWriter::open(&options, args.output.as_deref(), &args.inputs)?;
+    // A label list given with --labels is an input too.
+    let read: Vec<PathBuf> = args.inputs.iter().chain(&args.labels).cloned().collect();
+    let mut writer = FormatWriter::open(&options, args.output.as_deref(), &read)?;
     let at_output = |err: Error| match (err.location.is_none(), &args.output) {
         (true, Some(path)) if matches!(err.kind, ErrorKind::Write(_)) => {
             Error::at(Location::source(path.display().to_string()), err.kind)

@@ -76,7 +76,7 @@ impl fmt::Display for SpanRef {
         if let Some(index) = self.index {
             write!(f, " {index}")?;
         }
-        write!(f, " [{}, {}) {}", self.start, self.end, self.label)?;
+        write!(f, " [{}, {}) {}", self.start, self.end, escape_controls(&self.label))?;
         if let Some(text) = &self.text {
             write!(f, " {text:?}")?;
         }
@@ -262,7 +262,7 @@ pub enum ErrorKind {
         fragments: String,
     },
     /// A line of an input format could not be understood.
-    #[error("{message}")]
+    #[error("{}", escape_controls(message))]
     Syntax {
         /// What is wrong and what to do.
         message: String,
