@@ -166,8 +166,8 @@ fn disposition(path: &Path) -> Result<Disposition, Error> {
 /// Whether `path` is, or leads through a symbolic link to, a process's file
 /// descriptor (`/dev/stdout` → `/proc/self/fd/1`, `/dev/fd/3`).
 fn through_descriptor_link(path: &Path) -> bool {
-    let is_descriptor =
-        |p: &Path| p.starts_with("/proc") || p.starts_with("/dev/fd") || p.starts_with("/dev/std");
+    // `/dev/stdout` and its kin are links into `/proc`, followed below.
+    let is_descriptor = |p: &Path| p.starts_with("/proc") || p.starts_with("/dev/fd");
     let mut current = absolute_lexically(path);
     // A bounded number of hops: a loop of links ends here, not in a hang.
     for _ in 0..40 {
