@@ -735,6 +735,9 @@ mod nothing_lost {
         write(&corpus, "a.txt", "Paris");
         write(&corpus, "b-locked/inside.txt", "Berlin");
         write(&corpus, "c.txt", "Berlin");
+        // Named like a document, a FIFO would block the walk for ever.
+        let status = Command::new("mkfifo").arg(corpus.join("d-fifo.txt")).status();
+        assert!(status.expect("mkfifo runs").success());
         std::fs::set_permissions(corpus.join("b-locked"), std::fs::Permissions::from_mode(0o000))
             .expect("chmod");
         let before = tree(dir.path());
@@ -748,6 +751,7 @@ mod nothing_lost {
         assert!(stderr.contains("corpus/b-locked"), "the entry is named: {stderr}");
         assert!(stderr.contains("permission denied"), "{stderr}");
         assert!(stderr.contains("3 documents read, 2 written, 1 skipped"), "{stderr}");
+        assert!(stderr.contains("corpus/d-fifo.txt: skipped — not a regular file"), "{stderr}");
 
         let output = run_as(dir.path(), user, &annotate_args(&["corpus"]));
         assert_error(&output, &["corpus/b-locked: ", "permission denied"]);

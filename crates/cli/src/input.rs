@@ -17,7 +17,9 @@
 //!   as they are read.
 //! - a directory: every file in it and below it with one of the names above, in
 //!   sorted order (hidden files and directories are skipped, and so, with a warning,
-//!   are files of other kinds).
+//!   are files of other kinds and FIFOs, devices or sockets named like documents).
+//!   An entry that cannot be read (a subdirectory without permission) is an error
+//!   in its place, and the walk goes on past it.
 //! - `-`, or no input at all: JSON Lines on standard input (ids `<stdin>:<line>`).
 //!
 //! Invalid UTF-8 is an error that names the byte offset of the first bad byte; it
@@ -106,7 +108,18 @@ impl Documents {
                 continue;
             }
             let path = entry.into_path();
-            if Format::of(&path).is_some() {
+            // A FIFO, a device or a socket named like a document would block the
+            // walk or read forever: found in a directory, it is said and left out.
+            let regular = std::fs::metadata(&path).map(|metadata| metadata.is_file());
+            if Format::of(&path).is_some() && matches!(regular, Ok(false)) {
+                (self.warn)(&format!(
+                    "{}: skipped — not a regular file (a FIFO, a device or a socket); name it \
+                     on the command line to read it",
+                    rubric_exporter::escape_controls(&path.display().to_string())
+                ));
+            } else if Format::of(&path).is_some() {
+                // A file that cannot be inspected (a dangling link) is opened, and
+                // the error names it.
                 files.push(Ok(path));
             } else {
                 (self.warn)(&format!(
