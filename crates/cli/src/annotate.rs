@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_annotate::{explain, Annotated};
-use rubric_exporter::{Misaligned, Record};
+use rubric_exporter::{ExactFields, Misaligned, Record};
 use rubric_gazetteer::{
     Gazetteer, GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy, COMPILED_EXTENSION,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
@@ -246,7 +247,8 @@ fn annotate(
             None => tally.push((span.label.clone(), 1)),
         }
     }
-    let mut record = record.with_meta(record_meta(document)?);
+    let (meta, exact_meta) = record_meta(document)?;
+    let mut record = record.with_meta(meta).with_exact_meta(exact_meta);
     if args.explain {
         let explain = explain(text, &matches.dropped, args.offsets)
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
@@ -262,36 +264,81 @@ fn annotate(
 /// Nothing is dropped or overwritten on the way: a `meta` that is not an object, a
 /// key both at the top and in `meta`, or a top-level `offsets` (which the writer's
 /// unit would replace) is an error at the document's line. `meta.offsets` itself
-/// is the unit of the record read before and is replaced by the writer's.
-fn record_meta(document: &Document) -> Result<serde_json::Map<String, Value>, Error> {
+/// is the unit of the record read before and is replaced by the writer's. A field
+/// holding a number a JSON value would round (`18446744073709551616`) travels as
+/// its exact JSON text ([`ExactFields`]) and is written back byte for byte.
+fn record_meta(
+    document: &Document,
+) -> Result<(serde_json::Map<String, Value>, ExactFields), Error> {
     let at = |kind| {
         Error::at(
             document.location.clone(),
             ErrorKind::Exporter(Box::new(rubric_exporter::Error::new(kind))),
         )
     };
+    let collision = |field: String| at(rubric_exporter::ErrorKind::MetaCollision { field });
     let mut meta = document.meta.clone();
-    if meta.contains_key("offsets") {
-        return Err(at(rubric_exporter::ErrorKind::MetaCollision { field: "offsets".into() }));
+    let mut exact = document.exact_meta.clone();
+    if meta.contains_key("offsets") || exact.contains_key("offsets") {
+        return Err(collision("offsets".into()));
     }
-    match meta.remove("meta") {
-        None => {}
-        Some(Value::Object(inner)) => {
-            for (key, value) in inner {
-                if meta.contains_key(&key) {
-                    return Err(at(rubric_exporter::ErrorKind::MetaCollision { field: key }));
+    // The fields of an input `meta`, as values and as exact JSON text (when the
+    // object holds a number a value would round).
+    let mut inner_values = serde_json::Map::new();
+    let mut inner_exact = Vec::new();
+    let not_an_object = |found| {
+        at(rubric_exporter::ErrorKind::WrongType {
+            what: "record".into(),
+            field: "meta".into(),
+            expected: "an object",
+            found,
+        })
+    };
+    match (meta.remove("meta"), exact.remove("meta")) {
+        (Some(Value::Object(inner)), _) => inner_values = inner,
+        (Some(other), _) => return Err(not_an_object(rubric_exporter::json_type_name(&other))),
+        (None, Some(json)) => {
+            let inner: std::collections::BTreeMap<String, Box<RawValue>> =
+                serde_json::from_str(json.get()).map_err(|_| not_an_object(json_kind(&json)))?;
+            for (key, json) in inner {
+                if is_exactly_a_value(&json) {
+                    let value = serde_json::from_str(json.get()).map_err(|err| {
+                        Error::internal(format!("JSON read once failed the second time: {err}"))
+                    })?;
+                    inner_values.insert(key, value);
+                } else {
+                    inner_exact.push((key, json));
                 }
-                meta.insert(key, value);
             }
         }
-        Some(other) => {
-            return Err(at(rubric_exporter::ErrorKind::WrongType {
-                what: "record".into(),
-                field: "meta".into(),
-                expected: "an object",
-                found: rubric_exporter::json_type_name(&other),
-            }))
-        }
+        (None, None) => {}
     }
-    Ok(meta)
+    for (key, value) in inner_values {
+        if meta.contains_key(&key) || exact.contains_key(&key) {
+            return Err(collision(key));
+        }
+        meta.insert(key, value);
+    }
+    for (key, json) in inner_exact {
+        if meta.contains_key(&key) || exact.contains_key(&key) {
+            return Err(collision(key));
+        }
+        exact.insert(key, json);
+    }
+    Ok((meta, exact))
+}
+
+/// The kind of JSON text a raw value holds, for messages ("an array").
+fn json_kind(json: &RawValue) -> &'static str {
+    match json.get().trim_start().as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        Some(b'"') => "a string",
+        _ => "a number",
+    }
+}
+
+/// Whether `json` reads into a [`Value`] that writes back the same number(s).
+fn is_exactly_a_value(json: &RawValue) -> bool {
+    crate::input::inexact_number(json.get()).is_none()
 }

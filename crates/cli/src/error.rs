@@ -53,12 +53,6 @@ pub enum ErrorKind {
         /// What it is instead (`array`, `string`, ...).
         found: &'static str,
     },
-    /// A number in a JSON Lines record cannot be carried into `meta` exactly as
-    /// written (an integer beyond 64 bits, a decimal beyond a double's precision).
-    InexactNumber {
-        /// The number as written.
-        written: String,
-    },
     /// A JSON Lines record has no `text` field.
     MissingText,
     /// A JSON Lines record's `text` field is not a string.
@@ -171,7 +165,6 @@ impl Error {
             | ErrorKind::LoneSurrogate { .. }
             | ErrorKind::ByteOrderMark => "malformed_json",
             ErrorKind::NotAnObject { .. } => "not_an_object",
-            ErrorKind::InexactNumber { .. } => "inexact_number",
             ErrorKind::MissingText => "missing_text",
             ErrorKind::TextNotString { .. } => "text_not_string",
             ErrorKind::IdNotString { .. } => "id_not_string",
@@ -285,12 +278,6 @@ impl fmt::Display for Error {
                 f,
                 "expected a JSON object, found {found} — each line must be one JSON object \
                  like {{\"id\": \"doc-1\", \"text\": \"...\"}}"
-            ),
-            ErrorKind::InexactNumber { written } => write!(
-                f,
-                "the number {written} is out of range for exact carrying (beyond 64-bit \
-                 integers or a double's 17 digits): carried into meta it would be written back \
-                 as another number — write it as a string (\"{written}\") to keep it exactly"
             ),
             ErrorKind::MissingText => f.write_str(
                 "the record has no \"text\" field — add a string field \"text\" holding the \

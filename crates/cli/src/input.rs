@@ -9,7 +9,8 @@
 //!   off by one.
 //! - `*.jsonl` or `*.json`: JSON Lines, one document per line, each an object with a
 //!   required string `text` and an optional string `id` (default `<file>:<line>`).
-//!   Every other field is kept in the document's `meta`. A UTF-8 byte-order mark at
+//!   Every other field is kept in the document's `meta`, exactly: a field holding a
+//!   number a JSON value would round is kept as its JSON text (`exact_meta`). A UTF-8 byte-order mark at
 //!   the start of the file is skipped: it is not JSON, editors on Windows add it, and
 //!   offsets in JSON Lines index the `text` string, never the file, so skipping it
 //!   moves no offset.
@@ -35,7 +36,8 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
-use rubric_exporter::json_type_name;
+use rubric_exporter::{json_type_name, ExactFields};
+use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Location};
 
@@ -50,6 +52,9 @@ pub struct Document {
     pub location: Location,
     /// The input's other fields (JSON Lines only), carried through to the output.
     pub meta: Map<String, Value>,
+    /// The input's other fields that hold a number [`Value`] would round (beyond
+    /// 64-bit integers or a double's digits), kept as their exact JSON text.
+    pub exact_meta: ExactFields,
     /// How many bytes of the input the document took, for progress reports.
     pub input_bytes: u64,
 }
@@ -260,6 +265,7 @@ fn read_text_file(mut file: impl Read, id: String, name: &str) -> Result<Documen
             text,
             location: Location::source(name),
             meta: Map::new(),
+            exact_meta: ExactFields::new(),
             input_bytes,
         }),
         Err(err) => {
@@ -288,12 +294,12 @@ fn has_surrogate_escape(line: &str) -> bool {
     })
 }
 
-/// The first number in a JSON line that would not survive being carried into
-/// `meta` as written (JSON numbers are read as 64-bit integers or doubles): an
-/// integer beyond 64 bits, or a decimal with more significant digits than a double
-/// holds. Returned with its 1-based byte column. Carrying it would write another
-/// number than the input's, so it is reported instead.
-fn inexact_number(line: &str) -> Option<(usize, &str)> {
+/// The first number in JSON text that would not survive being read into a
+/// [`Value`] (JSON numbers are read as 64-bit integers or doubles): an integer
+/// beyond 64 bits, or a decimal with more significant digits than a double holds.
+/// Returned with its 1-based byte column. A field holding one is carried as its
+/// JSON text instead ([`ExactFields`]).
+pub fn inexact_number(line: &str) -> Option<(usize, &str)> {
     let bytes = line.as_bytes();
     let mut index = 0;
     let mut in_string = false;
@@ -464,12 +470,6 @@ impl JsonLines {
             Error::at(Location::column(&self.name, number, (skipped + err.column()) as u64), kind)
         })?;
 
-        if let Some((column, written)) = inexact_number(line) {
-            return Err(Error::at(
-                Location::column(&self.name, number, (skipped + column) as u64),
-                ErrorKind::InexactNumber { written: written.to_string() },
-            ));
-        }
         let at_line = || Location::line(&self.name, number);
         let mut record = match value {
             Value::Object(record) => record,
@@ -494,6 +494,30 @@ impl JsonLines {
             }
             None => format!("{}:{number}", self.name),
         };
-        Ok(Some(Document { id, text, location: at_line(), meta: record, input_bytes: read as u64 }))
+        // Fields holding a number `Value` would round are carried as the JSON text
+        // they were written as; the line is read a second time only when it has one.
+        let mut exact_meta = ExactFields::new();
+        if inexact_number(line).is_some() {
+            let raw: std::collections::BTreeMap<String, Box<RawValue>> = serde_json::from_str(line)
+                .map_err(|err| {
+                    Error::internal(format!(
+                        "a line read once as JSON failed the second time: {err}"
+                    ))
+                })?;
+            for (key, json) in raw {
+                if record.contains_key(&key) && inexact_number(json.get()).is_some() {
+                    record.remove(&key);
+                    exact_meta.insert(key, json);
+                }
+            }
+        }
+        Ok(Some(Document {
+            id,
+            text,
+            location: at_line(),
+            meta: record,
+            exact_meta,
+            input_bytes: read as u64,
+        }))
     }
 }

@@ -117,6 +117,7 @@ mod tests {
                 text: "x".repeat(i % 7),
                 location: Location::line("test", i as u64 + 1),
                 meta: serde_json::Map::new(),
+                exact_meta: rubric_exporter::ExactFields::new(),
                 input_bytes: 0,
             })
         })

@@ -94,7 +94,58 @@ pub struct Record {
     tokens: Vec<RecordToken>,
     spans: Vec<Span>,
     meta: Map<String, Value>,
+    /// `meta` fields kept as the JSON they were written as (see [`ExactFields`]).
+    exact_meta: ExactFields,
 }
+
+/// `meta` fields carried as the exact JSON text they were read as: a number beyond
+/// 64-bit integers or a double's precision (`18446744073709551616`), or a value
+/// holding one. [`Value`] would round such a number; these are written back byte
+/// for byte, in key order with the other `meta` fields.
+#[derive(Clone, Debug, Default)]
+pub struct ExactFields(std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>);
+
+impl ExactFields {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a field.
+    pub fn insert(&mut self, key: String, json: Box<serde_json::value::RawValue>) {
+        self.0.insert(key, json);
+    }
+
+    /// Takes a field out.
+    pub fn remove(&mut self, key: &str) -> Option<Box<serde_json::value::RawValue>> {
+        self.0.remove(key)
+    }
+
+    /// Whether a field is there.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The fields, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::value::RawValue)> {
+        self.0.iter().map(|(key, json)| (key.as_str(), &**json))
+    }
+}
+
+/// Equal when the same keys hold the same JSON text.
+impl PartialEq for ExactFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.iter().zip(other.iter()).all(|((a, x), (b, y))| a == b && x.get() == y.get())
+    }
+}
+
+impl Eq for ExactFields {}
 
 /// A token of a [`Record`]: a byte range of its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -282,7 +333,7 @@ impl Record {
             }
         }
         let spans = checked.into_iter().map(|(_, span)| span).collect();
-        Ok(Record { id, text, tokens, spans, meta })
+        Ok(Record { id, text, tokens, spans, meta, exact_meta: ExactFields::new() })
     }
 
     /// Replaces `meta` (its `offsets`, if any, is replaced by the writer's unit on
@@ -290,6 +341,21 @@ impl Record {
     pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
         self.meta = meta;
         self
+    }
+
+    /// Adds `meta` fields to be written exactly as their JSON text (see
+    /// [`ExactFields`]); a field of the same name in [`Record::meta`] is replaced.
+    pub fn with_exact_meta(mut self, fields: ExactFields) -> Self {
+        for (key, _) in fields.iter() {
+            self.meta.remove(key);
+        }
+        self.exact_meta = fields;
+        self
+    }
+
+    /// The `meta` fields kept as their exact JSON text.
+    pub fn exact_meta(&self) -> &ExactFields {
+        &self.exact_meta
     }
 
     /// Sets one field of `meta` (a field named `offsets` is ignored on output: the
