@@ -853,10 +853,19 @@ mod nothing_lost {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("\"n\":18446744073709551616,"), "{stdout}");
         assert!(stdout.contains("{\"inner\":[3.14159265358979323846]}"), "{stdout}");
+        // And `convert` reads and writes them back the same.
+        write(dir.path(), "records.jsonl", output.stdout.as_slice());
+        let converted =
+            run_as(dir.path(), User::Current, &["convert", "records.jsonl", "--to", "jsonl"]);
+        assert_eq!(
+            converted.stdout,
+            output.stdout,
+            "{}",
+            String::from_utf8_lossy(&converted.stderr)
+        );
         assert!(stderr.contains("\"line\":2") && stderr.contains("expected an object"), "{stderr}");
         assert!(stderr.contains("\"line\":3") && stderr.contains("\\\"k\\\""), "{stderr}");
-
-        assert_only_changed(&before, dir.path(), &[]);
+        assert_only_changed(&before, dir.path(), &["records.jsonl"]);
     }
 
     #[test]

@@ -340,5 +340,5 @@ fn json_kind(json: &RawValue) -> &'static str {
 
 /// Whether `json` reads into a [`Value`] that writes back the same number(s).
 fn is_exactly_a_value(json: &RawValue) -> bool {
-    crate::input::inexact_number(json.get()).is_none()
+    rubric_exporter::inexact_number(json.get()).is_none()
 }

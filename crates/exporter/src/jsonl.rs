@@ -331,13 +331,50 @@ impl<R: BufRead> Iterator for RecordReader<R> {
             Ok(raw) => raw,
             Err(err) => return Some(Err(err)),
         };
+        // Fields holding a number a `Value` would round are carried as their JSON
+        // text; looked for first, since parsing takes the line.
+        let exact = exact_meta(raw.text);
         // Valid records take the fast path; anything else the checked one, which
         // says what is wrong and where.
-        if let Some(record) = crate::fast::parse(&raw) {
-            return Some(Ok(record));
-        }
-        Some(parse_checked(raw))
+        let record = match crate::fast::parse(&raw) {
+            Some(record) => Ok(record),
+            None => parse_checked(raw),
+        };
+        Some(record.map(|record| match exact {
+            Some(exact) => record.with_exact_meta(exact),
+            None => record,
+        }))
     }
+}
+
+/// The `meta` fields of a record line (unknown top-level fields and the fields of
+/// its `meta` object) that hold a number a `Value` would round, as their JSON
+/// text; `None` when there are none (almost always: the line is scanned, not
+/// parsed again).
+fn exact_meta(line: &str) -> Option<crate::ExactFields> {
+    use serde_json::value::RawValue;
+    crate::inexact_number(line)?;
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let fields: std::collections::BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(line).ok()?;
+    let mut exact = crate::ExactFields::new();
+    for (key, json) in fields {
+        if crate::inexact_number(json.get()).is_none() {
+            continue;
+        }
+        if key == "meta" {
+            let inner: std::collections::BTreeMap<String, Box<RawValue>> =
+                serde_json::from_str(json.get()).ok()?;
+            for (key, json) in inner {
+                if key != "offsets" && crate::inexact_number(json.get()).is_some() {
+                    exact.insert(key, json);
+                }
+            }
+        } else if !RECORD_FIELDS.contains(&key.as_str()) {
+            exact.insert(key, json);
+        }
+    }
+    (!exact.is_empty()).then_some(exact)
 }
 
 impl Record {

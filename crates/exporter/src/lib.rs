@@ -67,7 +67,7 @@ pub use error::{
 };
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
-pub use record::{ExactFields, Record, RecordToken, Span, SpanInput};
+pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
 
 #[cfg(test)]

@@ -137,6 +137,66 @@ impl ExactFields {
     }
 }
 
+/// The first number in JSON text that would not survive being read into a
+/// `serde_json::Value` (JSON numbers are read as 64-bit integers or doubles): an integer
+/// beyond 64 bits, or a decimal with more significant digits than a double holds.
+/// Returned with its 1-based byte column. A field holding one is carried as its
+/// JSON text instead ([`ExactFields`]).
+///
+/// ```
+/// assert_eq!(rubric_exporter::inexact_number(r#"{"a":1,"b":18446744073709551616}"#), Some((12, "18446744073709551616")));
+/// assert_eq!(rubric_exporter::inexact_number(r#"{"a":"18446744073709551616","b":0.5}"#), None);
+/// ```
+pub fn inexact_number(line: &str) -> Option<(usize, &str)> {
+    let bytes = line.as_bytes();
+    let mut index = 0;
+    let mut in_string = false;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if in_string {
+            match byte {
+                b'\\' => index += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            index += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+            index += 1;
+            continue;
+        }
+        if byte == b'-' || byte.is_ascii_digit() {
+            let start = index;
+            while index < bytes.len()
+                && matches!(bytes[index], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                index += 1;
+            }
+            let token = &line[start..index];
+            if !number_is_exact(token) {
+                return Some((start + 1, token));
+            }
+            continue;
+        }
+        index += 1;
+    }
+    None
+}
+
+fn number_is_exact(token: &str) -> bool {
+    if !token.contains(['.', 'e', 'E']) {
+        return token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok();
+    }
+    // Significant digits of the mantissa: a double holds 17 exactly enough to
+    // write the same number back.
+    let mantissa = token.split(['e', 'E']).next().unwrap_or(token);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    significant.len() <= 17
+}
+
 /// Equal when the same keys hold the same JSON text.
 impl PartialEq for ExactFields {
     fn eq(&self, other: &Self) -> bool {
