@@ -421,3 +421,631 @@ fn a_full_disk_under_an_output_file_leaves_the_previous_file_and_nothing_else() 
         assert_eq!(leftovers, Vec::<String>::new(), "{args:?}: temporary files left");
     }
 }
+
+/// Issue 17, "nothing lost, second pass": one case (or a few) for each class of
+/// bug the adversarial pass found. Each runs the binary as a user would, checks
+/// the exit code, the message and its location, and hashes every file of the
+/// test's directory before and after: nothing but the expected outputs may change,
+/// and no stray file may appear.
+///
+/// Cases that differ between root and an unprivileged user run as both when the
+/// suite runs as root (CI does): the unprivileged run goes through `setpriv` as
+/// uid/gid 65534. Device nodes are made with `mknod` inside the test's own
+/// temporary directory, never the system's.
+mod nothing_lost {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::path::Path;
+    use std::process::{Command, Output, Stdio};
+    use std::time::Duration;
+
+    use sha2::Digest;
+
+    use super::{data_dir, FAILED, SKIPPED};
+    use crate::support::{records, tempdir, write};
+
+    const DONE: i32 = 0;
+    const BIN: &str = env!("CARGO_BIN_EXE_rubric");
+    /// Linux's O_NONBLOCK, to open a FIFO for writing without waiting for a reader.
+    const O_NONBLOCK: i32 = 0o4000;
+
+    /// Who runs rubric.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum User {
+        /// Whoever runs the suite.
+        Current,
+        /// uid and gid 65534, through `setpriv`, when the suite runs as root.
+        Nobody,
+    }
+
+    fn is_root() -> bool {
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+
+    fn has_setpriv() -> bool {
+        Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success())
+    }
+
+    /// The users to run a case as: root and nobody when root (and `setpriv` is
+    /// there), else the current user alone.
+    fn users() -> Vec<User> {
+        if is_root() {
+            if has_setpriv() {
+                return vec![User::Current, User::Nobody];
+            }
+            eprintln!("skipping the unprivileged runs: `setpriv` (util-linux) is not installed");
+        }
+        vec![User::Current]
+    }
+
+    /// A temporary directory any user may write into (the unprivileged runs write
+    /// their outputs there), with the fixture gazetteer in it.
+    fn workdir() -> tempfile::TempDir {
+        let dir = tempdir();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod the test directory");
+        std::fs::copy(data_dir().join("places.tsv"), dir.path().join("places.tsv"))
+            .expect("copy places.tsv");
+        write(dir.path(), "a.txt", "Paris and Berlin.");
+        write(dir.path(), "docs.jsonl", "{\"id\":\"d1\",\"text\":\"Paris\"}\n");
+        dir
+    }
+
+    fn command(dir: &Path, user: User, args: &[&str]) -> Command {
+        let mut command = match user {
+            User::Current => Command::new(BIN),
+            User::Nobody => {
+                let mut command = Command::new("setpriv");
+                command.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+                command
+            }
+        };
+        command.current_dir(dir).args(args).stdin(Stdio::null());
+        command
+    }
+
+    fn run_as(dir: &Path, user: User, args: &[&str]) -> Output {
+        command(dir, user, args).output().expect("rubric runs")
+    }
+
+    /// Every entry under `dir`, by relative path: a file's SHA-256, a device's
+    /// number, a link's target, or its kind.
+    fn tree(dir: &Path) -> BTreeMap<String, String> {
+        let mut entries = BTreeMap::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(current) = pending.pop() {
+            let Ok(listing) = std::fs::read_dir(&current) else { continue };
+            for entry in listing {
+                let path = entry.expect("a directory entry").path();
+                let name = path.strip_prefix(dir).expect("under dir").display().to_string();
+                let metadata = std::fs::symlink_metadata(&path).expect("metadata");
+                let kind = metadata.file_type();
+                let what = if kind.is_symlink() {
+                    format!("link to {}", std::fs::read_link(&path).expect("link").display())
+                } else if kind.is_dir() {
+                    pending.push(path.clone());
+                    "directory".to_string()
+                } else if kind.is_char_device() {
+                    format!("character device {:#x}", metadata.rdev())
+                } else if kind.is_fifo() {
+                    "fifo".to_string()
+                } else {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    format!("file {:x}", sha2::Sha256::digest(&bytes))
+                };
+                entries.insert(name, what);
+            }
+        }
+        entries
+    }
+
+    /// Nothing in `before` changed or went away, and nothing appeared, but the
+    /// entries named in `outputs`.
+    fn assert_only_changed(before: &BTreeMap<String, String>, dir: &Path, outputs: &[&str]) {
+        let after = tree(dir);
+        for (name, what) in before {
+            if outputs.contains(&name.as_str()) {
+                continue;
+            }
+            assert_eq!(after.get(name), Some(what), "{name} changed or went away");
+        }
+        for name in after.keys() {
+            assert!(
+                before.contains_key(name) || outputs.contains(&name.as_str()),
+                "{name} appeared: {after:#?}"
+            );
+        }
+    }
+
+    fn stderr(output: &Output) -> String {
+        String::from_utf8_lossy(&output.stderr).to_string()
+    }
+
+    /// A failure: exit code 2, one `error:` line holding each of `parts` (the
+    /// location first), and no summary claiming anything was written.
+    fn assert_error(output: &Output, parts: &[&str]) {
+        let stderr = stderr(output);
+        assert_eq!(output.status.code(), Some(FAILED), "{stderr}");
+        let line = stderr.lines().find(|line| line.starts_with("error: ")).unwrap_or_else(|| {
+            panic!("no error line in:\n{stderr}");
+        });
+        for part in parts {
+            assert!(line.contains(part), "{part:?} not in {line:?}");
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains(" written,"), "a failed run claims a summary: {stderr}");
+    }
+
+    const ANNOTATE: &[&str] = &["annotate", "--no-default-gazetteer", "-g", "places.tsv"];
+
+    fn annotate_args<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+        ANNOTATE.iter().copied().chain(rest.iter().copied()).collect()
+    }
+
+    // Class 1: output targets that are not regular files.
+
+    #[test]
+    fn an_output_that_is_a_device_is_written_in_place_never_replaced() {
+        if !is_root() {
+            eprintln!("skipping: making a device node (mknod) needs root");
+            return;
+        }
+        for user in users() {
+            let dir = workdir();
+            // The null device's number (1, 3), made here, not /dev/null itself.
+            let status = Command::new("mknod")
+                .args(["-m", "666"])
+                .arg(dir.path().join("null"))
+                .args(["c", "1", "3"])
+                .status()
+                .expect("mknod runs");
+            assert!(status.success());
+            let before = tree(dir.path());
+            for args in [
+                annotate_args(&["a.txt", "-o", "null"]),
+                annotate_args(&["a.txt", "-o", "null", "--keep-going", "--errors", "null"]),
+                vec!["gazetteer", "compile", "places.tsv", "-o", "null"],
+                vec!["tokenize", "a.txt", "-o", "null"],
+            ] {
+                let output = run_as(dir.path(), user, &args);
+                assert_eq!(
+                    output.status.code(),
+                    Some(DONE),
+                    "{user:?} {args:?}: {}",
+                    stderr(&output)
+                );
+                // Still the device, and no temporary file left beside it.
+                assert_only_changed(&before, dir.path(), &[]);
+            }
+        }
+    }
+
+    #[test]
+    fn an_output_that_is_a_fifo_streams_to_its_reader_and_stays_a_fifo() {
+        for user in users() {
+            let dir = workdir();
+            let fifo = dir.path().join("fifo");
+            let status = Command::new("mkfifo").args(["-m", "666"]).arg(&fifo).status();
+            assert!(status.expect("mkfifo runs").success());
+            let before = tree(dir.path());
+            let (sender, receiver) = std::sync::mpsc::channel();
+            let reader_path = fifo.clone();
+            // Blocks until rubric opens the FIFO; with the bug it never does.
+            std::thread::spawn(move || {
+                let _ = sender.send(std::fs::read(&reader_path).unwrap_or_default());
+            });
+            let output = run_as(dir.path(), user, &annotate_args(&["a.txt", "-o", "fifo"]));
+            // A reader still waiting (rubric never opened the FIFO) is released.
+            let _ = std::fs::OpenOptions::new().write(true).custom_flags(O_NONBLOCK).open(&fifo);
+            let read = receiver.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+            assert_eq!(output.status.code(), Some(DONE), "{user:?}: {}", stderr(&output));
+            let text = String::from_utf8_lossy(&read);
+            assert!(text.contains("\"id\":\"a\"") && text.contains("Berlin"), "{user:?}: {text:?}");
+            assert_only_changed(&before, dir.path(), &[]);
+        }
+    }
+
+    #[test]
+    fn an_output_through_a_descriptor_link_goes_to_that_descriptor_and_keeps_the_link() {
+        for user in users() {
+            let dir = workdir();
+            // What /dev/stdout is, made here so that the system's is never at risk.
+            std::os::unix::fs::symlink("/proc/self/fd/1", dir.path().join("stdout"))
+                .expect("symlink");
+            let before = tree(dir.path());
+            let output = run_as(dir.path(), user, &annotate_args(&["a.txt", "-o", "stdout"]));
+            assert_eq!(output.status.code(), Some(DONE), "{user:?}: {}", stderr(&output));
+            let written = records(&output);
+            assert_eq!(written.len(), 1, "{user:?}: the record reached standard output");
+            assert_only_changed(&before, dir.path(), &[]);
+        }
+    }
+
+    // Class 2: every path checked against every input and every other output.
+
+    #[test]
+    fn outputs_naming_an_input_or_each_other_are_refused_before_anything_is_written() {
+        let dir = workdir();
+        write(dir.path(), "src.tsv", "Paris\tGPE\n");
+        write(dir.path(), "out.jsonl", "previous\n");
+        std::fs::hard_link(dir.path().join("a.txt"), dir.path().join("hard.jsonl")).expect("link");
+        std::os::unix::fs::symlink("a.txt", dir.path().join("soft.jsonl")).expect("symlink");
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        write(dir.path(), "brat/in.jsonl", "{\"id\":\"b\",\"text\":\"Paris\"}\n");
+        write(dir.path(), "x.labels.json", "{\"id\":\"x\",\"text\":\"Paris\"}\n");
+        let before = tree(dir.path());
+        let cases: &[(Vec<&str>, &[&str])] = &[
+            // --errors naming an input truncated it.
+            (annotate_args(&["a.txt", "--keep-going", "--errors", "a.txt"]), &["a.txt: ", "input"]),
+            // -o and --errors naming one file lost the error report.
+            (
+                annotate_args(&[
+                    "a.txt",
+                    "-o",
+                    "out.jsonl",
+                    "--keep-going",
+                    "--errors",
+                    "out.jsonl",
+                ]),
+                &["out.jsonl: ", "same file as the output"],
+            ),
+            // Through links: the same file by device and inode.
+            (annotate_args(&["a.txt", "-o", "hard.jsonl"]), &["hard.jsonl: ", "\"a.txt\""]),
+            (annotate_args(&["a.txt", "-o", "soft.jsonl"]), &["soft.jsonl: ", "\"a.txt\""]),
+            (
+                annotate_args(&["a.txt", "--keep-going", "--errors", "soft.jsonl"]),
+                &["soft.jsonl: ", "input"],
+            ),
+            // A gazetteer is an input too.
+            (annotate_args(&["a.txt", "-o", "places.tsv"]), &["places.tsv: ", "is the input"]),
+            // A compiled gazetteer over its own source.
+            (vec!["gazetteer", "compile", "src.tsv", "-o", "src.tsv"], &["src.tsv: ", "input"]),
+            // A brat directory holding an input.
+            (
+                vec!["convert", "brat/in.jsonl", "--to", "brat", "-o", "brat"],
+                &["brat: ", "brat/in.jsonl"],
+            ),
+            // HF's label file over an input.
+            (vec!["convert", "x.labels.json", "--to", "hf", "-o", "x.jsonl"], &["x.labels.json: "]),
+        ];
+        for (args, parts) in cases {
+            let output = run_as(dir.path(), User::Current, args);
+            assert_error(&output, parts);
+            assert!(output.stdout.is_empty(), "{args:?}");
+            assert_only_changed(&before, dir.path(), &[]);
+        }
+    }
+
+    // Class 3: a directory walk that loses nothing.
+
+    #[test]
+    fn an_unreadable_subdirectory_is_reported_and_its_siblings_are_still_read() {
+        let (user, why) = match (is_root(), has_setpriv()) {
+            (false, _) => (User::Current, ""),
+            (true, true) => (User::Nobody, ""),
+            (true, false) => (User::Current, "root reads every directory and setpriv is missing"),
+        };
+        if !why.is_empty() {
+            eprintln!("skipping: {why}");
+            return;
+        }
+        let dir = workdir();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(corpus.join("b-locked")).expect("mkdir");
+        write(&corpus, "a.txt", "Paris");
+        write(&corpus, "b-locked/inside.txt", "Berlin");
+        write(&corpus, "c.txt", "Berlin");
+        // Named like a document, a FIFO would block the walk for ever.
+        let status = Command::new("mkfifo").arg(corpus.join("d-fifo.txt")).status();
+        assert!(status.expect("mkfifo runs").success());
+        std::fs::set_permissions(corpus.join("b-locked"), std::fs::Permissions::from_mode(0o000))
+            .expect("chmod");
+        let before = tree(dir.path());
+
+        let output = run_as(dir.path(), user, &annotate_args(&["corpus", "--keep-going"]));
+        let stderr = stderr(&output);
+        assert_eq!(output.status.code(), Some(SKIPPED), "{stderr}");
+        let ids: Vec<String> =
+            records(&output).iter().map(|r| r["id"].as_str().unwrap_or("?").to_string()).collect();
+        assert_eq!(ids, ["a", "c"], "{stderr}");
+        assert!(stderr.contains("corpus/b-locked"), "the entry is named: {stderr}");
+        assert!(stderr.contains("permission denied"), "{stderr}");
+        assert!(stderr.contains("3 documents read, 2 written, 1 skipped"), "{stderr}");
+        assert!(stderr.contains("corpus/d-fifo.txt: skipped — not a regular file"), "{stderr}");
+
+        let output = run_as(dir.path(), user, &annotate_args(&["corpus"]));
+        assert_error(&output, &["corpus/b-locked: ", "permission denied"]);
+        std::fs::set_permissions(corpus.join("b-locked"), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod back");
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    // Class 4: every write checked.
+
+    #[test]
+    fn a_closed_standard_output_is_an_error_not_a_claim_of_records_written() {
+        let dir = workdir();
+        let records_out = run_as(dir.path(), User::Current, &annotate_args(&["a.txt", "-q"]));
+        write(dir.path(), "records.jsonl", &records_out.stdout);
+        let before = tree(dir.path());
+        for args in [
+            annotate_args(&["a.txt"]),
+            vec!["tokenize", "a.txt"],
+            vec!["convert", "records.jsonl", "--to", "conll"],
+            vec!["diff", "records.jsonl", "records.jsonl"],
+            vec!["gazetteer", "stats", "places.tsv"],
+        ] {
+            // `>&-`: standard output closed, as a shell does it.
+            let output = Command::new("sh")
+                .current_dir(dir.path())
+                .arg("-c")
+                .arg("exec \"$@\" >&-")
+                .arg("sh")
+                .arg(BIN)
+                .args(&args)
+                .stdin(Stdio::null())
+                .output()
+                .expect("sh runs");
+            assert_error(&output, &["<stdout>: ", "standard output is closed"]);
+            assert_only_changed(&before, dir.path(), &[]);
+        }
+    }
+
+    // Class 5: compiled settings survive recompiling and merging.
+
+    #[test]
+    fn diacritics_folding_survives_recompiling_and_merging_and_stats_reports_it() {
+        let dir = workdir();
+        write(dir.path(), "names.tsv", "Müller\tPERSON\n");
+        write(dir.path(), "plain.tsv", "Schmidt\tPERSON\n");
+        write(dir.path(), "doc.txt", "Muller met Schmidt.");
+        let compile = |args: &[&str]| {
+            let output = run_as(dir.path(), User::Current, args);
+            assert_eq!(output.status.code(), Some(DONE), "{args:?}: {}", stderr(&output));
+        };
+        compile(&["gazetteer", "compile", "--diacritics", "names.tsv", "-o", "folded.rgz"]);
+        compile(&["gazetteer", "compile", "plain.tsv", "-o", "plain.rgz"]);
+        compile(&["gazetteer", "compile", "folded.rgz", "-o", "again.rgz"]);
+        compile(&["gazetteer", "compile", "folded.rgz", "plain.tsv", "-o", "merged.rgz"]);
+        for compiled in ["again.rgz", "merged.rgz"] {
+            let stats = run_as(dir.path(), User::Current, &["gazetteer", "stats", compiled]);
+            let stats = String::from_utf8_lossy(&stats.stdout).to_string();
+            assert!(stats.contains("\"diacritics\":true"), "{compiled}: {stats}");
+            let args = ["annotate", "--no-default-gazetteer", "-g", compiled, "doc.txt"];
+            let output = run_as(dir.path(), User::Current, &args);
+            let spans = records(&output)[0]["spans"].to_string();
+            assert!(spans.contains("\"text\":\"Muller\""), "{compiled} folds: {spans}");
+        }
+        let before = tree(dir.path());
+        let args = ["gazetteer", "compile", "folded.rgz", "plain.rgz", "-o", "mixed.rgz"];
+        let output = run_as(dir.path(), User::Current, &args);
+        assert_error(&output, &["plain.rgz: ", "\"folded.rgz\" folds diacritics", "--diacritics"]);
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    // Class 6: values exact; a byte-order mark never breaks a first entry.
+
+    #[test]
+    fn meta_is_never_dropped_or_overwritten_and_errors_name_the_line() {
+        let dir = workdir();
+        write(
+            dir.path(),
+            "in.jsonl",
+            concat!(
+                "{\"id\":\"ok\",\"text\":\"Paris\",\"meta\":{\"k\":1},\"extra\":2}\n",
+                "{\"id\":\"not-object\",\"text\":\"Paris\",\"meta\":5}\n",
+                "{\"id\":\"clash\",\"text\":\"Paris\",\"k\":1,\"meta\":{\"k\":2}}\n",
+                "{\"id\":\"big\",\"text\":\"Paris\",\"n\":18446744073709551616}\n",
+                "{\"id\":\"pi\",\"text\":\"Paris\",\"meta\":{\"m\":{\"inner\":[3.14159265358979323846]}}}\n",
+            ),
+        );
+        let before = tree(dir.path());
+        let output =
+            run_as(dir.path(), User::Current, &annotate_args(&["in.jsonl", "--keep-going"]));
+        let stderr = stderr(&output);
+        assert_eq!(output.status.code(), Some(SKIPPED), "{stderr}");
+        let written = records(&output);
+        assert_eq!(written.len(), 3, "{stderr}");
+        assert_eq!(written[0]["meta"]["k"], 1);
+        assert_eq!(written[0]["meta"]["extra"], 2);
+        // Numbers a JSON value would round are written back as they were written
+        // (they became 1.8446744073709552e19 and 3.141592653589793).
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("\"n\":18446744073709551616,"), "{stdout}");
+        assert!(stdout.contains("{\"inner\":[3.14159265358979323846]}"), "{stdout}");
+        // And `convert` reads and writes them back the same.
+        write(dir.path(), "records.jsonl", output.stdout.as_slice());
+        let converted =
+            run_as(dir.path(), User::Current, &["convert", "records.jsonl", "--to", "jsonl"]);
+        assert_eq!(
+            converted.stdout,
+            output.stdout,
+            "{}",
+            String::from_utf8_lossy(&converted.stderr)
+        );
+        assert!(stderr.contains("\"line\":2") && stderr.contains("expected an object"), "{stderr}");
+        assert!(stderr.contains("\"line\":3") && stderr.contains("\\\"k\\\""), "{stderr}");
+        assert_only_changed(&before, dir.path(), &["records.jsonl"]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_in_gazetteer_sources_and_brat_annotations() {
+        let dir = workdir();
+        write(dir.path(), "bom.tsv", "\u{feff}Paris\tGPE\nBerlin\tGPE\n");
+        write(
+            dir.path(),
+            "bom-patterns.jsonl",
+            "\u{feff}{\"label\":\"GPE\",\"pattern\":\"Paris\"}\n",
+        );
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        write(dir.path(), "brat/doc.txt", "Paris");
+        write(dir.path(), "brat/doc.ann", "\u{feff}T1\tGPE 0 5\tParis\n");
+        let before = tree(dir.path());
+        for gazetteer in ["bom.tsv", "bom-patterns.jsonl"] {
+            let args = ["annotate", "--no-default-gazetteer", "-g", gazetteer, "a.txt"];
+            let output = run_as(dir.path(), User::Current, &args);
+            assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+            let spans = records(&output)[0]["spans"].to_string();
+            assert!(spans.contains("\"text\":\"Paris\""), "{gazetteer}'s first entry: {spans}");
+        }
+        let args = ["convert", "--from", "brat", "brat", "--to", "jsonl"];
+        let output = run_as(dir.path(), User::Current, &args);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert_eq!(records(&output)[0]["spans"].as_array().map(Vec::len), Some(1));
+        assert!(!stderr(&output).contains("left out"), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    // Class 7: no silent empties.
+
+    #[test]
+    fn labels_that_would_keep_nothing_are_an_error_listing_the_known_labels() {
+        let dir = workdir();
+        let before = tree(dir.path());
+        for labels in ["", "gpe", "GPE,,", "NOPE"] {
+            let output =
+                run_as(dir.path(), User::Current, &annotate_args(&["a.txt", "--labels", labels]));
+            assert_error(&output, &["--labels", "the gazetteers have \"GPE\""]);
+            assert!(output.stdout.is_empty());
+        }
+        let output =
+            run_as(dir.path(), User::Current, &annotate_args(&["a.txt", "--labels", "gpe"]));
+        assert_error(&output, &["did you mean \"GPE\""]);
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
+    fn brat_texts_without_annotations_and_duplicate_ids_are_said_with_their_place() {
+        let dir = workdir();
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        write(dir.path(), "brat/a.txt", "Paris");
+        write(dir.path(), "brat/a.ann", "T1\tGPE 0 5\tParis\n");
+        write(dir.path(), "brat/lonely.txt", "Berlin");
+        write(
+            dir.path(),
+            "twice.jsonl",
+            "{\"id\":\"x\",\"text\":\"a\"}\n{\"id\":\"x\",\"text\":\"b\"}\n",
+        );
+        let records_out = run_as(dir.path(), User::Current, &annotate_args(&["twice.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records_out.stdout);
+        let before = tree(dir.path());
+
+        let args = ["convert", "--from", "brat", "brat", "--to", "jsonl"];
+        let output = run_as(dir.path(), User::Current, &args);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert!(stderr(&output).contains("warning: brat/lonely.txt: no annotation file"));
+        let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
+        assert_error(&run_as(dir.path(), User::Current, &strict), &["brat/lonely.txt: "]);
+
+        // The same document given twice, and an id repeated in a file.
+        let args = ["convert", "--from", "brat", "brat", "brat/a.ann", "--to", "jsonl"];
+        let output = run_as(dir.path(), User::Current, &args);
+        assert!(stderr(&output).contains("warning: brat/a.ann: the document id \"a\" was used"));
+        let args = ["convert", "records.jsonl", "--to", "jsonl"];
+        let output = run_as(dir.path(), User::Current, &args);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert!(stderr(&output).contains("warning: records.jsonl:2: the document id \"x\""));
+        let strict = ["convert", "records.jsonl", "--to", "jsonl", "--strict"];
+        assert_error(&run_as(dir.path(), User::Current, &strict), &["records.jsonl:2: ", "\"x\""]);
+        let output = run_as(dir.path(), User::Current, &["diff", "records.jsonl", "records.jsonl"]);
+        assert_error(&output, &["records.jsonl:2: ", "\"x\""]);
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    // Class 8: bounded resources.
+
+    #[test]
+    fn too_many_threads_is_a_clear_error_and_a_failed_thread_start_is_not_an_abort() {
+        let dir = workdir();
+        let before = tree(dir.path());
+        for threads in ["100000", "0"] {
+            let output =
+                run_as(dir.path(), User::Current, &annotate_args(&["a.txt", "-j", threads]));
+            assert_error(&output, &["--threads"]);
+        }
+        if is_root() && has_setpriv() {
+            // A process limit the worker threads cannot fit under.
+            let output = Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .args(["prlimit", "--nproc=2", BIN])
+                .args(annotate_args(&["a.txt", "-j", "16"]))
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .output()
+                .expect("prlimit runs");
+            assert_error(&output, &["--threads 16: cannot start", "pass a smaller --threads"]);
+        } else {
+            eprintln!("skipping the thread-limit case: it needs root and setpriv");
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    // Class 9: terminal-safe reports.
+
+    #[test]
+    fn control_characters_from_documents_never_reach_the_terminal_raw() {
+        let dir = workdir();
+        let line = "{\"id\":\"t\\u001b]0;owned\\u0007\",\"text\":\"Paris \\u001b[2J Berlin\"}\n";
+        write(dir.path(), "doc.jsonl", line);
+        let gold = run_as(dir.path(), User::Current, &annotate_args(&["doc.jsonl", "-q"]));
+        write(dir.path(), "gold.jsonl", &gold.stdout);
+        // The same record with its last span (Berlin) gone: a disagreement to show.
+        let mut record = records(&gold).remove(0);
+        record["spans"].as_array_mut().expect("spans").truncate(1);
+        write(dir.path(), "pred.jsonl", format!("{record}\n"));
+        let before = tree(dir.path());
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["diff", "gold.jsonl", "pred.jsonl", "--color", "never"],
+        );
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert!(
+            !report.contains('\u{1b}') && !report.contains('\u{7}'),
+            "raw controls: {report:?}"
+        );
+        assert!(report.contains("t\\u{1b}]0;owned\\u{7} (1 disagreement"), "{report}");
+        assert!(report.contains("Paris \\u{1b}[2J ⟦Berlin⟧"), "{report}");
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    // Class 10: every error located.
+
+    #[test]
+    fn errors_name_their_file_and_line_and_say_out_of_range() {
+        let dir = workdir();
+        write(dir.path(), "pr.tsv", "Paris\tGPE\nBerlin\tGPE\t\t99999999999\n");
+        write(
+            dir.path(),
+            "pr.jsonl",
+            "{\"label\":\"GPE\",\"pattern\":\"Paris\",\"priority\":4294967296}\n",
+        );
+        write(
+            dir.path(),
+            "ids.jsonl",
+            "{\"id\":\"a/b\",\"text\":\"Paris\"}\n{\"id\":\"a_b\",\"text\":\"Paris\"}\n",
+        );
+        let long = format!("{{\"id\":\"{}\",\"text\":\"Paris\"}}\n", "x".repeat(300));
+        write(dir.path(), "long.jsonl", long);
+        let before = tree(dir.path());
+        let output = run_as(dir.path(), User::Current, &["gazetteer", "stats", "pr.tsv"]);
+        assert_error(&output, &["pr.tsv:2: ", "priority 99999999999 is out of range"]);
+        let output = run_as(dir.path(), User::Current, &["gazetteer", "stats", "pr.jsonl"]);
+        assert_error(&output, &["pr.jsonl:1: ", "out of range"]);
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &annotate_args(&["ids.jsonl", "--format", "brat", "-o", "brat-out"]),
+        );
+        assert_error(&output, &["ids.jsonl:2: ", "same file name"]);
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &annotate_args(&["long.jsonl", "--format", "brat", "-o", "brat-out"]),
+        );
+        assert_error(&output, &["long.jsonl:1: ", "brat-out/xxx"]);
+        // The brat directory is made before the first document; nothing is in it.
+        assert_only_changed(&before, dir.path(), &["brat-out"]);
+    }
+}

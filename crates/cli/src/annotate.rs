@@ -9,18 +9,19 @@ use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_annotate::{explain, Annotated};
-use rubric_exporter::{Misaligned, Record};
+use rubric_exporter::{ExactFields, Misaligned, Record};
 use rubric_gazetteer::{
     Gazetteer, GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy, COMPILED_EXTENSION,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
 use crate::formats::{FormatOptions, FormatWriter, To};
 use crate::input::Document;
-use crate::output::Output;
+use crate::output::{check_paths, Output, OutputKind};
 use crate::run::{self, Processed, RunArgs, Status};
 
 const EXAMPLES: &str = "\
@@ -99,6 +100,20 @@ pub struct Args {
 
 /// Runs `rubric annotate`.
 pub fn run(args: &Args) -> Result<Status, Error> {
+    // The gazetteers are inputs too: `-o places.tsv -g places.tsv` would overwrite
+    // one. Checked before they are read.
+    let inputs_and_gazetteers: Vec<PathBuf> =
+        args.run.inputs.iter().chain(&args.gazetteers).cloned().collect();
+    let output_kind =
+        if args.format == To::Brat { OutputKind::Directory } else { OutputKind::File };
+    let mut outputs: Vec<(&Path, OutputKind)> = Vec::new();
+    if let Some(output) = &args.run.output {
+        outputs.push((output, output_kind));
+    }
+    if let Some(errors) = &args.run.errors {
+        outputs.push((errors, OutputKind::File));
+    }
+    check_paths(&outputs, &inputs_and_gazetteers)?;
     let matcher = build_matcher(args)?;
     let tokenizer = Tokenizer::new();
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
@@ -143,7 +158,41 @@ fn build_matcher(args: &Args) -> Result<Matcher, Error> {
             "no gazetteer to match: --no-default-gazetteer needs at least one -g PATH",
         ));
     }
+    if let Some(wanted) = &args.labels {
+        check_labels(wanted, &gazetteers)?;
+    }
     Ok(MatcherBuilder::new().overlaps(args.overlaps).aliases(!args.no_aliases).build(gazetteers))
+}
+
+/// Refuses a `--labels` list that would silently keep nothing of what it names: an
+/// empty label (`--labels ''`, `PERSON,,ORG`) or one no gazetteer has (a typo, the
+/// wrong case). The message lists the labels the gazetteers have.
+fn check_labels(wanted: &[String], gazetteers: &[Arc<Gazetteer>]) -> Result<(), Error> {
+    let known: std::collections::BTreeSet<String> =
+        gazetteers.iter().flat_map(|gazetteer| gazetteer.stats().labels.into_keys()).collect();
+    let listed = || known.iter().map(|label| format!("{label:?}")).collect::<Vec<_>>().join(", ");
+    for label in wanted {
+        if label.trim().is_empty() {
+            return Err(Error::usage(format!(
+                "--labels: an empty label {label:?} — list labels separated by commas, e.g. \
+                 --labels PERSON,ORG; the gazetteers have {}",
+                listed()
+            )));
+        }
+        if !known.contains(label) {
+            let same_but_case = known.iter().find(|known| known.eq_ignore_ascii_case(label));
+            let hint = match same_but_case {
+                Some(known) => format!("labels are case-sensitive: did you mean {known:?}? "),
+                None => String::new(),
+            };
+            return Err(Error::usage(format!(
+                "--labels: no gazetteer has the label {label:?}, so it would keep no span — \
+                 {hint}the gazetteers have {}",
+                listed()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Loads a gazetteer named with `-g`, warning about what `rubric gazetteer check`
@@ -198,7 +247,8 @@ fn annotate(
             None => tally.push((span.label.clone(), 1)),
         }
     }
-    let mut record = record.with_meta(record_meta(document));
+    let (meta, exact_meta) = record_meta(document)?;
+    let mut record = record.with_meta(meta).with_exact_meta(exact_meta);
     if args.explain {
         let explain = explain(text, &matches.dropped, args.offsets)
             .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
@@ -210,12 +260,85 @@ fn annotate(
 /// The record's `meta`: the input's other fields, with the fields of an input
 /// `meta` object (Prodigy's and rubric's own layout) lifted to the top, so that
 /// annotating a record file again does not nest `meta` inside `meta`.
-fn record_meta(document: &Document) -> serde_json::Map<String, Value> {
+///
+/// Nothing is dropped or overwritten on the way: a `meta` that is not an object, a
+/// key both at the top and in `meta`, or a top-level `offsets` (which the writer's
+/// unit would replace) is an error at the document's line. `meta.offsets` itself
+/// is the unit of the record read before and is replaced by the writer's. A field
+/// holding a number a JSON value would round (`18446744073709551616`) travels as
+/// its exact JSON text ([`ExactFields`]) and is written back byte for byte.
+fn record_meta(
+    document: &Document,
+) -> Result<(serde_json::Map<String, Value>, ExactFields), Error> {
+    let at = |kind| {
+        Error::at(
+            document.location.clone(),
+            ErrorKind::Exporter(Box::new(rubric_exporter::Error::new(kind))),
+        )
+    };
+    let collision = |field: String| at(rubric_exporter::ErrorKind::MetaCollision { field });
     let mut meta = document.meta.clone();
-    if let Some(Value::Object(inner)) = meta.remove("meta") {
-        for (key, value) in inner {
-            meta.entry(key).or_insert(value);
-        }
+    let mut exact = document.exact_meta.clone();
+    if meta.contains_key("offsets") || exact.contains_key("offsets") {
+        return Err(collision("offsets".into()));
     }
-    meta
+    // The fields of an input `meta`, as values and as exact JSON text (when the
+    // object holds a number a value would round).
+    let mut inner_values = serde_json::Map::new();
+    let mut inner_exact = Vec::new();
+    let not_an_object = |found| {
+        at(rubric_exporter::ErrorKind::WrongType {
+            what: "record".into(),
+            field: "meta".into(),
+            expected: "an object",
+            found,
+        })
+    };
+    match (meta.remove("meta"), exact.remove("meta")) {
+        (Some(Value::Object(inner)), _) => inner_values = inner,
+        (Some(other), _) => return Err(not_an_object(rubric_exporter::json_type_name(&other))),
+        (None, Some(json)) => {
+            let inner: std::collections::BTreeMap<String, Box<RawValue>> =
+                serde_json::from_str(json.get()).map_err(|_| not_an_object(json_kind(&json)))?;
+            for (key, json) in inner {
+                if is_exactly_a_value(&json) {
+                    let value = serde_json::from_str(json.get()).map_err(|err| {
+                        Error::internal(format!("JSON read once failed the second time: {err}"))
+                    })?;
+                    inner_values.insert(key, value);
+                } else {
+                    inner_exact.push((key, json));
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    for (key, value) in inner_values {
+        if meta.contains_key(&key) || exact.contains_key(&key) {
+            return Err(collision(key));
+        }
+        meta.insert(key, value);
+    }
+    for (key, json) in inner_exact {
+        if meta.contains_key(&key) || exact.contains_key(&key) {
+            return Err(collision(key));
+        }
+        exact.insert(key, json);
+    }
+    Ok((meta, exact))
+}
+
+/// The kind of JSON text a raw value holds, for messages ("an array").
+fn json_kind(json: &RawValue) -> &'static str {
+    match json.get().trim_start().as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        Some(b'"') => "a string",
+        _ => "a number",
+    }
+}
+
+/// Whether `json` reads into a [`Value`] that writes back the same number(s).
+fn is_exactly_a_value(json: &RawValue) -> bool {
+    rubric_exporter::inexact_number(json.get()).is_none()
 }

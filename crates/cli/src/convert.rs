@@ -21,7 +21,7 @@ use rubric_tokenizer::Tokenizer;
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::formats::{exporter, labels_beside, FormatOptions, FormatWriter, To};
-use crate::run::Status;
+use crate::run::{SeenIds, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -117,6 +117,11 @@ pub struct Args {
     /// Where to write: a file, or a directory for brat. Default: standard output.
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Treat a duplicate document id, or a brat .txt without its .ann, as an error
+    /// (default: a warning).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -131,14 +136,39 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         misaligned: args.misaligned,
         doccano_layout: args.doccano_layout.unwrap_or_default(),
     };
-    let mut writer = FormatWriter::open(&options, args.output.as_deref(), &args.inputs)?;
+    // A label list given with --labels is an input too.
+    let read: Vec<PathBuf> = args.inputs.iter().chain(&args.labels).cloned().collect();
+    let mut writer = FormatWriter::open(&options, args.output.as_deref(), &read)?;
     let at_output = |err: Error| match (err.location.is_none(), &args.output) {
         (true, Some(path)) if matches!(err.kind, ErrorKind::Write(_)) => {
             Error::at(Location::source(path.display().to_string()), err.kind)
         }
         _ => err,
     };
-    inputs.each(|record| writer.write(&record)).map_err(exporter).map_err(at_output)?;
+    let mut ids = SeenIds::default();
+    let strict = args.strict;
+    inputs
+        .each(|record, location| {
+            if ids.is_repeat(record.id()) {
+                let error =
+                    Error::at(location.clone(), ErrorKind::DuplicateId { id: record.id().into() });
+                if strict {
+                    return Err(error);
+                }
+                crate::run::warn(&error.to_string());
+            }
+            // A writer's error (a misaligned span, say) names the document and the
+            // span; where the document was read is added here. An I/O error from
+            // the writer is about the output, not this input: it keeps no location
+            // and becomes a write error.
+            writer.write(&record).map_err(|err| {
+                exporter(match err.kind {
+                    rubric_exporter::ErrorKind::Io(_) => err,
+                    _ => err.or_at(|| location),
+                })
+            })
+        })
+        .map_err(at_output)?;
     let report = writer.report();
     writer.finish().map_err(at_output)?;
     if let Some(report) = report {
@@ -201,6 +231,8 @@ pub struct Inputs {
     tokenizer: Tokenizer,
     /// brat annotations that are not entities, left out and reported.
     brat_skipped: usize,
+    /// A brat .txt without its .ann is an error, not a warning.
+    strict: bool,
 }
 
 /// A reader of records that can say where the record it returned last came from, so
@@ -267,43 +299,40 @@ impl Inputs {
             paths,
             tokenizer: Tokenizer::new(),
             brat_skipped: 0,
+            strict: args.strict,
         }
     }
 
-    /// Every record of one input, read as `from` says (`rubric diff`'s reader).
-    pub fn read_all(path: &Path, from: From) -> Result<Vec<Record>, rubric_exporter::Error> {
+    /// Every record of one input, read as `from` says, each with where it was
+    /// read (`rubric diff`'s reader).
+    pub fn read_all(path: &Path, from: From) -> Result<Vec<(Record, Location)>, Error> {
         let mut inputs = Inputs {
             from,
             labels: None,
             paths: vec![path.to_path_buf()],
             tokenizer: Tokenizer::new(),
             brat_skipped: 0,
+            strict: false,
         };
         let mut records = Vec::new();
-        inputs.each(|record| {
-            records.push(record);
+        inputs.each(|record, location| {
+            records.push((record, location));
             Ok(())
         })?;
         Ok(records)
     }
 
-    /// Calls `f` on every record of every input, in order; stops at the first error
-    /// (reading or `f`'s).
+    /// Calls `f` on every record of every input, with where it was read, in order;
+    /// stops at the first error (reading or `f`'s).
     fn each(
         &mut self,
-        mut f: impl FnMut(Record) -> Result<(), rubric_exporter::Error>,
-    ) -> Result<(), rubric_exporter::Error> {
+        mut f: impl FnMut(Record, Location) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         for path in self.paths.clone() {
-            let mut source = self.open(&path)?;
+            let mut source = self.open(&path).map_err(exporter)?;
             while let Some(record) = source.next() {
-                // A writer's error (a misaligned span, say) names the document and
-                // the span; where the document was read is added here.
-                // An I/O error from the writer is about the output, not this
-                // input: it keeps no location and becomes a write error.
-                f(record?).map_err(|err| match err.kind {
-                    rubric_exporter::ErrorKind::Io(_) => err,
-                    _ => err.or_at(|| source.location()),
-                })?;
+                let record = record.map_err(exporter)?;
+                f(record, source.location())?;
             }
         }
         Ok(())
@@ -356,13 +385,39 @@ impl Inputs {
         let mut anns = Vec::new();
         if path.is_dir() {
             let entries = fs::read_dir(path).map_err(|err| at_source(&display_name(path), err))?;
+            let mut txts = Vec::new();
             for entry in entries {
                 let entry = entry.map_err(|err| at_source(&display_name(path), err))?;
-                if entry.path().extension().is_some_and(|e| e == "ann") {
-                    anns.push(entry.path());
+                let entry = entry.path();
+                match entry.extension().and_then(|e| e.to_str()) {
+                    Some("ann") => anns.push(entry),
+                    Some("txt") => txts.push(entry),
+                    _ => {}
                 }
             }
             anns.sort();
+            // A .txt without its .ann is a document whose annotations are missing
+            // (or misnamed): said, never skipped in silence. (An .ann without its
+            // .txt fails below, naming the .txt it needs.)
+            txts.sort();
+            for txt in txts {
+                if !txt.with_extension("ann").exists() {
+                    let problem = rubric_exporter::Error::at(
+                        rubric_exporter::Location::source(display_name(&txt)),
+                        rubric_exporter::ErrorKind::Syntax {
+                            message: format!(
+                                "no annotation file {} beside this text — the document is left \
+                                 out; add an (empty) .ann to count it as unannotated",
+                                escaped_path(&txt.with_extension("ann"))
+                            ),
+                        },
+                    );
+                    if self.strict {
+                        return Err(problem);
+                    }
+                    crate::run::warn(&problem.to_string());
+                }
+            }
         } else {
             anns.push(path.with_extension("ann"));
         }
@@ -379,6 +434,11 @@ impl Inputs {
         }
         Ok(records)
     }
+}
+
+/// A path for a message, with control characters escaped.
+fn escaped_path(path: &Path) -> String {
+    format!("{:?}", path.display().to_string())
 }
 
 fn display_name(path: &Path) -> String {
@@ -430,7 +490,10 @@ fn read_utf8(path: &Path) -> Result<String, rubric_exporter::Error> {
 /// A Hugging Face label list: a JSON array of tag strings.
 fn read_label_list(path: &Path) -> Result<Vec<String>, rubric_exporter::Error> {
     let text = read_utf8(path)?;
-    serde_json::from_str(&text).map_err(|err| {
+    // A byte-order mark is not JSON; skipping it moves no column a user sees (the
+    // error's column counts from after it, as editors show the line).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|err| {
         rubric_exporter::Error::at(
             rubric_exporter::Location::column(
                 display_name(path),

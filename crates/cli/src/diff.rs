@@ -19,7 +19,7 @@ use rubric_offsets::OffsetUnit;
 use crate::convert::{From as InputFormat, Inputs};
 use crate::error::{Error, ErrorKind};
 use crate::output::Output;
-use crate::run::Status;
+use crate::run::{SeenIds, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -257,8 +257,20 @@ fn guess_format(path: &Path) -> InputFormat {
 fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Error> {
     let name = path.display().to_string();
     let from = from.unwrap_or_else(|| guess_format(path));
-    let records = Inputs::read_all(path, from)
-        .map_err(|err| Error { kind: ErrorKind::Exporter(Box::new(err)), location: None })?;
+    let located = Inputs::read_all(path, from)?;
+    // Documents are paired by id: a repeated id is an error, named where it is
+    // repeated (the comparison itself knows no lines).
+    let mut ids = SeenIds::default();
+    let mut records = Vec::with_capacity(located.len());
+    for (record, location) in located {
+        if from_has_ids(from) && ids.is_repeat(record.id()) {
+            return Err(Error::at(
+                location,
+                ErrorKind::DuplicateId { id: record.id().to_string() },
+            ));
+        }
+        records.push(record);
+    }
     let records = match from {
         InputFormat::Conll | InputFormat::Hf => renumbered(&name, records, true),
         InputFormat::Doccano => renumbered(&name, records, false),
@@ -266,6 +278,12 @@ fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Err
     };
     let documents = records.iter().map(Document::from).collect();
     Ok(Annotations::new(name, documents))
+}
+
+/// Whether the format's documents carry ids of their own (CoNLL's and Hugging
+/// Face's are numbered by position instead, so they cannot repeat).
+fn from_has_ids(from: InputFormat) -> bool {
+    !matches!(from, InputFormat::Conll | InputFormat::Hf)
 }
 
 /// Documents that have no id of their own (`<file>:<line>`, made up by the

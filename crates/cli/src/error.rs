@@ -80,8 +80,22 @@ pub enum ErrorKind {
         /// The id.
         id: String,
     },
-    /// The output file is one of the inputs.
-    OutputIsInput,
+    /// The output file is one of the inputs (the same file by device and inode, or
+    /// inside an input directory, or, for a directory output, holding an input).
+    OutputIsInput {
+        /// The input it collides with, as given.
+        input: String,
+        /// How: "is the input", "is inside the input directory", "holds the input".
+        relation: &'static str,
+    },
+    /// Two outputs of one run name the same file (or one holds the other).
+    OutputsCollide {
+        /// The other output, as given.
+        other: String,
+    },
+    /// The output path is neither a regular file, a directory, a character device
+    /// nor a FIFO (a block device, a socket).
+    OutputNotWritable,
     /// The output file could not be created, or not moved into place at the end.
     CreateOutput(io::Error),
     /// Comparing annotations failed (`rubric diff`).
@@ -161,7 +175,9 @@ impl Error {
             ErrorKind::Diff(_) => "diff",
             ErrorKind::Exporter(_) => "record",
             ErrorKind::OutputIsDirectory => "output_is_directory",
-            ErrorKind::OutputIsInput => "output_is_input",
+            ErrorKind::OutputIsInput { .. } => "output_is_input",
+            ErrorKind::OutputsCollide { .. } => "outputs_collide",
+            ErrorKind::OutputNotWritable => "output_not_writable",
             ErrorKind::CreateOutput(_) => "create_output",
             ErrorKind::Write(_) => "write",
             ErrorKind::Internal(_) | ErrorKind::Panic(_) => "internal",
@@ -175,7 +191,9 @@ impl Error {
             &self.kind,
             ErrorKind::Write(_)
                 | ErrorKind::CreateOutput(_)
-                | ErrorKind::OutputIsInput
+                | ErrorKind::OutputIsInput { .. }
+                | ErrorKind::OutputsCollide { .. }
+                | ErrorKind::OutputNotWritable
                 | ErrorKind::Internal(_)
                 | ErrorKind::Panic(_)
         )
@@ -296,9 +314,19 @@ impl fmt::Display for Error {
                 "the document id {id:?} was used before — ids should be unique, or readers that \
                  pair documents by id (rubric diff, Prodigy) will mix them up; fix the input"
             ),
-            ErrorKind::OutputIsInput => f.write_str(
-                "the output file is an input, or inside an input directory — rubric never \
-                 overwrites its input or reads back its own output; write it elsewhere",
+            ErrorKind::OutputIsInput { input, relation } => write!(
+                f,
+                "the output {relation} {input:?} — rubric never overwrites its input or reads \
+                 back its own output; write it elsewhere"
+            ),
+            ErrorKind::OutputsCollide { other } => write!(
+                f,
+                "this output is the same file as the output {other:?}, or one holds the other — \
+                 one would overwrite the other; give each output its own path"
+            ),
+            ErrorKind::OutputNotWritable => f.write_str(
+                "is not a file rubric can write (a block device or a socket) — name a regular \
+                 file, a FIFO, or a character device such as /dev/null",
             ),
             ErrorKind::CreateOutput(err) => write!(
                 f,

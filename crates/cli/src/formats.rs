@@ -15,7 +15,7 @@ use rubric_offsets::OffsetUnit;
 use tempfile::TempDir;
 
 use crate::error::{Error, ErrorKind, Location};
-use crate::output::{AtomicFile, Output};
+use crate::output::{check_paths, AtomicFile, Output, OutputKind};
 use crate::run::Sink;
 
 /// Formats rubric writes.
@@ -67,6 +67,8 @@ pub struct FormatOptions {
 #[derive(Debug)]
 pub struct FormatWriter {
     inner: Inner,
+    /// Every path it writes, for the run to check against its other outputs.
+    paths: Vec<(PathBuf, OutputKind)>,
 }
 
 #[derive(Debug)]
@@ -95,6 +97,20 @@ impl FormatWriter {
                 )
             })
         };
+        let mut paths = Vec::new();
+        if let Some(output) = output {
+            match options.to {
+                To::Brat => paths.push((output.to_path_buf(), OutputKind::Directory)),
+                To::Hf => {
+                    paths.push((output.to_path_buf(), OutputKind::File));
+                    paths.push((labels_beside(output), OutputKind::File));
+                }
+                _ => paths.push((output.to_path_buf(), OutputKind::File)),
+            }
+        }
+        let checked: Vec<(&Path, OutputKind)> =
+            paths.iter().map(|(path, kind)| (path.as_path(), *kind)).collect();
+        check_paths(&checked, inputs)?;
         let inner = match options.to {
             To::Jsonl => {
                 Inner::Jsonl(RecordWriter::with_unit(Output::open(output, inputs)?, options.unit))
@@ -122,7 +138,7 @@ impl FormatWriter {
             }
             To::Brat => Inner::Brat(BratWriter::new(path()?)?),
         };
-        Ok(FormatWriter { inner })
+        Ok(FormatWriter { inner, paths })
     }
 
     /// Writes one record.
@@ -231,8 +247,15 @@ impl BratWriter {
         let doc = to_brat(record)?;
         for (extension, contents) in [("txt", &doc.txt), ("ann", &doc.ann)] {
             let file = format!("{stem}.{extension}");
-            fs::write(self.staging.path().join(&file), contents)
-                .map_err(rubric_exporter::Error::io)?;
+            // Named by the file it was to become (a name too long for the file
+            // system is this document's problem, not the whole output's).
+            fs::write(self.staging.path().join(&file), contents).map_err(|err| {
+                let target = self.dir.join(&file).display().to_string();
+                rubric_exporter::Error::at(
+                    rubric_exporter::Location::source(target),
+                    rubric_exporter::ErrorKind::Io(err),
+                )
+            })?;
             self.files.push(file);
         }
         Ok(())
@@ -256,5 +279,9 @@ impl Sink<Record> for FormatWriter {
 
     fn finish(self) -> Result<(), Error> {
         FormatWriter::finish(self)
+    }
+
+    fn paths(&self) -> Vec<(PathBuf, OutputKind)> {
+        self.paths.clone()
     }
 }

@@ -9,7 +9,7 @@ use rubric_tokenizer::Tokenizer;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Location};
-use crate::output::{AtomicFile, Output};
+use crate::output::{check_paths, AtomicFile, Output, OutputKind};
 use crate::run::Status;
 
 const EXAMPLES: &str = "\
@@ -85,7 +85,7 @@ pub struct CompileArgs {
 
 /// Runs `rubric gazetteer ...`.
 pub fn run(args: &Args) -> Result<Status, Error> {
-    let mut out = Output::stdout();
+    let mut out = Output::stdout()?;
     match &args.command {
         Command::Compile(args) => compile(args, &mut out),
         Command::Check(args) => check(args, &mut out),
@@ -97,7 +97,12 @@ pub fn run(args: &Args) -> Result<Status, Error> {
 
 fn build(args: &SourceArgs, engine: EngineKind) -> Result<Gazetteer, Error> {
     let mut builder = GazetteerBuilder::new();
-    builder.labels(args.labels.clone()).diacritics(args.diacritics).engine(engine);
+    builder.labels(args.labels.clone()).engine(engine);
+    // Without the flag, a compiled source keeps the folding it was built with
+    // (the builder takes it from the file); with it, everything is folded.
+    if args.diacritics {
+        builder.diacritics(true);
+    }
     if args.default {
         builder
             .add_tsv_reader(
@@ -141,6 +146,9 @@ fn is_zero(count: &usize) -> bool {
 }
 
 fn compile(args: &CompileArgs, out: &mut Output) -> Result<(), Error> {
+    // A compiled file named as one of its own sources would be overwritten by
+    // itself: refused before anything is read.
+    check_paths(&[(args.output.as_path(), OutputKind::File)], &args.sources.sources)?;
     let gazetteer = build(&args.sources, args.engine)?;
     // Written beside the target and renamed into place, so a reader never sees
     // half a gazetteer and a failed compile leaves the old file.

@@ -9,7 +9,8 @@
 //!   off by one.
 //! - `*.jsonl` or `*.json`: JSON Lines, one document per line, each an object with a
 //!   required string `text` and an optional string `id` (default `<file>:<line>`).
-//!   Every other field is kept in the document's `meta`. A UTF-8 byte-order mark at
+//!   Every other field is kept in the document's `meta`, exactly: a field holding a
+//!   number a JSON value would round is kept as its JSON text (`exact_meta`). A UTF-8 byte-order mark at
 //!   the start of the file is skipped: it is not JSON, editors on Windows add it, and
 //!   offsets in JSON Lines index the `text` string, never the file, so skipping it
 //!   moves no offset.
@@ -17,7 +18,9 @@
 //!   as they are read.
 //! - a directory: every file in it and below it with one of the names above, in
 //!   sorted order (hidden files and directories are skipped, and so, with a warning,
-//!   are files of other kinds).
+//!   are files of other kinds and FIFOs, devices or sockets named like documents).
+//!   An entry that cannot be read (a subdirectory without permission) is an error
+//!   in its place, and the walk goes on past it.
 //! - `-`, or no input at all: JSON Lines on standard input (ids `<stdin>:<line>`).
 //!
 //! Invalid UTF-8 is an error that names the byte offset of the first bad byte; it
@@ -33,7 +36,8 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
-use rubric_exporter::json_type_name;
+use rubric_exporter::{inexact_number, json_type_name, ExactFields};
+use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Location};
 
@@ -48,6 +52,9 @@ pub struct Document {
     pub location: Location,
     /// The input's other fields (JSON Lines only), carried through to the output.
     pub meta: Map<String, Value>,
+    /// The input's other fields that hold a number [`Value`] would round (beyond
+    /// 64-bit integers or a double's digits), kept as their exact JSON text.
+    pub exact_meta: ExactFields,
     /// How many bytes of the input the document took, for progress reports.
     pub input_bytes: u64,
 }
@@ -62,7 +69,10 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// the documents before a bad line are still processed.
 #[derive(Debug)]
 pub struct Documents {
-    pending: VecDeque<PathBuf>,
+    /// Inputs not opened yet; an entry of a directory that could not be listed is
+    /// kept here as its error, in its place, so that it is reported in order and
+    /// its siblings are still read.
+    pending: VecDeque<Result<PathBuf, Error>>,
     current: Option<Source>,
     warn: fn(&str),
 }
@@ -72,12 +82,14 @@ impl Documents {
     /// about files skipped inside directories.
     pub fn new(inputs: &[PathBuf], warn: fn(&str)) -> Self {
         let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs.to_vec() };
-        Documents { pending: inputs.into(), current: None, warn }
+        Documents { pending: inputs.into_iter().map(Ok).collect(), current: None, warn }
     }
 
     /// The files a directory holds, in sorted order, with the paths of skipped files
-    /// reported through `warn`.
-    fn list_directory(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    /// reported through `warn`. An entry that cannot be read (a subdirectory
+    /// without permission, a symbolic link loop) is an error in the list, in its
+    /// place: the walk goes on past it, so nothing beside it is lost.
+    fn list_directory(&self, dir: &Path) -> Vec<Result<PathBuf, Error>> {
         let mut files = Vec::new();
         let walk = walkdir::WalkDir::new(dir)
             .sort_by_file_name()
@@ -86,26 +98,42 @@ impl Documents {
             // (editor swap files, `.git`), as ripgrep does.
             .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
         for entry in walk {
-            let entry = entry.map_err(|err| {
-                let at = err.path().unwrap_or(dir).display().to_string();
-                let err =
-                    err.into_io_error().unwrap_or_else(|| io::Error::other("a symbolic link loop"));
-                Error::at(Location::source(at), ErrorKind::Read(err))
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let at = err.path().unwrap_or(dir).display().to_string();
+                    let err = err
+                        .into_io_error()
+                        .unwrap_or_else(|| io::Error::other("a symbolic link loop"));
+                    files.push(Err(Error::at(Location::source(at), ErrorKind::Read(err))));
+                    continue;
+                }
+            };
             if entry.file_type().is_dir() {
                 continue;
             }
             let path = entry.into_path();
-            if Format::of(&path).is_some() {
-                files.push(path);
+            // A FIFO, a device or a socket named like a document would block the
+            // walk or read forever: found in a directory, it is said and left out.
+            let regular = std::fs::metadata(&path).map(|metadata| metadata.is_file());
+            if Format::of(&path).is_some() && matches!(regular, Ok(false)) {
+                (self.warn)(&format!(
+                    "{}: skipped — not a regular file (a FIFO, a device or a socket); name it \
+                     on the command line to read it",
+                    rubric_exporter::escape_controls(&path.display().to_string())
+                ));
+            } else if Format::of(&path).is_some() {
+                // A file that cannot be inspected (a dangling link) is opened, and
+                // the error names it.
+                files.push(Ok(path));
             } else {
                 (self.warn)(&format!(
                     "{}: skipped — not a .txt, .jsonl or .json file (or .gz of one)",
-                    path.display()
+                    rubric_exporter::escape_controls(&path.display().to_string())
                 ));
             }
         }
-        Ok(files)
+        files
     }
 }
 
@@ -124,17 +152,15 @@ impl Iterator for Documents {
                     None => self.current = None,
                 }
             }
-            let path = self.pending.pop_front()?;
+            let path = match self.pending.pop_front()? {
+                Ok(path) => path,
+                Err(err) => return Some(Err(err)),
+            };
             if path.as_os_str() != "-" && path.is_dir() {
-                match self.list_directory(&path) {
-                    Ok(files) => {
-                        for file in files.into_iter().rev() {
-                            self.pending.push_front(file);
-                        }
-                        continue;
-                    }
-                    Err(err) => return Some(Err(err)),
+                for file in self.list_directory(&path).into_iter().rev() {
+                    self.pending.push_front(file);
                 }
+                continue;
             }
             match Source::open(&path) {
                 Ok(source) => self.current = Some(source),
@@ -239,6 +265,7 @@ fn read_text_file(mut file: impl Read, id: String, name: &str) -> Result<Documen
             text,
             location: Location::source(name),
             meta: Map::new(),
+            exact_meta: ExactFields::new(),
             input_bytes,
         }),
         Err(err) => {
@@ -412,6 +439,30 @@ impl JsonLines {
             }
             None => format!("{}:{number}", self.name),
         };
-        Ok(Some(Document { id, text, location: at_line(), meta: record, input_bytes: read as u64 }))
+        // Fields holding a number `Value` would round are carried as the JSON text
+        // they were written as; the line is read a second time only when it has one.
+        let mut exact_meta = ExactFields::new();
+        if inexact_number(line).is_some() {
+            let raw: std::collections::BTreeMap<String, Box<RawValue>> = serde_json::from_str(line)
+                .map_err(|err| {
+                    Error::internal(format!(
+                        "a line read once as JSON failed the second time: {err}"
+                    ))
+                })?;
+            for (key, json) in raw {
+                if record.contains_key(&key) && inexact_number(json.get()).is_some() {
+                    record.remove(&key);
+                    exact_meta.insert(key, json);
+                }
+            }
+        }
+        Ok(Some(Document {
+            id,
+            text,
+            location: at_line(),
+            meta: record,
+            exact_meta,
+            input_bytes: read as u64,
+        }))
     }
 }

@@ -1,6 +1,20 @@
 //! Where a subcommand's output goes: standard output, or a file written atomically.
 //!
-//! A file named with `-o` is never written in place. rubric writes a hidden
+//! **One policy for every path rubric writes** (`-o`, `--errors`, `gazetteer compile
+//! -o`, a brat directory, HF's label file):
+//!
+//! - [`check_paths`] refuses it when it names an input or another output: the same
+//!   file by device and inode (so through symbolic and hard links), a path inside an
+//!   input directory, or (for a directory output) an input inside it.
+//! - A regular file, or a path that does not exist yet, is written atomically (below).
+//!   A symbolic link is followed: the file it names is replaced, the link stays.
+//! - A character device, a FIFO or a terminal (`/dev/null`, `/dev/tty`, a named pipe),
+//!   and anything reached through `/dev/stdout`, `/dev/fd/N` or `/proc/*/fd/N`, is
+//!   written in place, streaming, and never replaced: renaming a file over
+//!   `/dev/null` would replace the device node for every program on the machine.
+//!   Other kinds (block devices, sockets) are refused.
+//!
+//! A regular file named with `-o` is never written in place. rubric writes a hidden
 //! temporary file in the same directory and renames it over the target only after
 //! the last byte was written and flushed, so the target is either the previous file
 //! (on any error, on Ctrl-C, on `kill`) or the whole new one, never a partial one.
@@ -18,6 +32,178 @@ use serde::Serialize;
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, ErrorKind, Location};
+
+/// What an output path is to be: one file, or a directory of files (brat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// One file.
+    File,
+    /// A directory rubric writes files into.
+    Directory,
+}
+
+/// Checks every path a run will write against its inputs and against each other,
+/// before anything is read or written (see the module docs). `outputs` pairs each
+/// path with what it is; `-` (standard output or input) is never checked.
+pub fn check_paths(outputs: &[(&Path, OutputKind)], inputs: &[PathBuf]) -> Result<(), Error> {
+    let inputs: Vec<&Path> =
+        inputs.iter().map(PathBuf::as_path).filter(|input| input.as_os_str() != "-").collect();
+    let outputs: Vec<(&Path, OutputKind)> =
+        outputs.iter().copied().filter(|(path, _)| path.as_os_str() != "-").collect();
+    for (index, &(output, kind)) in outputs.iter().enumerate() {
+        let at = || Location::source(output.display().to_string());
+        let output_abs = absolute(output);
+        for input in &inputs {
+            let input_abs = absolute(input);
+            let inside_input = input.is_dir() && output_abs.starts_with(&input_abs);
+            let input_inside = kind == OutputKind::Directory && input_abs.starts_with(&output_abs);
+            let relation = if same_file(output, input) {
+                "is the input"
+            } else if inside_input {
+                "is inside the input directory"
+            } else if input_inside {
+                "is a directory that holds the input"
+            } else {
+                continue;
+            };
+            let input = input.display().to_string();
+            return Err(Error::at(at(), ErrorKind::OutputIsInput { input, relation }));
+        }
+        for &(other, other_kind) in &outputs[index + 1..] {
+            // Two outputs may share a character device (`-o /dev/null --errors
+            // /dev/null`): nothing written there is lost by the sharing.
+            let shared_device = is_char_device(output) && is_char_device(other);
+            let nested = (kind == OutputKind::Directory
+                && absolute(other).starts_with(&output_abs))
+                || (other_kind == OutputKind::Directory && output_abs.starts_with(absolute(other)));
+            if (same_file(output, other) && !shared_device) || nested {
+                return Err(Error::at(
+                    at(),
+                    ErrorKind::OutputsCollide { other: other.display().to_string() },
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: the same device and inode when both exist
+/// (which sees through symbolic and hard links), else the same absolute path.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (identity(a), identity(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => absolute(a) == absolute(b),
+    }
+}
+
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+fn is_char_device(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        fs::metadata(path).is_ok_and(|metadata| metadata.file_type().is_char_device())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// How a path is written, decided by what is there now.
+enum Disposition {
+    /// Atomically: a temporary file renamed over this path (the link's target when
+    /// the path is a symbolic link).
+    Replace(PathBuf),
+    /// In place, streaming: a device, a FIFO, a descriptor link.
+    InPlace,
+    /// rubric's own standard output, named through a link (`/dev/stdout`): written
+    /// through the descriptor already open, which works where reopening it does not
+    /// (a pipe another user made).
+    Stdout,
+}
+
+fn disposition(path: &Path) -> Result<Disposition, Error> {
+    let at = || Location::source(path.display().to_string());
+    match fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => Err(Error::at(at(), ErrorKind::OutputIsDirectory)),
+        Ok(_) if through_descriptor_link(path) && same_file(path, Path::new("/proc/self/fd/1")) => {
+            Ok(Disposition::Stdout)
+        }
+        // `/dev/stdout` redirected to a file (`> out.jsonl`): the shell opened the file
+        // for us; replacing it by name would write somewhere the shell does not look.
+        Ok(_) if through_descriptor_link(path) => Ok(Disposition::InPlace),
+        Ok(metadata) if metadata.is_file() => {
+            Ok(Disposition::Replace(fs::canonicalize(path).unwrap_or_else(|_| path.into())))
+        }
+        Ok(metadata) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt;
+                let kind = metadata.file_type();
+                if kind.is_char_device() || kind.is_fifo() {
+                    return Ok(Disposition::InPlace);
+                }
+            }
+            let _ = metadata;
+            Err(Error::at(at(), ErrorKind::OutputNotWritable))
+        }
+        // Nothing there, or a dangling link: created, through the link if there is one.
+        Err(_) => Ok(Disposition::Replace(link_target(path))),
+    }
+}
+
+/// Whether `path` is, or leads through a symbolic link to, a process's file
+/// descriptor (`/dev/stdout` → `/proc/self/fd/1`, `/dev/fd/3`).
+fn through_descriptor_link(path: &Path) -> bool {
+    // `/dev/stdout` and its kin are links into `/proc`, followed below.
+    let is_descriptor = |p: &Path| p.starts_with("/proc") || p.starts_with("/dev/fd");
+    let mut current = absolute_lexically(path);
+    // A bounded number of hops: a loop of links ends here, not in a hang.
+    for _ in 0..40 {
+        if is_descriptor(&current) {
+            return true;
+        }
+        match fs::read_link(&current) {
+            Ok(target) => {
+                let parent = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                current = absolute_lexically(&parent.join(target));
+            }
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// The path joined to the current directory, without resolving any link.
+fn absolute_lexically(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Where a dangling symbolic link points (the file to create), or `path` itself.
+fn link_target(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::read_link(&current) {
+            Ok(target) => {
+                let parent = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                current = parent.join(target);
+            }
+            Err(_) => return current,
+        }
+    }
+    path.to_path_buf()
+}
 
 /// Temporary files not yet moved into place, for the signal handler to remove. A
 /// path may outlive its file (an output dropped on error); removing it again is
@@ -49,21 +235,33 @@ impl Output {
     /// Standard output, locked once for the whole run and buffered: `println!`
     /// would lock and, on a terminal, flush on every line, which costs more than
     /// tokenizing.
-    pub fn stdout() -> Self {
-        Output { target: Target::Stdout(BufWriter::new(io::stdout().lock())) }
+    ///
+    /// Refused when standard output is closed (`rubric ... >&-`): Rust's standard
+    /// output then swallows every write as if it succeeded, and the summary would
+    /// claim records nobody received.
+    pub fn stdout() -> Result<Self, Error> {
+        check_stdout_open()?;
+        Ok(Output { target: Target::Stdout(BufWriter::new(io::stdout().lock())) })
     }
 
-    /// `path` when given (written atomically, see the module docs), else standard
-    /// output. Refuses a path that is one of `inputs` or lies inside an input
-    /// directory, where it would be read back as input.
+    /// `path` when given (see the module docs for how), else standard output.
+    /// Refuses a path that is one of `inputs` or lies inside an input directory,
+    /// where it would be read back as input.
     pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> Result<Self, Error> {
         match path {
-            None => Ok(Output::stdout()),
-            Some(path) if path.as_os_str() == "-" => Ok(Output::stdout()),
+            None => Output::stdout(),
+            Some(path) if path.as_os_str() == "-" => Output::stdout(),
             Some(path) => {
-                refuse_input(path, inputs)?;
+                check_paths(&[(path, OutputKind::File)], inputs)?;
                 Ok(Output { target: Target::File(AtomicFile::new(path)?) })
             }
+        }
+    }
+    /// The file it writes, if not standard output.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.target {
+            Target::Stdout(_) => None,
+            Target::File(file) => Some(&file.path),
         }
     }
 
@@ -107,27 +305,127 @@ impl Output {
     }
 }
 
+/// Fails when standard output (descriptor 1) was closed when rubric started.
+///
+/// Rust's runtime reopens a closed standard descriptor on `/dev/null`, read-write,
+/// before `main` runs, so a write to a closed standard output "succeeds" and the
+/// summary would claim records nobody received. That reopened descriptor is told
+/// from a user's own `> /dev/null` (opened write-only by the shell) by its access
+/// mode, which Linux shows in `/proc/self/fdinfo/1`. Elsewhere the check finds
+/// nothing to refuse.
+fn check_stdout_open() -> Result<(), Error> {
+    if stdout_was_closed() {
+        return Err(Error::at(
+            Location::source("<stdout>"),
+            ErrorKind::Write(io::Error::other(
+                "standard output is closed (rubric ... >&-); nothing written there would reach \
+                 anyone",
+            )),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn stdout_was_closed() -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    /// `/dev/null`'s device number (major 1, minor 3).
+    const DEV_NULL: u64 = (1 << 8) | 3;
+    /// `O_ACCMODE` and `O_RDWR`.
+    const ACCESS_MODE: u32 = 0o3;
+    const READ_WRITE: u32 = 0o2;
+    let Ok(metadata) = fs::metadata("/proc/self/fd/1") else { return false };
+    if !metadata.file_type().is_char_device() || metadata.rdev() != DEV_NULL {
+        return false;
+    }
+    let Ok(info) = fs::read_to_string("/proc/self/fdinfo/1") else { return false };
+    info.lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+        .is_some_and(|flags| flags & ACCESS_MODE == READ_WRITE)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stdout_was_closed() -> bool {
+    false
+}
+
 /// A file written in full or not at all: a temporary file in the target's
 /// directory (so that the rename stays on one file system), renamed over the
 /// target by [`AtomicFile::persist`]; dropped without it, it is deleted, and a
 /// signal handler deletes it when the process is interrupted.
+///
+/// A target that is not a regular file (a device, a FIFO, `/dev/stdout`) is
+/// written in place instead, as it is streamed, and never replaced (see the
+/// module docs).
 #[derive(Debug)]
 pub struct AtomicFile {
+    /// The name the user gave, for messages.
     path: PathBuf,
-    file: BufWriter<NamedTempFile>,
+    file: BufWriter<FileSink>,
+}
+
+/// Where an [`AtomicFile`]'s bytes go.
+#[derive(Debug)]
+pub enum FileSink {
+    /// A temporary file, to be renamed to `target`.
+    Temporary {
+        /// The temporary file.
+        file: NamedTempFile,
+        /// The file it becomes.
+        target: PathBuf,
+    },
+    /// The target itself, opened for appending: a device, a FIFO, a descriptor.
+    InPlace(fs::File),
+    /// Standard output, named by a link to it.
+    Stdout(io::Stdout),
+}
+
+impl Write for FileSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            FileSink::Temporary { file, .. } => file.write(buf),
+            FileSink::InPlace(file) => file.write(buf),
+            FileSink::Stdout(out) => out.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            FileSink::Temporary { file, .. } => file.flush(),
+            FileSink::InPlace(file) => file.flush(),
+            FileSink::Stdout(out) => out.flush(),
+        }
+    }
 }
 
 impl AtomicFile {
-    /// A temporary file beside `path`, to become `path` on [`AtomicFile::persist`].
+    /// A temporary file beside `path`, to become `path` on [`AtomicFile::persist`]
+    /// (or `path` itself, opened in place, when it is a device or a FIFO).
     pub fn new(path: &Path) -> Result<Self, Error> {
-        let dir = match path.parent() {
+        let at = || Location::source(path.display().to_string());
+        let target = match disposition(path)? {
+            Disposition::Stdout => {
+                check_stdout_open()?;
+                let file = BufWriter::with_capacity(1 << 16, FileSink::Stdout(io::stdout()));
+                return Ok(AtomicFile { path: path.to_path_buf(), file });
+            }
+            Disposition::InPlace => {
+                // Appending: through `/dev/stdout` to a file the shell opened with
+                // `>>`, writing from offset 0 would overwrite what is there.
+                let file = fs::OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .map_err(|err| Error::at(at(), ErrorKind::CreateOutput(err)))?;
+                let file = BufWriter::with_capacity(1 << 16, FileSink::InPlace(file));
+                return Ok(AtomicFile { path: path.to_path_buf(), file });
+            }
+            Disposition::Replace(target) => target,
+        };
+        let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        let at = || Location::source(path.display().to_string());
-        if path.is_dir() {
-            return Err(Error::at(at(), ErrorKind::OutputIsDirectory));
-        }
         install_signal_handler();
         let mut builder = tempfile::Builder::new();
         builder.prefix(".rubric-").suffix(".tmp");
@@ -141,40 +439,43 @@ impl AtomicFile {
         if let Ok(mut pending) = PENDING.lock() {
             pending.push(file.path().to_path_buf());
         }
-        Ok(AtomicFile { path: path.to_path_buf(), file: BufWriter::with_capacity(1 << 16, file) })
+        let file = BufWriter::with_capacity(1 << 16, FileSink::Temporary { file, target });
+        Ok(AtomicFile { path: path.to_path_buf(), file })
+    }
+
+    /// The path as the user gave it.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Where to write.
-    pub fn writer(&mut self) -> &mut BufWriter<NamedTempFile> {
+    pub fn writer(&mut self) -> &mut BufWriter<FileSink> {
         &mut self.file
     }
 
-    /// Flushes and syncs the temporary file and renames it over the target.
+    /// Flushes and syncs the temporary file and renames it over the target (or
+    /// flushes the file written in place).
     pub fn persist(self) -> Result<(), Error> {
         let at = || Location::source(self.path.display().to_string());
-        let temporary = self.file.get_ref().path().to_path_buf();
-        let result = (|| {
-            let file = self.file.into_inner().map_err(|err| err.into_error())?;
-            file.as_file().sync_all()?;
-            file.persist(&self.path).map_err(|err| err.error)
-        })();
-        forget_pending(&temporary);
-        result.map(drop).map_err(|err| Error::at(at(), ErrorKind::Write(err)))
+        let sink = self.file.into_inner().map_err(|err| err.into_error());
+        let result = match sink {
+            // The temporary file is deleted as the writer drops; its pending path
+            // outlives it, which is harmless (see `PENDING`).
+            Err(err) => Err(err),
+            Ok(FileSink::InPlace(mut file)) => file.flush(),
+            Ok(FileSink::Stdout(mut out)) => out.flush(),
+            Ok(FileSink::Temporary { file, target }) => {
+                let temporary = file.path().to_path_buf();
+                let result = file
+                    .as_file()
+                    .sync_all()
+                    .and_then(|()| file.persist(&target).map(drop).map_err(|err| err.error));
+                forget_pending(&temporary);
+                result
+            }
+        };
+        result.map_err(|err| Error::at(at(), ErrorKind::Write(err)))
     }
-}
-
-fn refuse_input(path: &Path, inputs: &[PathBuf]) -> Result<(), Error> {
-    let output = absolute(path);
-    for input in inputs.iter().filter(|input| input.as_os_str() != "-") {
-        let input = absolute(input);
-        if output == input || (input.is_dir() && output.starts_with(&input)) {
-            return Err(Error::at(
-                Location::source(path.display().to_string()),
-                ErrorKind::OutputIsInput,
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The path with symbolic links resolved, as far as it exists: the output file

@@ -40,7 +40,7 @@ where
         .num_threads(threads.max(1))
         .thread_name(|i| format!("rubric-worker-{i}"))
         .build()
-        .map_err(|err| Error::internal(format!("cannot start the worker threads: {err}")))?;
+        .map_err(|err| Error::usage(threads_failed(threads, &err.to_string())))?;
     let mut documents = documents.peekable();
     let work = &work;
     pool.in_place_scope(|scope| {
@@ -82,6 +82,15 @@ where
     })
 }
 
+/// What to say when the worker threads cannot be started (the system's limit on
+/// threads or memory): not a bug, and the user can ask for fewer.
+fn threads_failed(threads: usize, why: &str) -> String {
+    format!(
+        "--threads {threads}: cannot start {threads} worker threads ({why}) — the system's \
+         limit on threads or memory is reached; pass a smaller --threads"
+    )
+}
+
 fn next_batch<I>(documents: &mut std::iter::Peekable<I>) -> Vec<Result<Document, Error>>
 where
     I: Iterator<Item = Result<Document, Error>>,
@@ -108,6 +117,7 @@ mod tests {
                 text: "x".repeat(i % 7),
                 location: Location::line("test", i as u64 + 1),
                 meta: serde_json::Map::new(),
+                exact_meta: rubric_exporter::ExactFields::new(),
                 input_bytes: 0,
             })
         })

@@ -8,9 +8,8 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::input::{Document, Documents};
-use crate::output::Output;
+use crate::output::{check_paths, AtomicFile, Output, OutputKind};
 use crate::pipeline;
 
 /// The options every subcommand that reads documents shares.
@@ -60,9 +59,33 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// The most worker threads `--threads` may ask for, for `cores` cores: four per
+/// core, at least 16, at most 1024. More threads than cores only add overhead, and
+/// tens of thousands exhaust memory or the process's thread limit (an abort, not
+/// an error, inside the thread library).
+pub fn max_threads(cores: usize) -> usize {
+    cores.saturating_mul(4).clamp(16, 1024)
+}
+
 impl RunArgs {
-    fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    fn threads(&self) -> Result<usize, Error> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let Some(threads) = self.threads else { return Ok(cores) };
+        let limit = max_threads(cores);
+        if threads == 0 {
+            return Err(Error::usage(
+                "--threads 0: at least one worker thread is needed — pass a number from 1 up, or \
+                 leave --threads out for one per core",
+            ));
+        }
+        if threads > limit {
+            return Err(Error::usage(format!(
+                "--threads {threads} is more than rubric starts on this machine ({limit}: four \
+                 per core, at least 16, at most 1024) — more threads than cores only add \
+                 overhead; pass at most {limit}, or leave --threads out for one per core ({cores})"
+            )));
+        }
+        Ok(threads)
     }
 }
 
@@ -89,6 +112,9 @@ pub trait Sink<T> {
     fn write(&mut self, item: T) -> Result<(), Error>;
     /// Puts the output in place; not called when the run failed.
     fn finish(self) -> Result<(), Error>;
+    /// Every path it writes (none for standard output), to check against the
+    /// run's other outputs.
+    fn paths(&self) -> Vec<(PathBuf, OutputKind)>;
 }
 
 /// Lines serialized on the worker threads go straight to the output.
@@ -99,6 +125,10 @@ impl Sink<Vec<u8>> for Output {
 
     fn finish(self) -> Result<(), Error> {
         Output::finish(self)
+    }
+
+    fn paths(&self) -> Vec<(PathBuf, OutputKind)> {
+        self.path().map(|path| (path.to_path_buf(), OutputKind::File)).into_iter().collect()
     }
 }
 
@@ -125,13 +155,21 @@ where
     K: Sink<T>,
 {
     let started = Instant::now();
+    let threads = args.threads()?;
+    let mut outputs = sink.paths();
+    if let Some(errors) = &args.errors {
+        outputs.push((errors.clone(), OutputKind::File));
+    }
+    let checked: Vec<(&std::path::Path, OutputKind)> =
+        outputs.iter().map(|(path, kind)| (path.as_path(), *kind)).collect();
+    check_paths(&checked, &args.inputs)?;
     let mut errors = ErrorSink::open(args.errors.as_ref())?;
     let progress = Progress::new(args);
     let mut ids = SeenIds::default();
     let mut counts = Counts::default();
 
     let documents = Documents::new(&args.inputs, warn);
-    let result = pipeline::run(documents, args.threads(), work, |outcome| {
+    let result = pipeline::run(documents, threads, work, |outcome| {
         counts.read += 1;
         let processed = outcome.and_then(|(document, processed)| {
             progress.advance(&document);
@@ -146,11 +184,19 @@ where
                 }
                 progress.suspend(|| warn(&error.to_string()));
             }
-            processed
+            processed.map(|processed| (document.location, processed))
         });
         match processed {
-            Ok(processed) => {
-                sink.write(processed.item)?;
+            Ok((location, processed)) => {
+                // An error about this document from the sink (two ids that make one
+                // brat file name) is named by where the document was read; one
+                // about the output itself (a full disk) is not the document's.
+                sink.write(processed.item).map_err(|mut error| {
+                    if error.location.is_none() && error.is_skippable() {
+                        error.location = Some(location);
+                    }
+                    error
+                })?;
                 counts.written += 1;
                 for (kind, n) in processed.tally {
                     *counts.tally.entry(kind).or_default() += n;
@@ -165,8 +211,11 @@ where
         }
     });
     progress.finish();
+    // The report of what was skipped is put in place even when the run then
+    // failed: those documents were skipped, and the report says which.
+    let reported = errors.finish();
     result?;
-    errors.finish()?;
+    reported?;
     sink.finish()?;
     if !args.quiet {
         let summary = counts.summary(noun, started.elapsed(), args.errors.as_ref());
@@ -188,11 +237,12 @@ fn warn_raw(line: &str) {
 /// The document ids seen so far, as 64-bit hashes: 8 bytes a document, so that a
 /// corpus of a hundred million documents still fits. A collision between two
 /// different ids (about one in 10^19 per pair) would only cause a false warning.
-#[derive(Default)]
-struct SeenIds(HashSet<u64>);
+#[derive(Debug, Default)]
+pub struct SeenIds(HashSet<u64>);
 
 impl SeenIds {
-    fn is_repeat(&mut self, id: &str) -> bool {
+    /// Whether `id` was seen before (and notes it).
+    pub fn is_repeat(&mut self, id: &str) -> bool {
         let mut hasher = DefaultHasher::new();
         id.hash(&mut hasher);
         !self.0.insert(hasher.finish())
@@ -222,7 +272,12 @@ impl Counts {
             line.push_str(&format!(" (reported to {whereto})"));
         }
         line.push_str(&format!("; {total} {noun}"));
-        let by_kind: Vec<String> = self.tally.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        // Labels come from the gazetteers, which may hold anything but white space.
+        let by_kind: Vec<String> = self
+            .tally
+            .iter()
+            .map(|(k, n)| format!("{} {n}", rubric_exporter::escape_controls(k)))
+            .collect();
         if self.tally.len() > 1 || self.tally.keys().any(|k| k != noun) {
             line.push_str(&format!(" ({})", by_kind.join(", ")));
         }
@@ -244,7 +299,9 @@ fn plural(n: u64, noun: &str) -> String {
 /// Where `--keep-going` reports the documents it skipped: one JSON object per line.
 enum ErrorSink {
     Stderr,
-    File { writer: BufWriter<File>, path: PathBuf },
+    /// Written under the one policy for every output (see `output`): atomically,
+    /// or in place for a device or a FIFO.
+    File(AtomicFile),
 }
 
 /// One line of an `--errors` report.
@@ -260,10 +317,7 @@ struct ErrorLine<'a> {
 impl ErrorSink {
     fn open(path: Option<&PathBuf>) -> Result<Self, Error> {
         let Some(path) = path else { return Ok(ErrorSink::Stderr) };
-        let file = File::create(path).map_err(|err| {
-            Error::at(Location::source(path.display().to_string()), ErrorKind::CreateOutput(err))
-        })?;
-        Ok(ErrorSink::File { writer: BufWriter::new(file), path: path.clone() })
+        Ok(ErrorSink::File(AtomicFile::new(path)?))
     }
 
     fn report(&mut self, error: &Error) -> Result<(), Error> {
@@ -280,18 +334,17 @@ impl ErrorSink {
         Output::serialize_into(&mut bytes, &line)?;
         match self {
             ErrorSink::Stderr => io::stderr().lock().write_all(&bytes).map_err(Error::write),
-            ErrorSink::File { writer, path } => writer.write_all(&bytes).map_err(|err| {
-                Error::at(Location::source(path.display().to_string()), ErrorKind::Write(err))
-            }),
+            ErrorSink::File(file) => {
+                let at = Location::source(file.path().display().to_string());
+                file.writer().write_all(&bytes).map_err(|err| Error::at(at, ErrorKind::Write(err)))
+            }
         }
     }
 
     fn finish(self) -> Result<(), Error> {
         match self {
             ErrorSink::Stderr => Ok(()),
-            ErrorSink::File { mut writer, path } => writer.flush().map_err(|err| {
-                Error::at(Location::source(path.display().to_string()), ErrorKind::Write(err))
-            }),
+            ErrorSink::File(file) => file.persist(),
         }
     }
 }

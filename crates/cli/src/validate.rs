@@ -104,9 +104,14 @@ impl Problem {
         match &self.pointer {
             Some(pointer) => {
                 let pointer = if pointer.is_empty() { "(record)" } else { pointer };
-                format!("{location}: schema: {pointer}: {}", self.message)
+                // Pointers and messages quote the record's keys and values.
+                format!(
+                    "{location}: schema: {}: {}",
+                    rubric_exporter::escape_controls(pointer),
+                    rubric_exporter::escape_controls(&self.message)
+                )
             }
-            None => format!("{location}: {}", self.message),
+            None => format!("{location}: {}", rubric_exporter::escape_controls(&self.message)),
         }
     }
 }
@@ -119,7 +124,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         Error::internal(format!("the built-in record schema does not compile: {err}"))
     })?;
     let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
-    let mut report = Report::new(args.format);
+    let mut report = Report::new(args.format)?;
     let mut counts = Counts::default();
     for path in &files {
         let (name, reader) = open(path)?;
@@ -343,11 +348,11 @@ enum Report {
 }
 
 impl Report {
-    fn new(format: Format) -> Self {
-        match format {
+    fn new(format: Format) -> Result<Self, Error> {
+        Ok(match format {
             Format::Text => Report::Text,
-            Format::Json => Report::Json(Output::stdout()),
-        }
+            Format::Json => Report::Json(Output::stdout()?),
+        })
     }
 
     fn add(&mut self, problem: &Problem) -> Result<(), Error> {

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use rubric_exporter::{escape_controls, is_terminal_control};
+
 use crate::{
     Agreement, Comparison, Counts, Disagreement, DisagreementKind, DocumentComparison, Figures,
     Pairing, Schema, Span,
@@ -59,8 +61,8 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
     let _ = writeln!(
         out,
         "gold: {}  prediction: {}  documents: {}  offsets: {}",
-        comparison.gold,
-        comparison.prediction,
+        escape_controls(&comparison.gold),
+        escape_controls(&comparison.prediction),
         comparison.documents.len(),
         comparison.unit
     );
@@ -105,7 +107,13 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
         );
     }
 
-    let width = comparison.labels.keys().map(|l| l.chars().count()).max().unwrap_or(0).max(8);
+    let width = comparison
+        .labels
+        .keys()
+        .map(|l| escape_controls(l).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     for schema in Schema::ALL {
         out.push('\n');
         let _ = writeln!(
@@ -144,8 +152,12 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
             let _ = writeln!(out, "sources: no span names its source");
         } else {
             let shown = sources.len().min(options.sources_limit);
-            let width =
-                sources[..shown].iter().map(|s| s.source.chars().count()).max().unwrap_or(0).max(6);
+            let width = sources[..shown]
+                .iter()
+                .map(|s| escape_controls(&s.source).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(6);
             let _ = writeln!(
                 out,
                 "{}",
@@ -167,7 +179,7 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
                 let _ = writeln!(
                     out,
                     "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
-                    s.source,
+                    escape_controls(&s.source),
                     s.predicted,
                     s.correct,
                     s.spurious,
@@ -205,7 +217,7 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
                 BOLD,
                 &format!(
                     "{} ({count} disagreement{}{pairing})",
-                    document.id,
+                    escape_controls(&document.id),
                     if count == 1 { "" } else { "s" }
                 )
             )
@@ -236,7 +248,12 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
 fn label_row(label: &str, c: &Counts, width: usize) -> String {
     format!(
         "{:<width$} {:>9.4} {:>6.4} {:>6.4} {:>6} {:>6}",
-        label, c.precision, c.recall, c.f1, c.possible, c.actual
+        escape_controls(label),
+        c.precision,
+        c.recall,
+        c.f1,
+        c.possible,
+        c.actual
     )
 }
 
@@ -254,17 +271,18 @@ fn quoted(span: &Span, text: &str) -> String {
 
 fn describe(disagreement: &Disagreement, document: &DocumentComparison) -> String {
     let text = text_of(document, disagreement);
+    let label = |span: &Span| escape_controls(&span.label).into_owned();
     match (&disagreement.gold, &disagreement.prediction) {
-        (Some(g), None) => format!("{} {}", g.label, quoted(g, text)),
-        (None, Some(p)) => format!("{} {}", p.label, quoted(p, text)),
+        (Some(g), None) => format!("{} {}", label(g), quoted(g, text)),
+        (None, Some(p)) => format!("{} {}", label(p), quoted(p, text)),
         (Some(g), Some(p)) => match disagreement.kind {
             DisagreementKind::WrongLabel => {
-                format!("{} → {} {}", g.label, p.label, quoted(g, text))
+                format!("{} → {} {}", label(g), label(p), quoted(g, text))
             }
             DisagreementKind::WrongBoundary => {
-                format!("{} {} → {}", g.label, quoted(g, text), quoted(p, text))
+                format!("{} {} → {}", label(g), quoted(g, text), quoted(p, text))
             }
-            _ => format!("{} {} → {} {}", g.label, quoted(g, text), p.label, quoted(p, text)),
+            _ => format!("{} {} → {} {}", label(g), quoted(g, text), label(p), quoted(p, text)),
         },
         (None, None) => String::new(),
     }
@@ -312,11 +330,20 @@ fn flatten(text: &str) -> String {
             }
             in_space = true;
         } else {
-            out.push(c);
+            push_escaped(&mut out, c);
             in_space = false;
         }
     }
     out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    if is_terminal_control(c) {
+        // `\u{1b}`, as Rust's `{:?}` (and so rubric's warnings) writes it.
+        out.extend(c.escape_unicode());
+    } else {
+        out.push(c);
+    }
 }
 
 /// The agreement matrices as text: inputs numbered, F1 with the row input as gold,
@@ -324,7 +351,7 @@ fn flatten(text: &str) -> String {
 pub fn agreement_text(agreement: &Agreement) -> String {
     let mut out = String::new();
     for (i, name) in agreement.inputs.iter().enumerate() {
-        let _ = writeln!(out, "[{}] {name}", i + 1);
+        let _ = writeln!(out, "[{}] {}", i + 1, escape_controls(name));
     }
     let header = |out: &mut String| {
         let _ = write!(out, "{:>8}", "");

@@ -101,6 +101,10 @@ pub fn from_brat(
     let mut spans = Vec::new();
     let mut lines = Vec::new();
     let mut skipped = BratSkipped::default();
+    // A byte-order mark before the first `T1` would hide that entity among the
+    // skipped non-entity lines; it is no part of the annotations. (One in the .txt
+    // is kept: brat counts it as a character, so offsets count it too.)
+    let ann = ann.strip_prefix('\u{feff}').unwrap_or(ann);
     for (index, line) in ann.lines().enumerate() {
         let number = index as u64 + 1;
         let at = || Location::line(ann_source, number);

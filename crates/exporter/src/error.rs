@@ -39,7 +39,9 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.source)?;
+        // A file name found in a walked directory is the input's, not the user's
+        // typing: it may hold control characters.
+        f.write_str(&escape_controls(&self.source))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(column) = self.column {
@@ -74,7 +76,7 @@ impl fmt::Display for SpanRef {
         if let Some(index) = self.index {
             write!(f, " {index}")?;
         }
-        write!(f, " [{}, {}) {}", self.start, self.end, self.label)?;
+        write!(f, " [{}, {}) {}", self.start, self.end, escape_controls(&self.label))?;
         if let Some(text) = &self.text {
             write!(f, " {text:?}")?;
         }
@@ -260,7 +262,7 @@ pub enum ErrorKind {
         fragments: String,
     },
     /// A line of an input format could not be understood.
-    #[error("{message}")]
+    #[error("{}", escape_controls(message))]
     Syntax {
         /// What is wrong and what to do.
         message: String,
@@ -337,6 +339,32 @@ impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Self {
         Error::new(kind)
     }
+}
+
+/// Whether `c` would act on a terminal instead of being shown: C0 and C1 controls
+/// (ESC starts colour, title and screen-clearing sequences) and the bidirectional
+/// overrides and isolates, which reorder what follows them on the line.
+pub fn is_terminal_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every terminal control character written as an escape (`\u{1b}`,
+/// as Rust's `{:?}` writes it), for text from the input shown in a report or a
+/// message: a document's id, text or label, a file name found in a directory.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_terminal_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_terminal_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The name of a JSON value's type, for messages ("a string", "an array").

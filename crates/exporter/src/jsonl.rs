@@ -118,7 +118,43 @@ pub(crate) struct RecordJson<'a> {
     text: &'a str,
     tokens: Vec<TokenJson<'a>>,
     spans: Vec<SpanJson<'a>>,
-    meta: Map<String, Value>,
+    meta: MetaJson<'a>,
+}
+
+/// `meta` as written: the record's fields and its exact ones (see
+/// [`crate::ExactFields`]) merged in key order, as one object.
+pub(crate) struct MetaJson<'a> {
+    values: Map<String, Value>,
+    exact: &'a crate::ExactFields,
+}
+
+impl Serialize for MetaJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // A field set on `meta` after the exact ones were added (an `explain`)
+        // is the later word; the exact one of that name is not written twice.
+        let exact: Vec<(&str, &serde_json::value::RawValue)> =
+            self.exact.iter().filter(|(key, _)| !self.values.contains_key(*key)).collect();
+        let mut map = serializer.serialize_map(Some(self.values.len() + exact.len()))?;
+        let mut values = self.values.iter().peekable();
+        let mut exact = exact.into_iter().peekable();
+        loop {
+            let take_value = match (values.peek(), exact.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((value_key, _)), Some((exact_key, _))) => value_key.as_str() < *exact_key,
+            };
+            if take_value {
+                if let Some((key, value)) = values.next() {
+                    map.serialize_entry(key, value)?;
+                }
+            } else if let Some((key, json)) = exact.next() {
+                map.serialize_entry(key, json)?;
+            }
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -226,8 +262,9 @@ impl<'a> RecordJson<'a> {
                 source: span.source.as_deref(),
             });
         }
-        let mut meta = record.meta().clone();
-        meta.insert("offsets".to_string(), Value::String(unit.as_str().to_string()));
+        let mut values = record.meta().clone();
+        values.insert("offsets".to_string(), Value::String(unit.as_str().to_string()));
+        let meta = MetaJson { values, exact: record.exact_meta() };
         Ok(RecordJson { id: record.id(), text, tokens, spans, meta })
     }
 }
@@ -294,13 +331,50 @@ impl<R: BufRead> Iterator for RecordReader<R> {
             Ok(raw) => raw,
             Err(err) => return Some(Err(err)),
         };
+        // Fields holding a number a `Value` would round are carried as their JSON
+        // text; looked for first, since parsing takes the line.
+        let exact = exact_meta(raw.text);
         // Valid records take the fast path; anything else the checked one, which
         // says what is wrong and where.
-        if let Some(record) = crate::fast::parse(&raw) {
-            return Some(Ok(record));
-        }
-        Some(parse_checked(raw))
+        let record = match crate::fast::parse(&raw) {
+            Some(record) => Ok(record),
+            None => parse_checked(raw),
+        };
+        Some(record.map(|record| match exact {
+            Some(exact) => record.with_exact_meta(exact),
+            None => record,
+        }))
     }
+}
+
+/// The `meta` fields of a record line (unknown top-level fields and the fields of
+/// its `meta` object) that hold a number a `Value` would round, as their JSON
+/// text; `None` when there are none (almost always: the line is scanned, not
+/// parsed again).
+fn exact_meta(line: &str) -> Option<crate::ExactFields> {
+    use serde_json::value::RawValue;
+    crate::inexact_number(line)?;
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let fields: std::collections::BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(line).ok()?;
+    let mut exact = crate::ExactFields::new();
+    for (key, json) in fields {
+        if crate::inexact_number(json.get()).is_none() {
+            continue;
+        }
+        if key == "meta" {
+            let inner: std::collections::BTreeMap<String, Box<RawValue>> =
+                serde_json::from_str(json.get()).ok()?;
+            for (key, json) in inner {
+                if key != "offsets" && crate::inexact_number(json.get()).is_some() {
+                    exact.insert(key, json);
+                }
+            }
+        } else if !RECORD_FIELDS.contains(&key.as_str()) {
+            exact.insert(key, json);
+        }
+    }
+    (!exact.is_empty()).then_some(exact)
 }
 
 impl Record {

@@ -62,10 +62,12 @@ pub use align::{AlignmentReport, Misaligned};
 pub use brat::{brat_file_stem, from_brat, to_brat, BratDocument, BratSkipped};
 pub use conll::{ConllReader, ConllWriter, Scheme};
 pub use doccano::{DoccanoLayout, DoccanoReader, DoccanoWriter};
-pub use error::{json_type_name, Error, ErrorKind, Location, SpanRef};
+pub use error::{
+    escape_controls, is_terminal_control, json_type_name, Error, ErrorKind, Location, SpanRef,
+};
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
-pub use record::{Record, RecordToken, Span, SpanInput};
+pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
 
 #[cfg(test)]

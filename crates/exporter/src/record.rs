@@ -94,7 +94,118 @@ pub struct Record {
     tokens: Vec<RecordToken>,
     spans: Vec<Span>,
     meta: Map<String, Value>,
+    /// `meta` fields kept as the JSON they were written as (see [`ExactFields`]).
+    exact_meta: ExactFields,
 }
+
+/// `meta` fields carried as the exact JSON text they were read as: a number beyond
+/// 64-bit integers or a double's precision (`18446744073709551616`), or a value
+/// holding one. [`Value`] would round such a number; these are written back byte
+/// for byte, in key order with the other `meta` fields.
+#[derive(Clone, Debug, Default)]
+pub struct ExactFields(std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>);
+
+impl ExactFields {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a field.
+    pub fn insert(&mut self, key: String, json: Box<serde_json::value::RawValue>) {
+        self.0.insert(key, json);
+    }
+
+    /// Takes a field out.
+    pub fn remove(&mut self, key: &str) -> Option<Box<serde_json::value::RawValue>> {
+        self.0.remove(key)
+    }
+
+    /// Whether a field is there.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The fields, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::value::RawValue)> {
+        self.0.iter().map(|(key, json)| (key.as_str(), &**json))
+    }
+}
+
+/// The first number in JSON text that would not survive being read into a
+/// `serde_json::Value` (JSON numbers are read as 64-bit integers or doubles): an integer
+/// beyond 64 bits, or a decimal with more significant digits than a double holds.
+/// Returned with its 1-based byte column. A field holding one is carried as its
+/// JSON text instead ([`ExactFields`]).
+///
+/// ```
+/// assert_eq!(rubric_exporter::inexact_number(r#"{"a":1,"b":18446744073709551616}"#), Some((12, "18446744073709551616")));
+/// assert_eq!(rubric_exporter::inexact_number(r#"{"a":"18446744073709551616","b":0.5}"#), None);
+/// ```
+pub fn inexact_number(line: &str) -> Option<(usize, &str)> {
+    let bytes = line.as_bytes();
+    let mut index = 0;
+    let mut in_string = false;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if in_string {
+            match byte {
+                b'\\' => index += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            index += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+            index += 1;
+            continue;
+        }
+        if byte == b'-' || byte.is_ascii_digit() {
+            let start = index;
+            while index < bytes.len()
+                && matches!(bytes[index], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                index += 1;
+            }
+            let token = &line[start..index];
+            if !number_is_exact(token) {
+                return Some((start + 1, token));
+            }
+            continue;
+        }
+        index += 1;
+    }
+    None
+}
+
+fn number_is_exact(token: &str) -> bool {
+    if !token.contains(['.', 'e', 'E']) {
+        return token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok();
+    }
+    // Significant digits of the mantissa: a double holds 17 exactly enough to
+    // write the same number back.
+    let mantissa = token.split(['e', 'E']).next().unwrap_or(token);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    significant.len() <= 17
+}
+
+/// Equal when the same keys hold the same JSON text.
+impl PartialEq for ExactFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.iter().zip(other.iter()).all(|((a, x), (b, y))| a == b && x.get() == y.get())
+    }
+}
+
+impl Eq for ExactFields {}
 
 /// A token of a [`Record`]: a byte range of its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -282,7 +393,7 @@ impl Record {
             }
         }
         let spans = checked.into_iter().map(|(_, span)| span).collect();
-        Ok(Record { id, text, tokens, spans, meta })
+        Ok(Record { id, text, tokens, spans, meta, exact_meta: ExactFields::new() })
     }
 
     /// Replaces `meta` (its `offsets`, if any, is replaced by the writer's unit on
@@ -290,6 +401,21 @@ impl Record {
     pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
         self.meta = meta;
         self
+    }
+
+    /// Adds `meta` fields to be written exactly as their JSON text (see
+    /// [`ExactFields`]); a field of the same name in [`Record::meta`] is replaced.
+    pub fn with_exact_meta(mut self, fields: ExactFields) -> Self {
+        for (key, _) in fields.iter() {
+            self.meta.remove(key);
+        }
+        self.exact_meta = fields;
+        self
+    }
+
+    /// The `meta` fields kept as their exact JSON text.
+    pub fn exact_meta(&self) -> &ExactFields {
+        &self.exact_meta
     }
 
     /// Sets one field of `meta` (a field named `offsets` is ignored on output: the

@@ -556,6 +556,29 @@ fn write_json_line_is_what_the_writer_writes() {
     );
 }
 
+#[test]
+fn exact_meta_fields_are_written_as_read_in_key_order_with_the_others() {
+    let mut exact = crate::ExactFields::new();
+    let raw = |json: &str| serde_json::value::RawValue::from_string(json.to_string()).unwrap();
+    exact.insert("big".to_string(), raw("18446744073709551616"));
+    exact.insert("nested".to_string(), raw("{\"x\": [1, 3.14159265358979323846]}"));
+    exact.insert("lang".to_string(), raw("1.00000000000000000001"));
+    let record =
+        news().with_meta_field("lang", "en").with_meta_field("zz", 1).with_exact_meta(exact);
+    let mut line = Vec::new();
+    record.write_json_line(OffsetUnit::Char, &mut line).unwrap();
+    let line = String::from_utf8(line).unwrap();
+    // `with_exact_meta` replaced the value field `lang`; every number as written.
+    assert!(
+        line.ends_with(
+            "\"meta\":{\"big\":18446744073709551616,\"lang\":1.00000000000000000001,\
+             \"nested\":{\"x\": [1, 3.14159265358979323846]},\"offsets\":\"char\",\"zz\":1}}\n"
+        ),
+        "{line}"
+    );
+    assert_eq!(line, jsonl(std::slice::from_ref(&record), OffsetUnit::Char));
+}
+
 /// Text from a mix of scripts, punctuation, emoji and white space, so that byte,
 /// code point and UTF-16 offsets all differ and the tokenizer splits at many kinds
 /// of boundaries.

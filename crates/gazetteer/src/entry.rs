@@ -151,9 +151,15 @@ pub(crate) fn read_tsv(
             entry.id = Some(id.to_string());
         }
         if let Some(value) = columns.get(3).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-            entry.priority = value
-                .parse()
-                .map_err(|_| at(ErrorKind::BadPriority { value: value.to_string() }))?;
+            entry.priority = value.parse().map_err(|_| {
+                // Digits that do not fit are a different mistake from no number.
+                let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    at(ErrorKind::PriorityOutOfRange { value: value.to_string() })
+                } else {
+                    at(ErrorKind::BadPriority { value: value.to_string() })
+                }
+            })?;
         }
         if let Some(value) = columns.get(4).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             entry.case = value
@@ -165,8 +171,10 @@ pub(crate) fn read_tsv(
     Ok(())
 }
 
-/// Lines of a source with their 0-based numbers, `\r\n` endings stripped, invalid
-/// UTF-8 reported at its line.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Lines of a source with their 0-based numbers, `\r\n` endings stripped, a
+/// leading UTF-8 byte-order mark skipped, invalid UTF-8 reported at its line.
 fn split_lines<'a>(
     name: &'a str,
     mut reader: impl BufRead + 'a,
@@ -188,6 +196,11 @@ fn split_lines<'a>(
                     if buffer.ends_with(b"\r") {
                         buffer.pop();
                     }
+                }
+                // A byte-order mark (Windows editors add one) is not part of the
+                // first pattern: left in, it would silently break that entry.
+                if index == 0 && buffer.starts_with(UTF8_BOM) {
+                    buffer.drain(..UTF8_BOM.len());
                 }
                 let line = String::from_utf8(buffer).map_err(|_| {
                     done = true;
@@ -288,10 +301,20 @@ pub(crate) fn read_patterns(
                     }
                 }
                 "priority" => {
-                    entry.priority = value
-                        .as_i64()
-                        .and_then(|p| i32::try_from(p).ok())
-                        .ok_or_else(|| at(ErrorKind::BadPriority { value: value.to_string() }))?;
+                    // Integers beyond 64 bits reach us as floats: whole and that
+                    // large, they were written as integers.
+                    let integer = value.is_i64()
+                        || value.is_u64()
+                        || value.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18);
+                    entry.priority =
+                        value.as_i64().and_then(|p| i32::try_from(p).ok()).ok_or_else(|| {
+                            let value = value.to_string();
+                            at(if integer {
+                                ErrorKind::PriorityOutOfRange { value }
+                            } else {
+                                ErrorKind::BadPriority { value }
+                            })
+                        })?;
                 }
                 "case" => {
                     let text = value.as_str().unwrap_or_default();

@@ -41,6 +41,20 @@ pub enum ErrorKind {
         /// The value as written.
         value: String,
     },
+    /// The priority is an integer outside the range a priority can hold (a 32-bit
+    /// signed integer).
+    PriorityOutOfRange {
+        /// The value as written.
+        value: String,
+    },
+    /// Compiled gazetteers merged into one were built with different settings
+    /// (one folds diacritics, another does not), and no setting was asked for.
+    IncompatibleSettings {
+        /// The file that folds diacritics.
+        folding: String,
+        /// The file that does not.
+        not_folding: String,
+    },
     /// The case column is not `smart`, `sensitive` or `insensitive`.
     BadCasePolicy {
         /// The value as written.
@@ -264,6 +278,17 @@ impl fmt::Display for Error {
                 f,
                 "priority {value:?} is not an integer — write a whole number such as 0, 10 \
                  or -5, or leave the column empty"
+            ),
+            ErrorKind::PriorityOutOfRange { value } => write!(
+                f,
+                "priority {value} is out of range — a priority is a whole number from \
+                 -2147483648 to 2147483647; use a smaller one"
+            ),
+            ErrorKind::IncompatibleSettings { folding, not_folding } => write!(
+                f,
+                "{folding:?} folds diacritics and {not_folding:?} does not — merged, one of \
+                 them would change how it matches; pass --diacritics to fold in both, or \
+                 compile them separately and pass both with -g"
             ),
             ErrorKind::BadCasePolicy { value } => write!(
                 f,

@@ -30,7 +30,11 @@ use crate::pattern::TokenRules;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct GazetteerBuilder {
-    diacritics: bool,
+    /// `None` until asked for: then the setting of the compiled sources added (a
+    /// compiled gazetteer keeps the folding it was built with), else `false`.
+    diacritics: Option<bool>,
+    /// The compiled sources added, each with whether it folds diacritics.
+    compiled: Vec<(String, bool)>,
     labels: Option<Vec<String>>,
     engine: EngineKind,
     entries: Vec<Entry>,
@@ -45,10 +49,32 @@ impl GazetteerBuilder {
         Self::default()
     }
 
-    /// Fold diacritics when matching (`Müller` ~ `Muller`); default `false`.
+    /// Fold diacritics when matching (`Müller` ~ `Muller`). Default: as the
+    /// compiled gazetteers added with [`GazetteerBuilder::add_path`] were built (an
+    /// error at [`GazetteerBuilder::build`] if they differ), else `false`.
     pub fn diacritics(&mut self, fold: bool) -> &mut Self {
-        self.diacritics = fold;
+        self.diacritics = Some(fold);
         self
+    }
+
+    /// The folding to build with: the one asked for, else the compiled sources'
+    /// (which must agree), else none.
+    fn folds_diacritics(&self) -> Result<bool, Error> {
+        if let Some(fold) = self.diacritics {
+            return Ok(fold);
+        }
+        let folding = self.compiled.iter().find(|(_, folds)| *folds);
+        let not_folding = self.compiled.iter().find(|(_, folds)| !*folds);
+        match (folding, not_folding) {
+            (Some((folding, _)), Some((not_folding, _))) => Err(Error::in_file(
+                ErrorKind::IncompatibleSettings {
+                    folding: folding.clone(),
+                    not_folding: not_folding.clone(),
+                },
+                not_folding.clone(),
+            )),
+            (folding, _) => Ok(folding.is_some()),
+        }
     }
 
     /// The labels entries may use; an entry with another label is an error at
@@ -166,6 +192,7 @@ impl GazetteerBuilder {
             Some("jsonl") => self.add_patterns_path(path),
             Some(COMPILED_EXTENSION) => {
                 let compiled = Gazetteer::load_compiled(path)?;
+                self.compiled.push((path.display().to_string(), compiled.folds_diacritics()));
                 self.entries.extend(compiled.entries().map(|entry| entry.to_entry()));
                 self.add_token_rules_of(&compiled)
             }
@@ -180,6 +207,7 @@ impl GazetteerBuilder {
     /// error (with its origin); duplicates and conflicts are not errors but
     /// [`Gazetteer::diagnostics`].
     pub fn build(&self) -> Result<Gazetteer, Error> {
+        let diacritics = self.folds_diacritics()?;
         for entry in &self.entries {
             self.check(entry)?;
         }
@@ -188,7 +216,7 @@ impl GazetteerBuilder {
             self.check_label(&pattern.label, &pattern.origin)?;
         }
         rules.finish()?;
-        let folding = Folding { case: true, diacritics: self.diacritics };
+        let folding = Folding { case: true, diacritics };
         let keys: Vec<String> =
             self.entries.iter().map(|entry| normalize_pattern(&entry.pattern, folding)).collect();
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
@@ -214,7 +242,7 @@ impl GazetteerBuilder {
             files: tables.files.into_keys_by_index(),
             entries: stored,
             key_starts,
-            diacritics: self.diacritics,
+            diacritics,
             engine,
             diagnostics: Vec::new(),
             rules,

@@ -342,6 +342,67 @@ tsv_errors! {
     tsv_label_with_space: "Iran\tG PE\n", None => "bad.tsv:1 BadLabel { label: \"G PE\" }";
     tsv_unknown_label: "Iran\tGPE\nHamas\tORGG\n", Some(&["GPE", "ORG"]) => "bad.tsv:2 UnknownLabel { label: \"ORGG\", known: [\"GPE\", \"ORG\"] }";
     tsv_known_label: "Iran\tGPE\n", Some(&["GPE"]) => "ok";
+    tsv_priority_out_of_range: "Iran\tGPE\t\t2147483648\n", None => "bad.tsv:1 PriorityOutOfRange { value: \"2147483648\" }";
+    tsv_negative_priority_out_of_range: "Iran\tGPE\t\t-99999999999\n", None => "bad.tsv:1 PriorityOutOfRange { value: \"-99999999999\" }";
+    tsv_priority_at_the_limit: "Iran\tGPE\t\t-2147483648\n", None => "ok";
+}
+
+#[test]
+fn a_byte_order_mark_does_not_become_part_of_the_first_pattern() {
+    let tsv = "\u{feff}Iran\tGPE\n";
+    let gazetteer = gazetteer(tsv, false, EngineKind::DoubleArray);
+    let patterns: Vec<&str> = gazetteer.entries().map(|entry| entry.pattern).collect();
+    assert_eq!(patterns, ["Iran"]);
+    let mut builder = GazetteerBuilder::new();
+    let jsonl = "\u{feff}{\"label\": \"GPE\", \"pattern\": \"Iran\"}\n";
+    let built = builder.add_patterns_reader("p.jsonl", jsonl.as_bytes()).unwrap().build().unwrap();
+    assert_eq!(built.entries().map(|entry| entry.pattern).collect::<Vec<_>>(), ["Iran"]);
+}
+
+/// A compiled file, written to a temporary directory for `add_path`.
+fn compiled_file(
+    dir: &std::path::Path,
+    name: &str,
+    tsv: &str,
+    diacritics: bool,
+) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, compiled(&gazetteer(tsv, diacritics, EngineKind::DoubleArray))).unwrap();
+    path
+}
+
+#[test]
+fn a_compiled_source_keeps_its_folding_when_recompiled_or_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let folded = compiled_file(dir.path(), "folded.rgz", "Müller\tPERSON\n", true);
+    let plain = compiled_file(dir.path(), "plain.rgz", "Schmidt\tPERSON\n", false);
+    let build = |configure: &dyn Fn(&mut GazetteerBuilder)| {
+        let mut builder = GazetteerBuilder::new();
+        configure(&mut builder);
+        builder.build()
+    };
+    // Recompiled alone, and merged with a text source: still folding.
+    let again = build(&|b| {
+        b.add_path(&folded).unwrap();
+    });
+    assert!(again.unwrap().folds_diacritics());
+    let merged = build(&|b| {
+        b.add_path(&folded).unwrap().add_tsv_reader("t.tsv", "Weiß\tPERSON\n".as_bytes()).unwrap();
+    });
+    assert!(merged.unwrap().stats().diacritics);
+    // Two compiled files that disagree: an error naming both, unless told.
+    let mixed = build(&|b| {
+        b.add_path(&folded).unwrap().add_path(&plain).unwrap();
+    });
+    let err = mixed.err().unwrap();
+    assert!(matches!(err.kind(), ErrorKind::IncompatibleSettings { .. }), "{err}");
+    assert!(err.to_string().contains("folded.rgz") && err.to_string().contains("plain.rgz"));
+    let told = build(&|b| {
+        b.add_path(&folded).unwrap().add_path(&plain).unwrap().diacritics(true);
+    });
+    assert!(told.unwrap().folds_diacritics());
+    // Nothing compiled, nothing asked: no folding, as before.
+    assert!(!build(&|_| {}).unwrap().folds_diacritics());
 }
 
 #[test]
@@ -388,6 +449,9 @@ patterns! {
     jsonl_missing_label: r#"{"pattern": "Hamas"}"# => "p.jsonl:1 BadPatternRecord { problem: \"the record has no \\\"label\\\"\" }";
     jsonl_unknown_key: r#"{"label": "ORG", "pattern": "Hamas", "weight": 2}"# => "p.jsonl:1 BadPatternRecord { problem: \"unknown key \\\"weight\\\"\" }";
     jsonl_empty_pattern: r#"{"label": "ORG", "pattern": "  "}"# => "p.jsonl:1 EmptyPattern { pattern: \"  \" }";
+    jsonl_priority_out_of_range: r#"{"label": "ORG", "pattern": "Hamas", "priority": 4294967296}"# => "p.jsonl:1 PriorityOutOfRange { value: \"4294967296\" }";
+    jsonl_priority_beyond_64_bits: r#"{"label": "ORG", "pattern": "Hamas", "priority": 18446744073709551616}"# => "p.jsonl:1 PriorityOutOfRange { value: \"1.8446744073709552e+19\" }";
+    jsonl_priority_not_an_integer: r#"{"label": "ORG", "pattern": "Hamas", "priority": 1.5}"# => "p.jsonl:1 BadPriority { value: \"1.5\" }";
 }
 
 // ---------------------------------------------------------------------------
