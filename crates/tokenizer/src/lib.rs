@@ -34,12 +34,14 @@
 mod chars;
 mod rules;
 mod sentence;
+mod spacy_tables;
 mod token;
 mod tokenizer;
 
 pub use sentence::Sentence;
+pub use spacy_tables::SPACY_VERSION;
 pub use token::{Token, TokenKind};
-pub use tokenizer::{Tokenizer, TokenizerBuilder};
+pub use tokenizer::{Tokenizer, TokenizerBuilder, TokenizerMode};
 
 impl Tokenizer {
     /// Splits tokenized text into sentences; every token belongs to exactly one.

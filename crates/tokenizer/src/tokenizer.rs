@@ -4,9 +4,45 @@ use std::sync::Arc;
 use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::chars::{is_alpha, is_lower, is_space};
+use crate::chars::{is_alpha, is_lower, is_space, Classes, News, Spacy};
 use crate::rules;
+use crate::spacy_tables;
 use crate::token::{Token, TokenKind};
+
+/// Which rules a [`Tokenizer`] follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenizerMode {
+    /// rubric's news rules (the default): spaCy's scheme, with the differences the
+    /// crate README lists (hashtags, URLs, e-mail addresses and handles whole, titles
+    /// keep their period, a byte-order mark comes off).
+    #[default]
+    News,
+    /// spaCy 3.8's English tokenizer (`spacy.blank("en")`) exactly: its special
+    /// cases (contractions, abbreviations, emoticons), prefixes, suffixes, infixes and
+    /// URL pattern, so that every token boundary is one spaCy's `Doc` has. A
+    /// grapheme cluster is still never cut (see the README for the rare conflict).
+    Spacy,
+}
+
+impl TokenizerMode {
+    /// The mode's name on the command line and in Python: `news` or `spacy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenizerMode::News => "news",
+            TokenizerMode::Spacy => "spacy",
+        }
+    }
+
+    /// The mode named `name` (`news` or `spacy`), if there is one.
+    pub fn from_name(name: &str) -> Option<TokenizerMode> {
+        match name {
+            "news" => Some(TokenizerMode::News),
+            "spacy" => Some(TokenizerMode::Spacy),
+            _ => None,
+        }
+    }
+}
 
 /// Configures and builds a [`Tokenizer`].
 ///
@@ -21,6 +57,11 @@ use crate::token::{Token, TokenKind};
 #[derive(Clone, Debug)]
 pub struct TokenizerBuilder {
     specials: FxHashMap<String, Vec<usize>>,
+    /// The special cases the matcher also looks for across tokens the other rules
+    /// cut (spaCy's `_special_matcher`): all of them in spaCy mode, the news
+    /// contractions and the user's own in news mode.
+    matched: Vec<String>,
+    mode: TokenizerMode,
     hashtags: bool,
     web: bool,
     hyphens: bool,
@@ -36,10 +77,18 @@ impl Default for TokenizerBuilder {
         for (word, first) in rules::SPLIT_WORDS {
             specials.insert(word.to_string(), vec![*first, word.len() - first]);
         }
-        for word in rules::WHOLE_WORDS {
+        for word in rules::WHOLE_WORDS.iter().chain(rules::NEWS_CONTRACTIONS) {
             specials.insert(word.to_string(), vec![word.len()]);
         }
-        TokenizerBuilder { specials, hashtags: true, web: true, hyphens: true, clitics: true }
+        TokenizerBuilder {
+            specials,
+            matched: rules::NEWS_CONTRACTIONS.iter().map(|s| s.to_string()).collect(),
+            mode: TokenizerMode::News,
+            hashtags: true,
+            web: true,
+            hyphens: true,
+            clitics: true,
+        }
     }
 }
 
@@ -47,6 +96,51 @@ impl TokenizerBuilder {
     /// A builder with the default news rules.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder for spaCy 3.8's English tokenizer, `spacy.blank("en")`, exactly:
+    /// its special cases (generated from spaCy by
+    /// `scripts/make_spacy_tokenizer_tables.py`), its prefix, suffix and infix
+    /// rules on its own character classes, its URL pattern, and its special-case
+    /// matcher, which puts emoticons and abbreviations back together where the other
+    /// rules cut them (`Tuesday.Mr.` → `Tuesday` `.` `Mr.`). Hashtags split as spaCy
+    /// splits them (`#` `Iran2024`) unless [`hashtags`](Self::hashtags) says
+    /// otherwise; [`clitics`](Self::clitics) has no effect (spaCy's contractions are
+    /// special cases).
+    ///
+    /// ```
+    /// use rubric_tokenizer::TokenizerBuilder;
+    ///
+    /// let tokenizer = TokenizerBuilder::spacy().build();
+    /// let text = "Lt. Dan :) would've left Tuesday.Mr. Smith";
+    /// let words: Vec<&str> = tokenizer.tokenize(text).iter().map(|t| t.text(text)).collect();
+    /// assert_eq!(
+    ///     words,
+    ///     ["Lt", ".", "Dan", ":)", "would", "'ve", "left", "Tuesday", ".", "Mr.", "Smith"]
+    /// );
+    /// ```
+    pub fn spacy() -> Self {
+        let specials = spacy_tables::EXCEPTIONS
+            .iter()
+            .map(|(key, pieces)| (key.to_string(), pieces.iter().map(|p| p.len()).collect()))
+            .collect();
+        TokenizerBuilder {
+            specials,
+            matched: spacy_tables::EXCEPTIONS.iter().map(|(key, _)| key.to_string()).collect(),
+            mode: TokenizerMode::Spacy,
+            hashtags: false,
+            web: true,
+            hyphens: true,
+            clitics: true,
+        }
+    }
+
+    /// A builder for `mode`'s rules: [`new`](Self::new) or [`spacy`](Self::spacy).
+    pub fn for_mode(mode: TokenizerMode) -> Self {
+        match mode {
+            TokenizerMode::News => Self::new(),
+            TokenizerMode::Spacy => Self::spacy(),
+        }
     }
 
     /// Keeps `abbreviation` (which should end in `.`) as one token, e.g. `Brig.`.
@@ -68,16 +162,19 @@ impl TokenizerBuilder {
         );
         let lengths = pieces.iter().map(|p| p.len()).filter(|&n| n > 0).collect();
         self.specials.insert(text.to_string(), lengths);
+        self.matched.push(text.to_string());
         self
     }
 
-    /// Keep `#hashtags` whole (default `true`); spaCy splits the `#`.
+    /// Keep `#hashtags` whole (default `true` in news mode, `false` in spaCy mode);
+    /// spaCy splits the `#`.
     pub fn hashtags(&mut self, yes: bool) -> &mut Self {
         self.hashtags = yes;
         self
     }
 
-    /// Keep URLs, e-mail addresses and `@handles` whole (default `true`).
+    /// Keep URLs, e-mail addresses and `@handles` whole (default `true`). In spaCy
+    /// mode this switches spaCy's URL pattern (which takes e-mail addresses too).
     pub fn web(&mut self, yes: bool) -> &mut Self {
         self.web = yes;
         self
@@ -91,7 +188,8 @@ impl TokenizerBuilder {
     }
 
     /// Split clitics: `don't` → `do` `n't`, `we're` → `we` `'re` (default `true`, as
-    /// spaCy). The possessive `'s` is always split.
+    /// spaCy). The possessive `'s` is always split. News mode only: in spaCy mode
+    /// contractions are special cases.
     pub fn clitics(&mut self, yes: bool) -> &mut Self {
         self.clitics = yes;
         self
@@ -99,26 +197,37 @@ impl TokenizerBuilder {
 
     /// Builds the tokenizer.
     pub fn build(&self) -> Tokenizer {
-        let mut special_filter =
-            SpecialFilter { first_bytes: [false; 256], lengths: 0, long_keys: false };
-        for key in self.specials.keys() {
-            if let Some(&first) = key.as_bytes().first() {
-                special_filter.first_bytes[usize::from(first)] = true;
-            }
-            match key.len() {
-                len @ 0..64 => special_filter.lengths |= 1 << len,
-                _ => special_filter.long_keys = true,
-            }
-        }
-        Tokenizer {
+        let mut tokenizer = Tokenizer {
             specials: Arc::new(self.specials.clone()),
-            special_filter,
+            special_filter: SpecialFilter::of(self.specials.keys()),
+            matcher: Arc::new(SpecialMatcher::default()),
+            mode: self.mode,
+            with_specials: false,
             hashtags: self.hashtags,
             web: self.web,
             hyphens: self.hyphens,
             clitics: self.clitics,
             patterns: Arc::clone(&WEB_PATTERNS),
+        };
+        // The matcher looks for each special case as the tokens the rules cut it
+        // into when no special case applies (spaCy: `_tokenize_affixes(string,
+        // False)`), so those are computed with the special cases off.
+        let mut patterns = FxHashMap::default();
+        for key in &self.matched {
+            let Some(pieces) = self.specials.get(key) else { continue };
+            let cut: Vec<usize> = tokenizer.tokenize(key).iter().map(|t| t.end - t.start).collect();
+            // A key the rules leave whole is found by the special-case lookup itself.
+            if cut.len() >= 2 {
+                patterns.insert(key.clone(), (cut, pieces.clone()));
+            }
         }
+        tokenizer.matcher = Arc::new(SpecialMatcher {
+            filter: SpecialFilter::of(patterns.keys()),
+            max_tokens: patterns.values().map(|(cut, _)| cut.len()).max().unwrap_or(0),
+            patterns,
+        });
+        tokenizer.with_specials = true;
+        tokenizer
     }
 }
 
@@ -152,6 +261,10 @@ pub struct Tokenizer {
     /// protection is against inserted keys that collide.
     specials: Arc<FxHashMap<String, Vec<usize>>>,
     special_filter: SpecialFilter,
+    matcher: Arc<SpecialMatcher>,
+    mode: TokenizerMode,
+    /// Off only while the builder computes the matcher's patterns.
+    with_specials: bool,
     hashtags: bool,
     web: bool,
     hyphens: bool,
@@ -175,12 +288,46 @@ struct SpecialFilter {
 }
 
 impl SpecialFilter {
+    fn of<'a>(keys: impl Iterator<Item = &'a String>) -> SpecialFilter {
+        let mut filter = SpecialFilter { first_bytes: [false; 256], lengths: 0, long_keys: false };
+        for key in keys {
+            if let Some(&first) = key.as_bytes().first() {
+                filter.first_bytes[usize::from(first)] = true;
+            }
+            match key.len() {
+                len @ 0..64 => filter.lengths |= 1 << len,
+                _ => filter.long_keys = true,
+            }
+        }
+        filter
+    }
+
     fn may_contain(&self, s: &str) -> bool {
         let length_fits = match s.len() {
             len @ 0..64 => self.lengths & (1 << len) != 0,
             _ => self.long_keys,
         };
         length_fits && s.as_bytes().first().is_some_and(|&b| self.first_bytes[usize::from(b)])
+    }
+}
+
+/// spaCy's special-case matcher (`Tokenizer._special_matcher`): after the rules have
+/// cut a chunk, a run of tokens that spells a special case the way the rules cut it
+/// (`Mr` `.`, `:` `)`, `'` `'`) is replaced by the special case's own pieces. That is
+/// how spaCy gets `Tuesday.Mr.` → `Tuesday` `.` `Mr.`: the infix rule cuts `Mr.`
+/// out, the suffix rule splits its period, and the matcher joins it again.
+#[derive(Debug, Default)]
+struct SpecialMatcher {
+    /// Special case → (the byte lengths of the tokens the rules cut it into, the
+    /// byte lengths of its own pieces). Only keys the rules cut into two or more.
+    patterns: FxHashMap<String, (Vec<usize>, Vec<usize>)>,
+    filter: SpecialFilter,
+    max_tokens: usize,
+}
+
+impl Default for SpecialFilter {
+    fn default() -> Self {
+        SpecialFilter { first_bytes: [false; 256], lengths: 0, long_keys: false }
     }
 }
 
@@ -255,17 +402,31 @@ impl Tokenizer {
                 at = space_end;
             } else {
                 let chunk_end = scan(text, at, false);
-                self.split_chunk(text, at, chunk_end, tokens, &mut scratch);
+                match self.mode {
+                    TokenizerMode::News => {
+                        self.split_chunk::<News>(text, at, chunk_end, tokens, &mut scratch)
+                    }
+                    TokenizerMode::Spacy => {
+                        self.split_chunk::<Spacy>(text, at, chunk_end, tokens, &mut scratch)
+                    }
+                }
                 at = chunk_end;
             }
         }
     }
 
     fn special(&self, s: &str) -> Option<Special<'_>> {
+        if !self.with_specials {
+            return None;
+        }
         if self.special_filter.may_contain(s) {
             if let Some(pieces) = self.specials.get(s) {
                 return Some(Special::Pieces(pieces));
             }
+        }
+        // spaCy has no special cases but its table.
+        if self.mode == TokenizerMode::Spacy {
+            return None;
         }
         if self.clitics && s.contains(['\'', '’']) {
             if let Some(at) = rules::contraction(s) {
@@ -296,6 +457,13 @@ impl Tokenizer {
         if !self.web {
             return None;
         }
+        if self.mode == TokenizerMode::Spacy {
+            return spacy_url_match(s).then_some(if s.contains('@') {
+                TokenKind::Email
+            } else {
+                TokenKind::Url
+            });
+        }
         if *first == b'@' && rules::is_tag_body(&s[1..]) {
             return Some(TokenKind::Handle);
         }
@@ -311,7 +479,7 @@ impl Tokenizer {
     /// Splits one run of non-space text, spaCy style: peel prefixes and suffixes
     /// until a special case or nothing more comes off, then split the core at
     /// infixes.
-    fn split_chunk(
+    fn split_chunk<C: Classes>(
         &self,
         text: &str,
         start: usize,
@@ -334,13 +502,13 @@ impl Tokenizer {
             if core.is_empty() || self.special(core).is_some() {
                 break;
             }
-            let pre = rules::prefix_len(core, self.hashtags);
+            let pre = rules::prefix_len::<C>(core, self.hashtags);
             if pre > 0 && pre < core.len() && self.special(&core[pre..]).is_some() {
                 push(text, tokens, s, s + pre);
                 s += pre;
                 break;
             }
-            let suf = rules::suffix_len(&core[pre..]);
+            let suf = rules::suffix_len::<C>(&core[pre..]);
             if suf > 0 && suf < core.len() && self.special(&core[..core.len() - suf]).is_some() {
                 scratch.suffixes.push((e - suf, e));
                 e -= suf;
@@ -362,19 +530,22 @@ impl Tokenizer {
             }
         }
         if s < e {
-            self.split_core(text, s, e, tokens, scratch);
+            self.split_core::<C>(text, s, e, tokens, scratch);
         }
         while scratch.suffixes.len() > suffixes_from {
             if let Some((a, b)) = scratch.suffixes.pop() {
                 push(text, tokens, a, b);
             }
         }
+        if self.matcher.max_tokens > 0 && tokens.len() - first >= 2 {
+            self.apply_matcher(text, tokens, first, scratch);
+        }
         if !chunk.is_ascii() {
             merge_inside_graphemes(text, start, end, tokens, first);
         }
     }
 
-    fn split_core(
+    fn split_core<C: Classes>(
         &self,
         text: &str,
         s: usize,
@@ -411,7 +582,7 @@ impl Tokenizer {
             push(text, tokens, s, e);
             return;
         }
-        rules::infixes(core, self.hyphens, &mut scratch.infixes);
+        rules::infixes::<C>(core, self.hyphens, &mut scratch.infixes);
         let mut at = s;
         for &(a, b) in &scratch.infixes {
             if s + a > at {
@@ -426,12 +597,137 @@ impl Tokenizer {
     }
 }
 
+impl Tokenizer {
+    /// Runs the special-case matcher over the tokens of one chunk,
+    /// `tokens[first..]`, as spaCy's `_apply_special_cases` runs it over a `Doc`:
+    /// every run of tokens that spells a special case as the rules cut it is a
+    /// match; the longest win, then the leftmost, and a match is dropped if its
+    /// first or last token was in any match looked at before it; the kept ones are
+    /// replaced by the special case's pieces.
+    ///
+    /// spaCy's matcher also sees runs across white space, which it then refuses to
+    /// replace (their text has a space the key lacks); those can only block another
+    /// match in text such as `Mr .)`, so a chunk is matched on its own here.
+    fn apply_matcher(
+        &self,
+        text: &str,
+        tokens: &mut Vec<Token>,
+        first: usize,
+        scratch: &mut Scratch,
+    ) {
+        let count = tokens.len() - first;
+        scratch.matches.clear();
+        for i in 0..count {
+            let start = tokens[first + i].start;
+            for j in i + 1..count.min(i + self.matcher.max_tokens) {
+                let key = &text[start..tokens[first + j].end];
+                if !self.matcher.filter.may_contain(key) {
+                    continue;
+                }
+                let Some((cut, _)) = self.matcher.patterns.get(key) else { continue };
+                let same_cut = cut.len() == j - i + 1
+                    && cut
+                        .iter()
+                        .zip(&tokens[first + i..=first + j])
+                        .all(|(&len, token)| token.end - token.start == len);
+                if same_cut {
+                    scratch.matches.push((i, j + 1));
+                }
+            }
+        }
+        if scratch.matches.is_empty() {
+            return;
+        }
+        // Longest first; among equally long ones, leftmost first.
+        scratch.matches.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+        let mut seen = vec![false; count];
+        let mut kept = Vec::new();
+        for &(i, j) in &scratch.matches {
+            if !seen[i] && !seen[j - 1] {
+                kept.push((i, j));
+            }
+            seen[i..j].iter_mut().for_each(|s| *s = true);
+        }
+        kept.sort_unstable();
+        let old: Vec<Token> = tokens.drain(first..).collect();
+        let mut at = 0;
+        for (i, j) in kept {
+            tokens.extend_from_slice(&old[at..i]);
+            let mut start = old[i].start;
+            let key = &text[start..old[j - 1].end];
+            if let Some((_, pieces)) = self.matcher.patterns.get(key) {
+                for len in pieces {
+                    push(text, tokens, start, start + len);
+                    start += len;
+                }
+            }
+            at = j;
+        }
+        tokens.extend_from_slice(&old[at..]);
+    }
+}
+
 /// Buffers reused across chunks so that splitting allocates only while they grow.
 #[derive(Default)]
 struct Scratch {
     suffixes: Vec<(usize, usize)>,
     infixes: Vec<(usize, usize)>,
+    matches: Vec<(usize, usize)>,
 }
+
+/// spaCy's `URL_MATCH` (`spacy/lang/tokenizer_exceptions.py`), which spaCy tries on
+/// what is left of a chunk once its prefixes and suffixes are off, before infixes.
+/// The `regex` crate has no look-ahead, so the pattern's exclusion of private and
+/// loop-back IPv4 addresses is checked on the captured address instead.
+fn spacy_url_match(s: &str) -> bool {
+    if !s.contains('.') {
+        return false;
+    }
+    let patterns = &*SPACY_URL;
+    if patterns.host.is_match(s) {
+        return true;
+    }
+    let Some(ip) = patterns.ip.captures(s).and_then(|c| c.name("ip")) else { return false };
+    let mut octets = ip.as_str().split('.').map(|o| o.parse::<u32>().unwrap_or(u32::MAX));
+    let (a, b) = (octets.next().unwrap_or(0), octets.next().unwrap_or(0));
+    let private = matches!(a, 10 | 127)
+        || matches!((a, b), (169, 254) | (192, 168))
+        || (a == 172 && (16..=31).contains(&b));
+    !private
+}
+
+#[derive(Debug)]
+struct SpacyUrl {
+    host: Regex,
+    ip: Regex,
+}
+
+static SPACY_URL: std::sync::LazyLock<SpacyUrl> = std::sync::LazyLock::new(|| {
+    // spaCy's top-level domain is `[ALPHA_LOWER]{2,63}`, its lower-case class.
+    let lower: String = spacy_tables::ALPHA_LOWER
+        .iter()
+        .map(|&(low, high)| format!("\\u{{{:x}}}-\\u{{{:x}}}", u32::from(low), u32::from(high)))
+        .collect();
+    let scheme_and_user = r"^(?:[\w+\-.]{2,}://)?(?:\S+(?::\S*)?@)?";
+    let port_and_path = r"(?::\d{2,5})?(?:[/?#]\S*)?$";
+    let label = r"[A-Za-z0-9\u{a1}-\u{ffff}]";
+    let label_inner = r"[A-Za-z0-9\u{a1}-\u{ffff}_\-]";
+    let host = format!(
+        "{scheme_and_user}(?:(?:{label}{label_inner}{{0,62}})?{label}\\.)+[{lower}]{{2,63}}{port_and_path}"
+    );
+    let ip = format!(
+        "{scheme_and_user}(?P<ip>(?:[1-9]\\d?|1\\d\\d|2[01]\\d|22[0-3])(?:\\.(?:1?\\d{{1,2}}|2[0-4]\\d|25[0-5])){{2}}\\.(?:[1-9]\\d?|1\\d\\d|2[0-4]\\d|25[0-4])){port_and_path}"
+    );
+    let build = |pattern: &str| {
+        regex::RegexBuilder::new(pattern).size_limit(256 << 20).dfa_size_limit(64 << 20).build()
+    };
+    // Both patterns are constants checked by the unit tests; they always compile.
+    #[allow(clippy::expect_used)]
+    SpacyUrl {
+        host: build(&host).expect("spaCy's URL pattern compiles"),
+        ip: build(&ip).expect("spaCy's IP URL pattern compiles"),
+    }
+});
 
 fn push(text: &str, tokens: &mut Vec<Token>, start: usize, end: usize) {
     tokens.push(Token { start, end, kind: TokenKind::of(&text[start..end]), ws: false });
