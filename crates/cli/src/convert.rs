@@ -117,6 +117,11 @@ pub struct Args {
     /// Where to write: a file, or a directory for brat. Default: standard output.
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Which rules tokenize brat texts (--from brat only): rubric's news rules, or
+    /// spaCy 3.8's English tokenizer exactly.
+    #[arg(long = "tokenizer", value_enum, value_name = "RULES", default_value = "news")]
+    pub tokenizer: crate::tokenize::TokenizerRules,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -265,7 +270,7 @@ impl Inputs {
             from: args.from,
             labels: args.labels.clone(),
             paths,
-            tokenizer: Tokenizer::new(),
+            tokenizer: args.tokenizer.build(),
             brat_skipped: 0,
         }
     }

@@ -303,11 +303,16 @@ impl SpecialFilter {
     }
 
     fn may_contain(&self, s: &str) -> bool {
-        let length_fits = match s.len() {
-            len @ 0..64 => self.lengths & (1 << len) != 0,
+        s.as_bytes().first().is_some_and(|&b| self.may_contain_parts(b, s.len()))
+    }
+
+    /// `may_contain` for a string that starts with `first_byte` and is `len` long.
+    fn may_contain_parts(&self, first_byte: u8, len: usize) -> bool {
+        let length_fits = match len {
+            0..64 => self.lengths & (1 << len) != 0,
             _ => self.long_keys,
         };
-        length_fits && s.as_bytes().first().is_some_and(|&b| self.first_bytes[usize::from(b)])
+        length_fits && self.first_bytes[usize::from(first_byte)]
     }
 }
 
@@ -412,6 +417,9 @@ impl Tokenizer {
                 }
                 at = chunk_end;
             }
+        }
+        if self.matcher.max_tokens > 0 && tokens.len() - first >= 2 {
+            self.apply_matcher(text, tokens, first, &mut scratch);
         }
     }
 
@@ -537,9 +545,6 @@ impl Tokenizer {
                 push(text, tokens, a, b);
             }
         }
-        if self.matcher.max_tokens > 0 && tokens.len() - first >= 2 {
-            self.apply_matcher(text, tokens, first, scratch);
-        }
         if !chunk.is_ascii() {
             merge_inside_graphemes(text, start, end, tokens, first);
         }
@@ -598,16 +603,16 @@ impl Tokenizer {
 }
 
 impl Tokenizer {
-    /// Runs the special-case matcher over the tokens of one chunk,
-    /// `tokens[first..]`, as spaCy's `_apply_special_cases` runs it over a `Doc`:
-    /// every run of tokens that spells a special case as the rules cut it is a
-    /// match; the longest win, then the leftmost, and a match is dropped if its
-    /// first or last token was in any match looked at before it; the kept ones are
-    /// replaced by the special case's pieces.
-    ///
-    /// spaCy's matcher also sees runs across white space, which it then refuses to
-    /// replace (their text has a space the key lacks); those can only block another
-    /// match in text such as `Mr .)`, so a chunk is matched on its own here.
+    /// Runs the special-case matcher over the tokens `tokens[first..]` of one text,
+    /// as spaCy's `_apply_special_cases` runs it over a `Doc`: every run of tokens
+    /// whose texts spell a special case as the rules cut it is a match (spaCy's
+    /// phrase matcher compares token texts, so a run may straddle a single space);
+    /// the longest win, then the leftmost, and a match is dropped if its first or
+    /// last token was in any match looked at before it. A kept match is replaced by
+    /// the special case's pieces only where its tokens touch (spaCy looks the
+    /// match's text, spaces included, up again and finds nothing otherwise), but a
+    /// straddling match still blocks the ones it overlaps: in `(country) :(` spaCy
+    /// finds `)` `:` first, so `:(` stays `:` `(`.
     fn apply_matcher(
         &self,
         text: &str,
@@ -618,12 +623,32 @@ impl Tokenizer {
         let count = tokens.len() - first;
         scratch.matches.clear();
         for i in 0..count {
-            let start = tokens[first + i].start;
+            let head = tokens[first + i];
+            if head.kind == TokenKind::Space {
+                continue;
+            }
+            let first_byte = text.as_bytes()[head.start];
+            let mut len = head.end - head.start;
+            let mut touching = true;
             for j in i + 1..count.min(i + self.matcher.max_tokens) {
-                let key = &text[start..tokens[first + j].end];
-                if !self.matcher.filter.may_contain(key) {
+                let token = tokens[first + j];
+                if token.kind == TokenKind::Space {
+                    break;
+                }
+                touching &= !tokens[first + j - 1].ws;
+                len += token.end - token.start;
+                if !self.matcher.filter.may_contain_parts(first_byte, len) {
                     continue;
                 }
+                let key = if touching {
+                    &text[head.start..token.end]
+                } else {
+                    scratch.key.clear();
+                    for t in &tokens[first + i..=first + j] {
+                        scratch.key.push_str(t.text(text));
+                    }
+                    scratch.key.as_str()
+                };
                 let Some((cut, _)) = self.matcher.patterns.get(key) else { continue };
                 let same_cut = cut.len() == j - i + 1
                     && cut
@@ -631,7 +656,7 @@ impl Tokenizer {
                         .zip(&tokens[first + i..=first + j])
                         .all(|(&len, token)| token.end - token.start == len);
                 if same_cut {
-                    scratch.matches.push((i, j + 1));
+                    scratch.matches.push((i, j + 1, touching));
                 }
             }
         }
@@ -642,11 +667,14 @@ impl Tokenizer {
         scratch.matches.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
         let mut seen = vec![false; count];
         let mut kept = Vec::new();
-        for &(i, j) in &scratch.matches {
-            if !seen[i] && !seen[j - 1] {
+        for &(i, j, touching) in &scratch.matches {
+            if !seen[i] && !seen[j - 1] && touching {
                 kept.push((i, j));
             }
             seen[i..j].iter_mut().for_each(|s| *s = true);
+        }
+        if kept.is_empty() {
+            return;
         }
         kept.sort_unstable();
         let old: Vec<Token> = tokens.drain(first..).collect();
@@ -661,6 +689,10 @@ impl Tokenizer {
                     start += len;
                 }
             }
+            // The pieces take the space that followed the run, as in spaCy.
+            if let Some(last) = tokens.last_mut() {
+                last.ws = old[j - 1].ws;
+            }
             at = j;
         }
         tokens.extend_from_slice(&old[at..]);
@@ -672,7 +704,9 @@ impl Tokenizer {
 struct Scratch {
     suffixes: Vec<(usize, usize)>,
     infixes: Vec<(usize, usize)>,
-    matches: Vec<(usize, usize)>,
+    /// The matcher's matches: first token, end token, whether the tokens touch.
+    matches: Vec<(usize, usize, bool)>,
+    key: String,
 }
 
 /// spaCy's `URL_MATCH` (`spacy/lang/tokenizer_exceptions.py`), which spaCy tries on
