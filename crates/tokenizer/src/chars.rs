@@ -166,6 +166,10 @@ pub(crate) trait Classes {
     const SUFFIX_WINDOW: usize;
     /// Whether a byte-order mark comes off the word after it (news only).
     const SPLITS_BYTE_ORDER_MARK: bool;
+    /// Whether a symbol comes off a word with the rest of its grapheme cluster
+    /// (news: `👍🏽` is one piece) or alone, as in spaCy, whose next rule then sees
+    /// the skin-tone modifier (the cut inside the cluster is undone afterwards).
+    const ICON_TAKES_GRAPHEME: bool;
 }
 
 /// Unicode's classes, for the news rules.
@@ -195,6 +199,7 @@ impl Classes for News {
     }
     const SUFFIX_WINDOW: usize = 6;
     const SPLITS_BYTE_ORDER_MARK: bool = true;
+    const ICON_TAKES_GRAPHEME: bool = true;
 }
 
 /// spaCy's classes, for `TokenizerBuilder::spacy()`.
@@ -250,4 +255,5 @@ impl Classes for Spacy {
     // spaCy's longest unit is five characters (`اكواب`), and the rules look back two.
     const SUFFIX_WINDOW: usize = 7;
     const SPLITS_BYTE_ORDER_MARK: bool = false;
+    const ICON_TAKES_GRAPHEME: bool = false;
 }

@@ -191,7 +191,7 @@ pub(crate) fn prefix_len<C: Classes>(s: &str, keep_hashtags: bool) -> usize {
         c => is_affix_punct(c) || is_quote(c) || C::currency(c) || C::icon(c),
     };
     match single {
-        true if C::icon(c) => first_grapheme_len(s),
+        true if C::ICON_TAKES_GRAPHEME && C::icon(c) => first_grapheme_len(s),
         true => c.len_utf8(),
         false => 0,
     }
@@ -217,7 +217,7 @@ pub(crate) fn suffix_len<C: Classes>(s: &str) -> usize {
         return periods;
     }
     let Some(last) = s.chars().next_back() else { return 0 };
-    if !last.is_ascii() {
+    if C::ICON_TAKES_GRAPHEME && !last.is_ascii() {
         if let Some(grapheme) = s.graphemes(true).next_back() {
             if grapheme.chars().next().is_some_and(C::icon) {
                 return grapheme.len();
@@ -322,7 +322,7 @@ fn infix_at<C: Classes>(
         return Some(c.len_utf8());
     }
     if C::icon(c) {
-        return Some(first_grapheme_len(rest));
+        return Some(if C::ICON_TAKES_GRAPHEME { first_grapheme_len(rest) } else { c.len_utf8() });
     }
     let prev = prev?;
     if prev.is_ascii_digit()
