@@ -205,6 +205,26 @@ impl Classes for News {
 /// spaCy's classes, for `TokenizerBuilder::spacy()`.
 pub(crate) struct Spacy;
 
+/// The ASCII part of a generated range table, as a lookup table: most characters a
+/// rule looks at are ASCII, and a binary search for each would cost spaCy mode its
+/// speed.
+const fn ascii_of(ranges: &[(char, char)]) -> [bool; 128] {
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < ranges.len() {
+        let (low, high) = ranges[i];
+        let mut c = low as u32;
+        while c <= high as u32 && c < 128 {
+            table[c as usize] = true;
+            c += 1;
+        }
+        i += 1;
+    }
+    table
+}
+
+static SPACY_PERIOD_AFTER_ASCII: [bool; 128] = ascii_of(crate::spacy_tables::PERIOD_AFTER);
+
 /// Is `c` in one of the generated range tables (sorted, disjoint)?
 fn in_ranges(ranges: &[(char, char)], c: char) -> bool {
     ranges
@@ -243,9 +263,15 @@ impl Classes for Spacy {
         !c.is_ascii() && in_ranges(crate::spacy_tables::ICONS, c)
     }
     fn period_after(c: char) -> bool {
+        if c.is_ascii() {
+            return SPACY_PERIOD_AFTER_ASCII[c as usize];
+        }
         in_ranges(crate::spacy_tables::PERIOD_AFTER, c)
     }
     fn currency(c: char) -> bool {
+        if c.is_ascii() {
+            return c == '$';
+        }
         let mut buf = [0u8; 4];
         crate::spacy_tables::CURRENCY.contains(&&*c.encode_utf8(&mut buf))
     }

@@ -261,7 +261,11 @@ fn is_suffix<C: Classes>(tail: &str, before: Option<char>, before2: Option<char>
     if matches!(tail, "'s" | "'S" | "’s" | "’S") {
         return true;
     }
-    if after_digit && (tail == "+" || (single && C::currency(first)) || C::unit_after_number(tail))
+    // No unit or currency starts with a digit, which rules out most tails of a
+    // number before the tables are scanned.
+    if after_digit
+        && !first.is_ascii_digit()
+        && (tail == "+" || (single && C::currency(first)) || C::unit_after_number(tail))
     {
         return true;
     }

@@ -200,7 +200,7 @@ impl TokenizerBuilder {
         let mut tokenizer = Tokenizer {
             specials: Arc::new(self.specials.clone()),
             special_filter: SpecialFilter::of(self.specials.keys()),
-            matcher: Arc::new(SpecialMatcher::default()),
+            matcher: Arc::new(SpecialMatcher::of(FxHashMap::default())),
             mode: self.mode,
             with_specials: false,
             hashtags: self.hashtags,
@@ -221,11 +221,7 @@ impl TokenizerBuilder {
                 patterns.insert(key.clone(), (cut, pieces.clone()));
             }
         }
-        tokenizer.matcher = Arc::new(SpecialMatcher {
-            filter: SpecialFilter::of(patterns.keys()),
-            max_tokens: patterns.values().map(|(cut, _)| cut.len()).max().unwrap_or(0),
-            patterns,
-        });
+        tokenizer.matcher = Arc::new(SpecialMatcher::of(patterns));
         tokenizer.with_specials = true;
         tokenizer
     }
@@ -279,40 +275,52 @@ impl Default for Tokenizer {
 }
 
 /// A cheap test that rules out most strings before the special-case table is
-/// hashed: the first bytes and the lengths (below 64) of its keys.
+/// hashed: for each first byte, the lengths of the keys that start with it (a bit
+/// each below 63; bit 63 for any longer key), and the keys' last bytes. spaCy mode
+/// has 1,343 keys, which start with nearly every letter and have nearly every
+/// length; the pair of first byte and length, with the last byte, still rules out
+/// most words.
 #[derive(Clone, Debug)]
 struct SpecialFilter {
-    first_bytes: [bool; 256],
-    lengths: u64,
-    long_keys: bool,
+    lengths_by_first_byte: Box<[u64; 256]>,
+    last_bytes: Box<[bool; 256]>,
+}
+
+impl Default for SpecialFilter {
+    fn default() -> Self {
+        SpecialFilter {
+            lengths_by_first_byte: Box::new([0; 256]),
+            last_bytes: Box::new([false; 256]),
+        }
+    }
 }
 
 impl SpecialFilter {
     fn of<'a>(keys: impl Iterator<Item = &'a String>) -> SpecialFilter {
-        let mut filter = SpecialFilter { first_bytes: [false; 256], lengths: 0, long_keys: false };
+        let mut filter = SpecialFilter::default();
         for key in keys {
-            if let Some(&first) = key.as_bytes().first() {
-                filter.first_bytes[usize::from(first)] = true;
-            }
-            match key.len() {
-                len @ 0..64 => filter.lengths |= 1 << len,
-                _ => filter.long_keys = true,
+            let bytes = key.as_bytes();
+            if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+                filter.lengths_by_first_byte[usize::from(first)] |= 1 << key.len().min(63);
+                filter.last_bytes[usize::from(last)] = true;
             }
         }
         filter
     }
 
     fn may_contain(&self, s: &str) -> bool {
-        s.as_bytes().first().is_some_and(|&b| self.may_contain_parts(b, s.len()))
+        let bytes = s.as_bytes();
+        match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => {
+                self.last_bytes[usize::from(last)] && self.may_contain_parts(first, s.len())
+            }
+            _ => false,
+        }
     }
 
-    /// `may_contain` for a string that starts with `first_byte` and is `len` long.
+    /// Whether a key may start with `first_byte` and be `len` long.
     fn may_contain_parts(&self, first_byte: u8, len: usize) -> bool {
-        let length_fits = match len {
-            0..64 => self.lengths & (1 << len) != 0,
-            _ => self.long_keys,
-        };
-        length_fits && self.first_bytes[usize::from(first_byte)]
+        self.lengths_by_first_byte[usize::from(first_byte)] & (1 << len.min(63)) != 0
     }
 }
 
@@ -321,18 +329,46 @@ impl SpecialFilter {
 /// (`Mr` `.`, `:` `)`, `'` `'`) is replaced by the special case's own pieces. That is
 /// how spaCy gets `Tuesday.Mr.` → `Tuesday` `.` `Mr.`: the infix rule cuts `Mr.`
 /// out, the suffix rule splits its period, and the matcher joins it again.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct SpecialMatcher {
     /// Special case → (the byte lengths of the tokens the rules cut it into, the
     /// byte lengths of its own pieces). Only keys the rules cut into two or more.
     patterns: FxHashMap<String, (Vec<usize>, Vec<usize>)>,
     filter: SpecialFilter,
+    /// For each first byte, the byte lengths (below 64; 63 stands for longer) of
+    /// the patterns' first tokens: most tokens start no pattern, and this rules them
+    /// out before any run is looked up.
+    first_tokens: Vec<u64>,
+    /// The first bytes of the patterns' second tokens (mostly punctuation): a run
+    /// whose second token starts otherwise cannot grow into a match.
+    second_tokens: Vec<bool>,
     max_tokens: usize,
 }
 
-impl Default for SpecialFilter {
-    fn default() -> Self {
-        SpecialFilter { first_bytes: [false; 256], lengths: 0, long_keys: false }
+impl SpecialMatcher {
+    fn of(patterns: FxHashMap<String, (Vec<usize>, Vec<usize>)>) -> SpecialMatcher {
+        let mut first_tokens = vec![0u64; 256];
+        let mut second_tokens = vec![false; 256];
+        for (key, (cut, _)) in &patterns {
+            if let (Some(&byte), Some(&len)) = (key.as_bytes().first(), cut.first()) {
+                first_tokens[usize::from(byte)] |= 1 << len.min(63);
+                if let Some(&second) = key.as_bytes().get(len) {
+                    second_tokens[usize::from(second)] = true;
+                }
+            }
+        }
+        SpecialMatcher {
+            filter: SpecialFilter::of(patterns.keys()),
+            max_tokens: patterns.values().map(|(cut, _)| cut.len()).max().unwrap_or(0),
+            first_tokens,
+            second_tokens,
+            patterns,
+        }
+    }
+
+    /// Can a pattern start with a token that starts with `byte` and is `len` long?
+    fn may_start(&self, byte: u8, len: usize) -> bool {
+        self.first_tokens[usize::from(byte)] & (1 << len.min(63)) != 0
     }
 }
 
@@ -629,15 +665,24 @@ impl Tokenizer {
             }
             let first_byte = text.as_bytes()[head.start];
             let mut len = head.end - head.start;
+            if !self.matcher.may_start(first_byte, len) {
+                continue;
+            }
             let mut touching = true;
             for j in i + 1..count.min(i + self.matcher.max_tokens) {
                 let token = tokens[first + j];
-                if token.kind == TokenKind::Space {
+                if token.kind == TokenKind::Space
+                    || (j == i + 1
+                        && !self.matcher.second_tokens[usize::from(text.as_bytes()[token.start])])
+                {
                     break;
                 }
                 touching &= !tokens[first + j - 1].ws;
                 len += token.end - token.start;
-                if !self.matcher.filter.may_contain_parts(first_byte, len) {
+                let last_byte = text.as_bytes()[token.end - 1];
+                if !self.matcher.filter.may_contain_parts(first_byte, len)
+                    || !self.matcher.filter.last_bytes[usize::from(last_byte)]
+                {
                     continue;
                 }
                 let key = if touching {
