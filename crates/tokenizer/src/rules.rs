@@ -1,7 +1,9 @@
-//! The news rules: what splits off the front of a word (prefixes), off its end
-//! (suffixes), and inside it (infixes), plus the special cases that are never split
-//! by those rules. The scheme and most of the classes are spaCy's, so that our
-//! boundaries agree with `spacy.blank("en")`; where we differ on purpose, the
+//! The rules: what splits off the front of a word (prefixes), off its end
+//! (suffixes), and inside it (infixes), plus the news mode's special cases that are
+//! never split by those rules. The scheme is spaCy's, so that our boundaries agree
+//! with `spacy.blank("en")`. The prefix, suffix and infix rules are generic over the
+//! character classes (`chars::Classes`): the news mode runs them on Unicode's, the
+//! spaCy mode on spaCy's own; where the news mode differs on purpose, the
 //! tokenizer's README says why.
 
 use unicode_segmentation::UnicodeSegmentation;
