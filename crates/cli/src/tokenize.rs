@@ -13,6 +13,7 @@ const EXAMPLES: &str = "\
 Examples:
   rubric tokenize corpus/article.txt
   rubric tokenize --offsets utf16 docs.jsonl > tokens.jsonl
+  rubric tokenize --tokenizer spacy docs.jsonl   # spaCy's tokens exactly
   echo '{\"id\": \"d1\", \"text\": \"Iraqi militia groups\"}' | rubric tokenize
 
 Output, one line per document:
@@ -50,10 +51,12 @@ pub struct Args {
 /// `annotate`, `convert --from brat`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum TokenizerRules {
-    /// rubric's news rules (hashtags, URLs and titles such as `Lt.` whole).
+    // Plain comments, not doc comments: clap would list documented values one per
+    // line and lay out the whole help page that way.
+    // rubric's news rules (hashtags, URLs and titles such as `Lt.` whole).
     #[default]
     News,
-    /// spaCy 3.8's English tokenizer, boundary for boundary.
+    // spaCy 3.8's English tokenizer, boundary for boundary.
     Spacy,
 }
 
