@@ -46,13 +46,16 @@ def news_dev_path():
     return path if path.is_file() else None
 
 
-def run_rubric(binary, inputs, documents, offsets="char"):
-    """Runs `rubric tokenize` on `inputs`, which must hold exactly `documents`, in order.
+def run_rubric(binary, inputs, documents, offsets="char", tokenizer="news"):
+    """Runs `rubric tokenize --tokenizer TOKENIZER` on `inputs`, which must hold exactly
+    `documents`, in order.
 
     Fails the test, with rubric's stderr, on a non-zero exit, on output that is not
     one JSON record per document, or on records for other documents.
     """
-    command = [str(binary), "tokenize", "--offsets", offsets, *map(str, inputs)]
+    command = [
+        str(binary), "tokenize", "--offsets", offsets, "--tokenizer", tokenizer, *map(str, inputs)
+    ]
     result = subprocess.run(command, capture_output=True, timeout=600)
     stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:

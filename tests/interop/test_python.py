@@ -77,6 +77,31 @@ def test_tokenize_matches_rubric_tokenize_on_the_article(rubric_bin):
     assert all(doc.text[t.start:t.end] == t.text for t in rubric.tokenize(doc.text))
 
 
+def test_spacy_tokenizer_matches_the_command_line_and_spacy(rubric_bin):
+    import spacy
+
+    text = "Lt. Dan :) would've left Tuesday.Mr. Smith #Iran2024 (see www.bbc.co.uk)."
+    doc = spacy.blank("en")(text)
+    got = rubric.tokenize(text, tokenizer="spacy")
+    assert [(t.start, t.end, t.ws) for t in got] == [
+        (t.idx, t.idx + len(t.text), bool(t.whitespace_)) for t in doc
+    ]
+    line = json.dumps({"id": "d", "text": text}).encode()
+    output = run(rubric_bin, "tokenize", "--tokenizer", "spacy", stdin=line)
+    assert [t.text for t in got] == [t["text"] for t in records_of(output)[0]["tokens"]]
+    # The news rules, the default, keep the title, the hashtag and `:)`'s pieces apart.
+    assert [t.text for t in rubric.tokenize(text)][:5] == ["Lt.", "Dan", ":", ")", "would"]
+    annotator = rubric.Annotator(tokenizer="spacy")
+    assert [t["text"] for t in annotator.annotate(text)["tokens"]] == [t.text for t in got]
+
+
+def test_an_unknown_tokenizer_is_a_usage_error():
+    with pytest.raises(rubric.UsageError, match="spacy"):
+        rubric.tokenize("a", tokenizer="penn")
+    with pytest.raises(rubric.UsageError, match="spacy"):
+        rubric.Annotator(tokenizer="penn")
+
+
 def test_annotate_matches_rubric_annotate_on_the_article(rubric_bin, default_annotator):
     doc = article()
     want = records_of(run(rubric_bin, "annotate", ROOT / "corpus" / "article.txt"))

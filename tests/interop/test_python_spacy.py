@@ -48,6 +48,20 @@ def test_component_sets_the_entities_rubric_annotate_finds_on_the_article(rubric
     assert counts["overlapping"] == len(record["spans"]) - counts["skipped"] - len(got)
 
 
+def test_spacy_tokenizer_leaves_no_span_misaligned(blank):
+    """With tokenizer="spacy" rubric matches on spaCy's own token boundaries: on the news
+    paragraphs and the article, no span needs the misaligned policy."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("rubric_ruler", config={"tokenizer": "spacy", "misaligned": "error"})
+    documents = [article(), *read_jsonl(PARAGRAPHS)]
+    spans = 0
+    for doc in nlp.pipe(d.text for d in documents):
+        counts = doc.user_data["rubric"]
+        assert counts["aligned"] == counts["spans"], counts
+        spans += counts["spans"]
+    assert spans > 50
+
+
 def misaligned_doc(nlp):
     # A tokenizer that keeps "Iran is" together, as a custom spaCy tokenizer may:
     # rubric's span "Iran" ends inside that token.

@@ -96,6 +96,12 @@ pub struct Args {
     /// hf, spacy and brat need -o.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
     pub format: To,
+
+    /// Which rules cut the text into tokens: rubric's news rules, or spaCy 3.8's
+    /// English tokenizer exactly, so that every span boundary is a token boundary of
+    /// the `Doc` spaCy makes of the text.
+    #[arg(long = "tokenizer", value_enum, value_name = "RULES", default_value = "news")]
+    pub tokenizer: crate::tokenize::TokenizerRules,
 }
 
 /// Runs `rubric annotate`.
@@ -115,7 +121,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     }
     check_paths(&outputs, &inputs_and_gazetteers)?;
     let matcher = build_matcher(args)?;
-    let tokenizer = Tokenizer::new();
+    let tokenizer = args.tokenizer.build();
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
     if args.format == To::Jsonl {
         // Records are serialized on the worker threads: the main thread only

@@ -122,6 +122,10 @@ pub struct Args {
     /// (default: a warning).
     #[arg(long)]
     pub strict: bool,
+    /// Which rules tokenize brat texts (--from brat only): rubric's news rules, or
+    /// spaCy 3.8's English tokenizer exactly.
+    #[arg(long = "tokenizer", value_enum, value_name = "RULES", default_value = "news")]
+    pub tokenizer: crate::tokenize::TokenizerRules,
 }
 
 const STDIN_NAME: &str = "<stdin>";
@@ -297,7 +301,7 @@ impl Inputs {
             from: args.from,
             labels: args.labels.clone(),
             paths,
-            tokenizer: Tokenizer::new(),
+            tokenizer: args.tokenizer.build(),
             brat_skipped: 0,
             strict: args.strict,
         }

@@ -1,7 +1,7 @@
 //! `rubric tokenize`: documents in, tokens with offsets out.
 
 use rubric_offsets::{OffsetMap, OffsetUnit};
-use rubric_tokenizer::{TokenKind, Tokenizer};
+use rubric_tokenizer::{TokenKind, Tokenizer, TokenizerBuilder, TokenizerMode};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
@@ -13,6 +13,7 @@ const EXAMPLES: &str = "\
 Examples:
   rubric tokenize corpus/article.txt
   rubric tokenize --offsets utf16 docs.jsonl > tokens.jsonl
+  rubric tokenize --tokenizer spacy docs.jsonl   # spaCy's tokens exactly
   echo '{\"id\": \"d1\", \"text\": \"Iraqi militia groups\"}' | rubric tokenize
 
 Output, one line per document:
@@ -38,6 +39,36 @@ pub struct Args {
         value_parser = crate::run::offset_unit_parser(),
     )]
     pub offsets: OffsetUnit,
+
+    /// Which rules cut the text: rubric's news rules, or spaCy 3.8's English
+    /// tokenizer exactly (`spacy.blank("en")`: emoticons, `Lt.` `Lt` `.`, `#` split
+    /// off hashtags), for records whose tokens must be a spaCy `Doc`'s.
+    #[arg(long = "tokenizer", value_enum, value_name = "RULES", default_value = "news")]
+    pub tokenizer: TokenizerRules,
+}
+
+/// The `--tokenizer` option of every command that tokenizes (`tokenize`,
+/// `annotate`, `convert --from brat`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenizerRules {
+    // Plain comments, not doc comments: clap would list documented values one per
+    // line and lay out the whole help page that way.
+    // rubric's news rules (hashtags, URLs and titles such as `Lt.` whole).
+    #[default]
+    News,
+    // spaCy 3.8's English tokenizer, boundary for boundary.
+    Spacy,
+}
+
+impl TokenizerRules {
+    /// The tokenizer these rules make.
+    pub fn build(self) -> Tokenizer {
+        let mode = match self {
+            TokenizerRules::News => TokenizerMode::News,
+            TokenizerRules::Spacy => TokenizerMode::Spacy,
+        };
+        TokenizerBuilder::for_mode(mode).build()
+    }
 }
 
 /// One output line of `rubric tokenize`: a document's tokens.
@@ -82,7 +113,7 @@ pub struct TokenRecord<'a> {
 
 /// Runs `rubric tokenize`.
 pub fn run(args: &Args) -> Result<Status, Error> {
-    let tokenizer = Tokenizer::new();
+    let tokenizer = args.tokenizer.build();
     let output = Output::open(args.run.output.as_deref(), &args.run.inputs)?;
     run::run(&args.run, "tokens", output, |document: &Document| {
         let tokenized = tokenize(&tokenizer, document, args.offsets)?;

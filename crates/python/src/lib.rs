@@ -21,7 +21,7 @@ use rubric_diff::{json_report, Annotations, DifferBuilder, Document};
 use rubric_exporter::{Record, RecordReader};
 use rubric_gazetteer::{GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy};
 use rubric_offsets::{OffsetMap, OffsetUnit};
-use rubric_tokenizer::Tokenizer;
+use rubric_tokenizer::{Tokenizer, TokenizerBuilder, TokenizerMode};
 
 mod record;
 mod ruler;
@@ -176,11 +176,21 @@ impl Token {
     }
 }
 
+/// The tokenizer for a `tokenizer=` argument: `"news"` (rubric's rules) or
+/// `"spacy"` (spaCy 3.8's English tokenizer exactly), as the CLI's `--tokenizer`.
+fn tokenizer_for(name: &str) -> Result<Tokenizer, Failure> {
+    TokenizerMode::from_name(name)
+        .map(|mode| TokenizerBuilder::for_mode(mode).build())
+        .ok_or_else(|| Failure::usage(format!("tokenizer={name:?}: use \"news\" or \"spacy\"")))
+}
+
 /// Splits `text` into tokens, offsets in code points.
 #[pyfunction]
-fn tokenize(py: Python<'_>, text: String) -> PyResult<Vec<Token>> {
+#[pyo3(signature = (text, tokenizer="news"))]
+fn tokenize(py: Python<'_>, text: String, tokenizer: &str) -> PyResult<Vec<Token>> {
+    let tokenizer = tokenizer_for(tokenizer).map_err(|failure| failure.into_pyerr(py))?;
     detached(py, || {
-        let tokens = Tokenizer::new().tokenize(&text);
+        let tokens = tokenizer.tokenize(&text);
         let map = OffsetMap::new(&text, OffsetUnit::Char);
         tokens
             .iter()
@@ -361,16 +371,18 @@ fn gazetteers(
 #[pymethods]
 impl Annotator {
     #[new]
-    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None))]
+    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None, tokenizer="news"))]
     fn new(
         py: Python<'_>,
         gazetteer: Option<&Bound<'_, PyAny>>,
         overlaps: &str,
         aliases: bool,
         labels: Option<Vec<String>>,
+        tokenizer: &str,
     ) -> PyResult<Self> {
         let policy: OverlapPolicy =
             overlaps.parse().map_err(|message: String| Failure::usage(message).into_pyerr(py))?;
+        let tokenizer = tokenizer_for(tokenizer).map_err(|failure| failure.into_pyerr(py))?;
         let gazetteers = match gazetteer {
             None => vec![Arc::clone(&Gazetteer::default(py)?.inner)],
             Some(given) => gazetteers(py, given)?,
@@ -383,7 +395,7 @@ impl Annotator {
             .into_pyerr(py));
         }
         let matcher = MatcherBuilder::new().overlaps(policy).aliases(aliases).build(gazetteers);
-        Ok(Annotator { matcher: Arc::new(matcher), tokenizer: Tokenizer::new(), labels })
+        Ok(Annotator { matcher: Arc::new(matcher), tokenizer, labels })
     }
 
     /// The record of one text: a `Record`, the mapping with exactly the keys

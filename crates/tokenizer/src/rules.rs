@@ -1,7 +1,9 @@
-//! The news rules: what splits off the front of a word (prefixes), off its end
-//! (suffixes), and inside it (infixes), plus the special cases that are never split
-//! by those rules. The scheme and most of the classes are spaCy's, so that our
-//! boundaries agree with `spacy.blank("en")`; where we differ on purpose, the
+//! The rules: what splits off the front of a word (prefixes), off its end
+//! (suffixes), and inside it (infixes), plus the news mode's special cases that are
+//! never split by those rules. The scheme is spaCy's, so that our boundaries agree
+//! with `spacy.blank("en")`. The prefix, suffix and infix rules are generic over the
+//! character classes (`chars::Classes`): the news mode runs them on Unicode's, the
+//! spaCy mode on spaCy's own; where the news mode differs on purpose, the
 //! tokenizer's README says why.
 
 use unicode_segmentation::UnicodeSegmentation;
@@ -33,9 +35,77 @@ const CLITIC_HOSTS: &[&str] = &[
 
 const CLITICS: &[&str] = &["m", "re", "ve", "ll", "d"];
 
+/// Modal verbs that take `'ve` (`would've` → `would` `'ve`, as spaCy).
+const MODAL_HOSTS: &[&str] = &["could", "might", "must", "should", "would"];
+
 /// Clitics and quotes that are tokens on their own when they stand alone.
 pub(crate) const WHOLE_WORDS: &[&str] = &[
     "'s", "'S", "’s", "’S", "'em", "’em", "'ll", "’ll", "'re", "’re", "'ve", "’ve", "''", "and/or",
+];
+
+/// Contractions news prints in quoted speech that spaCy keeps whole, each in the
+/// straight and the curly apostrophe, lower and title case: a lone `'d`, the
+/// dropped first syllable (`'cause`) and the dropped final g (`nothin'`). `''` and
+/// `’’` are a closing double quote typed as two apostrophes. These also go to the
+/// news mode's special-case matcher (see `Tokenizer`), so they are put back together
+/// where other rules cut them apart, as spaCy does: `''yes''` → `''` `yes` `''`.
+pub(crate) const NEWS_CONTRACTIONS: &[&str] = &[
+    "''",
+    "’’",
+    "'d",
+    "’d",
+    "'cause",
+    "’cause",
+    "'Cause",
+    "’Cause",
+    "'cos",
+    "’cos",
+    "'Cos",
+    "’Cos",
+    "'coz",
+    "’coz",
+    "'Coz",
+    "’Coz",
+    "'cuz",
+    "’cuz",
+    "'Cuz",
+    "’Cuz",
+    "'bout",
+    "’bout",
+    "'nuff",
+    "’nuff",
+    "doin'",
+    "doin’",
+    "Doin'",
+    "Doin’",
+    "goin'",
+    "goin’",
+    "Goin'",
+    "Goin’",
+    "havin'",
+    "havin’",
+    "Havin'",
+    "Havin’",
+    "lovin'",
+    "lovin’",
+    "Lovin'",
+    "Lovin’",
+    "nothin'",
+    "nothin’",
+    "Nothin'",
+    "Nothin’",
+    "nuthin'",
+    "nuthin’",
+    "Nuthin'",
+    "Nuthin’",
+    "somethin'",
+    "somethin’",
+    "Somethin'",
+    "Somethin’",
+    "ol'",
+    "ol’",
+    "Ol'",
+    "Ol’",
 ];
 
 /// Words spaCy splits without an apostrophe.
@@ -46,17 +116,16 @@ pub(crate) const SPLIT_WORDS: &[(&str, usize)] = &[
     ("Gonna", 3),
     ("gotta", 3),
     ("Gotta", 3),
+    // spaCy splits only the lower-case form; `Y'all` stays whole there.
     ("y'all", 2),
-    ("Y'all", 2),
     ("y’all", 4),
-    ("Y’all", 4),
 ];
 
 /// Multi-character currency prefixes.
 const CURRENCY_PREFIXES: &[&str] = &["US$", "C$", "A$"];
 
 /// Units split off a number they follow (`10km` → `10` `km`).
-const UNITS: &[&str] = &[
+pub(crate) const UNITS: &[&str] = &[
     "km", "km²", "km³", "m", "m²", "m³", "dm", "dm²", "dm³", "cm", "cm²", "cm³", "mm", "mm²",
     "mm³", "ha", "µm", "nm", "yd", "in", "ft", "kg", "g", "mg", "µg", "t", "lb", "oz", "m/s",
     "km/h", "kmh", "mph", "hPa", "Pa", "mbar", "mb", "MB", "kb", "KB", "gb", "GB", "tb", "TB", "T",
@@ -79,13 +148,15 @@ pub(crate) fn contraction(s: &str) -> Option<usize> {
             return Some(head.len());
         }
     }
-    // A pronoun + 'm 're 've 'll 'd.
+    // A pronoun + 'm 're 've 'll 'd, or a modal verb + 've.
     let pos = s.rfind(APOSTROPHES)?;
     let (host, clitic) = (&s[..pos], &s[pos..]);
     let clitic = &clitic[clitic.chars().next()?.len_utf8()..];
-    (CLITICS.iter().any(|c| c.eq_ignore_ascii_case(clitic))
-        && CLITIC_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host)))
-    .then_some(pos)
+    let pronoun = CLITICS.iter().any(|c| c.eq_ignore_ascii_case(clitic))
+        && CLITIC_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host));
+    let modal = clitic.eq_ignore_ascii_case("ve")
+        && MODAL_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host));
+    (pronoun || modal).then_some(pos)
 }
 
 /// The hour contractions spaCy keeps as two tokens: `5pm`, `11a.m.`.
@@ -97,7 +168,7 @@ pub(crate) fn hour_with_meridiem(s: &str) -> Option<usize> {
 }
 
 /// Length of the prefix to split off the front of `s`, or 0.
-pub(crate) fn prefix_len(s: &str, keep_hashtags: bool) -> usize {
+pub(crate) fn prefix_len<C: Classes>(s: &str, keep_hashtags: bool) -> usize {
     if let Some(run) = period_run(s) {
         return run;
     }
@@ -118,11 +189,11 @@ pub(crate) fn prefix_len(s: &str, keep_hashtags: bool) -> usize {
         // middle of files joined with `cat`) is not part of the word after it:
         // `\u{feff}Paris` must still be `Paris` for a dictionary. spaCy keeps it on
         // the word; we split it (listed in the README's differences).
-        '\u{feff}' => true,
-        c => is_affix_punct(c) || is_quote(c) || is_currency(c) || is_icon(c),
+        '\u{feff}' => C::SPLITS_BYTE_ORDER_MARK,
+        c => is_affix_punct(c) || is_quote(c) || C::currency(c) || C::icon(c),
     };
     match single {
-        true if is_icon(c) => first_grapheme_len(s),
+        true if C::ICON_TAKES_GRAPHEME && C::icon(c) => first_grapheme_len(s),
         true => c.len_utf8(),
         false => 0,
     }
@@ -142,40 +213,41 @@ fn starts_tag(s: &str) -> bool {
 
 /// Length of the suffix to split off the end of `s`, or 0. Like a regex alternation
 /// anchored at the end, the suffix that starts leftmost wins.
-pub(crate) fn suffix_len(s: &str) -> usize {
+pub(crate) fn suffix_len<C: Classes>(s: &str) -> usize {
     let periods = s.bytes().rev().take_while(|&b| b == b'.').count();
     if periods >= 2 {
         return periods;
     }
     let Some(last) = s.chars().next_back() else { return 0 };
-    if !last.is_ascii() {
+    if C::ICON_TAKES_GRAPHEME && !last.is_ascii() {
         if let Some(grapheme) = s.graphemes(true).next_back() {
-            if grapheme.chars().next().is_some_and(is_icon) {
+            if grapheme.chars().next().is_some_and(C::icon) {
                 return grapheme.len();
             }
         }
     }
-    // No suffix is longer than four characters (`mbar`, `km/h`), and the rules look
-    // back at most two more, so the last six characters decide.
-    let mut window = [(0usize, '\0'); 6];
+    // No suffix is longer than four characters (`mbar`, `km/h`; five in spaCy's
+    // units), and the rules look back at most two more, so the last six (seven)
+    // characters decide.
+    let mut window = [(0usize, '\0'); 8];
     let mut n = 0;
-    for (i, c) in s.char_indices().rev().take(window.len()) {
+    for (i, c) in s.char_indices().rev().take(C::SUFFIX_WINDOW) {
         window[n] = (i, c);
         n += 1;
     }
     window[..n].reverse();
-    for k in n.saturating_sub(4)..n {
+    for k in n.saturating_sub(C::SUFFIX_WINDOW - 2)..n {
         let before = k.checked_sub(1).map(|j| window[j].1);
         let before2 = k.checked_sub(2).map(|j| window[j].1);
         let tail = &s[window[k].0..];
-        if is_suffix(tail, before, before2) {
+        if is_suffix::<C>(tail, before, before2) {
             return tail.len();
         }
     }
     0
 }
 
-fn is_suffix(tail: &str, before: Option<char>, before2: Option<char>) -> bool {
+fn is_suffix<C: Classes>(tail: &str, before: Option<char>, before2: Option<char>) -> bool {
     let mut it = tail.chars();
     let Some(first) = it.next() else { return false };
     let single = it.next().is_none();
@@ -183,7 +255,7 @@ fn is_suffix(tail: &str, before: Option<char>, before2: Option<char>) -> bool {
     if single
         && (is_affix_punct(first)
             || is_quote(first)
-            || is_icon(first)
+            || C::icon(first)
             || matches!(first, '—' | '–'))
     {
         return true;
@@ -191,16 +263,21 @@ fn is_suffix(tail: &str, before: Option<char>, before2: Option<char>) -> bool {
     if matches!(tail, "'s" | "'S" | "’s" | "’S") {
         return true;
     }
-    if after_digit && (tail == "+" || (single && is_currency(first)) || UNITS.contains(&tail)) {
+    // No unit or currency starts with a digit, which rules out most tails of a
+    // number before the tables are scanned.
+    if after_digit
+        && !first.is_ascii_digit()
+        && (tail == "+" || (single && C::currency(first)) || C::unit_after_number(tail))
+    {
         return true;
     }
     if tail == "." {
         if let Some(b) = before {
-            if splits_following_period(b) {
+            if C::period_after(b) {
                 return true;
             }
             // After two capitals: `IRGC.` but not the initial in `J.`.
-            if is_upper(b) && before2.is_some_and(is_upper) {
+            if C::upper(b) && before2.is_some_and(C::upper) {
                 return true;
             }
             // `5°C.`
@@ -213,7 +290,7 @@ fn is_suffix(tail: &str, before: Option<char>, before2: Option<char>) -> bool {
 }
 
 /// Byte ranges of the infixes in `s`, left to right, non-overlapping.
-pub(crate) fn infixes(s: &str, split_hyphens: bool, out: &mut Vec<(usize, usize)>) {
+pub(crate) fn infixes<C: Classes>(s: &str, split_hyphens: bool, out: &mut Vec<(usize, usize)>) {
     out.clear();
     let mut prev: Option<char> = None;
     let mut i = 0;
@@ -221,7 +298,7 @@ pub(crate) fn infixes(s: &str, split_hyphens: bool, out: &mut Vec<(usize, usize)
         let rest = &s[i..];
         let Some(c) = rest.chars().next() else { break };
         let next = rest[c.len_utf8()..].chars().next();
-        let found = infix_at(rest, c, prev, next, split_hyphens);
+        let found = infix_at::<C>(rest, c, prev, next, split_hyphens);
         // A match at the very start is not an infix (spaCy skips it too).
         match found {
             Some(len) if i > 0 => {
@@ -237,7 +314,7 @@ pub(crate) fn infixes(s: &str, split_hyphens: bool, out: &mut Vec<(usize, usize)
     }
 }
 
-fn infix_at(
+fn infix_at<C: Classes>(
     rest: &str,
     c: char,
     prev: Option<char>,
@@ -250,8 +327,8 @@ fn infix_at(
     if c == '…' {
         return Some(c.len_utf8());
     }
-    if is_icon(c) {
-        return Some(first_grapheme_len(rest));
+    if C::icon(c) {
+        return Some(if C::ICON_TAKES_GRAPHEME { first_grapheme_len(rest) } else { c.len_utf8() });
     }
     let prev = prev?;
     if prev.is_ascii_digit()
@@ -261,25 +338,25 @@ fn infix_at(
         return Some(1);
     }
     if c == '.'
-        && (is_lower(prev) || is_quote(prev))
-        && next.is_some_and(|n| is_upper(n) || is_quote(n))
+        && (C::lower(prev) || is_quote(prev))
+        && next.is_some_and(|n| C::upper(n) || is_quote(n))
     {
         return Some(1);
     }
-    if c == ',' && is_alpha(prev) && next.is_some_and(is_alpha) {
+    if c == ',' && C::alpha(prev) && next.is_some_and(C::alpha) {
         return Some(1);
     }
-    if is_alpha(prev) || prev.is_ascii_digit() {
+    if C::alpha(prev) || prev.is_ascii_digit() {
         if split_hyphens {
             for dash in INFIX_DASHES {
                 if let Some(after) = rest.strip_prefix(dash) {
-                    if after.chars().next().is_some_and(is_alpha) {
+                    if after.chars().next().is_some_and(C::alpha) {
                         return Some(dash.len());
                     }
                 }
             }
         }
-        if matches!(c, ':' | '<' | '>' | '=' | '/') && next.is_some_and(is_alpha) {
+        if matches!(c, ':' | '<' | '>' | '=' | '/') && next.is_some_and(C::alpha) {
             return Some(1);
         }
     }

@@ -4,10 +4,38 @@
 
 use proptest::prelude::*;
 
-use crate::{Token, TokenKind, Tokenizer};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::{Token, TokenKind, Tokenizer, TokenizerBuilder};
 
 fn texts(text: &str) -> Vec<&str> {
     Tokenizer::new().tokenize(text).iter().map(|t| t.text(text)).collect()
+}
+
+/// One spaCy-mode tokenizer for all tests: building one computes the matcher's
+/// patterns for spaCy's 1,343 special cases.
+fn spacy() -> &'static Tokenizer {
+    static SPACY: std::sync::OnceLock<Tokenizer> = std::sync::OnceLock::new();
+    SPACY.get_or_init(|| TokenizerBuilder::spacy().build())
+}
+
+fn spacy_texts(text: &str) -> Vec<&str> {
+    spacy().tokenize(text).iter().map(|t| t.text(text)).collect()
+}
+
+/// Like `cases!`, for spaCy mode. Every expected line is what `spacy.blank("en")`
+/// 3.8.18 gives for the text (checked by running it), except where a comment says
+/// that rubric's grapheme guarantee wins.
+macro_rules! spacy_cases {
+    ($($name:ident: $text:expr => [$($token:expr),* $(,)?];)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let expected: Vec<&str> = vec![$($token),*];
+                assert_eq!(spacy_texts($text), expected, "tokenizing {:?} in spaCy mode", $text);
+            }
+        )*
+    };
 }
 
 macro_rules! cases {
@@ -58,6 +86,17 @@ cases! {
     trailing_apostrophe: "Shia’ al-Sudani" => ["Shia", "’", "al", "-", "Sudani"];
     plural_possessive: "players'" => ["players", "'"];
     cannot: "cannot" => ["can", "not"];
+    // The contractions of issue 18, as spaCy 3.8 splits them.
+    modal_have: "would've could’ve should've must've Might've" =>
+        ["would", "'ve", "could", "’ve", "should", "'ve", "must", "'ve", "Might", "'ve"];
+    dropped_first_syllable: "'cause ’cuz 'Cos" => ["'cause", "’cuz", "'Cos"];
+    dropped_final_g: "nothin' somethin’ ol' Ol’" => ["nothin'", "somethin’", "ol'", "Ol’"];
+    dropped_g_before_punctuation: "(nothin')." => ["(", "nothin'", ")", "."];
+    lone_would: "'d ’d" => ["'d", "’d"];
+    y_all_lower_case_splits: "y'all y’all" => ["y'", "all", "y’", "all"];
+    y_all_title_case_stays: "Y'all Y’all" => ["Y'all", "Y’all"];
+    two_apostrophes_are_one_quote: "''yes'' ok''" => ["''", "yes", "''", "ok", "''"];
+    three_apostrophes: "'''" => ["'", "''"];
     // Hyphens and dashes.
     hyphen_between_letters: "al-Sudani" => ["al", "-", "Sudani"];
     hyphen_before_capital: "Pro-Tehran" => ["Pro", "-", "Tehran"];
@@ -115,6 +154,40 @@ cases! {
     skin_tone_stays_with_emoji: "👍🏽ok" => ["👍🏽", "ok"];
     soft_hyphen_inside_word: "Ro\u{ad}manowski" => ["Ro\u{ad}manowski"];
     cyrillic_period: "Москва." => ["Москва", "."];
+}
+
+spacy_cases! {
+    spacy_abbreviation_after_infix: "Tuesday.Mr. Smith" => ["Tuesday", ".", "Mr.", "Smith"];
+    spacy_emoticons: ":) (: >:o :/ :-P <3" => [":)", "(:", ">:o", ":/", ":-P", "<3"];
+    spacy_emoticon_number: "Win 8) clients" => ["Win", "8)", "clients"];
+    spacy_titles_split: "Lt. Dan and Col. Sanders" =>
+        ["Lt", ".", "Dan", "and", "Col", ".", "Sanders"];
+    spacy_hashtags_split: "#Iran2024 #1" => ["#", "Iran2024", "#", "1"];
+    spacy_handle: "@nytimes: hi" => ["@nytimes", ":", "hi"];
+    spacy_emails: "jane.doe@example.com first-last@news.co.uk" =>
+        ["jane.doe@example.com", "first-last@news.co.uk"];
+    spacy_url: "see https://example.com/a-b?c=1." => ["see", "https://example.com/a-b?c=1", "."];
+    spacy_url_in_brackets: "(www.bbc.co.uk)" => ["(", "www.bbc.co.uk", ")"];
+    spacy_private_ip_is_no_url: "http://192.168.0.1/admin http://8.8.8.8" =>
+        ["http://192.168.0.1", "/", "admin", "http://8.8.8.8"];
+    spacy_contractions: "would've Could've 'cause nothin' Y'all y'all" =>
+        ["would", "'ve", "Could", "'ve", "'cause", "nothin'", "Y'all", "y'", "all"];
+    spacy_two_apostrophes: "''yes'' he said" => ["''", "yes", "''", "he", "said"];
+    spacy_hours: "10am 5p.m. 3pm." => ["10", "am", "5", "p.m.", "3", "pm", "."];
+    spacy_case_of_contractions: "don't DON'T Don't dont" =>
+        ["do", "n't", "DON'T", "Do", "n't", "do", "nt"];
+    spacy_abbreviations: "U.S. e.g. a. etc." => ["U.S.", "e.g.", "a.", "etc", "."];
+    spacy_units_and_currency: "5°C 10km US$5 $2.5bn 1,000km/h" =>
+        ["5", "°", "C", "10", "km", "US$", "5", "$", "2.5bn", "1,000", "km/h"];
+    spacy_hyphens: "Pakistan-based al-Sudani" => ["Pakistan", "-", "based", "al", "-", "Sudani"];
+    spacy_byte_order_mark_stays_on_the_word: "\u{feff}Paris" => ["\u{feff}Paris"];
+    // A match across a space is not applied, but blocks: spaCy finds `)` `:` (an
+    // emoticon's pieces) before `:` `(`.
+    spacy_blocked_emoticon: "(country) :(~" => ["(", "country", ")", ":", "(", "~"];
+    spacy_emoticon_unblocked: "(country) :(" => ["(", "country", ")", ":("];
+    // spaCy cuts these grapheme clusters (`🇺` `🇸`, `👍` `🏽ok`); rubric never does.
+    spacy_grapheme_clusters_stay_whole: "great😀. 🇺🇸! 👍🏽ok" =>
+        ["great", "😀", ".", "🇺🇸", "!", "👍🏽ok"];
 }
 
 fn kinds(text: &str) -> Vec<TokenKind> {
@@ -235,12 +308,26 @@ fn tricky_text() -> impl Strategy<Value = String> {
         "a", "Z", "é", "e\u{301}", "ß", "İ", "Ж", "中", "ٱ", "1", "9", ".", ",", ":", "/", "-",
         "–", "—", "'", "’", "“", "”", "\"", "(", ")", "#", "@", "$", "%", "…", "😀", "🇺🇸", "👍🏽",
         " ", "  ", "\n", "\t", "\u{a0}", "\r\n", "n't", "'s", "U.S.", "Mr.", "http://", "www.",
-        ".com", "\u{ad}", "\u{200d}",
+        ".com", "\u{ad}", "\u{200d}", ":)", "(:", "8)", "''", "'cause", "nothin'", "would've",
+        "Lt.", "<3", "^_^",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
 
 fn check_invariants(text: &str, tokens: &[Token]) -> Result<(), TestCaseError> {
+    // Rules never cut a grapheme cluster; white space is cut first, as in spaCy, so
+    // a combining mark after a space (" \u{301}") leaves the space's cluster.
+    let clusters: Vec<usize> = text.grapheme_indices(true).map(|(i, _)| i).collect();
+    for token in tokens {
+        let at_space = text[..token.start].chars().next_back().is_some_and(crate::chars::is_space)
+            || text[token.start..].chars().next().is_some_and(crate::chars::is_space);
+        prop_assert!(
+            at_space || clusters.binary_search(&token.start).is_ok(),
+            "token at {} starts inside a grapheme cluster of {:?}",
+            token.start,
+            text
+        );
+    }
     let mut rebuilt = String::new();
     let mut at = 0;
     for token in tokens {
@@ -278,6 +365,18 @@ proptest! {
     #[test]
     fn tokens_rebuild_tricky_text(text in tricky_text()) {
         let tokens = Tokenizer::new().tokenize(&text);
+        check_invariants(&text, &tokens)?;
+    }
+
+    #[test]
+    fn spacy_mode_tokens_rebuild_any_text(text in "\\PC{0,60}") {
+        let tokens = spacy().tokenize(&text);
+        check_invariants(&text, &tokens)?;
+    }
+
+    #[test]
+    fn spacy_mode_tokens_rebuild_tricky_text(text in tricky_text()) {
+        let tokens = spacy().tokenize(&text);
         check_invariants(&text, &tokens)?;
     }
 

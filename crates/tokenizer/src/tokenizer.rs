@@ -4,9 +4,45 @@ use std::sync::Arc;
 use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::chars::{is_alpha, is_lower, is_space};
+use crate::chars::{is_alpha, is_lower, is_space, Classes, News, Spacy};
 use crate::rules;
+use crate::spacy_tables;
 use crate::token::{Token, TokenKind};
+
+/// Which rules a [`Tokenizer`] follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenizerMode {
+    /// rubric's news rules (the default): spaCy's scheme, with the differences the
+    /// crate README lists (hashtags, URLs, e-mail addresses and handles whole, titles
+    /// keep their period, a byte-order mark comes off).
+    #[default]
+    News,
+    /// spaCy 3.8's English tokenizer (`spacy.blank("en")`) exactly: its special
+    /// cases (contractions, abbreviations, emoticons), prefixes, suffixes, infixes and
+    /// URL pattern, so that every token boundary is one spaCy's `Doc` has. A
+    /// grapheme cluster is still never cut (see the README for the rare conflict).
+    Spacy,
+}
+
+impl TokenizerMode {
+    /// The mode's name on the command line and in Python: `news` or `spacy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenizerMode::News => "news",
+            TokenizerMode::Spacy => "spacy",
+        }
+    }
+
+    /// The mode named `name` (`news` or `spacy`), if there is one.
+    pub fn from_name(name: &str) -> Option<TokenizerMode> {
+        match name {
+            "news" => Some(TokenizerMode::News),
+            "spacy" => Some(TokenizerMode::Spacy),
+            _ => None,
+        }
+    }
+}
 
 /// Configures and builds a [`Tokenizer`].
 ///
@@ -21,6 +57,11 @@ use crate::token::{Token, TokenKind};
 #[derive(Clone, Debug)]
 pub struct TokenizerBuilder {
     specials: FxHashMap<String, Vec<usize>>,
+    /// The special cases the matcher also looks for across tokens the other rules
+    /// cut (spaCy's `_special_matcher`): all of them in spaCy mode, the news
+    /// contractions and the user's own in news mode.
+    matched: Vec<String>,
+    mode: TokenizerMode,
     hashtags: bool,
     web: bool,
     hyphens: bool,
@@ -36,10 +77,18 @@ impl Default for TokenizerBuilder {
         for (word, first) in rules::SPLIT_WORDS {
             specials.insert(word.to_string(), vec![*first, word.len() - first]);
         }
-        for word in rules::WHOLE_WORDS {
+        for word in rules::WHOLE_WORDS.iter().chain(rules::NEWS_CONTRACTIONS) {
             specials.insert(word.to_string(), vec![word.len()]);
         }
-        TokenizerBuilder { specials, hashtags: true, web: true, hyphens: true, clitics: true }
+        TokenizerBuilder {
+            specials,
+            matched: rules::NEWS_CONTRACTIONS.iter().map(|s| s.to_string()).collect(),
+            mode: TokenizerMode::News,
+            hashtags: true,
+            web: true,
+            hyphens: true,
+            clitics: true,
+        }
     }
 }
 
@@ -47,6 +96,51 @@ impl TokenizerBuilder {
     /// A builder with the default news rules.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder for spaCy 3.8's English tokenizer, `spacy.blank("en")`, exactly:
+    /// its special cases (generated from spaCy by
+    /// `scripts/make_spacy_tokenizer_tables.py`), its prefix, suffix and infix
+    /// rules on its own character classes, its URL pattern, and its special-case
+    /// matcher, which puts emoticons and abbreviations back together where the other
+    /// rules cut them (`Tuesday.Mr.` → `Tuesday` `.` `Mr.`). Hashtags split as spaCy
+    /// splits them (`#` `Iran2024`) unless [`hashtags`](Self::hashtags) says
+    /// otherwise; [`clitics`](Self::clitics) has no effect (spaCy's contractions are
+    /// special cases).
+    ///
+    /// ```
+    /// use rubric_tokenizer::TokenizerBuilder;
+    ///
+    /// let tokenizer = TokenizerBuilder::spacy().build();
+    /// let text = "Lt. Dan :) would've left Tuesday.Mr. Smith";
+    /// let words: Vec<&str> = tokenizer.tokenize(text).iter().map(|t| t.text(text)).collect();
+    /// assert_eq!(
+    ///     words,
+    ///     ["Lt", ".", "Dan", ":)", "would", "'ve", "left", "Tuesday", ".", "Mr.", "Smith"]
+    /// );
+    /// ```
+    pub fn spacy() -> Self {
+        let specials = spacy_tables::EXCEPTIONS
+            .iter()
+            .map(|(key, pieces)| (key.to_string(), pieces.iter().map(|p| p.len()).collect()))
+            .collect();
+        TokenizerBuilder {
+            specials,
+            matched: spacy_tables::EXCEPTIONS.iter().map(|(key, _)| key.to_string()).collect(),
+            mode: TokenizerMode::Spacy,
+            hashtags: false,
+            web: true,
+            hyphens: true,
+            clitics: true,
+        }
+    }
+
+    /// A builder for `mode`'s rules: [`new`](Self::new) or [`spacy`](Self::spacy).
+    pub fn for_mode(mode: TokenizerMode) -> Self {
+        match mode {
+            TokenizerMode::News => Self::new(),
+            TokenizerMode::Spacy => Self::spacy(),
+        }
     }
 
     /// Keeps `abbreviation` (which should end in `.`) as one token, e.g. `Brig.`.
@@ -68,16 +162,19 @@ impl TokenizerBuilder {
         );
         let lengths = pieces.iter().map(|p| p.len()).filter(|&n| n > 0).collect();
         self.specials.insert(text.to_string(), lengths);
+        self.matched.push(text.to_string());
         self
     }
 
-    /// Keep `#hashtags` whole (default `true`); spaCy splits the `#`.
+    /// Keep `#hashtags` whole (default `true` in news mode, `false` in spaCy mode);
+    /// spaCy splits the `#`.
     pub fn hashtags(&mut self, yes: bool) -> &mut Self {
         self.hashtags = yes;
         self
     }
 
-    /// Keep URLs, e-mail addresses and `@handles` whole (default `true`).
+    /// Keep URLs, e-mail addresses and `@handles` whole (default `true`). In spaCy
+    /// mode this switches spaCy's URL pattern (which takes e-mail addresses too).
     pub fn web(&mut self, yes: bool) -> &mut Self {
         self.web = yes;
         self
@@ -91,7 +188,8 @@ impl TokenizerBuilder {
     }
 
     /// Split clitics: `don't` → `do` `n't`, `we're` → `we` `'re` (default `true`, as
-    /// spaCy). The possessive `'s` is always split.
+    /// spaCy). The possessive `'s` is always split. News mode only: in spaCy mode
+    /// contractions are special cases.
     pub fn clitics(&mut self, yes: bool) -> &mut Self {
         self.clitics = yes;
         self
@@ -99,26 +197,33 @@ impl TokenizerBuilder {
 
     /// Builds the tokenizer.
     pub fn build(&self) -> Tokenizer {
-        let mut special_filter =
-            SpecialFilter { first_bytes: [false; 256], lengths: 0, long_keys: false };
-        for key in self.specials.keys() {
-            if let Some(&first) = key.as_bytes().first() {
-                special_filter.first_bytes[usize::from(first)] = true;
-            }
-            match key.len() {
-                len @ 0..64 => special_filter.lengths |= 1 << len,
-                _ => special_filter.long_keys = true,
-            }
-        }
-        Tokenizer {
+        let mut tokenizer = Tokenizer {
             specials: Arc::new(self.specials.clone()),
-            special_filter,
+            special_filter: SpecialFilter::of(self.specials.keys()),
+            matcher: Arc::new(SpecialMatcher::of(FxHashMap::default())),
+            mode: self.mode,
+            with_specials: false,
             hashtags: self.hashtags,
             web: self.web,
             hyphens: self.hyphens,
             clitics: self.clitics,
             patterns: Arc::clone(&WEB_PATTERNS),
+        };
+        // The matcher looks for each special case as the tokens the rules cut it
+        // into when no special case applies (spaCy: `_tokenize_affixes(string,
+        // False)`), so those are computed with the special cases off.
+        let mut patterns = FxHashMap::default();
+        for key in &self.matched {
+            let Some(pieces) = self.specials.get(key) else { continue };
+            let cut: Vec<usize> = tokenizer.tokenize(key).iter().map(|t| t.end - t.start).collect();
+            // A key the rules leave whole is found by the special-case lookup itself.
+            if cut.len() >= 2 {
+                patterns.insert(key.clone(), (cut, pieces.clone()));
+            }
         }
+        tokenizer.matcher = Arc::new(SpecialMatcher::of(patterns));
+        tokenizer.with_specials = true;
+        tokenizer
     }
 }
 
@@ -152,6 +257,10 @@ pub struct Tokenizer {
     /// protection is against inserted keys that collide.
     specials: Arc<FxHashMap<String, Vec<usize>>>,
     special_filter: SpecialFilter,
+    matcher: Arc<SpecialMatcher>,
+    mode: TokenizerMode,
+    /// Off only while the builder computes the matcher's patterns.
+    with_specials: bool,
     hashtags: bool,
     web: bool,
     hyphens: bool,
@@ -166,21 +275,100 @@ impl Default for Tokenizer {
 }
 
 /// A cheap test that rules out most strings before the special-case table is
-/// hashed: the first bytes and the lengths (below 64) of its keys.
+/// hashed: for each first byte, the lengths of the keys that start with it (a bit
+/// each below 63; bit 63 for any longer key), and the keys' last bytes. spaCy mode
+/// has 1,343 keys, which start with nearly every letter and have nearly every
+/// length; the pair of first byte and length, with the last byte, still rules out
+/// most words.
 #[derive(Clone, Debug)]
 struct SpecialFilter {
-    first_bytes: [bool; 256],
-    lengths: u64,
-    long_keys: bool,
+    lengths_by_first_byte: Box<[u64; 256]>,
+    last_bytes: Box<[bool; 256]>,
+}
+
+impl Default for SpecialFilter {
+    fn default() -> Self {
+        SpecialFilter {
+            lengths_by_first_byte: Box::new([0; 256]),
+            last_bytes: Box::new([false; 256]),
+        }
+    }
 }
 
 impl SpecialFilter {
+    fn of<'a>(keys: impl Iterator<Item = &'a String>) -> SpecialFilter {
+        let mut filter = SpecialFilter::default();
+        for key in keys {
+            let bytes = key.as_bytes();
+            if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+                filter.lengths_by_first_byte[usize::from(first)] |= 1 << key.len().min(63);
+                filter.last_bytes[usize::from(last)] = true;
+            }
+        }
+        filter
+    }
+
     fn may_contain(&self, s: &str) -> bool {
-        let length_fits = match s.len() {
-            len @ 0..64 => self.lengths & (1 << len) != 0,
-            _ => self.long_keys,
-        };
-        length_fits && s.as_bytes().first().is_some_and(|&b| self.first_bytes[usize::from(b)])
+        let bytes = s.as_bytes();
+        match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => {
+                self.last_bytes[usize::from(last)] && self.may_contain_parts(first, s.len())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a key may start with `first_byte` and be `len` long.
+    fn may_contain_parts(&self, first_byte: u8, len: usize) -> bool {
+        self.lengths_by_first_byte[usize::from(first_byte)] & (1 << len.min(63)) != 0
+    }
+}
+
+/// spaCy's special-case matcher (`Tokenizer._special_matcher`): after the rules have
+/// cut a chunk, a run of tokens that spells a special case the way the rules cut it
+/// (`Mr` `.`, `:` `)`, `'` `'`) is replaced by the special case's own pieces. That is
+/// how spaCy gets `Tuesday.Mr.` → `Tuesday` `.` `Mr.`: the infix rule cuts `Mr.`
+/// out, the suffix rule splits its period, and the matcher joins it again.
+#[derive(Debug)]
+struct SpecialMatcher {
+    /// Special case → (the byte lengths of the tokens the rules cut it into, the
+    /// byte lengths of its own pieces). Only keys the rules cut into two or more.
+    patterns: FxHashMap<String, (Vec<usize>, Vec<usize>)>,
+    filter: SpecialFilter,
+    /// For each first byte, the byte lengths (below 64; 63 stands for longer) of
+    /// the patterns' first tokens: most tokens start no pattern, and this rules them
+    /// out before any run is looked up.
+    first_tokens: Vec<u64>,
+    /// The first bytes of the patterns' second tokens (mostly punctuation): a run
+    /// whose second token starts otherwise cannot grow into a match.
+    second_tokens: Vec<bool>,
+    max_tokens: usize,
+}
+
+impl SpecialMatcher {
+    fn of(patterns: FxHashMap<String, (Vec<usize>, Vec<usize>)>) -> SpecialMatcher {
+        let mut first_tokens = vec![0u64; 256];
+        let mut second_tokens = vec![false; 256];
+        for (key, (cut, _)) in &patterns {
+            if let (Some(&byte), Some(&len)) = (key.as_bytes().first(), cut.first()) {
+                first_tokens[usize::from(byte)] |= 1 << len.min(63);
+                if let Some(&second) = key.as_bytes().get(len) {
+                    second_tokens[usize::from(second)] = true;
+                }
+            }
+        }
+        SpecialMatcher {
+            filter: SpecialFilter::of(patterns.keys()),
+            max_tokens: patterns.values().map(|(cut, _)| cut.len()).max().unwrap_or(0),
+            first_tokens,
+            second_tokens,
+            patterns,
+        }
+    }
+
+    /// Can a pattern start with a token that starts with `byte` and is `len` long?
+    fn may_start(&self, byte: u8, len: usize) -> bool {
+        self.first_tokens[usize::from(byte)] & (1 << len.min(63)) != 0
     }
 }
 
@@ -255,17 +443,34 @@ impl Tokenizer {
                 at = space_end;
             } else {
                 let chunk_end = scan(text, at, false);
-                self.split_chunk(text, at, chunk_end, tokens, &mut scratch);
+                match self.mode {
+                    TokenizerMode::News => {
+                        self.split_chunk::<News>(text, at, chunk_end, tokens, &mut scratch)
+                    }
+                    TokenizerMode::Spacy => {
+                        self.split_chunk::<Spacy>(text, at, chunk_end, tokens, &mut scratch)
+                    }
+                }
                 at = chunk_end;
             }
+        }
+        if self.matcher.max_tokens > 0 && tokens.len() - first >= 2 {
+            self.apply_matcher(text, tokens, first, &mut scratch);
         }
     }
 
     fn special(&self, s: &str) -> Option<Special<'_>> {
+        if !self.with_specials {
+            return None;
+        }
         if self.special_filter.may_contain(s) {
             if let Some(pieces) = self.specials.get(s) {
                 return Some(Special::Pieces(pieces));
             }
+        }
+        // spaCy has no special cases but its table.
+        if self.mode == TokenizerMode::Spacy {
+            return None;
         }
         if self.clitics && s.contains(['\'', '’']) {
             if let Some(at) = rules::contraction(s) {
@@ -296,6 +501,13 @@ impl Tokenizer {
         if !self.web {
             return None;
         }
+        if self.mode == TokenizerMode::Spacy {
+            return spacy_url_match(s).then_some(if s.contains('@') {
+                TokenKind::Email
+            } else {
+                TokenKind::Url
+            });
+        }
         if *first == b'@' && rules::is_tag_body(&s[1..]) {
             return Some(TokenKind::Handle);
         }
@@ -311,7 +523,7 @@ impl Tokenizer {
     /// Splits one run of non-space text, spaCy style: peel prefixes and suffixes
     /// until a special case or nothing more comes off, then split the core at
     /// infixes.
-    fn split_chunk(
+    fn split_chunk<C: Classes>(
         &self,
         text: &str,
         start: usize,
@@ -334,13 +546,13 @@ impl Tokenizer {
             if core.is_empty() || self.special(core).is_some() {
                 break;
             }
-            let pre = rules::prefix_len(core, self.hashtags);
+            let pre = rules::prefix_len::<C>(core, self.hashtags);
             if pre > 0 && pre < core.len() && self.special(&core[pre..]).is_some() {
                 push(text, tokens, s, s + pre);
                 s += pre;
                 break;
             }
-            let suf = rules::suffix_len(&core[pre..]);
+            let suf = rules::suffix_len::<C>(&core[pre..]);
             if suf > 0 && suf < core.len() && self.special(&core[..core.len() - suf]).is_some() {
                 scratch.suffixes.push((e - suf, e));
                 e -= suf;
@@ -362,7 +574,7 @@ impl Tokenizer {
             }
         }
         if s < e {
-            self.split_core(text, s, e, tokens, scratch);
+            self.split_core::<C>(text, s, e, tokens, scratch);
         }
         while scratch.suffixes.len() > suffixes_from {
             if let Some((a, b)) = scratch.suffixes.pop() {
@@ -374,7 +586,7 @@ impl Tokenizer {
         }
     }
 
-    fn split_core(
+    fn split_core<C: Classes>(
         &self,
         text: &str,
         s: usize,
@@ -411,7 +623,7 @@ impl Tokenizer {
             push(text, tokens, s, e);
             return;
         }
-        rules::infixes(core, self.hyphens, &mut scratch.infixes);
+        rules::infixes::<C>(core, self.hyphens, &mut scratch.infixes);
         let mut at = s;
         for &(a, b) in &scratch.infixes {
             if s + a > at {
@@ -426,12 +638,175 @@ impl Tokenizer {
     }
 }
 
+impl Tokenizer {
+    /// Runs the special-case matcher over the tokens `tokens[first..]` of one text,
+    /// as spaCy's `_apply_special_cases` runs it over a `Doc`: every run of tokens
+    /// whose texts spell a special case as the rules cut it is a match (spaCy's
+    /// phrase matcher compares token texts, so a run may straddle a single space);
+    /// the longest win, then the leftmost, and a match is dropped if its first or
+    /// last token was in any match looked at before it. A kept match is replaced by
+    /// the special case's pieces only where its tokens touch (spaCy looks the
+    /// match's text, spaces included, up again and finds nothing otherwise), but a
+    /// straddling match still blocks the ones it overlaps: in `(country) :(` spaCy
+    /// finds `)` `:` first, so `:(` stays `:` `(`.
+    fn apply_matcher(
+        &self,
+        text: &str,
+        tokens: &mut Vec<Token>,
+        first: usize,
+        scratch: &mut Scratch,
+    ) {
+        let count = tokens.len() - first;
+        scratch.matches.clear();
+        for i in 0..count {
+            let head = tokens[first + i];
+            if head.kind == TokenKind::Space {
+                continue;
+            }
+            let first_byte = text.as_bytes()[head.start];
+            let mut len = head.end - head.start;
+            if !self.matcher.may_start(first_byte, len) {
+                continue;
+            }
+            let mut touching = true;
+            for j in i + 1..count.min(i + self.matcher.max_tokens) {
+                let token = tokens[first + j];
+                if token.kind == TokenKind::Space
+                    || (j == i + 1
+                        && !self.matcher.second_tokens[usize::from(text.as_bytes()[token.start])])
+                {
+                    break;
+                }
+                touching &= !tokens[first + j - 1].ws;
+                len += token.end - token.start;
+                let last_byte = text.as_bytes()[token.end - 1];
+                if !self.matcher.filter.may_contain_parts(first_byte, len)
+                    || !self.matcher.filter.last_bytes[usize::from(last_byte)]
+                {
+                    continue;
+                }
+                let key = if touching {
+                    &text[head.start..token.end]
+                } else {
+                    scratch.key.clear();
+                    for t in &tokens[first + i..=first + j] {
+                        scratch.key.push_str(t.text(text));
+                    }
+                    scratch.key.as_str()
+                };
+                let Some((cut, _)) = self.matcher.patterns.get(key) else { continue };
+                let same_cut = cut.len() == j - i + 1
+                    && cut
+                        .iter()
+                        .zip(&tokens[first + i..=first + j])
+                        .all(|(&len, token)| token.end - token.start == len);
+                if same_cut {
+                    scratch.matches.push((i, j + 1, touching));
+                }
+            }
+        }
+        if scratch.matches.is_empty() {
+            return;
+        }
+        // Longest first; among equally long ones, leftmost first.
+        scratch.matches.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+        let mut seen = vec![false; count];
+        let mut kept = Vec::new();
+        for &(i, j, touching) in &scratch.matches {
+            if !seen[i] && !seen[j - 1] && touching {
+                kept.push((i, j));
+            }
+            seen[i..j].iter_mut().for_each(|s| *s = true);
+        }
+        if kept.is_empty() {
+            return;
+        }
+        kept.sort_unstable();
+        let old: Vec<Token> = tokens.drain(first..).collect();
+        let mut at = 0;
+        for (i, j) in kept {
+            tokens.extend_from_slice(&old[at..i]);
+            let mut start = old[i].start;
+            let key = &text[start..old[j - 1].end];
+            if let Some((_, pieces)) = self.matcher.patterns.get(key) {
+                for len in pieces {
+                    push(text, tokens, start, start + len);
+                    start += len;
+                }
+            }
+            // The pieces take the space that followed the run, as in spaCy.
+            if let Some(last) = tokens.last_mut() {
+                last.ws = old[j - 1].ws;
+            }
+            at = j;
+        }
+        tokens.extend_from_slice(&old[at..]);
+    }
+}
+
 /// Buffers reused across chunks so that splitting allocates only while they grow.
 #[derive(Default)]
 struct Scratch {
     suffixes: Vec<(usize, usize)>,
     infixes: Vec<(usize, usize)>,
+    /// The matcher's matches: first token, end token, whether the tokens touch.
+    matches: Vec<(usize, usize, bool)>,
+    key: String,
 }
+
+/// spaCy's `URL_MATCH` (`spacy/lang/tokenizer_exceptions.py`), which spaCy tries on
+/// what is left of a chunk once its prefixes and suffixes are off, before infixes.
+/// The `regex` crate has no look-ahead, so the pattern's exclusion of private and
+/// loop-back IPv4 addresses is checked on the captured address instead.
+fn spacy_url_match(s: &str) -> bool {
+    if !s.contains('.') {
+        return false;
+    }
+    let patterns = &*SPACY_URL;
+    if patterns.host.is_match(s) {
+        return true;
+    }
+    let Some(ip) = patterns.ip.captures(s).and_then(|c| c.name("ip")) else { return false };
+    let mut octets = ip.as_str().split('.').map(|o| o.parse::<u32>().unwrap_or(u32::MAX));
+    let (a, b) = (octets.next().unwrap_or(0), octets.next().unwrap_or(0));
+    let private = matches!(a, 10 | 127)
+        || matches!((a, b), (169, 254) | (192, 168))
+        || (a == 172 && (16..=31).contains(&b));
+    !private
+}
+
+#[derive(Debug)]
+struct SpacyUrl {
+    host: Regex,
+    ip: Regex,
+}
+
+static SPACY_URL: std::sync::LazyLock<SpacyUrl> = std::sync::LazyLock::new(|| {
+    // spaCy's top-level domain is `[ALPHA_LOWER]{2,63}`, its lower-case class.
+    let lower: String = spacy_tables::ALPHA_LOWER
+        .iter()
+        .map(|&(low, high)| format!("\\u{{{:x}}}-\\u{{{:x}}}", u32::from(low), u32::from(high)))
+        .collect();
+    let scheme_and_user = r"^(?:[\w+\-.]{2,}://)?(?:\S+(?::\S*)?@)?";
+    let port_and_path = r"(?::\d{2,5})?(?:[/?#]\S*)?$";
+    let label = r"[A-Za-z0-9\u{a1}-\u{ffff}]";
+    let label_inner = r"[A-Za-z0-9\u{a1}-\u{ffff}_\-]";
+    let host = format!(
+        "{scheme_and_user}(?:(?:{label}{label_inner}{{0,62}})?{label}\\.)+[{lower}]{{2,63}}{port_and_path}"
+    );
+    let ip = format!(
+        "{scheme_and_user}(?P<ip>(?:[1-9]\\d?|1\\d\\d|2[01]\\d|22[0-3])(?:\\.(?:1?\\d{{1,2}}|2[0-4]\\d|25[0-5])){{2}}\\.(?:[1-9]\\d?|1\\d\\d|2[0-4]\\d|25[0-4])){port_and_path}"
+    );
+    let build = |pattern: &str| {
+        regex::RegexBuilder::new(pattern).size_limit(256 << 20).dfa_size_limit(64 << 20).build()
+    };
+    // Both patterns are constants checked by the unit tests; they always compile.
+    #[allow(clippy::expect_used)]
+    SpacyUrl {
+        host: build(&host).expect("spaCy's URL pattern compiles"),
+        ip: build(&ip).expect("spaCy's IP URL pattern compiles"),
+    }
+});
 
 fn push(text: &str, tokens: &mut Vec<Token>, start: usize, end: usize) {
     tokens.push(Token { start, end, kind: TokenKind::of(&text[start..end]), ws: false });

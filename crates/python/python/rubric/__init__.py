@@ -63,7 +63,9 @@ class Annotator(_rubric.Annotator):
     path (``.tsv``, ``.jsonl`` spaCy patterns, ``.rgz`` compiled) or a list of
     them. ``overlaps``: ``"longest"``, ``"priority"`` or ``"all"``. ``aliases``:
     derive document aliases (a later last name, an acronym in parentheses).
-    ``labels``: keep only spans with these labels.
+    ``labels``: keep only spans with these labels. ``tokenizer``: ``"news"``
+    (rubric's rules) or ``"spacy"`` (spaCy 3.8's English tokenizer exactly, so
+    every span boundary is a token boundary of spaCy's ``Doc``).
     """
 
     def pipe(

@@ -21,8 +21,10 @@ class Token:
     @property
     def ws(self) -> bool: ...
 
-def tokenize(text: str) -> List[Token]:
-    """Splits ``text`` into tokens as ``rubric tokenize`` does; offsets in code points."""
+def tokenize(text: str, tokenizer: str = "news") -> List[Token]:
+    """Splits ``text`` into tokens as ``rubric tokenize --tokenizer`` does; offsets in code
+    points. ``tokenizer``: ``"news"`` (rubric's rules) or ``"spacy"`` (spaCy 3.8's English
+    tokenizer exactly); anything else raises :class:`rubric.UsageError`."""
 
 class Gazetteer:
     """A gazetteer: entries and their automaton, shared by every annotator that uses it."""
@@ -97,6 +99,7 @@ class Annotator:
         overlaps: str = "longest",
         aliases: bool = True,
         labels: Optional[List[str]] = None,
+        tokenizer: str = "news",
     ) -> None: ...
     def annotate(self, text: str, id: Optional[str] = None, explain: bool = False) -> Record:
         """The record of ``text``: a :class:`Record` with exactly the keys and values of

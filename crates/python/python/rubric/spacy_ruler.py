@@ -73,6 +73,7 @@ class RubricRuler:
         spans_key: Optional[str] = None,
         misaligned: str = "expand",
         overwrite_ents: bool = False,
+        tokenizer: str = "news",
     ) -> None:
         if misaligned not in MISALIGNED:
             raise UsageError(
@@ -84,7 +85,11 @@ class RubricRuler:
         self.spans_key = spans_key
         self.misaligned = misaligned
         self.overwrite_ents = overwrite_ents
-        self.annotator = Annotator(gazetteer, overlaps=overlaps, aliases=aliases, labels=labels)
+        # tokenizer="spacy" matches on spaCy's own token boundaries, so no span
+        # needs the misaligned policy.
+        self.annotator = Annotator(
+            gazetteer, overlaps=overlaps, aliases=aliases, labels=labels, tokenizer=tokenizer
+        )
         # Matching, placing spans on spaCy's tokens (Doc.char_span's rules),
         # resolving them (filter_spans') and merging with earlier entities all
         # happen in Rust; Python moves arrays between it and the Docs.
@@ -156,6 +161,7 @@ def _entities(ents: tuple) -> list:
         "spans_key": None,
         "misaligned": "expand",
         "overwrite_ents": False,
+        "tokenizer": "news",
     },
 )
 def make_rubric_ruler(
@@ -168,6 +174,7 @@ def make_rubric_ruler(
     spans_key: Optional[str],
     misaligned: str,
     overwrite_ents: bool,
+    tokenizer: str,
 ) -> RubricRuler:
     """spaCy's factory for ``rubric_ruler``; ``gazetteer`` is a path (``.tsv``,
     ``.jsonl`` patterns, ``.rgz``), a list of them, or ``None`` for the built-in
@@ -182,4 +189,5 @@ def make_rubric_ruler(
         spans_key=spans_key,
         misaligned=misaligned,
         overwrite_ents=overwrite_ents,
+        tokenizer=tokenizer,
     )

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Writes crates/tokenizer/src/spacy_tables.rs: the facts of spaCy's English tokenizer.
+
+    scripts/make-spacy-tokenizer-tables          # rewrite the table file
+    scripts/make-spacy-tokenizer-tables --check  # regenerate, compare, exit 1 if stale
+
+rubric's `TokenizerBuilder::spacy()` reproduces `spacy.blank("en")`'s tokenizer with its
+own code (crates/tokenizer/src/tokenizer.rs and rules.rs); only the data comes from spaCy:
+
+- every special case of `spacy.blank("en").tokenizer.rules` (contractions, abbreviations,
+  emoticons, ...), with the pieces spaCy splits it into; the four whose key is white
+  space (" ", "\\t", "\\n", "\\u00a0") are left out, because rubric cuts white space
+  before any rule runs and they map to themselves;
+- the character classes the prefix, suffix and infix rules are written in, as sorted
+  code-point ranges: each is found by running spaCy's own regular-expression class
+  (from `spacy.lang.char_classes`) over every code point, so the table is exactly what
+  spaCy's regexes accept, whatever the class's source syntax;
+- the currency signs and units the suffix rules split off after a number.
+
+The output is a pure function of the pinned spaCy (tests/interop/requirements.txt); a
+different version is an error. tests/interop/test_tokenizer_spacy.py runs `--check`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "crates" / "tokenizer" / "src" / "spacy_tables.rs"
+PINNED_SPACY = "3.8.18"
+
+
+def rust_str(text: str) -> str:
+    """A Rust string literal for `text`: printable ASCII as is, the rest escaped."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif " " <= ch <= "~":
+            out.append(ch)
+        else:
+            out.append(f"\\u{{{ord(ch):x}}}")
+    return '"' + "".join(out) + '"'
+
+
+def rust_char(ch: str) -> str:
+    if ch in "'\\":
+        return "'\\" + ch + "'"
+    if " " <= ch <= "~":
+        return f"'{ch}'"
+    return f"'\\u{{{ord(ch):x}}}'"
+
+
+def ranges_of(char_class: str) -> list[tuple[int, int]]:
+    """The code points a regex character class (spaCy's source) matches, as ranges."""
+    pattern = re.compile(char_class)
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue  # surrogates are not chars in Rust (nor in any str spaCy sees)
+        if pattern.match(chr(cp)):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            elif ranges and ranges[-1][1] == 0xD7FF and cp == 0xE000:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return ranges
+
+
+def table(name: str, doc: str, ranges: list[tuple[int, int]]) -> list[str]:
+    lines = [f"/// {doc}", f"pub(crate) const {name}: &[(char, char)] = &["]
+    for low, high in ranges:
+        lines.append(f"    ({rust_char(chr(low))}, {rust_char(chr(high))}),")
+    lines.append("];")
+    return lines
+
+
+def generate() -> str:
+    import spacy
+    from spacy.lang import char_classes as cc
+    from spacy.symbols import ORTH
+
+    if spacy.__version__ != PINNED_SPACY:
+        sys.exit(f"spaCy {spacy.__version__} is installed; the tables are made from {PINNED_SPACY}")
+
+    nlp = spacy.blank("en")
+    rules = nlp.tokenizer.rules
+    exceptions = []
+    for key in sorted(rules, key=lambda k: k.encode("utf-8")):
+        if key.isspace():
+            continue
+        pieces = [piece[ORTH] for piece in rules[key]]
+        assert "".join(pieces) == key, (key, pieces)
+        exceptions.append((key, pieces))
+
+    # The class of the characters after which the suffix rule `(?<=[...])\.` splits a
+    # final period, built as spaCy's punctuation.py builds it (PUNCT and the quotes
+    # land inside the brackets, `|` and `(?:` included).
+    period_after = r"[0-9{al}{e}{p}(?:{q})]".format(
+        al=cc.ALPHA_LOWER, e=r"%²\-\+", q=cc.CONCAT_QUOTES, p=cc.PUNCT
+    )
+    classes = [
+        ("ALPHA", "spaCy's `ALPHA`: letters of the scripts spaCy knows.", f"[{cc.ALPHA}]"),
+        ("ALPHA_LOWER", "spaCy's `ALPHA_LOWER` (lower-case and uncased letters).",
+         f"[{cc.ALPHA_LOWER}]"),
+        ("ALPHA_UPPER", "spaCy's `ALPHA_UPPER` (upper-case and uncased letters).",
+         f"[{cc.ALPHA_UPPER}]"),
+        ("ICONS", "spaCy's `LIST_ICONS`: the \"other symbol\" characters it splits off.",
+         cc.LIST_ICONS[0]),
+        ("PERIOD_AFTER", "Characters after which a final period is a suffix "
+         "(`(?<=[0-9{al}{e}{p}(?:{q})])\\.` in spaCy's punctuation.py).", period_after),
+    ]
+    currency = [c.replace("\\", "") for c in cc.LIST_CURRENCY]
+    units = cc.UNITS.split("|")
+
+    out = [
+        "//! The facts of spaCy's English tokenizer that `TokenizerBuilder::spacy()` uses.",
+        "//!",
+        f"//! Generated by scripts/make_spacy_tokenizer_tables.py from spaCy {spacy.__version__};",
+        "//! do not edit. tests/interop/test_tokenizer_spacy.py regenerates and compares.",
+        "",
+        "/// The spaCy version whose English tokenizer `TokenizerMode::Spacy` reproduces.",
+        f"pub const SPACY_VERSION: &str = {rust_str(spacy.__version__)};",
+        "",
+        "/// `spacy.blank(\"en\").tokenizer.rules`: each special case and the pieces it is",
+        "/// split into, sorted by key (white-space keys left out).",
+        "pub(crate) const EXCEPTIONS: &[(&str, &[&str])] = &[",
+    ]
+    for key, pieces in exceptions:
+        out.append(f"    ({rust_str(key)}, &[{', '.join(rust_str(p) for p in pieces)}]),")
+    out.append("];")
+    for name, doc, char_class in classes:
+        out.append("")
+        out.extend(table(name, doc, ranges_of(char_class)))
+    out.append("")
+    out.append("/// spaCy's `LIST_CURRENCY`, split off after a digit.")
+    out.append(f"pub(crate) const CURRENCY: &[&str] = &[{', '.join(rust_str(c) for c in currency)}];")
+    out.append("")
+    out.append("/// spaCy's `UNITS`, split off after a digit.")
+    out.append("pub(crate) const UNITS: &[&str] = &[")
+    for unit in units:
+        out.append(f"    {rust_str(unit)},")
+    out.append("];")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args()
+    text = generate()
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is stale: run scripts/make-spacy-tokenizer-tables", file=sys.stderr)
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
