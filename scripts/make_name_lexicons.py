@@ -20,7 +20,7 @@ Writes, under corpus/gazetteer/lexicons/:
 - surnames.txt: surnames in Latin script from every Faker locale, lower-cased.
 - english_words.txt: lower-case English words more frequent than about one in a
   million words (spaCy's `en_lexeme_prob` above -14): a capitalized word that is
-  one of them (`Olympics`, `Threat`) is not taken for an unknown surname.
+  one of them (`Zoo`, `Threat`) is not taken for an unknown surname.
 - not_name_words.txt: the union of the hand-written lists (titles, organization
   heads, place heads, calendar words), the words a rule never takes for part of a
   person's name.
@@ -48,7 +48,7 @@ HAND_WRITTEN = [
 ]
 DEFAULT_GAZETTEER = ROOT / "corpus" / "gazetteer" / "default.tsv"
 # Labels of the default gazetteer whose one-word names, when also a given name, need a
-# known surname after them (`Florence Pugh`, not `London Olympics`).
+# known surname after them (`Florence Pugh`, not `London Zoo`).
 PLACE_LABELS = {"GPE", "LOC", "NORP", "FAC"}
 # A Latin-script name: a capital, then letters, apostrophes or hyphens.
 LATIN_NAME = re.compile(r"[A-Z][A-Za-z\u00c0-\u024f'-]+")

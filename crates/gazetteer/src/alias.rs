@@ -4,12 +4,12 @@
 //!   mention of its last word (`Nasrallah`) is the same entity.
 //! - An acronym in parentheses right after an organization match (`Islamic
 //!   Revolutionary Guard Corps (IRGC)`) names it for the rest of the document.
-//! - After a multi-word person match (`Eloise Parry`), a later mention of its first
-//!   word (`Eloise`) with no capitalized word next to it is the same person.
-//! - A name a token pattern found (`Energy Control`, or `Obama` after
+//! - After a multi-word person match (`Marta Novak`), a later mention of its first
+//!   word (`Marta`) with no capitalized word next to it is the same person.
+//! - A name a token pattern found (`Blue Harbor Trust`, or `Obama` after
 //!   `President`) is that name at its other mentions, before and after.
-//! - After an organization match ending in a legal-form word (`Verizon
-//!   Communications`, `Acme Inc.`), a later mention without it (`Verizon`) is the
+//! - After an organization match ending in a legal-form word (`Acme
+//!   Communications`, `Acme Inc.`), a later mention without it (`Acme`) is the
 //!   same organization.
 //!
 //! Aliases are candidates like any other: they lie on token boundaries, go through
@@ -182,7 +182,7 @@ pub(crate) fn candidates(
                 continue;
             }
             if alias.rule == MatchRule::FirstNameAlias && after_a_name_word(text, &words, index) {
-                // `Data Retention Bill`: a first name is only the person alone.
+                // `Clean Air Bill`: a first name is only the person alone.
                 continue;
             }
             found.push(Match {
@@ -208,7 +208,7 @@ pub(crate) fn candidates(
 
 /// Whether the word before `words[index]` is a capitalized word of a name (`Data
 /// Retention Bill`): one space before it, title case, not a stop word, and not the
-/// first word of a sentence (`Later Eloise died`, `As Eloise ...`).
+/// first word of a sentence (`Later Marta died`, `As Marta ...`).
 fn after_a_name_word(text: &str, words: &[Token], index: usize) -> bool {
     let Some(before) = index.checked_sub(1).and_then(|i| words.get(i)) else { return false };
     let written = before.text(text);
@@ -346,7 +346,7 @@ fn same_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> 
 }
 
 /// An organization match without its last word, when that word is a legal form
-/// (`Verizon Communications` → `Verizon`), as an alias valid after it.
+/// (`Acme Communications` → `Acme`), as an alias valid after it.
 fn short_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
     let words = split_words(inside);
     let (last, rest) = words.split_last()?;

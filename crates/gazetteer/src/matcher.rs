@@ -72,10 +72,10 @@ pub enum MatchRule {
     /// with no capitalized word next to it.
     FirstNameAlias,
     /// Another mention, anywhere in the document, of a name a token pattern found
-    /// (`Energy Control` found once by a rule is `Energy Control` everywhere).
+    /// (`Blue Harbor Trust` found once by a rule is that name everywhere).
     SameNameAlias,
     /// A later mention of an organization without its legal-form word
-    /// (`Verizon` after `Verizon Communications`, `Acme` after `Acme Inc.`).
+    /// (`Acme` after `Acme Communications`, `Acme` after `Acme Inc.`).
     ShortNameAlias,
 }
 
