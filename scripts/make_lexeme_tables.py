@@ -80,7 +80,7 @@ def char_flags(alpha_lower_re):
 
 
 def runs(flags):
-    """(first code point, flags) for each run of equal flags, skipping surrogates' own run."""
+    """(first code point, flags) for each run of code points with equal flags."""
     out = []
     for cp, f in enumerate(flags):
         if not out or out[-1][1] != f:
@@ -142,10 +142,14 @@ def spacy_facts():
     facts["url_pattern"] = URL_PATTERN
     facts["alpha_lower"] = re.compile("[" + ALPHA_LOWER + "]")
 
-    # NORM. spacy.blank("en") puts no lexeme_norm table in its vocab's lookups (that
-    # happens in nlp.initialize() from spacy-lookups-data), so a lexeme's NORM is
-    # BASE_NORMS, else lower. The tokenizer's special cases set a token's NORM on top.
+    # NORM. spacy.blank("en") puts no lexeme_norm table in its vocab's lookups, not even
+    # after nlp.initialize() (its config names no [initialize.lookups]; a pipeline's
+    # config may load spacy-lookups-data's), so a lexeme's NORM is BASE_NORMS, else
+    # lower. The tokenizer's special cases set a token's NORM on top.
     assert not nlp.vocab.lookups.has_table("lexeme_norm"), "blank('en') now loads lexeme_norm"
+    initialized = spacy.blank("en")
+    initialized.initialize()
+    assert not initialized.vocab.lookups.has_table("lexeme_norm"), "initialize() now loads lexeme_norm"
     norms = dict(BASE_NORMS)
     exceptions = []
     for key, pieces in nlp.Defaults.tokenizer_exceptions.items():
@@ -204,8 +208,6 @@ def render():
         lines.append("];")
         lines.append("")
 
-    lines.append("/// The longest stop word, in bytes.")
-    lines.append(f"pub(crate) const STOP_WORD_MAX_LEN: usize = {max(len(w.encode()) for w in facts['stop_words'])};")
     str_list("STOP_WORDS", "English STOP_WORDS (spacy.blank(\"en\").Defaults.stop_words), sorted.", facts["stop_words"])
     str_list("NUM_WORDS", "English number words (spacy.lang.en.lex_attrs._num_words), sorted.", facts["num_words"])
     str_list("ORDINAL_WORDS", "English ordinal words (spacy.lang.en.lex_attrs._ordinal_words), sorted.", facts["ordinal_words"])

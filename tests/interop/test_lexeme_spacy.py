@@ -279,6 +279,34 @@ def generated_strings(seed=20261206, count=6000):
     return out
 
 
+def test_every_code_point(nlp, lexeme_json):
+    """Each code point alone (every assigned one, every 7th unassigned and private-use
+    one), against the functions spaCy's vocab calls to make a lexeme."""
+    from spacy.attrs import IDS
+
+    getters = {name.lower(): function for name, function in
+               ((n, nlp.vocab.lex_attr_getters.get(i)) for n, i in IDS.items()) if function}
+    covered = {name.rstrip("_") for name in STRING_ATTRS + FLAG_ATTRS}
+    assert set(getters) - {"lang"} == covered, "spaCy's lexical attributes changed"
+    texts = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        category = unicodedata.category(c)
+        if category == "Cs" or (category in ("Cn", "Co") and cp % 7):
+            continue
+        texts.append(c)
+    assert len(texts) > 150_000
+    differences = []
+    for text, got in zip(texts, ours(lexeme_json, texts)):
+        for name in STRING_ATTRS + FLAG_ATTRS:
+            want = getters[name.rstrip("_")](text)
+            if got[name] != want:
+                differences.append(f"{name}({text!r}, U+{ord(text):04X}): spaCy {want!r}, rubric {got[name]!r}")
+        if got["length"] != 1:
+            differences.append(f"length({text!r}): {got['length']}")
+    fail_on(differences, f"{len(texts)} code points")
+
+
 def test_generated_strings(nlp, lexeme_json):
     texts, differences = compare(nlp, lexeme_json, generated_strings())
     assert len(texts) > 4000

@@ -36,31 +36,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let text: String = serde_json::from_str(&line).map_err(|e| {
             format!("stdin:{}: not a JSON string ({e}); give one per line", number + 1)
         })?;
-        let attributes: Value = json!({
+        let mut attributes = json!({
             "lower_": lexeme::lower(&text),
             "norm_": lexeme::norm(&text),
             "shape_": lexeme::shape(&text),
             "prefix_": lexeme::prefix(&text),
             "suffix_": lexeme::suffix(&text),
             "length": lexeme::length(&text),
-            "is_alpha": lexeme::is_alpha(&text),
-            "is_ascii": lexeme::is_ascii(&text),
-            "is_digit": lexeme::is_digit(&text),
-            "is_lower": lexeme::is_lower(&text),
-            "is_upper": lexeme::is_upper(&text),
-            "is_title": lexeme::is_title(&text),
-            "is_punct": lexeme::is_punct(&text),
-            "is_space": lexeme::is_space(&text),
-            "is_stop": lexeme::is_stop(&text),
-            "is_bracket": lexeme::is_bracket(&text),
-            "is_quote": lexeme::is_quote(&text),
-            "is_left_punct": lexeme::is_left_punct(&text),
-            "is_right_punct": lexeme::is_right_punct(&text),
-            "is_currency": lexeme::is_currency(&text),
-            "like_num": lexeme::like_num(&text),
-            "like_url": lexeme::like_url(&text),
-            "like_email": lexeme::like_email(&text),
         });
+        let flags = lexeme::FlagSet::of(&text);
+        for flag in lexeme::Flag::ALL {
+            // Both ways, so the interop test checks FlagSet and each function.
+            let (alone, in_set) = (flag.test(&text), flags.contains(flag));
+            if alone != in_set {
+                return Err(
+                    format!("{flag} of {text:?}: {alone} alone, {in_set} in FlagSet::of").into()
+                );
+            }
+            attributes[flag.name().to_ascii_lowercase()] = Value::Bool(alone);
+        }
         serde_json::to_writer(&mut out, &attributes)?;
         out.write_all(b"\n")?;
     }

@@ -5020,8 +5020,6 @@ pub(crate) static LOWER_MAP: &[(u32, &str)] = &[
     (0x1e921, "\u{1e943}"),
 ];
 
-/// The longest stop word, in bytes.
-pub(crate) const STOP_WORD_MAX_LEN: usize = 12;
 /// English STOP_WORDS (spacy.blank("en").Defaults.stop_words), sorted.
 pub(crate) static STOP_WORDS: &[&str] = &[
     "'d",

@@ -2,6 +2,8 @@
 //! for the text; `tests/interop/test_lexeme_spacy.py` checks them all against spaCy
 //! (it reads this file's `case!` lines), so a wrong line here fails there.
 
+use std::borrow::Cow;
+
 use crate::*;
 
 /// `strings!(function: "text" => "expected", ...)` for the string attributes.
@@ -346,6 +348,18 @@ fn tokenizer_exceptions_give_piece_norms() {
 }
 
 #[test]
+fn flags_by_name() {
+    for flag in Flag::ALL {
+        assert_eq!(Flag::from_name(flag.name()), Some(flag));
+    }
+    assert_eq!(Flag::from_name("is_alpha"), None, "names are spaCy's, upper case");
+    assert_eq!(Flag::IsLeftPunct.to_string(), "IS_LEFT_PUNCT");
+    let set = FlagSet::of("“");
+    assert_eq!(set.iter().collect::<Vec<_>>(), [Flag::IsPunct, Flag::IsQuote, Flag::IsLeftPunct]);
+    assert_eq!(format!("{set:?}"), "{IsPunct, IsQuote, IsLeftPunct}");
+}
+
+#[test]
 fn tables_are_sorted_for_binary_search() {
     use crate::tables::*;
     fn sorted<T: Ord>(items: impl Iterator<Item = T>) -> bool {
@@ -361,5 +375,30 @@ fn tables_are_sorted_for_binary_search() {
     assert!(sorted(TLDS.iter()));
     assert!(sorted(BASE_NORMS.iter().map(|&(orth, _)| orth)));
     assert!(sorted(EXCEPTIONS.iter().map(|&(key, _)| key)));
-    assert!(STOP_WORDS.iter().all(|w| w.len() <= STOP_WORD_MAX_LEN));
+}
+
+#[test]
+fn every_word_fits_the_stack_buffer() {
+    use crate::words::{NUMBER, STOP, WORD_BUFFER};
+    assert!(STOP.longest() <= WORD_BUFFER && NUMBER.longest() <= WORD_BUFFER);
+    assert!(STOP.longest() >= 10 && NUMBER.longest() >= 10, "the sets are not empty");
+}
+
+proptest::proptest! {
+    /// Every function takes any text (they run on user input): no panic, and the
+    /// invariants that hold whatever spaCy says: `prefix` and `suffix` are the text's
+    /// own ends, `lower` borrows exactly when nothing changes.
+    #[test]
+    fn any_text_is_fine(text in r"(\PC|[Σσ.:/@0-9١²½İK\u{301}\u{345}ǅ\n ])*") {
+        let flags = FlagSet::of(&text);
+        for flag in Flag::ALL {
+            proptest::prop_assert_eq!(flags.contains(flag), flag.test(&text), "{}", flag);
+        }
+        let _ = (norm(&text), shape(&text), tokenizer_exception(&text));
+        proptest::prop_assert!(text.starts_with(prefix(&text)) && text.ends_with(suffix(&text)));
+        proptest::prop_assert!(prefix(&text).chars().count() == usize::from(!text.is_empty()));
+        proptest::prop_assert_eq!(suffix(&text).chars().count(), length(&text).min(3));
+        let lowered = lower(&text);
+        proptest::prop_assert_eq!(matches!(lowered, Cow::Borrowed(_)), lowered == text.as_str());
+    }
 }

@@ -10,7 +10,7 @@
 
 use crate::chars::{self, has};
 use crate::python;
-use crate::tables::TLDS;
+use crate::words;
 
 /// `re.match(r"([a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)", text)`: a match at
 /// the start, anything may follow. ASCII classes: `re` without IGNORECASE keeps
@@ -57,7 +57,7 @@ pub(crate) fn like_url(text: &str) -> bool {
     if tld.ends_with('/') {
         return true;
     }
-    if python::all(tld, chars::ALPHA) && TLDS.binary_search(&tld).is_ok() {
+    if python::all(tld, chars::ALPHA) && words::TLD.contains(tld) {
         return true;
     }
     url_match(text)
