@@ -202,7 +202,7 @@ def test_candidates_identical_to_spacy_matcher(rubric_bin, nlp, capsys):
         token_records = run(rubric_bin, ["tokenize", "-q", "--offsets", "char", str(workdir / "docs.jsonl")])
         tokens_of = {r["id"]: r["tokens"] for r in token_records}
         # Values for the patterns come from the documents' own tokens.
-        sample_doc = Doc_from_tokens(nlp, tokens_of[docs[0].id])
+        sample_doc = doc_from_words(nlp, tokens_of[docs[0].id])
         sample = [t for t in sample_doc if not t.is_space]
         for seed in SEEDS:
             rng = random.Random(seed)
@@ -250,7 +250,7 @@ def test_candidates_identical_to_spacy_matcher(rubric_bin, nlp, capsys):
     assert not differences, "\n".join(differences[:50])
 
 
-def Doc_from_tokens(nlp, tokens):
+def doc_from_words(nlp, tokens):
     from spacy.tokens import Doc
 
     return Doc(nlp.vocab, words=[t["text"] for t in tokens], spaces=[t["ws"] for t in tokens])
