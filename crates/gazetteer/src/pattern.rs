@@ -4,8 +4,10 @@
 //! the token attributes, so the build script can compile it to embed token
 //! patterns in the default gazetteer.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde_json::{Map, Value};
 
@@ -164,12 +166,15 @@ impl Comparison {
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     pub(crate) source: String,
-    compiled: OnceLock<Option<regex::Regex>>,
+    /// Shared by clones: `{n,m}` expands a spec into copies, and a regex with
+    /// Unicode classes costs milliseconds to compile, so the copies compile it
+    /// once between them.
+    compiled: Arc<OnceLock<Option<regex::Regex>>>,
 }
 
 impl LazyRegex {
     fn new(source: String) -> Self {
-        LazyRegex { source, compiled: OnceLock::new() }
+        LazyRegex { source, compiled: Arc::new(OnceLock::new()) }
     }
 
     /// `re.search`: a match anywhere in `text`. A regex that does not compile
@@ -184,8 +189,30 @@ impl LazyRegex {
 
 impl Clone for LazyRegex {
     fn clone(&self) -> Self {
-        LazyRegex::new(self.source.clone())
+        LazyRegex { source: self.source.clone(), compiled: Arc::clone(&self.compiled) }
     }
+}
+
+/// A key equal for two lists of conditions exactly when they test the same
+/// things: sets are written sorted, so the order a `HashSet` iterates in does
+/// not matter.
+fn spec_key(conditions: &[Condition]) -> String {
+    let mut key = String::new();
+    for condition in conditions {
+        let predicate = match &condition.predicate {
+            Predicate::In { strings, ints, negated } => {
+                let mut strings: Vec<&String> = strings.iter().collect();
+                strings.sort();
+                let mut ints: Vec<&i64> = ints.iter().collect();
+                ints.sort();
+                format!("In({strings:?},{ints:?},{negated})")
+            }
+            Predicate::Regex(regex) => format!("Regex({:?})", regex.source),
+            other => format!("{other:?}"),
+        };
+        key.push_str(&format!("{:?}={predicate};", condition.attr));
+    }
+    key
 }
 
 /// What a token's attribute must satisfy.
@@ -195,7 +222,7 @@ pub(crate) enum Predicate {
     Equals(Literal),
     /// `IN` / `NOT_IN`: the value is (not) one of these (strings for string
     /// attributes, integers for `LENGTH`).
-    In { strings: HashSet<String>, ints: HashSet<i64>, negated: bool },
+    In { strings: FxHashSet<String>, ints: FxHashSet<i64>, negated: bool },
     /// `REGEX`: Rust `regex` syntax, searched anywhere in the value.
     Regex(LazyRegex),
     /// `FUZZY` (`max_edits` `None`: spaCy's default allowance) or `FUZZYn`.
@@ -243,6 +270,10 @@ pub(crate) struct Atom {
     /// Every condition must hold (an empty list matches any token).
     pub(crate) conditions: Vec<Condition>,
     pub(crate) quantifier: Quantifier,
+    /// A number shared by every atom with the same conditions, in every pattern
+    /// (`TokenRules::finish` assigns it): a document tests each such spec at most
+    /// once per token, however many patterns and `{n,m}` copies use it.
+    pub(crate) spec: u32,
 }
 
 /// A token pattern, parsed and checked.
@@ -289,13 +320,13 @@ pub(crate) struct Lexicon {
     pub(crate) name: String,
     /// Sorted and deduplicated, for a stable compiled form.
     pub(crate) words: Vec<String>,
-    pub(crate) set: HashSet<String>,
+    pub(crate) set: FxHashSet<String>,
     pub(crate) origin: Origin,
 }
 
 impl Lexicon {
     pub(crate) fn new(name: String, words: Vec<String>, origin: Origin) -> Self {
-        let set: HashSet<String> = words.into_iter().collect();
+        let set: FxHashSet<String> = words.into_iter().collect();
         let mut words: Vec<String> = set.iter().cloned().collect();
         words.sort_unstable();
         Lexicon { name, words, set, origin }
@@ -311,6 +342,8 @@ pub(crate) struct TokenRules {
     pub(crate) index: StartIndex,
     /// How many distinct costly tests `Condition::memo` numbers.
     pub(crate) memo_count: u32,
+    /// How many distinct specs the atoms have (`Atom::spec` is below it).
+    pub(crate) spec_count: u32,
 }
 
 /// Which patterns can start at a token, looked up by the token's text, lower
@@ -319,7 +352,7 @@ pub(crate) struct TokenRules {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StartIndex {
     /// Per attribute (`ORTH`, `LOWER`, `SHAPE`): value → patterns.
-    pub(crate) by_attr: Vec<(Attr, HashMap<String, Vec<u32>>)>,
+    pub(crate) by_attr: Vec<(Attr, FxHashMap<String, Vec<u32>>)>,
     /// `(lexicon, attribute, patterns)`: tried when the token's attribute is a
     /// word of the lexicon.
     pub(crate) by_lexicon: Vec<(usize, Attr, Vec<u32>)>,
@@ -370,9 +403,14 @@ impl TokenRules {
         let names: HashMap<String, usize> =
             self.lexicons.iter().enumerate().map(|(index, l)| (l.name.clone(), index)).collect();
         let mut memos: HashMap<(Attr, String, Option<u32>), u32> = HashMap::new();
+        // One compiled regex per source, shared by every pattern that uses it.
+        let mut regexes: HashMap<String, LazyRegex> = HashMap::new();
         for pattern in &mut self.patterns {
             for atom in &mut pattern.atoms {
                 for condition in &mut atom.conditions {
+                    if let Predicate::Regex(regex) = &mut condition.predicate {
+                        *regex = regexes.entry(regex.source.clone()).or_insert_with(|| regex.clone()).clone();
+                    }
                     let costly = match &condition.predicate {
                         Predicate::Regex(regex) => Some((regex.source.clone(), None)),
                         Predicate::Fuzzy { value, max_edits } => {
@@ -403,6 +441,14 @@ impl TokenRules {
             pattern.lexicon_names.clear();
         }
         self.memo_count = crate::gazetteer::to_u32(memos.len())?;
+        let mut specs: HashMap<String, u32> = HashMap::new();
+        for pattern in &mut self.patterns {
+            for atom in &mut pattern.atoms {
+                let next = crate::gazetteer::to_u32(specs.len())?;
+                atom.spec = *specs.entry(spec_key(&atom.conditions)).or_insert(next);
+            }
+        }
+        self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.index = StartIndex::build(&self.patterns)?;
         Ok(())
     }
@@ -436,7 +482,7 @@ impl StartIndex {
                         let position = match index.by_attr.iter().position(|(a, _)| *a == attr) {
                             Some(position) => position,
                             None => {
-                                index.by_attr.push((attr, HashMap::new()));
+                                index.by_attr.push((attr, FxHashMap::default()));
                                 index.by_attr.len() - 1
                             }
                         };
@@ -581,7 +627,7 @@ pub(crate) fn parse_token_pattern(
         };
         let parsed = parse_spec(spec, number, &mut lexicon_names, &at)?;
         for quantifier in parsed.quantifiers {
-            atoms.push(Atom { conditions: parsed.conditions.clone(), quantifier });
+            atoms.push(Atom { conditions: parsed.conditions.clone(), quantifier, spec: 0 });
             in_span_flags.push(parsed.in_span);
         }
     }
@@ -768,8 +814,8 @@ fn parse_value(
                 let Value::Array(items) = argument else {
                     return Err(bad(format!("{operator} takes a list")));
                 };
-                let mut strings = HashSet::new();
-                let mut ints = HashSet::new();
+                let mut strings = FxHashSet::default();
+                let mut ints = FxHashSet::default();
                 for item in items {
                     match literal(item)? {
                         Literal::Str(text) => {

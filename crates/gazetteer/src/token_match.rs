@@ -17,10 +17,10 @@
 //! ends (leaving the last one); a match reports the span between them.
 
 use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use rubric_tokenizer::Token;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::pattern::{Attr, Condition, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
 
@@ -40,6 +40,11 @@ struct Lazy<'t> {
     lower: OnceCell<Cow<'t, str>>,
     norm: OnceCell<Cow<'t, str>>,
     shape: OnceCell<String>,
+    /// Boolean attributes already computed: bit `attr as u32` of `known` says
+    /// whether bit `attr as u32` of `values` holds the answer. A flag such as
+    /// `IS_STOP` appears in many specs; it is computed once per token.
+    known: Cell<u32>,
+    values: Cell<u32>,
 }
 
 /// The document as the patterns see it.
@@ -48,8 +53,29 @@ struct Doc<'t> {
     tokens: &'t [Token],
     sentence_starts: Vec<bool>,
     lazy: Vec<Lazy<'t>>,
-    /// Results of costly tests shared by several patterns: (memo, token) → holds.
-    memo: RefCell<FxHashMap<(u32, usize), bool>>,
+    /// Results of costly tests shared by several specs (a regex in several
+    /// token specs), `token * memo_count + memo`, coded as `specs` is.
+    memo: RefCell<Vec<u8>>,
+    memo_count: usize,
+    /// Whether a spec holds at a token, `token * spec_count + spec`: 0 not yet
+    /// tested, 1 no, 2 yes. Empty when the table would be too large (a document
+    /// of millions of tokens), which only means testing again.
+    specs: RefCell<Vec<u8>>,
+    spec_count: usize,
+}
+
+/// The most spec results a document keeps (one byte each).
+const MAX_SPEC_TABLE: usize = 1 << 26;
+
+/// A table of `tokens * columns` unknown results, or none when it would be
+/// larger than `MAX_SPEC_TABLE` (then results are computed again when asked).
+fn table(tokens: usize, columns: u32) -> Vec<u8> {
+    let cells = tokens.saturating_mul(columns as usize);
+    if cells <= MAX_SPEC_TABLE {
+        vec![0; cells]
+    } else {
+        Vec::new()
+    }
 }
 
 impl<'t> Doc<'t> {
@@ -76,6 +102,22 @@ impl<'t> Doc<'t> {
     }
 
     fn flag(&self, index: usize, attr: Attr) -> bool {
+        let Some(lazy) = self.lazy.get(index) else { return false };
+        let bit = 1u32.checked_shl(attr as u32).unwrap_or(0);
+        if bit != 0 && lazy.known.get() & bit != 0 {
+            return lazy.values.get() & bit != 0;
+        }
+        let value = self.compute_flag(index, attr);
+        if bit != 0 {
+            lazy.known.set(lazy.known.get() | bit);
+            if value {
+                lazy.values.set(lazy.values.get() | bit);
+            }
+        }
+        value
+    }
+
+    fn compute_flag(&self, index: usize, attr: Attr) -> bool {
         let text = self.token_text(index);
         match attr {
             Attr::IsAlpha => rubric_lexeme::is_alpha(text),
@@ -118,7 +160,10 @@ pub(crate) fn find(
         tokens,
         sentence_starts: if rules.uses_sentences() { sentence_starts() } else { Vec::new() },
         lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
-        memo: RefCell::new(FxHashMap::default()),
+        memo: RefCell::new(table(tokens.len(), rules.memo_count)),
+        memo_count: rules.memo_count as usize,
+        specs: RefCell::new(table(tokens.len(), rules.spec_count)),
+        spec_count: rules.spec_count as usize,
     };
     let index = &rules.index;
     let mut stamp = vec![usize::MAX; rules.patterns.len()];
@@ -187,7 +232,30 @@ const UNSET: usize = usize::MAX;
 #[derive(Default)]
 struct Search {
     stack: Vec<State>,
+    /// The states visited, while few: most searches visit a handful, and a
+    /// linear scan of those costs less than hashing each one.
+    few: Vec<State>,
+    /// The states visited, once there are more than `FEW_STATES`.
     seen: FxHashSet<State>,
+}
+
+const FEW_STATES: usize = 32;
+
+impl Search {
+    /// Marks `state` visited; false if it already was.
+    fn first_visit(&mut self, state: State) -> bool {
+        if self.seen.is_empty() {
+            if self.few.contains(&state) {
+                return false;
+            }
+            if self.few.len() < FEW_STATES {
+                self.few.push(state);
+                return true;
+            }
+            self.seen.extend(self.few.drain(..));
+        }
+        self.seen.insert(state)
+    }
 }
 
 impl Search {
@@ -203,6 +271,7 @@ impl Search {
         let atoms = &pattern.atoms;
         let (span_first, span_last) = (pattern.lead, atoms.len() - pattern.trail);
         self.stack.clear();
+        self.few.clear();
         self.seen.clear();
         // Moving to atom `next` at `token` marks the span's edges.
         let enter = |state: State, next: usize, token: usize| State {
@@ -218,7 +287,7 @@ impl Search {
             span_end: UNSET,
         };
         self.stack.push(first);
-        self.seen.insert(first);
+        self.first_visit(first);
         while let Some(state) = self.stack.pop() {
             if state.atom == atoms.len() {
                 if state.token > start && state.span_start < state.span_end {
@@ -246,7 +315,7 @@ impl Search {
                 }
             }
             for state in next.into_iter().flatten() {
-                if self.seen.insert(state) {
+                if self.first_visit(state) {
                     self.stack.push(state);
                 }
             }
@@ -262,17 +331,33 @@ fn spec_holds(
     doc: &Doc<'_>,
     index: usize,
 ) -> bool {
-    pattern.atoms[atom].conditions.iter().all(|condition| match condition.memo {
+    let atom = &pattern.atoms[atom];
+    let cell = index * doc.spec_count + atom.spec as usize;
+    match doc.specs.borrow().get(cell) {
+        Some(1) => return false,
+        Some(2) => return true,
+        _ => {}
+    }
+    let holds = atom.conditions.iter().all(|condition| match condition.memo {
         Some(memo) => {
-            if let Some(&known) = doc.memo.borrow().get(&(memo, index)) {
-                return known;
+            let cell = index * doc.memo_count + memo as usize;
+            match doc.memo.borrow().get(cell) {
+                Some(1) => return false,
+                Some(2) => return true,
+                _ => {}
             }
             let holds = condition_holds(rules, condition, doc, index);
-            doc.memo.borrow_mut().insert((memo, index), holds);
+            if let Some(known) = doc.memo.borrow_mut().get_mut(cell) {
+                *known = if holds { 2 } else { 1 };
+            }
             holds
         }
         None => condition_holds(rules, condition, doc, index),
-    })
+    });
+    if let Some(known) = doc.specs.borrow_mut().get_mut(cell) {
+        *known = if holds { 2 } else { 1 };
+    }
+    holds
 }
 
 /// Whether token `index` satisfies `condition`.
