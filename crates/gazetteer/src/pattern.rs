@@ -409,7 +409,10 @@ impl TokenRules {
             for atom in &mut pattern.atoms {
                 for condition in &mut atom.conditions {
                     if let Predicate::Regex(regex) = &mut condition.predicate {
-                        *regex = regexes.entry(regex.source.clone()).or_insert_with(|| regex.clone()).clone();
+                        *regex = regexes
+                            .entry(regex.source.clone())
+                            .or_insert_with(|| regex.clone())
+                            .clone();
                     }
                     let costly = match &condition.predicate {
                         Predicate::Regex(regex) => Some((regex.source.clone(), None)),
