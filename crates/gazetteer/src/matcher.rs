@@ -569,7 +569,7 @@ impl Matcher {
             sentence_starts
                 .get_or_insert_with(|| {
                     let mut starts = vec![false; tokens.len()];
-                    for sentence in rubric_tokenizer::Tokenizer::new().sentences(text, tokens) {
+                    for sentence in sentence_splitter().sentences(text, tokens) {
                         if let Some(start) = starts.get_mut(sentence.token_start) {
                             *start = true;
                         }
@@ -600,6 +600,13 @@ impl Matcher {
             });
         }
     }
+}
+
+/// The tokenizer whose sentence splitter `IS_SENT_START` follows, built once:
+/// building one fills its tables, which costs more than splitting a document.
+fn sentence_splitter() -> &'static rubric_tokenizer::Tokenizer {
+    static SPLITTER: std::sync::OnceLock<rubric_tokenizer::Tokenizer> = std::sync::OnceLock::new();
+    SPLITTER.get_or_init(rubric_tokenizer::Tokenizer::new)
 }
 
 /// `file:line`, built without the formatting machinery: one per candidate.
