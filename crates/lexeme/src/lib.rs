@@ -147,6 +147,9 @@ pub fn tokenizer_exceptions(
 /// anything else stays; a run of the same shape character keeps at most four.
 /// `"LONG"` for texts of 100 code points or more.
 pub fn shape(text: &str) -> String {
+    if text.is_ascii() {
+        return ascii_shape(text);
+    }
     let mut chars_left = 100;
     for _ in text.chars() {
         chars_left -= 1;
@@ -178,6 +181,37 @@ pub fn shape(text: &str) -> String {
         }
         if seq < 4 {
             out.push(shape_char);
+        }
+    }
+    out
+}
+
+/// [`shape`] of ASCII text, a byte at a time: ASCII letters are alphabetic and
+/// cased, ASCII digits are digits, and every byte is a character, so the rules
+/// are the same without the character tables (a pattern tests `SHAPE` on every
+/// token, so this is the common path).
+fn ascii_shape(text: &str) -> String {
+    if text.len() >= 100 {
+        return "LONG".to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0u8;
+    let mut seq = 0;
+    for (position, &byte) in text.as_bytes().iter().enumerate() {
+        let shape_byte = match byte {
+            b'A'..=b'Z' => b'X',
+            b'a'..=b'z' => b'x',
+            b'0'..=b'9' => b'd',
+            other => other,
+        };
+        if position > 0 && shape_byte == last {
+            seq += 1;
+        } else {
+            seq = 0;
+            last = shape_byte;
+        }
+        if seq < 4 {
+            out.push(char::from(shape_byte));
         }
     }
     out
