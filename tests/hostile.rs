@@ -869,6 +869,76 @@ mod nothing_lost {
     }
 
     #[test]
+    fn a_key_repeated_in_one_object_is_an_error_at_its_line_never_a_lost_value() {
+        let dir = workdir();
+        // serde_json keeps the last of a repeated key: "Paris" and the first "k"
+        // were lost without a word. Escapes are decoded first: "t\u0065xt" is "text".
+        write(
+            dir.path(),
+            "in.jsonl",
+            concat!(
+                "{\"id\":\"a\",\"text\":\"Paris\",\"t\\u0065xt\":\"Berlin\"}\n",
+                "{\"id\":\"ok\",\"text\":\"Paris\"}\n",
+                "{\"id\":\"m\",\"text\":\"x\",\"meta\":{\"k\":1,\"k\":2}}\n",
+            ),
+        );
+        write(
+            dir.path(),
+            "twice.jsonl",
+            "{\"label\":\"ORG\",\"label\":\"GPE\",\"pattern\":\"Paris\"}\n",
+        );
+        let good = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        let record = String::from_utf8_lossy(&good.stdout).to_string();
+        // A record whose first "spans" (one span) the last (none) would replace.
+        let repeated = record.replacen("\"spans\":[", "\"spans\":[],\"spans\":[", 1);
+        write(dir.path(), "records.jsonl", repeated);
+        let before = tree(dir.path());
+
+        let output =
+            run_as(dir.path(), User::Current, &annotate_args(&["in.jsonl", "--keep-going"]));
+        let reported = stderr(&output);
+        assert_eq!(output.status.code(), Some(SKIPPED), "{reported}");
+        let written = records(&output);
+        assert_eq!(written.len(), 1, "{reported}");
+        assert_eq!(written[0]["id"], "ok");
+        assert!(
+            reported.contains("\"line\":1,\"column\":46,\"kind\":\"repeated_key\""),
+            "{reported}"
+        );
+        assert!(reported.contains("\"line\":3,\"column\":"), "{reported}");
+        assert!(reported.contains("the key \\\"k\\\" appears twice"), "{reported}");
+        let output = run_as(dir.path(), User::Current, &annotate_args(&["in.jsonl"]));
+        assert_error(&output, &["in.jsonl:1:46: ", "the key \"text\" appears twice"]);
+        let output = run_as(dir.path(), User::Current, &["tokenize", "in.jsonl"]);
+        assert_error(&output, &["in.jsonl:1:46: ", "\"text\""]);
+
+        for args in [
+            &["convert", "records.jsonl", "--to", "conll"][..],
+            &["diff", "records.jsonl", "records.jsonl"],
+        ] {
+            let output = run_as(dir.path(), User::Current, args);
+            assert_error(&output, &["records.jsonl:1:", "the key \"spans\" appears twice"]);
+        }
+        let output = run_as(dir.path(), User::Current, &["validate", "records.jsonl"]);
+        assert_eq!(output.status.code(), Some(SKIPPED), "{}", stderr(&output));
+        assert!(stderr_has(&output, "records.jsonl:1:"), "{}", stderr(&output));
+        assert!(stderr_has(&output, "the key \"spans\" appears twice"));
+        for verb in ["check", "stats", "compile"] {
+            let mut args = vec!["gazetteer", verb, "twice.jsonl"];
+            if verb == "compile" {
+                args.extend(["-o", "twice.rgz"]);
+            }
+            let output = run_as(dir.path(), User::Current, &args);
+            assert_error(&output, &["twice.jsonl:1: ", "the key \"label\" appears twice"]);
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    fn stderr_has(output: &Output, part: &str) -> bool {
+        stderr(output).contains(part)
+    }
+
+    #[test]
     fn a_byte_order_mark_is_skipped_in_gazetteer_sources_and_brat_annotations() {
         let dir = workdir();
         write(dir.path(), "bom.tsv", "\u{feff}Paris\tGPE\nBerlin\tGPE\n");
