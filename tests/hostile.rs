@@ -985,6 +985,53 @@ mod nothing_lost {
     }
 
     #[test]
+    fn token_pattern_values_no_token_has_are_an_error_not_a_rule_that_never_fires() {
+        let dir = workdir();
+        // spaCy accepts these and the rule silently never matches: a token's LOWER
+        // has no capitals, and SHAPE keeps at most four of a run.
+        let rules = [
+            ("lower.jsonl", "[{\"LOWER\": \"Paris\"}, {\"IS_TITLE\": true}]", "\"paris\""),
+            (
+                "lower-in.jsonl",
+                "[{\"LOWER\": {\"IN\": [\"paris\", \"Berlin\"]}, \"OP\": \"+\"}]",
+                "\"berlin\"",
+            ),
+            ("shape.jsonl", "[{\"SHAPE\": \"Xxxxxx\"}]", "\"Xxxxx\""),
+        ];
+        for (name, pattern, _) in rules {
+            write(dir.path(), name, format!("{{\"label\":\"GPE\",\"pattern\":{pattern}}}\n"));
+        }
+        let before = tree(dir.path());
+        for (name, _, hint) in rules {
+            for args in [
+                vec!["gazetteer", "check", name],
+                vec!["gazetteer", "compile", name, "-o", "out.rgz"],
+                vec!["annotate", "--no-default-gazetteer", "-g", name, "a.txt"],
+            ] {
+                let output = run_as(dir.path(), User::Current, &args);
+                assert_error(&output, &[&format!("{name}:1: token 1, "), "can never match", hint]);
+                assert!(output.stdout.is_empty() || args[0] == "gazetteer");
+            }
+        }
+        // What can match still does: the lower-case value, a shape of four.
+        write(dir.path(), "ok.jsonl", "{\"label\":\"GPE\",\"pattern\":[{\"LOWER\":\"paris\"},{\"LOWER\":\"and\"}]}\n{\"label\":\"GPE\",\"pattern\":[{\"SHAPE\":\"Xxxxx\"}]}\n");
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["annotate", "--no-default-gazetteer", "-g", "ok.jsonl", "a.txt"],
+        );
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        let spans: Vec<String> = records(&output)[0]["spans"]
+            .as_array()
+            .expect("spans")
+            .iter()
+            .map(|span| span["text"].as_str().expect("text").to_string())
+            .collect();
+        assert_eq!(spans, ["Paris and", "Berlin"]);
+        assert_only_changed(&before, dir.path(), &["ok.jsonl"]);
+    }
+
+    #[test]
     fn brat_texts_without_annotations_and_duplicate_ids_are_said_with_their_place() {
         let dir = workdir();
         std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
