@@ -985,6 +985,40 @@ mod nothing_lost {
     }
 
     #[test]
+    fn a_gazetteer_that_names_nothing_is_an_error_not_an_annotation_without_spans() {
+        let dir = workdir();
+        write(dir.path(), "empty.tsv", "");
+        write(dir.path(), "comments.tsv", "# names to come\n\n");
+        write(dir.path(), "blank.jsonl", "\n");
+        // Made before the check existed, or by a library user: loaded as it is.
+        let empty_rgz = rubric_gazetteer::GazetteerBuilder::new().build().expect("empty");
+        let mut bytes = Vec::new();
+        empty_rgz.write_compiled(&mut bytes).expect("compile");
+        write(dir.path(), "empty.rgz", bytes);
+        // A file of lexicons alone is not empty: other sources use them.
+        write(dir.path(), "lexicons.jsonl", "{\"lexicon\":\"first\",\"words\":[\"john\"]}\n");
+        let before = tree(dir.path());
+        for name in ["empty.tsv", "comments.tsv", "blank.jsonl", "empty.rgz"] {
+            for args in [
+                vec!["annotate", "-g", name, "a.txt"],
+                vec!["annotate", "--no-default-gazetteer", "-g", name, "a.txt"],
+                vec!["gazetteer", "check", name],
+                vec!["gazetteer", "compile", "places.tsv", name, "-o", "out.rgz"],
+            ] {
+                let output = run_as(dir.path(), User::Current, &args);
+                assert_error(
+                    &output,
+                    &[&format!("{name}: "), "holds no entry", "the file you meant"],
+                );
+                assert!(output.stdout.is_empty() || args[0] == "gazetteer", "{args:?}");
+            }
+        }
+        let output = run_as(dir.path(), User::Current, &["gazetteer", "check", "lexicons.jsonl"]);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
     fn token_pattern_values_no_token_has_are_an_error_not_a_rule_that_never_fires() {
         let dir = workdir();
         // spaCy accepts these and the rule silently never matches: a token's LOWER
