@@ -1161,6 +1161,39 @@ mod nothing_lost {
         assert_only_changed(&before, dir.path(), &[]);
     }
 
+    #[test]
+    fn control_characters_in_file_names_and_labels_never_reach_the_terminal_raw() {
+        let dir = workdir();
+        // Names a user does not choose: files unpacked from an archive.
+        let bad_source = "b\u{1b}[1m.tsv";
+        write(dir.path(), bad_source, "Paris\n");
+        let conflicting = "c\u{1b}]0;owned\u{7}.tsv";
+        write(dir.path(), conflicting, "Paris\tGPE\nParis\tORG\n");
+        let records = "r\u{1b}[2J.jsonl";
+        write(dir.path(), records, "{\"id\":1}\n");
+        write(dir.path(), "label.tsv", "Paris\tG\u{1b}[31mPE\n");
+        let before = tree(dir.path());
+        let runs: [(Vec<&str>, i32, &str); 5] = [
+            (vec!["annotate", "-g", bad_source, "a.txt"], FAILED, "error: b\\u{1b}[1m.tsv:1: "),
+            (vec!["gazetteer", "check", bad_source], FAILED, "error: b\\u{1b}[1m.tsv:1: "),
+            (
+                vec!["annotate", "-g", conflicting, "a.txt"],
+                DONE,
+                "warning: c\\u{1b}]0;owned\\u{7}.tsv: 1 duplicate or conflicting",
+            ),
+            (vec!["validate", records], SKIPPED, "r\\u{1b}[2J.jsonl:1: schema: "),
+            (vec!["gazetteer", "check", "label.tsv"], FAILED, "bad label \"G\\u{1b}[31mPE\""),
+        ];
+        for (args, exit, shown) in runs {
+            let output = run_as(dir.path(), User::Current, &args);
+            let stderr = stderr(&output);
+            assert_eq!(output.status.code(), Some(exit), "{args:?}: {stderr}");
+            assert!(!stderr.contains(['\u{1b}', '\u{7}']), "raw controls: {stderr:?}");
+            assert!(stderr.contains(shown), "{shown:?} not in {stderr:?}");
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
     // Class 10: every error located.
 
     #[test]

@@ -7,7 +7,7 @@
 //! after the last document converted.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -191,8 +191,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
 /// One line on standard error, where counts and notices go (standard output holds
 /// the converted data).
 fn notice(message: &str) {
-    // Nobody is left to tell if standard error is closed.
-    let _ = writeln!(io::stderr().lock(), "rubric convert: {message}");
+    crate::run::stderr_line(&format!("rubric convert: {message}"));
 }
 
 /// Refuses option combinations that cannot mean anything, before any output, the

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -134,7 +134,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     report.finish()?;
     if !args.quiet {
         // Standard error closed: nobody left to tell.
-        let _ = writeln!(io::stderr().lock(), "{}", counts.summary());
+        crate::run::stderr_line(&counts.summary());
     }
     Ok(if counts.problems > 0 { Status::Invalid } else { Status::Complete })
 }
@@ -359,7 +359,7 @@ impl Report {
         match self {
             Report::Text => {
                 // Standard error closed: nobody left to tell; the exit code still says.
-                let _ = writeln!(io::stderr().lock(), "{}", problem.text_line());
+                crate::run::stderr_line(&problem.text_line());
                 Ok(())
             }
             Report::Json(output) => {

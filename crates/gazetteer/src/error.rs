@@ -274,8 +274,8 @@ impl fmt::Display for Error {
             }
             ErrorKind::BadLabel { label } => write!(
                 f,
-                "bad label {label:?} — a label is one word without spaces, such as PERSON, \
-                 ORG or GPE"
+                "bad label {label:?} — a label is one word without spaces or control \
+                 characters, such as PERSON, ORG or GPE"
             ),
             ErrorKind::UnknownLabel { label, known } => write!(
                 f,

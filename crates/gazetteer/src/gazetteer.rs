@@ -269,7 +269,9 @@ impl GazetteerBuilder {
 
     fn check_label(&self, label: &str, origin: &Origin) -> Result<(), Error> {
         let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
-        if label.is_empty() || label.chars().any(char::is_whitespace) {
+        // A control character (an escape sequence, a bell) would reach every
+        // report that shows the label; no label needs one.
+        if label.is_empty() || label.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(at(ErrorKind::BadLabel { label: label.to_string() }));
         }
         if let Some(labels) = &self.labels {
