@@ -1194,6 +1194,49 @@ mod nothing_lost {
         assert_only_changed(&before, dir.path(), &[]);
     }
 
+    #[test]
+    fn a_brat_directory_holding_other_documents_says_so_and_keeps_them() {
+        let dir = workdir();
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        // An earlier run's documents, and a file that is not brat's.
+        write(dir.path(), "brat/old.txt", "Berlin");
+        write(dir.path(), "brat/old.ann", "T1\tGPE 0 6\tBerlin\n");
+        write(dir.path(), "brat/annotation.conf", "[entities]\nGPE\n");
+        let records = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records.stdout);
+        let before = tree(dir.path());
+        for args in [
+            annotate_args(&["docs.jsonl", "--format", "brat", "-o", "brat"]),
+            vec!["convert", "records.jsonl", "--to", "brat", "-o", "brat"],
+        ] {
+            let output = run_as(dir.path(), User::Current, &args);
+            let stderr = stderr(&output);
+            assert_eq!(output.status.code(), Some(DONE), "{stderr}");
+            assert!(
+                stderr.contains("warning: brat: 2 brat file(s) not written by this run are there too (old.ann, old.txt)"),
+                "{stderr}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join("brat/d1.txt")).expect("d1"),
+                "Paris"
+            );
+        }
+        // Written again over its own files alone: nothing to say.
+        std::fs::remove_file(dir.path().join("brat/old.txt")).expect("rm");
+        std::fs::remove_file(dir.path().join("brat/old.ann")).expect("rm");
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["convert", "records.jsonl", "--to", "brat", "-o", "brat"],
+        );
+        assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+        assert_only_changed(
+            &before,
+            dir.path(),
+            &["brat/d1.txt", "brat/d1.ann", "brat/old.txt", "brat/old.ann"],
+        );
+    }
+
     // Class 10: every error located.
 
     #[test]
