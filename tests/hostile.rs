@@ -1220,6 +1220,8 @@ mod nothing_lost {
                 std::fs::read_to_string(dir.path().join("brat/d1.txt")).expect("d1"),
                 "Paris"
             );
+            let kept = std::fs::read_to_string(dir.path().join("brat/old.txt")).expect("kept");
+            assert_eq!(kept, "Berlin", "the other documents are named, never deleted");
         }
         // Written again over its own files alone: nothing to say.
         std::fs::remove_file(dir.path().join("brat/old.txt")).expect("rm");
