@@ -1242,6 +1242,66 @@ mod nothing_lost {
     // Class 10: every error located.
 
     #[test]
+    fn offsets_out_of_range_negative_or_fractional_say_so_in_every_reader() {
+        let dir = workdir();
+        let good = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        let record = String::from_utf8_lossy(&good.stdout).to_string();
+        let with_end = |end: &str| {
+            record.replacen(
+                "\"end\":5,\"token_start\"",
+                &format!("\"end\":{end},\"token_start\""),
+                1,
+            )
+        };
+        write(dir.path(), "huge.jsonl", with_end("18446744073709551616"));
+        write(dir.path(), "negative.jsonl", with_end("-1"));
+        write(dir.path(), "fraction.jsonl", with_end("4.5"));
+        write(
+            dir.path(),
+            "doccano.jsonl",
+            "{\"id\":\"a\",\"text\":\"Paris\",\"label\":[[0,99999999999999999999,\"GPE\"]]}\n",
+        );
+        write(dir.path(), "entities.jsonl", "{\"id\":\"a\",\"text\":\"Paris\",\"entities\":[{\"label\":\"GPE\",\"start_offset\":-2,\"end_offset\":5}]}\n");
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        write(dir.path(), "brat/x.txt", "Paris");
+        write(dir.path(), "brat/x.ann", "T1\tGPE 0 99999999999999999999\tParis\n");
+        let before = tree(dir.path());
+        let cases: [(&[&str], &[&str]); 6] = [
+            (
+                &["convert", "huge.jsonl", "--to", "jsonl"],
+                &["huge.jsonl:1:", "\"end\" of the span 0 is a number out of range"],
+            ),
+            (
+                &["diff", "negative.jsonl", "negative.jsonl"],
+                &["negative.jsonl:1:", "is a negative number"],
+            ),
+            (
+                &["convert", "fraction.jsonl", "--to", "conll"],
+                &["fraction.jsonl:1:", "is a number with a fraction"],
+            ),
+            (
+                &["convert", "--from", "doccano", "doccano.jsonl", "--to", "jsonl"],
+                &["doccano.jsonl:1:", "is out of range"],
+            ),
+            (
+                &["convert", "--from", "doccano", "entities.jsonl", "--to", "jsonl"],
+                &["entities.jsonl:1:", "the offset -2 is negative"],
+            ),
+            (
+                &["convert", "--from", "brat", "brat", "--to", "jsonl"],
+                &["brat/x.ann:1: ", "offset 99999999999999999999", "is out of range"],
+            ),
+        ];
+        for (args, parts) in cases {
+            assert_error(&run_as(dir.path(), User::Current, args), parts);
+        }
+        let output = run_as(dir.path(), User::Current, &["validate", "huge.jsonl"]);
+        assert_eq!(output.status.code(), Some(SKIPPED));
+        assert!(stderr(&output).contains("is a number out of range"), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
     fn errors_name_their_file_and_line_and_say_out_of_range() {
         let dir = workdir();
         write(dir.path(), "pr.tsv", "Paris\tGPE\nBerlin\tGPE\t\t99999999999\n");
