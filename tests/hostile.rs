@@ -719,6 +719,54 @@ mod nothing_lost {
     // Class 3: a directory walk that loses nothing.
 
     #[test]
+    fn standard_output_appended_to_an_input_is_refused_before_anything_is_read() {
+        let dir = workdir();
+        std::fs::create_dir(dir.path().join("corpus")).expect("mkdir");
+        write(dir.path(), "corpus/in.jsonl", "{\"id\":\"c1\",\"text\":\"Berlin\"}\n");
+        let records = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records.stdout);
+        std::fs::hard_link(dir.path().join("docs.jsonl"), dir.path().join("linked.jsonl"))
+            .expect("link");
+        write(dir.path(), "corpus/out.jsonl", "");
+        let before = tree(dir.path());
+        // `rubric ... docs.jsonl >> docs.jsonl` read its own records back as
+        // documents: 20,000 lines became 60,000 before an unrelated error stopped it.
+        let cases: [(&[&str], &str, &str); 7] = [
+            (
+                &["annotate", "--no-default-gazetteer", "-g", "places.tsv", "docs.jsonl"],
+                "docs.jsonl",
+                "is the input \"docs.jsonl\"",
+            ),
+            (
+                &["annotate", "--no-default-gazetteer", "-g", "places.tsv", "docs.jsonl"],
+                "linked.jsonl",
+                "is the input \"docs.jsonl\"",
+            ),
+            (&["tokenize", "docs.jsonl"], "docs.jsonl", "is the input"),
+            (&["convert", "records.jsonl", "--to", "jsonl"], "records.jsonl", "is the input"),
+            (&["diff", "records.jsonl", "records.jsonl"], "records.jsonl", "is the input"),
+            (&["validate", "--format", "json", "records.jsonl"], "records.jsonl", "is the input"),
+            (
+                &["tokenize", "corpus"],
+                "corpus/out.jsonl",
+                "is inside the input directory \"corpus\"",
+            ),
+        ];
+        for (args, stdout, says) in cases {
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(dir.path().join(stdout))
+                .expect("open for appending");
+            let output = command(dir.path(), User::Current, args)
+                .stdout(Stdio::from(file))
+                .output()
+                .expect("rubric runs");
+            assert_error(&output, &["<stdout>: ", says, "write it elsewhere"]);
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
     fn an_unreadable_subdirectory_is_reported_and_its_siblings_are_still_read() {
         let (user, why) = match (is_root(), has_setpriv()) {
             (false, _) => (User::Current, ""),

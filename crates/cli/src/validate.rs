@@ -124,7 +124,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         Error::internal(format!("the built-in record schema does not compile: {err}"))
     })?;
     let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
-    let mut report = Report::new(args.format)?;
+    let mut report = Report::new(args.format, &files)?;
     let mut counts = Counts::default();
     for path in &files {
         let (name, reader) = open(path)?;
@@ -348,10 +348,10 @@ enum Report {
 }
 
 impl Report {
-    fn new(format: Format) -> Result<Self, Error> {
+    fn new(format: Format, files: &[PathBuf]) -> Result<Self, Error> {
         Ok(match format {
             Format::Text => Report::Text,
-            Format::Json => Report::Json(Output::stdout()?),
+            Format::Json => Report::Json(Output::stdout_beside(files)?),
         })
     }
 
