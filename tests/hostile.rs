@@ -1287,6 +1287,41 @@ mod nothing_lost {
         );
     }
 
+    #[test]
+    fn gzipped_records_are_read_by_convert_and_diff_not_called_invalid_utf8() {
+        let dir = workdir();
+        let records = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records.stdout);
+        let gzip = |name: &str, bytes: &[u8]| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut encoder, bytes).expect("compress");
+            write(dir.path(), name, encoder.finish().expect("compress"));
+        };
+        gzip("records.jsonl.gz", &records.stdout);
+        let mut truncated = std::fs::read(dir.path().join("records.jsonl.gz")).expect("read");
+        truncated.truncate(truncated.len() / 2);
+        write(dir.path(), "truncated.jsonl.gz", truncated);
+        let before = tree(dir.path());
+        // They were read as raw bytes: "invalid UTF-8 at byte offset 1", with iconv
+        // as the advice.
+        let output =
+            run_as(dir.path(), User::Current, &["convert", "records.jsonl.gz", "--to", "jsonl"]);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert_eq!(output.stdout, records.stdout);
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["diff", "records.jsonl.gz", "records.jsonl", "--format", "json"],
+        );
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        let output =
+            run_as(dir.path(), User::Current, &["convert", "truncated.jsonl.gz", "--to", "jsonl"]);
+        assert_error(&output, &["truncated.jsonl.gz:1: "]);
+        assert!(!stderr(&output).contains("UTF-8"), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
     // Class 10: every error located.
 
     #[test]

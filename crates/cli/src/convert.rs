@@ -344,8 +344,14 @@ impl Inputs {
     fn open(&mut self, path: &Path) -> Result<Records, rubric_exporter::Error> {
         let name = display_name(path);
         let stream = || -> Result<Box<dyn BufRead>, rubric_exporter::Error> {
+            let gzip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
             Ok(if path.as_os_str() == "-" {
                 Box::new(BufReader::new(io::stdin()))
+            } else if gzip {
+                // As `annotate` and `validate` read them; read raw, the compressed
+                // bytes were reported as invalid UTF-8, with iconv as the advice.
+                let decoder = flate2::read::MultiGzDecoder::new(BufReader::new(open_file(path)?));
+                Box::new(BufReader::new(decoder))
             } else {
                 Box::new(BufReader::new(open_file(path)?))
             })
