@@ -719,6 +719,54 @@ mod nothing_lost {
     // Class 3: a directory walk that loses nothing.
 
     #[test]
+    fn standard_output_appended_to_an_input_is_refused_before_anything_is_read() {
+        let dir = workdir();
+        std::fs::create_dir(dir.path().join("corpus")).expect("mkdir");
+        write(dir.path(), "corpus/in.jsonl", "{\"id\":\"c1\",\"text\":\"Berlin\"}\n");
+        let records = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records.stdout);
+        std::fs::hard_link(dir.path().join("docs.jsonl"), dir.path().join("linked.jsonl"))
+            .expect("link");
+        write(dir.path(), "corpus/out.jsonl", "");
+        let before = tree(dir.path());
+        // `rubric ... docs.jsonl >> docs.jsonl` read its own records back as
+        // documents: 20,000 lines became 60,000 before an unrelated error stopped it.
+        let cases: [(&[&str], &str, &str); 7] = [
+            (
+                &["annotate", "--no-default-gazetteer", "-g", "places.tsv", "docs.jsonl"],
+                "docs.jsonl",
+                "is the input \"docs.jsonl\"",
+            ),
+            (
+                &["annotate", "--no-default-gazetteer", "-g", "places.tsv", "docs.jsonl"],
+                "linked.jsonl",
+                "is the input \"docs.jsonl\"",
+            ),
+            (&["tokenize", "docs.jsonl"], "docs.jsonl", "is the input"),
+            (&["convert", "records.jsonl", "--to", "jsonl"], "records.jsonl", "is the input"),
+            (&["diff", "records.jsonl", "records.jsonl"], "records.jsonl", "is the input"),
+            (&["validate", "--format", "json", "records.jsonl"], "records.jsonl", "is the input"),
+            (
+                &["tokenize", "corpus"],
+                "corpus/out.jsonl",
+                "is inside the input directory \"corpus\"",
+            ),
+        ];
+        for (args, stdout, says) in cases {
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(dir.path().join(stdout))
+                .expect("open for appending");
+            let output = command(dir.path(), User::Current, args)
+                .stdout(Stdio::from(file))
+                .output()
+                .expect("rubric runs");
+            assert_error(&output, &["<stdout>: ", says, "write it elsewhere"]);
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
     fn an_unreadable_subdirectory_is_reported_and_its_siblings_are_still_read() {
         let (user, why) = match (is_root(), has_setpriv()) {
             (false, _) => (User::Current, ""),
@@ -869,6 +917,76 @@ mod nothing_lost {
     }
 
     #[test]
+    fn a_key_repeated_in_one_object_is_an_error_at_its_line_never_a_lost_value() {
+        let dir = workdir();
+        // serde_json keeps the last of a repeated key: "Paris" and the first "k"
+        // were lost without a word. Escapes are decoded first: "t\u0065xt" is "text".
+        write(
+            dir.path(),
+            "in.jsonl",
+            concat!(
+                "{\"id\":\"a\",\"text\":\"Paris\",\"t\\u0065xt\":\"Berlin\"}\n",
+                "{\"id\":\"ok\",\"text\":\"Paris\"}\n",
+                "{\"id\":\"m\",\"text\":\"x\",\"meta\":{\"k\":1,\"k\":2}}\n",
+            ),
+        );
+        write(
+            dir.path(),
+            "twice.jsonl",
+            "{\"label\":\"ORG\",\"label\":\"GPE\",\"pattern\":\"Paris\"}\n",
+        );
+        let good = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        let record = String::from_utf8_lossy(&good.stdout).to_string();
+        // A record whose first "spans" (one span) the last (none) would replace.
+        let repeated = record.replacen("\"spans\":[", "\"spans\":[],\"spans\":[", 1);
+        write(dir.path(), "records.jsonl", repeated);
+        let before = tree(dir.path());
+
+        let output =
+            run_as(dir.path(), User::Current, &annotate_args(&["in.jsonl", "--keep-going"]));
+        let reported = stderr(&output);
+        assert_eq!(output.status.code(), Some(SKIPPED), "{reported}");
+        let written = records(&output);
+        assert_eq!(written.len(), 1, "{reported}");
+        assert_eq!(written[0]["id"], "ok");
+        assert!(
+            reported.contains("\"line\":1,\"column\":46,\"kind\":\"repeated_key\""),
+            "{reported}"
+        );
+        assert!(reported.contains("\"line\":3,\"column\":"), "{reported}");
+        assert!(reported.contains("the key \\\"k\\\" appears twice"), "{reported}");
+        let output = run_as(dir.path(), User::Current, &annotate_args(&["in.jsonl"]));
+        assert_error(&output, &["in.jsonl:1:46: ", "the key \"text\" appears twice"]);
+        let output = run_as(dir.path(), User::Current, &["tokenize", "in.jsonl"]);
+        assert_error(&output, &["in.jsonl:1:46: ", "\"text\""]);
+
+        for args in [
+            &["convert", "records.jsonl", "--to", "conll"][..],
+            &["diff", "records.jsonl", "records.jsonl"],
+        ] {
+            let output = run_as(dir.path(), User::Current, args);
+            assert_error(&output, &["records.jsonl:1:", "the key \"spans\" appears twice"]);
+        }
+        let output = run_as(dir.path(), User::Current, &["validate", "records.jsonl"]);
+        assert_eq!(output.status.code(), Some(SKIPPED), "{}", stderr(&output));
+        assert!(stderr_has(&output, "records.jsonl:1:"), "{}", stderr(&output));
+        assert!(stderr_has(&output, "the key \"spans\" appears twice"));
+        for verb in ["check", "stats", "compile"] {
+            let mut args = vec!["gazetteer", verb, "twice.jsonl"];
+            if verb == "compile" {
+                args.extend(["-o", "twice.rgz"]);
+            }
+            let output = run_as(dir.path(), User::Current, &args);
+            assert_error(&output, &["twice.jsonl:1: ", "the key \"label\" appears twice"]);
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    fn stderr_has(output: &Output, part: &str) -> bool {
+        stderr(output).contains(part)
+    }
+
+    #[test]
     fn a_byte_order_mark_is_skipped_in_gazetteer_sources_and_brat_annotations() {
         let dir = workdir();
         write(dir.path(), "bom.tsv", "\u{feff}Paris\tGPE\nBerlin\tGPE\n");
@@ -912,6 +1030,87 @@ mod nothing_lost {
             run_as(dir.path(), User::Current, &annotate_args(&["a.txt", "--labels", "gpe"]));
         assert_error(&output, &["did you mean \"GPE\""]);
         assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
+    fn a_gazetteer_that_names_nothing_is_an_error_not_an_annotation_without_spans() {
+        let dir = workdir();
+        write(dir.path(), "empty.tsv", "");
+        write(dir.path(), "comments.tsv", "# names to come\n\n");
+        write(dir.path(), "blank.jsonl", "\n");
+        // Made before the check existed, or by a library user: loaded as it is.
+        let empty_rgz = rubric_gazetteer::GazetteerBuilder::new().build().expect("empty");
+        let mut bytes = Vec::new();
+        empty_rgz.write_compiled(&mut bytes).expect("compile");
+        write(dir.path(), "empty.rgz", bytes);
+        // A file of lexicons alone is not empty: other sources use them.
+        write(dir.path(), "lexicons.jsonl", "{\"lexicon\":\"first\",\"words\":[\"john\"]}\n");
+        let before = tree(dir.path());
+        for name in ["empty.tsv", "comments.tsv", "blank.jsonl", "empty.rgz"] {
+            for args in [
+                vec!["annotate", "-g", name, "a.txt"],
+                vec!["annotate", "--no-default-gazetteer", "-g", name, "a.txt"],
+                vec!["gazetteer", "check", name],
+                vec!["gazetteer", "compile", "places.tsv", name, "-o", "out.rgz"],
+            ] {
+                let output = run_as(dir.path(), User::Current, &args);
+                assert_error(
+                    &output,
+                    &[&format!("{name}: "), "holds no entry", "the file you meant"],
+                );
+                assert!(output.stdout.is_empty() || args[0] == "gazetteer", "{args:?}");
+            }
+        }
+        let output = run_as(dir.path(), User::Current, &["gazetteer", "check", "lexicons.jsonl"]);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
+    fn token_pattern_values_no_token_has_are_an_error_not_a_rule_that_never_fires() {
+        let dir = workdir();
+        // spaCy accepts these and the rule silently never matches: a token's LOWER
+        // has no capitals, and SHAPE keeps at most four of a run.
+        let rules = [
+            ("lower.jsonl", "[{\"LOWER\": \"Paris\"}, {\"IS_TITLE\": true}]", "\"paris\""),
+            (
+                "lower-in.jsonl",
+                "[{\"LOWER\": {\"IN\": [\"paris\", \"Berlin\"]}, \"OP\": \"+\"}]",
+                "\"berlin\"",
+            ),
+            ("shape.jsonl", "[{\"SHAPE\": \"Xxxxxx\"}]", "\"Xxxxx\""),
+        ];
+        for (name, pattern, _) in rules {
+            write(dir.path(), name, format!("{{\"label\":\"GPE\",\"pattern\":{pattern}}}\n"));
+        }
+        let before = tree(dir.path());
+        for (name, _, hint) in rules {
+            for args in [
+                vec!["gazetteer", "check", name],
+                vec!["gazetteer", "compile", name, "-o", "out.rgz"],
+                vec!["annotate", "--no-default-gazetteer", "-g", name, "a.txt"],
+            ] {
+                let output = run_as(dir.path(), User::Current, &args);
+                assert_error(&output, &[&format!("{name}:1: token 1, "), "can never match", hint]);
+                assert!(output.stdout.is_empty() || args[0] == "gazetteer");
+            }
+        }
+        // What can match still does: the lower-case value, a shape of four.
+        write(dir.path(), "ok.jsonl", "{\"label\":\"GPE\",\"pattern\":[{\"LOWER\":\"paris\"},{\"LOWER\":\"and\"}]}\n{\"label\":\"GPE\",\"pattern\":[{\"SHAPE\":\"Xxxxx\"}]}\n");
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["annotate", "--no-default-gazetteer", "-g", "ok.jsonl", "a.txt"],
+        );
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        let spans: Vec<String> = records(&output)[0]["spans"]
+            .as_array()
+            .expect("spans")
+            .iter()
+            .map(|span| span["text"].as_str().expect("text").to_string())
+            .collect();
+        assert_eq!(spans, ["Paris and", "Berlin"]);
+        assert_only_changed(&before, dir.path(), &["ok.jsonl"]);
     }
 
     #[test]
@@ -1010,7 +1209,180 @@ mod nothing_lost {
         assert_only_changed(&before, dir.path(), &[]);
     }
 
+    #[test]
+    fn control_characters_in_file_names_and_labels_never_reach_the_terminal_raw() {
+        let dir = workdir();
+        // Names a user does not choose: files unpacked from an archive.
+        let bad_source = "b\u{1b}[1m.tsv";
+        write(dir.path(), bad_source, "Paris\n");
+        let conflicting = "c\u{1b}]0;owned\u{7}.tsv";
+        write(dir.path(), conflicting, "Paris\tGPE\nParis\tORG\n");
+        let records = "r\u{1b}[2J.jsonl";
+        write(dir.path(), records, "{\"id\":1}\n");
+        write(dir.path(), "label.tsv", "Paris\tG\u{1b}[31mPE\n");
+        let before = tree(dir.path());
+        let runs: [(Vec<&str>, i32, &str); 5] = [
+            (vec!["annotate", "-g", bad_source, "a.txt"], FAILED, "error: b\\u{1b}[1m.tsv:1: "),
+            (vec!["gazetteer", "check", bad_source], FAILED, "error: b\\u{1b}[1m.tsv:1: "),
+            (
+                vec!["annotate", "-g", conflicting, "a.txt"],
+                DONE,
+                "warning: c\\u{1b}]0;owned\\u{7}.tsv: 1 duplicate or conflicting",
+            ),
+            (vec!["validate", records], SKIPPED, "r\\u{1b}[2J.jsonl:1: schema: "),
+            (vec!["gazetteer", "check", "label.tsv"], FAILED, "bad label \"G\\u{1b}[31mPE\""),
+        ];
+        for (args, exit, shown) in runs {
+            let output = run_as(dir.path(), User::Current, &args);
+            let stderr = stderr(&output);
+            assert_eq!(output.status.code(), Some(exit), "{args:?}: {stderr}");
+            assert!(!stderr.contains(['\u{1b}', '\u{7}']), "raw controls: {stderr:?}");
+            assert!(stderr.contains(shown), "{shown:?} not in {stderr:?}");
+        }
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
+    #[test]
+    fn a_brat_directory_holding_other_documents_says_so_and_keeps_them() {
+        let dir = workdir();
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        // An earlier run's documents, and a file that is not brat's.
+        write(dir.path(), "brat/old.txt", "Berlin");
+        write(dir.path(), "brat/old.ann", "T1\tGPE 0 6\tBerlin\n");
+        write(dir.path(), "brat/annotation.conf", "[entities]\nGPE\n");
+        let records = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records.stdout);
+        let before = tree(dir.path());
+        for args in [
+            annotate_args(&["docs.jsonl", "--format", "brat", "-o", "brat"]),
+            vec!["convert", "records.jsonl", "--to", "brat", "-o", "brat"],
+        ] {
+            let output = run_as(dir.path(), User::Current, &args);
+            let stderr = stderr(&output);
+            assert_eq!(output.status.code(), Some(DONE), "{stderr}");
+            assert!(
+                stderr.contains("warning: brat: 2 brat file(s) not written by this run are there too (old.ann, old.txt)"),
+                "{stderr}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join("brat/d1.txt")).expect("d1"),
+                "Paris"
+            );
+            let kept = std::fs::read_to_string(dir.path().join("brat/old.txt")).expect("kept");
+            assert_eq!(kept, "Berlin", "the other documents are named, never deleted");
+        }
+        // Written again over its own files alone: nothing to say.
+        std::fs::remove_file(dir.path().join("brat/old.txt")).expect("rm");
+        std::fs::remove_file(dir.path().join("brat/old.ann")).expect("rm");
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["convert", "records.jsonl", "--to", "brat", "-o", "brat"],
+        );
+        assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+        assert_only_changed(
+            &before,
+            dir.path(),
+            &["brat/d1.txt", "brat/d1.ann", "brat/old.txt", "brat/old.ann"],
+        );
+    }
+
+    #[test]
+    fn gzipped_records_are_read_by_convert_and_diff_not_called_invalid_utf8() {
+        let dir = workdir();
+        let records = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        write(dir.path(), "records.jsonl", &records.stdout);
+        let gzip = |name: &str, bytes: &[u8]| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut encoder, bytes).expect("compress");
+            write(dir.path(), name, encoder.finish().expect("compress"));
+        };
+        gzip("records.jsonl.gz", &records.stdout);
+        let mut truncated = std::fs::read(dir.path().join("records.jsonl.gz")).expect("read");
+        truncated.truncate(truncated.len() / 2);
+        write(dir.path(), "truncated.jsonl.gz", truncated);
+        let before = tree(dir.path());
+        // They were read as raw bytes: "invalid UTF-8 at byte offset 1", with iconv
+        // as the advice.
+        let output =
+            run_as(dir.path(), User::Current, &["convert", "records.jsonl.gz", "--to", "jsonl"]);
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        assert_eq!(output.stdout, records.stdout);
+        let output = run_as(
+            dir.path(),
+            User::Current,
+            &["diff", "records.jsonl.gz", "records.jsonl", "--format", "json"],
+        );
+        assert_eq!(output.status.code(), Some(DONE), "{}", stderr(&output));
+        let output =
+            run_as(dir.path(), User::Current, &["convert", "truncated.jsonl.gz", "--to", "jsonl"]);
+        assert_error(&output, &["truncated.jsonl.gz:1: "]);
+        assert!(!stderr(&output).contains("UTF-8"), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
+
     // Class 10: every error located.
+
+    #[test]
+    fn offsets_out_of_range_negative_or_fractional_say_so_in_every_reader() {
+        let dir = workdir();
+        let good = run_as(dir.path(), User::Current, &annotate_args(&["docs.jsonl", "-q"]));
+        let record = String::from_utf8_lossy(&good.stdout).to_string();
+        let with_end = |end: &str| {
+            record.replacen(
+                "\"end\":5,\"token_start\"",
+                &format!("\"end\":{end},\"token_start\""),
+                1,
+            )
+        };
+        write(dir.path(), "huge.jsonl", with_end("18446744073709551616"));
+        write(dir.path(), "negative.jsonl", with_end("-1"));
+        write(dir.path(), "fraction.jsonl", with_end("4.5"));
+        write(
+            dir.path(),
+            "doccano.jsonl",
+            "{\"id\":\"a\",\"text\":\"Paris\",\"label\":[[0,99999999999999999999,\"GPE\"]]}\n",
+        );
+        write(dir.path(), "entities.jsonl", "{\"id\":\"a\",\"text\":\"Paris\",\"entities\":[{\"label\":\"GPE\",\"start_offset\":-2,\"end_offset\":5}]}\n");
+        std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
+        write(dir.path(), "brat/x.txt", "Paris");
+        write(dir.path(), "brat/x.ann", "T1\tGPE 0 99999999999999999999\tParis\n");
+        let before = tree(dir.path());
+        let cases: [(&[&str], &[&str]); 6] = [
+            (
+                &["convert", "huge.jsonl", "--to", "jsonl"],
+                &["huge.jsonl:1:", "\"end\" of the span 0 is a number out of range"],
+            ),
+            (
+                &["diff", "negative.jsonl", "negative.jsonl"],
+                &["negative.jsonl:1:", "is a negative number"],
+            ),
+            (
+                &["convert", "fraction.jsonl", "--to", "conll"],
+                &["fraction.jsonl:1:", "is a number with a fraction"],
+            ),
+            (
+                &["convert", "--from", "doccano", "doccano.jsonl", "--to", "jsonl"],
+                &["doccano.jsonl:1:", "is out of range"],
+            ),
+            (
+                &["convert", "--from", "doccano", "entities.jsonl", "--to", "jsonl"],
+                &["entities.jsonl:1:", "the offset -2 is negative"],
+            ),
+            (
+                &["convert", "--from", "brat", "brat", "--to", "jsonl"],
+                &["brat/x.ann:1: ", "offset 99999999999999999999", "is out of range"],
+            ),
+        ];
+        for (args, parts) in cases {
+            assert_error(&run_as(dir.path(), User::Current, args), parts);
+        }
+        let output = run_as(dir.path(), User::Current, &["validate", "huge.jsonl"]);
+        assert_eq!(output.status.code(), Some(SKIPPED));
+        assert!(stderr(&output).contains("is a number out of range"), "{}", stderr(&output));
+        assert_only_changed(&before, dir.path(), &[]);
+    }
 
     #[test]
     fn errors_name_their_file_and_line_and_say_out_of_range() {

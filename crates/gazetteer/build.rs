@@ -23,6 +23,8 @@ mod gazetteer;
 mod normalize;
 #[path = "src/pattern.rs"]
 mod pattern;
+#[path = "src/repeated.rs"]
+mod repeated;
 
 use std::path::PathBuf;
 

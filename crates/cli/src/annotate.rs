@@ -213,6 +213,15 @@ fn load_gazetteer(path: &Path) -> Result<Gazetteer, Error> {
         GazetteerBuilder::new().add_path(path).and_then(|builder| builder.build())
     }
     .map_err(gazetteer_error)?;
+    // A compiled file is loaded as it is; one that names nothing is refused like
+    // an empty source (`GazetteerBuilder::add_path`).
+    if gazetteer.is_empty() {
+        let kind = rubric_gazetteer::ErrorKind::EmptySource;
+        return Err(gazetteer_error(rubric_gazetteer::Error::in_file(
+            kind,
+            path.display().to_string(),
+        )));
+    }
     let diagnostics = gazetteer.diagnostics().len();
     if diagnostics > 0 {
         run::warn(&format!(

@@ -7,7 +7,7 @@
 //! after the last document converted.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -191,8 +191,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
 /// One line on standard error, where counts and notices go (standard output holds
 /// the converted data).
 fn notice(message: &str) {
-    // Nobody is left to tell if standard error is closed.
-    let _ = writeln!(io::stderr().lock(), "rubric convert: {message}");
+    crate::run::stderr_line(&format!("rubric convert: {message}"));
 }
 
 /// Refuses option combinations that cannot mean anything, before any output, the
@@ -345,8 +344,14 @@ impl Inputs {
     fn open(&mut self, path: &Path) -> Result<Records, rubric_exporter::Error> {
         let name = display_name(path);
         let stream = || -> Result<Box<dyn BufRead>, rubric_exporter::Error> {
+            let gzip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
             Ok(if path.as_os_str() == "-" {
                 Box::new(BufReader::new(io::stdin()))
+            } else if gzip {
+                // As `annotate` and `validate` read them; read raw, the compressed
+                // bytes were reported as invalid UTF-8, with iconv as the advice.
+                let decoder = flate2::read::MultiGzDecoder::new(BufReader::new(open_file(path)?));
+                Box::new(BufReader::new(decoder))
             } else {
                 Box::new(BufReader::new(open_file(path)?))
             })

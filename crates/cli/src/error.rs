@@ -48,6 +48,11 @@ pub enum ErrorKind {
     /// A line after the first starts with a UTF-8 byte-order mark: files
     /// concatenated with `cat`, each with its own mark.
     ByteOrderMark,
+    /// A JSON object names one key twice; a JSON reader keeps only the last value.
+    RepeatedKey {
+        /// The key, escapes decoded.
+        key: String,
+    },
     /// A JSON Lines line is valid JSON but not an object.
     NotAnObject {
         /// What it is instead (`array`, `string`, ...).
@@ -164,6 +169,7 @@ impl Error {
             ErrorKind::MalformedJson { .. }
             | ErrorKind::LoneSurrogate { .. }
             | ErrorKind::ByteOrderMark => "malformed_json",
+            ErrorKind::RepeatedKey { .. } => "repeated_key",
             ErrorKind::NotAnObject { .. } => "not_an_object",
             ErrorKind::MissingText => "missing_text",
             ErrorKind::TextNotString { .. } => "text_not_string",
@@ -273,6 +279,11 @@ impl fmt::Display for Error {
                 "malformed JSON: the line starts with a UTF-8 byte-order mark — files were \
                  probably joined with `cat`; remove the marks first, e.g. \
                  `sed 's/^\\xEF\\xBB\\xBF//' in.jsonl`",
+            ),
+            ErrorKind::RepeatedKey { key } => write!(
+                f,
+                "the key {key:?} appears twice in one object — JSON readers keep only the \
+                 last value, so the other would be lost; remove the one that is wrong"
             ),
             ErrorKind::NotAnObject { found } => write!(
                 f,

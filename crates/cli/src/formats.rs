@@ -267,7 +267,38 @@ impl BratWriter {
             fs::rename(self.staging.path().join(file), &target)
                 .map_err(|err| cannot_write(&target, err))?;
         }
+        self.warn_of_other_documents();
         Ok(())
+    }
+
+    /// brat tools read a directory as one collection, so documents already in it
+    /// (an earlier run's, with other ids) would join this run's unseen: they are
+    /// named, not deleted (the directory may hold them on purpose).
+    fn warn_of_other_documents(&self) {
+        let written: std::collections::HashSet<&str> =
+            self.files.iter().map(String::as_str).collect();
+        let Ok(listing) = fs::read_dir(&self.dir) else { return };
+        let mut others: Vec<String> = listing
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| {
+                (name.ends_with(".ann") || name.ends_with(".txt"))
+                    && !written.contains(name.as_str())
+            })
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        others.sort();
+        let count = others.len();
+        others.truncate(3);
+        crate::run::warn(&format!(
+            "{}: {count} brat file(s) not written by this run are there too ({}{}) — brat \
+             reads the directory as one collection; remove them if they are stale, or write \
+             to an empty directory",
+            self.dir.display(),
+            others.join(", "),
+            if count > 3 { ", ..." } else { "" }
+        ));
     }
 }
 

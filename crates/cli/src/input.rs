@@ -415,6 +415,13 @@ impl JsonLines {
             Error::at(Location::column(&self.name, number, (skipped + err.column()) as u64), kind)
         })?;
 
+        if let Some((key, column)) = rubric_exporter::repeated_key(line) {
+            return Err(Error::at(
+                Location::column(&self.name, number, (skipped + column) as u64),
+                ErrorKind::RepeatedKey { key },
+            ));
+        }
+
         let at_line = || Location::line(&self.name, number);
         let mut record = match value {
             Value::Object(record) => record,

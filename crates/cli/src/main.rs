@@ -6,7 +6,6 @@
 //! every failure is an [`error::Error`], and `main` is the one place that turns an
 //! error into a message and an exit code.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -121,7 +120,7 @@ fn main() -> ExitCode {
         Err(err) => {
             // `eprintln!` panics if stderr is closed; there is nobody left to tell
             // then, so a failed write is ignored.
-            let _ = writeln!(std::io::stderr().lock(), "error: {err}");
+            run::stderr_line(&format!("error: {err}"));
             ExitCode::from(EXIT_FAILURE)
         }
     }

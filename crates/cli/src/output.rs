@@ -107,6 +107,21 @@ fn identity(_path: &Path) -> Option<(u64, u64)> {
     None
 }
 
+/// Standard output's device and inode when it is a regular file.
+#[cfg(unix)]
+fn stdout_identity() -> Option<(u64, u64)> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let descriptor = io::stdout().as_fd().try_clone_to_owned().ok()?;
+    let metadata = fs::File::from(descriptor).metadata().ok()?;
+    metadata.is_file().then(|| (metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn stdout_identity() -> Option<(u64, u64)> {
+    None
+}
+
 fn is_char_device(path: &Path) -> bool {
     #[cfg(unix)]
     {
@@ -244,13 +259,52 @@ impl Output {
         Ok(Output { target: Target::Stdout(BufWriter::new(io::stdout().lock())) })
     }
 
+    /// Standard output, refused when it is one of `inputs`: `rubric annotate
+    /// docs.jsonl >> docs.jsonl` would read back its own records as documents and
+    /// grow the input until the disk is full (and `>` has emptied the input
+    /// before rubric starts, so there is nothing left to read).
+    pub fn stdout_beside(inputs: &[PathBuf]) -> Result<Self, Error> {
+        check_stdout_open()?;
+        if let Some(stdout) = stdout_identity() {
+            let input = inputs.iter().find(|input| {
+                input.as_os_str() != "-" && input.is_file() && identity(input) == Some(stdout)
+            });
+            if let Some(input) = input {
+                return Err(Error::at(
+                    Location::source("<stdout>"),
+                    ErrorKind::OutputIsInput {
+                        input: input.display().to_string(),
+                        relation: "is the input",
+                    },
+                ));
+            }
+            // A file inside an input directory is read by the walk (the shell
+            // made it before rubric started). Its path is known on Linux only.
+            if let Ok(path) = fs::read_link("/proc/self/fd/1") {
+                let input = inputs.iter().find(|input| {
+                    input.as_os_str() != "-" && input.is_dir() && path.starts_with(absolute(input))
+                });
+                if let Some(input) = input {
+                    return Err(Error::at(
+                        Location::source("<stdout>"),
+                        ErrorKind::OutputIsInput {
+                            input: input.display().to_string(),
+                            relation: "is inside the input directory",
+                        },
+                    ));
+                }
+            }
+        }
+        Output::stdout()
+    }
+
     /// `path` when given (see the module docs for how), else standard output.
     /// Refuses a path that is one of `inputs` or lies inside an input directory,
     /// where it would be read back as input.
     pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> Result<Self, Error> {
         match path {
-            None => Output::stdout(),
-            Some(path) if path.as_os_str() == "-" => Output::stdout(),
+            None => Output::stdout_beside(inputs),
+            Some(path) if path.as_os_str() == "-" => Output::stdout_beside(inputs),
             Some(path) => {
                 check_paths(&[(path, OutputKind::File)], inputs)?;
                 Ok(Output { target: Target::File(AtomicFile::new(path)?) })

@@ -230,8 +230,16 @@ pub fn warn(message: &str) {
 }
 
 fn warn_raw(line: &str) {
+    stderr_line(line);
+}
+
+/// Writes one line on standard error, every terminal control character in it
+/// escaped (`\u{1b}`): a line may quote a file name, an id or a label from the
+/// input, and escaping here, where every message leaves, spares each caller the
+/// chance to forget (escaping is idempotent: an escape holds no control).
+pub fn stderr_line(line: &str) {
     // Standard error closed: nobody left to tell.
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", rubric_exporter::escape_controls(line));
 }
 
 /// The document ids seen so far, as 64-bit hashes: 8 bytes a document, so that a

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -124,7 +124,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         Error::internal(format!("the built-in record schema does not compile: {err}"))
     })?;
     let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
-    let mut report = Report::new(args.format)?;
+    let mut report = Report::new(args.format, &files)?;
     let mut counts = Counts::default();
     for path in &files {
         let (name, reader) = open(path)?;
@@ -134,7 +134,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     report.finish()?;
     if !args.quiet {
         // Standard error closed: nobody left to tell.
-        let _ = writeln!(io::stderr().lock(), "{}", counts.summary());
+        crate::run::stderr_line(&counts.summary());
     }
     Ok(if counts.problems > 0 { Status::Invalid } else { Status::Complete })
 }
@@ -348,10 +348,10 @@ enum Report {
 }
 
 impl Report {
-    fn new(format: Format) -> Result<Self, Error> {
+    fn new(format: Format, files: &[PathBuf]) -> Result<Self, Error> {
         Ok(match format {
             Format::Text => Report::Text,
-            Format::Json => Report::Json(Output::stdout()?),
+            Format::Json => Report::Json(Output::stdout_beside(files)?),
         })
     }
 
@@ -359,7 +359,7 @@ impl Report {
         match self {
             Report::Text => {
                 // Standard error closed: nobody left to tell; the exit code still says.
-                let _ = writeln!(io::stderr().lock(), "{}", problem.text_line());
+                crate::run::stderr_line(&problem.text_line());
                 Ok(())
             }
             Report::Json(output) => {

@@ -135,6 +135,22 @@ pub fn from_brat(
             fragments.split(' ').map(|offset| offset.parse().ok()).collect();
         let Some([start, end]) = offsets.as_deref().and_then(|o| <[usize; 2]>::try_from(o).ok())
         else {
+            // Digits too many for any offset: say that, not that the shape is wrong.
+            let too_big = fragments.split(' ').find(|offset| {
+                !offset.is_empty()
+                    && offset.bytes().all(|b| b.is_ascii_digit())
+                    && offset.parse::<usize>().is_err()
+            });
+            if let Some(offset) = too_big {
+                return Err(Error::syntax(
+                    at(),
+                    format!(
+                        "offset {offset} in {annotation:?} is out of range (at most {}) — \
+                         offsets are code point indices into the .txt file",
+                        usize::MAX
+                    ),
+                ));
+            }
             return Err(Error::syntax(
                 at(),
                 format!("{annotation:?} is not `LABEL START END` with offsets in code points"),

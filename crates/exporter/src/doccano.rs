@@ -219,6 +219,10 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
                     Some((a[0].as_u64()?, a[1].as_u64()?, a[2].as_str()?.to_string()))
                 });
                 let Some((start, end, label)) = triple else {
+                    let offsets = item.as_array().into_iter().flatten().take(2);
+                    if let Some(problem) = offsets.filter_map(offset_problem).next() {
+                        return Err(Error::syntax(at(&path), problem));
+                    }
                     return Err(Error::syntax(
                         at(&path),
                         "each element of \"label\" must be [start, end, \"LABEL\"] with \
@@ -240,6 +244,12 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
                     ))
                 });
                 let Some((start, end, label)) = entity else {
+                    let offsets = ["start_offset", "end_offset"]
+                        .into_iter()
+                        .filter_map(|key| item.as_object()?.get(key));
+                    if let Some(problem) = offsets.filter_map(offset_problem).next() {
+                        return Err(Error::syntax(at(&path), problem));
+                    }
                     return Err(Error::syntax(
                         at(&path),
                         "each entity must be {\"label\": \"LABEL\", \"start_offset\": N, \
@@ -302,4 +312,24 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
         err.or_at(|| Location::line(source, line.number))
     })?;
     Ok(record.with_meta(meta))
+}
+
+/// What is wrong with a number that is no code point offset (negative, a
+/// fraction, or beyond any offset), so the message says it instead of "the
+/// shape is wrong"; `None` for a good offset or a value that is no number.
+fn offset_problem(value: &Value) -> Option<String> {
+    let Value::Number(number) = value else { return None };
+    if number.is_u64() {
+        return None;
+    }
+    let why = if number.is_i64() {
+        "is negative"
+    } else if number.as_f64().is_some_and(|f| f.fract() != 0.0) {
+        "has a fraction"
+    } else if number.as_f64().is_some_and(|f| f.abs() < 1e15) {
+        "is written with a decimal point or an exponent"
+    } else {
+        "is out of range (offsets are at most 18446744073709551615)"
+    };
+    Some(format!("the offset {number} {why} — offsets are code point indices: 0, 1, 2, ..."))
 }

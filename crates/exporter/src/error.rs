@@ -109,6 +109,16 @@ pub enum ErrorKind {
         /// serde_json's description, without its position (the location has it).
         message: String,
     },
+    /// A JSON object names one key twice; a JSON reader would keep only the last
+    /// value, so the others would be lost without a word.
+    #[error(
+        "the key {key:?} appears twice in one object — JSON readers keep only the last \
+         value; remove the one that is wrong"
+    )]
+    RepeatedKey {
+        /// The key, escapes decoded.
+        key: String,
+    },
     /// A required field is missing.
     #[error("the {what} has no {field:?} field — add it (see schemas/record.schema.json)")]
     MissingField {

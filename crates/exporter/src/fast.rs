@@ -111,6 +111,11 @@ impl<'de> Deserialize<'de> for Fields<'de> {
 
 /// The record on `raw`, if it is valid and nothing about it needs a message.
 pub(crate) fn parse(raw: &RawLine<'_>) -> Option<Record> {
+    // The fields below keep the last of a repeated key (inside `meta`, a span, a
+    // token); the checked path reports it instead.
+    if crate::repeated_key(raw.text).is_some() {
+        return None;
+    }
     let fields: Fields<'_> = serde_json::from_str(raw.text).ok()?;
     let id = match fields.id {
         Some(id) => id.into_owned(),

@@ -501,7 +501,28 @@ impl Fields<'_> {
         match object.get(field) {
             None => Err(self.missing(path, what, field)),
             Some(value) => value.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| {
-                self.wrong_type(&with(path, field), what, field, "a non-negative integer", value)
+                // A number says what is wrong with it: "a number" alone would hide
+                // an offset too large for any text behind a type error.
+                let found = match value {
+                    Value::Number(n) if n.as_i64().is_some() => "a negative number",
+                    Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() != 0.0) => {
+                        "a number with a fraction"
+                    }
+                    Value::Number(n) if n.as_f64().is_some_and(|f| f.abs() < 1e15) => {
+                        "a number written with a decimal point or an exponent"
+                    }
+                    Value::Number(_) => "a number out of range (above 18446744073709551615)",
+                    _ => json_type_name(value),
+                };
+                Error::at(
+                    self.at(&with(path, field)),
+                    ErrorKind::WrongType {
+                        what: what.to_string(),
+                        field: field.to_string(),
+                        expected: "a non-negative integer",
+                        found,
+                    },
+                )
             }),
         }
     }

@@ -95,6 +95,12 @@ impl RawLine<'_> {
                 ErrorKind::MalformedJson { message },
             )
         })?;
+        if let Some((key, column)) = crate::repeated_key(text) {
+            return Err(Error::at(
+                Location::column(source, number, (skipped + column) as u64),
+                ErrorKind::RepeatedKey { key },
+            ));
+        }
         match value {
             Value::Object(object) => Ok(Line { object, text: text.to_string(), number, skipped }),
             other => Err(Error::at(

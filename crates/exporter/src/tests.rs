@@ -370,7 +370,9 @@ reader_error_cases! {
     reader_top_level_offsets_collide: r#"{"id":"a",TEXT,"spans":[],"offsets":"x"}"# => "t.jsonl:2:", "top-level field \"offsets\"";
     reader_null_kb_id: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq","kb_id":null}]}"# => "t.jsonl:2:", "\"kb_id\" of the span 0 is null, expected a string";
     reader_null_meta: r#"{"id":"a",TEXT,"spans":[],"meta":null}"# => "t.jsonl:2:", "\"meta\" of the record is null, expected an object";
-    reader_duplicate_key_uses_the_last: r#"{"id":"a",TEXT,"spans":[],"spans":7}"# => "t.jsonl:2:", "\"spans\" of the record is a number, expected an array";
+    // serde_json would keep the last "spans" and lose the first without a word.
+    reader_duplicate_key_is_an_error: r#"{"id":"a",TEXT,"spans":[],"spans":7}"# => "t.jsonl:2:", "the key \"spans\" appears twice in one object";
+    reader_duplicate_key_inside_a_span: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","label":"ORG","text":"Iraq"}]}"# => "t.jsonl:2:", "the key \"label\" appears twice";
     reader_float_offset: r#"{"id":"a",TEXT,"spans":[{"start":3.0,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq"}]}"# => "t.jsonl:2:", "expected a non-negative integer";
 }
 

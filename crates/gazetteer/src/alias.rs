@@ -55,9 +55,26 @@ const NAME_SUFFIXES: [&str; 8] = ["Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV", "
 /// without them is the company too. A short list of forms English-language news
 /// writes; the word alone is never an alias.
 const LEGAL_FORMS: [&str; 20] = [
-    "inc", "inc.", "incorporated", "corp", "corp.", "corporation", "co", "co.", "company",
-    "ltd", "ltd.", "limited", "llc", "plc", "gmbh", "ag", "group", "holdings",
-    "communications", "technologies",
+    "inc",
+    "inc.",
+    "incorporated",
+    "corp",
+    "corp.",
+    "corporation",
+    "co",
+    "co.",
+    "company",
+    "ltd",
+    "ltd.",
+    "limited",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "group",
+    "holdings",
+    "communications",
+    "technologies",
 ];
 
 const KEEP_CASE: Folding = Folding { case: false, diacritics: false };

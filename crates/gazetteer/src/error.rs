@@ -15,6 +15,9 @@ pub enum ErrorKind {
         /// The extension it has, if any.
         extension: Option<String>,
     },
+    /// A source holds no entry, token pattern or lexicon: named by mistake (the
+    /// wrong file, a file still being written), it would add no span, silently.
+    EmptySource,
     /// A source is not valid UTF-8.
     InvalidUtf8,
     /// A TSV line has no label column.
@@ -193,7 +196,8 @@ impl Error {
         Error { kind, file: None, line: None }
     }
 
-    pub(crate) fn in_file(kind: ErrorKind, file: impl Into<String>) -> Self {
+    /// An error about a whole file (no line): `kind` in `file`.
+    pub fn in_file(kind: ErrorKind, file: impl Into<String>) -> Self {
         Error { kind, file: Some(file.into()), line: None }
     }
 
@@ -245,6 +249,11 @@ impl fmt::Display for Error {
             ErrorKind::Read(err) => {
                 write!(f, "cannot read: {} — check the path and permissions", io_reason(err))
             }
+            ErrorKind::EmptySource => f.write_str(
+                "the gazetteer holds no entry (only blank lines and comments, or nothing) — \
+                 check that it is the file you meant; a gazetteer that names nothing adds no \
+                 span",
+            ),
             ErrorKind::UnknownFormat { extension } => {
                 match extension {
                     Some(ext) => write!(f, "unknown gazetteer format `.{ext}`")?,
@@ -265,8 +274,8 @@ impl fmt::Display for Error {
             }
             ErrorKind::BadLabel { label } => write!(
                 f,
-                "bad label {label:?} — a label is one word without spaces, such as PERSON, \
-                 ORG or GPE"
+                "bad label {label:?} — a label is one word without spaces or control \
+                 characters, such as PERSON, ORG or GPE"
             ),
             ErrorKind::UnknownLabel { label, known } => write!(
                 f,

@@ -185,7 +185,23 @@ impl GazetteerBuilder {
 
     /// Adds a source by its extension: `.tsv` and `.txt` are TSV, `.jsonl` is
     /// EntityRuler patterns, `.rgz` a compiled gazetteer (its entries are added).
+    /// A source that adds nothing (no entry, token pattern or lexicon) is an
+    /// [`ErrorKind::EmptySource`]: a named file that adds no span is a mistake.
     pub fn add_path(&mut self, path: &Path) -> Result<&mut Self, Error> {
+        let before = self.added();
+        self.add_path_unchecked(path)?;
+        if self.added() == before {
+            return Err(Error::in_file(ErrorKind::EmptySource, path.display().to_string()));
+        }
+        Ok(self)
+    }
+
+    /// How many entries, token patterns and lexicons were added so far.
+    fn added(&self) -> (usize, usize, usize) {
+        (self.entries.len(), self.rules.patterns.len(), self.rules.lexicons.len())
+    }
+
+    fn add_path_unchecked(&mut self, path: &Path) -> Result<&mut Self, Error> {
         let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         match extension.as_deref() {
             Some("tsv" | "txt") => self.add_tsv_path(path),
@@ -253,7 +269,9 @@ impl GazetteerBuilder {
 
     fn check_label(&self, label: &str, origin: &Origin) -> Result<(), Error> {
         let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
-        if label.is_empty() || label.chars().any(char::is_whitespace) {
+        // A control character (an escape sequence, a bell) would reach every
+        // report that shows the label; no label needs one.
+        if label.is_empty() || label.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(at(ErrorKind::BadLabel { label: label.to_string() }));
         }
         if let Some(labels) = &self.labels {

@@ -56,6 +56,7 @@ mod gazetteer;
 mod matcher;
 pub mod normalize;
 mod pattern;
+mod repeated;
 mod token_match;
 
 pub use compiled::{FORMAT_VERSION, MAGIC};

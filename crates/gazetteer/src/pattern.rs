@@ -768,6 +768,46 @@ fn parse_operator(op: &str) -> Option<Vec<Quantifier>> {
     })
 }
 
+/// Why no token can have `value` as its `attr`, if none can: a `LOWER` value with
+/// upper-case letters (`"Paris"`: the token's lower-case form is `"paris"`), or a
+/// `SHAPE` that `word_shape` never gives (`"Xxxxxx"`: runs stop at four; `"Aa"`:
+/// letters become `X` or `x`, digits `d`).
+fn impossible_value(attr: Attr, value: &str) -> Option<String> {
+    match attr {
+        Attr::Lower => {
+            let lower = rubric_lexeme::lower(value);
+            (lower != value).then(|| {
+                format!(
+                    "{value:?} has upper-case letters, and a token's LOWER never does, so it \
+                     can never match; write {lower:?}"
+                )
+            })
+        }
+        Attr::Shape if value != "LONG" => {
+            // A text whose shape is `value` if any text's is: `X`, `x` and `d` by a
+            // letter or digit of their class, every other character as itself.
+            let sample: String = value
+                .chars()
+                .map(|c| match c {
+                    'X' => 'A',
+                    'x' => 'a',
+                    'd' => '0',
+                    other => other,
+                })
+                .collect();
+            let shape = rubric_lexeme::shape(&sample);
+            (shape != value).then(|| {
+                format!(
+                    "{value:?} is no token's SHAPE (letters become X or x, digits d, and a \
+                     run of one of them stops at four), so it can never match; the nearest \
+                     shape is {shape:?}"
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn parse_value(
     attr: Attr,
@@ -799,7 +839,16 @@ fn parse_value(
             ))),
         }
     };
+    // A value no token's attribute can have is a pattern that silently never
+    // matches (spaCy accepts it); say so at build time instead.
+    let possible = |value: &Value| -> Result<(), Error> {
+        match value {
+            Value::String(text) => impossible_value(attr, text).map_or(Ok(()), |why| Err(bad(why))),
+            _ => Ok(()),
+        }
+    };
     let Value::Object(predicates) = value else {
+        possible(value)?;
         conditions.push(Condition {
             attr,
             predicate: Predicate::Equals(literal(value)?),
@@ -820,6 +869,7 @@ fn parse_value(
                 let mut strings = FxHashSet::default();
                 let mut ints = FxHashSet::default();
                 for item in items {
+                    possible(item)?;
                     match literal(item)? {
                         Literal::Str(text) => {
                             strings.insert(text);

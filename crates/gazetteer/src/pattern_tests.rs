@@ -255,6 +255,11 @@ token_errors! {
     error_context_in_the_middle: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\"}, {\"ORTH\": \"b\", \"IN_SPAN\": false}, {\"ORTH\": \"c\"}]}\n" => "BadTokenPattern", 1, "only on tokens at the start or the end";
     error_wrong_value_type: "{\"label\": \"X\", \"pattern\": [{\"IS_TITLE\": \"yes\"}]}\n" => "BadTokenValue", 1, "token 1, IS_TITLE";
     error_comparison_on_text: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\">\": 3}}]}\n" => "BadTokenValue", 1, "use it on LENGTH";
+    // Values no token has: spaCy accepts them and the pattern never matches.
+    error_lower_with_capitals: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": \"Paris\"}, {\"IS_TITLE\": true}]}\n" => "BadTokenValue", 1, "token 1, LOWER: \"Paris\" has upper-case letters";
+    error_lower_list_with_capitals: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\"IN\": [\"paris\", \"Berlin\"]}, \"OP\": \"+\"}]}\n" => "BadTokenValue", 1, "write \"berlin\"";
+    error_shape_run_of_five: "{\"label\": \"X\", \"pattern\": [{\"SHAPE\": \"Xxxxxx\"}]}\n" => "BadTokenValue", 1, "the nearest shape is \"Xxxxx\"";
+    error_shape_with_a_letter: "{\"label\": \"X\", \"pattern\": [{\"SHAPE\": {\"IN\": [\"Aa\"]}}]}\n" => "BadTokenValue", 1, "\"Aa\" is no token's SHAPE";
     error_unknown_predicate: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\"LIKE\": \"a\"}}]}\n" => "BadTokenValue", 1, "unknown predicate";
     error_unknown_lexicon: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"first_names\"}}]}\n" => "UnknownLexicon", 1, "lexicon \"first_names\", which no source declares";
     error_lexicon_declared_twice: "{\"lexicon\": \"a\", \"words\": [\"x\"]}\n{\"lexicon\": \"a\", \"words\": [\"y\"]}\n" => "DuplicateLexicon", 2, "already declared at p.jsonl:1";

@@ -340,6 +340,7 @@ tsv_errors! {
     tsv_punctuation_pattern: "Iran\tGPE\n“—”\tORG\n", None => "bad.tsv:2 EmptyPattern { pattern: \"“—”\" }";
     tsv_empty_label: "Iran\t\n", None => "bad.tsv:1 BadLabel { label: \"\" }";
     tsv_label_with_space: "Iran\tG PE\n", None => "bad.tsv:1 BadLabel { label: \"G PE\" }";
+    tsv_label_with_escape: "Iran\tG\u{1b}[1mPE\n", None => "bad.tsv:1 BadLabel { label: \"G\\u{1b}[1mPE\" }";
     tsv_unknown_label: "Iran\tGPE\nHamas\tORGG\n", Some(&["GPE", "ORG"]) => "bad.tsv:2 UnknownLabel { label: \"ORGG\", known: [\"GPE\", \"ORG\"] }";
     tsv_known_label: "Iran\tGPE\n", Some(&["GPE"]) => "ok";
     tsv_priority_out_of_range: "Iran\tGPE\t\t2147483648\n", None => "bad.tsv:1 PriorityOutOfRange { value: \"2147483648\" }";

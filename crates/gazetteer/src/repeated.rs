@@ -1,0 +1,122 @@
+//! Repeated keys in a JSON object. serde_json keeps the last value of a key named
+//! twice in one object and drops the others without a word, so `{"label": "ORG",
+//! "label": "GPE"}` would lose "ORG". Every pattern line goes through
+//! [`repeated_key`] first. The same check as `rubric_exporter::repeated_key`, kept
+//! here because the gazetteer never depends on the exporter.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// The first key named twice in one object anywhere in `json` (after escapes are
+/// decoded, so `"t\u0065xt"` repeats `"text"`), with the 1-based column just past
+/// its second value; `None` when every object names each key once, or when `json`
+/// is not JSON (the parser that reads it reports that).
+pub(crate) fn repeated_key(json: &str) -> Option<(String, usize)> {
+    match serde_json::from_str::<Checked>(json) {
+        Err(err) if err.classify() == serde_json::error::Category::Data => {
+            let key = err.to_string();
+            let key = key.split_once(REPEATED).map_or(String::new(), |(_, rest)| {
+                rest.rsplit_once(" at line ").map_or(rest, |(key, _)| key).to_string()
+            });
+            Some((key, err.column()))
+        }
+        _ => None,
+    }
+}
+
+/// The custom error's prefix; the key follows it.
+const REPEATED: &str = "repeated key: ";
+
+/// Any JSON value, checked for repeated keys and otherwise ignored.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+/// A key, borrowed from the input unless it holds an escape.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            map.next_value::<Checked>()?;
+            if seen.contains(&key) {
+                return Err(de::Error::custom(format_args!("{REPEATED}{key}")));
+            }
+            seen.insert(key);
+        }
+        Ok(Checked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeated_key;
+
+    #[test]
+    fn a_key_named_twice_in_any_object_is_found_with_its_column() {
+        assert_eq!(repeated_key(r#"{"id":"a","text":"b"}"#), None);
+        assert_eq!(repeated_key(r#"[{"k":1},{"k":2}]"#), None);
+        assert_eq!(repeated_key(r#"{"text":"a","text":"b"}"#), Some(("text".into(), 23)));
+        assert_eq!(repeated_key(r#"{"m":{"k":1,"k":2}}"#), Some(("k".into(), 18)));
+        assert_eq!(repeated_key(r#"{"text":1,"t\u0065xt":2}"#).map(|r| r.0), Some("text".into()));
+        assert_eq!(repeated_key(r#"{"a":[{"x":{"b":1,"b":{}}}]}"#).map(|r| r.0), Some("b".into()));
+        // Not JSON: not this function's to report.
+        assert_eq!(repeated_key(r#"{"text":"a","text""#), None);
+    }
+}
