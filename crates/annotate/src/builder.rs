@@ -254,3 +254,102 @@ fn check_rules(rules: &RuleSelection, gazetteers: &[Arc<Gazetteer>]) -> Result<(
         known: known.into_iter().map(str::to_string).collect(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PATTERNS: &str = r#"{"name": "person:title", "label": "PERSON", "pattern": [{"LOWER": "president", "IN_SPAN": false}, {"IS_TITLE": true}]}
+{"label": "GPE", "pattern": [{"LOWER": "erbil"}]}
+"#;
+
+    fn gazetteer() -> Arc<Gazetteer> {
+        let built = GazetteerBuilder::new()
+            .add_patterns_reader("p.jsonl", PATTERNS.as_bytes())
+            .and_then(|builder| builder.build());
+        Arc::new(built.expect("the test patterns build"))
+    }
+
+    /// An annotator over the test patterns only, configured by `configure`.
+    fn build(configure: impl FnOnce(&mut AnnotatorBuilder)) -> Result<Annotator, Error> {
+        let mut builder = AnnotatorBuilder::new();
+        builder.default_gazetteer(false).gazetteer(gazetteer());
+        configure(&mut builder);
+        builder.build()
+    }
+
+    fn spans(annotator: &Annotator) -> Vec<String> {
+        let text = "President Obama flew to Erbil.";
+        let annotated = annotator.annotate("d", text).expect("annotates");
+        annotated.record.spans().iter().map(|span| text[span.start..span.end].to_string()).collect()
+    }
+
+    fn kind_name(result: Result<Annotator, Error>) -> &'static str {
+        match result {
+            Ok(_) => "built",
+            Err(err) => err.kind.name(),
+        }
+    }
+
+    #[test]
+    fn options_reach_the_matcher() {
+        assert_eq!(spans(&build(|_| {}).expect("builds")), ["Obama", "Erbil"]);
+        let none = build(|b| {
+            b.rules(RuleSelection::none());
+        });
+        assert_eq!(spans(&none.expect("builds")), ["Erbil"]);
+        let gpe = build(|b| {
+            b.labels(Some(vec!["GPE".into()]));
+        });
+        assert_eq!(spans(&gpe.expect("builds")), ["Erbil"]);
+    }
+
+    #[test]
+    fn what_would_select_nothing_is_refused() {
+        let cases: [(&str, fn(&mut AnnotatorBuilder)); 5] = [
+            ("no_gazetteer", |b| {
+                b.sources.clear();
+            }),
+            ("empty_label", |b| {
+                b.labels(Some(vec![" ".into()]));
+            }),
+            ("unknown_label", |b| {
+                b.labels(Some(vec!["gpe".into()]));
+            }),
+            ("unknown_rule", |b| {
+                b.rules(RuleSelection::Only(vec!["persn:".into()]));
+            }),
+            ("unknown_rule", |b| {
+                b.rules(RuleSelection::Except(vec!["person:".into(), "org:".into()]));
+            }),
+        ];
+        for (want, configure) in cases {
+            assert_eq!(kind_name(build(configure)), want);
+        }
+        let err = build(|b| {
+            b.labels(Some(vec!["gpe".into()]));
+        })
+        .err()
+        .map(|err| err.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "no gazetteer has the label \"gpe\", so it would keep no span — labels are \
+                 case-sensitive: did you mean \"GPE\"? the gazetteers have \"GPE\", \"PERSON\""
+            )
+        );
+    }
+
+    #[test]
+    fn explain_puts_the_trace_in_meta_in_the_unit_asked() {
+        let text = "Erbil";
+        let annotator = build(|b| {
+            b.explain(true).offsets(OffsetUnit::Utf16);
+        })
+        .expect("builds");
+        let record = annotator.annotate("d", text).expect("annotates").record;
+        assert_eq!(record.meta().get("explain"), Some(&serde_json::json!([])));
+        let quiet = annotator.explaining(false).annotate("d", text).expect("annotates").record;
+        assert_eq!(quiet.meta().get("explain"), None);
+    }
+}
