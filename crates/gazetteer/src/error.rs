@@ -180,6 +180,49 @@ pub enum ErrorKind {
     Write(io::Error),
 }
 
+impl ErrorKind {
+    /// The kind's stable name, its variant in snake case (`missing_label`): what
+    /// error reports and the Python exceptions' `kind` say. Named here once, so
+    /// no caller derives it (from `Debug` or otherwise).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Read(..) => "read",
+            ErrorKind::UnknownFormat { .. } => "unknown_format",
+            ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::MissingLabel => "missing_label",
+            ErrorKind::TooManyColumns { .. } => "too_many_columns",
+            ErrorKind::BadLabel { .. } => "bad_label",
+            ErrorKind::UnknownLabel { .. } => "unknown_label",
+            ErrorKind::BadPriority { .. } => "bad_priority",
+            ErrorKind::PriorityOutOfRange { .. } => "priority_out_of_range",
+            ErrorKind::IncompatibleSettings { .. } => "incompatible_settings",
+            ErrorKind::BadCasePolicy { .. } => "bad_case_policy",
+            ErrorKind::EmptyPattern { .. } => "empty_pattern",
+            ErrorKind::MalformedJson { .. } => "malformed_json",
+            ErrorKind::BadPatternRecord { .. } => "bad_pattern_record",
+            ErrorKind::UnsupportedTokenAttribute { .. } => "unsupported_token_attribute",
+            ErrorKind::UnknownTokenAttribute { .. } => "unknown_token_attribute",
+            ErrorKind::BadTokenValue { .. } => "bad_token_value",
+            ErrorKind::BadOperator { .. } => "bad_operator",
+            ErrorKind::BadRegex { .. } => "bad_regex",
+            ErrorKind::MatchesEmpty { .. } => "matches_empty",
+            ErrorKind::BadTokenPattern { .. } => "bad_token_pattern",
+            ErrorKind::UnknownLexicon { .. } => "unknown_lexicon",
+            ErrorKind::DuplicateLexicon { .. } => "duplicate_lexicon",
+            ErrorKind::BadLexicon { .. } => "bad_lexicon",
+            ErrorKind::LexiconRead { .. } => "lexicon_read",
+            ErrorKind::NotCompiled => "not_compiled",
+            ErrorKind::UnsupportedVersion { .. } => "unsupported_version",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::ChecksumMismatch => "checksum_mismatch",
+            ErrorKind::Corrupt { .. } => "corrupt",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Engine { .. } => "engine",
+            ErrorKind::Write(..) => "write",
+        }
+    }
+}
+
 /// An error, with the file and line it concerns when there is one.
 #[derive(Debug)]
 pub struct Error {

@@ -40,8 +40,9 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    fn new(class: &'static str, kind: impl fmt::Debug, message: impl fmt::Display) -> Self {
-        Failure { class, kind: kind_name(&kind), location: None, message: message.to_string() }
+    /// A failure of a crate's error: its kind's own `name()`.
+    fn new(class: &'static str, kind: &'static str, message: impl fmt::Display) -> Self {
+        Failure::named(class, kind, message)
     }
 
     /// A failure whose kind is named here, not by a crate's `ErrorKind`.
@@ -68,12 +69,12 @@ impl Failure {
             Some(line) => format!("{file}:{line}"),
             None => file.to_string(),
         });
-        Failure::new("GazetteerError", err.kind(), &err).at(location)
+        Failure::new("GazetteerError", err.kind().name(), &err).at(location)
     }
 
     pub(crate) fn record(err: rubric_exporter::Error) -> Self {
         let location = err.location.as_ref().map(|location| location.to_string());
-        Failure::new("RecordError", &err.kind, &err).at(location)
+        Failure::new("RecordError", err.kind.name(), &err).at(location)
     }
 
     /// An error of annotating a document.
@@ -102,7 +103,7 @@ impl Failure {
     }
 
     fn diff(err: rubric_diff::Error) -> Self {
-        Failure::new("DiffError", err.kind(), &err)
+        Failure::new("DiffError", err.kind().name(), &err)
     }
 
     pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
@@ -114,21 +115,6 @@ impl Failure {
             Err(err) => err,
         }
     }
-}
-
-/// `ErrorKind::MissingLabel { .. }` → `missing_label`: the variant's name, as
-/// the `kind` attribute of the Python exception.
-fn kind_name(kind: &impl fmt::Debug) -> String {
-    let debug = format!("{kind:?}");
-    let variant: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
-    let mut snake = String::with_capacity(variant.len() + 4);
-    for (i, c) in variant.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.extend(c.to_lowercase());
-    }
-    snake
 }
 
 /// Runs `work`, turning a panic into an `internal` failure: no panic may cross
