@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use rubric_tokenizer::{Token, TokenKind};
 
-use crate::matcher::{Match, MatchRule};
+use crate::matches::{Match, MatchRule};
 use crate::normalize::{normalize_str, smart_case_matches, Folding};
 
 /// Which labels define which aliases.
