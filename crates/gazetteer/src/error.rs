@@ -178,6 +178,18 @@ pub enum ErrorKind {
     },
     /// Writing a compiled gazetteer failed.
     Write(io::Error),
+    /// A token handed to [`crate::Matcher::try_find`] does not fit the text: empty,
+    /// past its end or not on character boundaries (tokens of another text).
+    TokenOutsideText {
+        /// The token's index in the slice.
+        index: usize,
+        /// Its byte offsets.
+        start: usize,
+        /// Its end (exclusive).
+        end: usize,
+        /// The text's length in bytes.
+        text_len: usize,
+    },
 }
 
 impl ErrorKind {
@@ -219,6 +231,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Engine { .. } => "engine",
             ErrorKind::Write(..) => "write",
+            ErrorKind::TokenOutsideText { .. } => "token_outside_text",
         }
     }
 }
@@ -457,6 +470,12 @@ impl fmt::Display for Error {
             ErrorKind::Write(err) => {
                 write!(f, "cannot write: {} — check the destination", io_reason(err))
             }
+            ErrorKind::TokenOutsideText { index, start, end, text_len } => write!(
+                f,
+                "token {index} at bytes {start}..{end} does not fit the text ({text_len} bytes): \
+                 it is empty, past the end or not on character boundaries — tokenize this \
+                 text with rubric-tokenizer and pass its tokens"
+            ),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `MatcherBuilder` → `Matcher`: finds every candidate on token boundaries, then
 //! resolves overlaps by a policy and keeps a trace of what was dropped and why.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use crate::alias;
 use crate::entry::CasePolicy;
+use crate::error::{Error, ErrorKind};
 use crate::gazetteer::Gazetteer;
 use crate::matches::{DropReason, Dropped, Match, MatchRule, Matches};
 use crate::normalize::{
@@ -309,16 +311,32 @@ impl Matcher {
     /// Finds the matches in `text`, whose tokens (from `rubric-tokenizer`) are
     /// `tokens`. Offsets are bytes of `text`, on token boundaries.
     ///
-    /// Tokens that do not fit `text` (past its end, or not on character
-    /// boundaries: tokens of another text) are ignored rather than panicked on.
+    /// Tokens that do not fit `text` (empty, past its end, or not on character
+    /// boundaries: tokens of another text) are left out rather than panicked on;
+    /// [`Matcher::try_find`] reports the first of them instead.
     pub fn find(&self, text: &str, tokens: &[Token]) -> Matches {
-        let fitting: Vec<Token>;
-        let tokens = if tokens.iter().all(|token| fits(text, token)) {
-            tokens
-        } else {
-            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
-            &fitting
-        };
+        self.find_fitting(text, &fitting_tokens(text, tokens))
+    }
+
+    /// As [`Matcher::find`], but every token is used or the first that does not
+    /// fit `text` is an error (`token_outside_text`), as aho-corasick pairs `find`
+    /// with `try_find`.
+    pub fn try_find(&self, text: &str, tokens: &[Token]) -> Result<Matches, Error> {
+        if let Some((index, token)) =
+            tokens.iter().enumerate().find(|(_, token)| !fits(text, token))
+        {
+            return Err(Error::new(ErrorKind::TokenOutsideText {
+                index,
+                start: token.start,
+                end: token.end,
+                text_len: text.len(),
+            }));
+        }
+        Ok(self.find_fitting(text, tokens))
+    }
+
+    /// [`Matcher::find`] on tokens that all fit `text`.
+    fn find_fitting(&self, text: &str, tokens: &[Token]) -> Matches {
         let candidates = self.candidates(text, tokens);
         if !self.aliases {
             return resolve(candidates, self.overlaps);
@@ -370,13 +388,7 @@ impl Matcher {
 
     /// Every dictionary candidate, before overlaps are resolved.
     pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
-        let fitting: Vec<Token>;
-        let tokens = if tokens.iter().all(|token| fits(text, token)) {
-            tokens
-        } else {
-            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
-            &fitting
-        };
+        let tokens = &*fitting_tokens(text, tokens);
         let mut candidates = Vec::new();
         let mut sentence_starts: Option<Vec<bool>> = None;
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
@@ -497,6 +509,16 @@ fn source_of(file: &str, line: impl itoa::Integer) -> String {
     source.push(':');
     source.push_str(line);
     source
+}
+
+/// The tokens of `tokens` that fit `text`: the slice itself when all do (the
+/// usual case, no copy).
+fn fitting_tokens<'t>(text: &str, tokens: &'t [Token]) -> Cow<'t, [Token]> {
+    if tokens.iter().all(|token| fits(text, token)) {
+        Cow::Borrowed(tokens)
+    } else {
+        Cow::Owned(tokens.iter().copied().filter(|token| fits(text, token)).collect())
+    }
 }
 
 /// Whether `token` can be a token of `text`.
