@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import pytest
 import rubric
 
-from conftest import ROOT, article
+from conftest import ROOT, RULES_JSONL, article
 
 DEFAULT_TSV = ROOT / "corpus" / "gazetteer" / "default.tsv"
 FILLERS = ["the", "said", "on", "Tuesday", ",", ".", "—", "(", ")", "“", "”", "'s", "naïve",
@@ -182,14 +182,6 @@ def test_pipe_matches_rubric_annotate_on_generated_documents(rubric_bin, tmp_pat
     assert got == want
 
 
-# Two named rules and an unnamed token pattern (not a rule: it always runs).
-RULES_JSONL = (
-    '{"name": "person:title", "label": "PERSON", "pattern": '
-    '[{"LOWER": "president", "IN_SPAN": false}, {"IS_TITLE": true}]}\n'
-    '{"name": "org:agency", "label": "ORG", "pattern": '
-    '[{"IS_TITLE": true, "OP": "+"}, {"LOWER": "agency"}]}\n'
-    '{"label": "GPE", "pattern": [{"LOWER": "erbil"}]}\n'
-)
 RULES_TEXT = "President Obama met the Food Standards Agency in Erbil."
 
 # (annotator options, the same for the command line, the spans' texts)

@@ -21,7 +21,7 @@ import spacy
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from conftest import PARAGRAPHS, ROOT, article, news_dev_path, read_jsonl
+from conftest import PARAGRAPHS, ROOT, RULES_JSONL, article, news_dev_path, read_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -350,15 +350,6 @@ def test_docs_from_other_vocabs_and_many_new_words():
     # One batch, two vocabs, each with words the other never saw.
     mixed = [first.make_doc("Zzfirstonly met in Iraq."), second.make_doc("Zzsecondonly left Iran.")]
     assert [[e.text for e in d.ents] for d in ruler.pipe(mixed)] == [["Iraq"], ["Iran"]]
-
-
-RULES_JSONL = (
-    '{"name": "person:title", "label": "PERSON", "pattern": '
-    '[{"LOWER": "president", "IN_SPAN": false}, {"IS_TITLE": true}]}\n'
-    '{"name": "org:agency", "label": "ORG", "pattern": '
-    '[{"IS_TITLE": true, "OP": "+"}, {"LOWER": "agency"}]}\n'
-    '{"label": "GPE", "pattern": [{"LOWER": "erbil"}]}\n'
-)
 
 
 @pytest.mark.parametrize("config,ents", [

@@ -78,14 +78,25 @@ impl Annotator {
         exact_meta: ExactFields,
     ) -> Result<Annotated, Error> {
         let shared = &*self.shared;
-        let Annotated { record, matches } =
-            annotate(id, text, &shared.tokenizer, &shared.matcher, shared.labels.as_deref())?;
+        let tokens = shared.tokenizer.tokenize(text);
+        let mut matches = shared.matcher.find(text, &tokens);
+        one_span_per_label(&mut matches);
+        matches.spans.retain(|span| self.keeps(span));
+        let spans = matches.spans.iter().map(span_input).collect();
+        let record = Record::new(id, text, &tokens, spans)?;
         let mut record = record.with_meta(meta).with_exact_meta(exact_meta);
         if self.explain {
             let trace = explain(text, &matches.dropped, self.offsets)?;
             record.meta_mut().insert("explain".to_string(), trace);
         }
         Ok(Annotated { record, matches })
+    }
+
+    /// Whether a span the matcher kept goes into the record: the filters (today
+    /// the labels) in one place, applied after overlaps are resolved, so a name
+    /// read as another label is left out, not relabelled.
+    fn keeps(&self, span: &Match) -> bool {
+        self.shared.labels.as_ref().is_none_or(|labels| labels.contains(&span.label))
     }
 
     /// The same annotator with explain on or off: what a per-call `explain=`
