@@ -284,6 +284,9 @@ mod tests {
         annotated.record.spans().iter().map(|span| text[span.start..span.end].to_string()).collect()
     }
 
+    /// A change to the builder, for a table of cases.
+    type Configure = fn(&mut AnnotatorBuilder);
+
     fn kind_name(result: Result<Annotator, Error>) -> &'static str {
         match result {
             Ok(_) => "built",
@@ -306,7 +309,7 @@ mod tests {
 
     #[test]
     fn what_would_select_nothing_is_refused() {
-        let cases: [(&str, fn(&mut AnnotatorBuilder)); 5] = [
+        let cases: [(&str, Configure); 5] = [
             ("no_gazetteer", |b| {
                 b.sources.clear();
             }),
