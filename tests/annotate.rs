@@ -312,3 +312,71 @@ fn annotate_errors_say_where_what_and_what_to_do_and_exit_2() {
     }
     insta::assert_snapshot!(report);
 }
+
+/// Named token patterns of a small gazetteer: two rules and one unnamed pattern,
+/// which is not a rule and always runs.
+const RULES: &str = r#"{"name": "person:title", "label": "PERSON", "pattern": [{"LOWER": "president", "IN_SPAN": false}, {"IS_TITLE": true}]}
+{"name": "org:agency", "label": "ORG", "pattern": [{"IS_TITLE": true, "OP": "+"}, {"LOWER": "agency"}]}
+{"label": "GPE", "pattern": [{"LOWER": "erbil"}]}
+"#;
+
+#[test]
+fn rules_and_no_rules_choose_the_named_rules_that_run() {
+    let dir = tempdir();
+    write(dir.path(), "rules.jsonl", RULES);
+    write(dir.path(), "doc.txt", "President Obama met the Food Standards Agency in Erbil.\n");
+    let spans = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["annotate", "-q", "--no-default-gazetteer", "-g", "rules.jsonl"];
+        all.extend_from_slice(args);
+        if all.last() != Some(&"doc.txt") {
+            all.push("doc.txt");
+        }
+        let records = run_ok(dir.path(), &all, b"");
+        records[0]["spans"]
+            .as_array()
+            .expect("spans")
+            .iter()
+            .map(|s| format!("{}/{}", s["text"].as_str().unwrap_or("-"), s["label"]))
+            .collect()
+    };
+    let (obama, agency, erbil) =
+        ("Obama/\"PERSON\"", "Food Standards Agency/\"ORG\"", "Erbil/\"GPE\"");
+    assert_eq!(spans(&[]), [obama, agency, erbil]);
+    assert_eq!(spans(&["--no-rules"]), [erbil], "no named rule, the unnamed pattern still");
+    assert_eq!(spans(&["--rules", "person:"]), [obama, erbil]);
+    assert_eq!(spans(&["--rules", "person:title,org:*"]), [obama, agency, erbil]);
+    assert_eq!(spans(&["--no-rules=person:title"]), [agency, erbil]);
+    // Without `=`, the word after --no-rules is an input, not the list.
+    assert_eq!(spans(&["--no-rules", "doc.txt"]), [erbil]);
+}
+
+#[test]
+fn a_rule_selector_that_names_no_rule_is_an_error_listing_the_rules() {
+    let dir = tempdir();
+    write(dir.path(), "rules.jsonl", RULES);
+    let base = ["annotate", "--no-default-gazetteer", "-g", "rules.jsonl"];
+    for (option, selector) in [("--rules", "persn:"), ("--no-rules=x", "x")] {
+        let mut args = base.to_vec();
+        args.push(option);
+        if option == "--rules" {
+            args.push(selector);
+        }
+        let output = run(dir.path(), &args, b"{\"id\": \"d\", \"text\": \"President Obama\"}\n");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let option_name = option.split('=').next().unwrap_or(option);
+        assert!(
+            stderr.contains(&format!("{option_name}: \"{selector}\" names no rule")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(r#"the gazetteers' rules are "person:title", "org:agency""#),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty(), "nothing is annotated");
+    }
+    let both = [&base[..], &["--rules", "person:", "--no-rules"]].concat();
+    let output = run(dir.path(), &both, b"{\"id\": \"d\", \"text\": \"President Obama\"}\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be used with"));
+}

@@ -20,6 +20,16 @@ DIFF_FILE = ROOT / "target" / "interop" / "tokenizer-diff.txt"
 # The development set lives beside the repository (shared/ next to its checkout).
 NEWS_DEV_DEFAULT = ROOT.parent / "shared" / "news" / "dev.jsonl"
 
+# Two named rules and an unnamed token pattern (not a rule: it always runs), for
+# the `rules` options of the Annotator and the spaCy component.
+RULES_JSONL = (
+    '{"name": "person:title", "label": "PERSON", "pattern": '
+    '[{"LOWER": "president", "IN_SPAN": false}, {"IS_TITLE": true}]}\n'
+    '{"name": "org:agency", "label": "ORG", "pattern": '
+    '[{"IS_TITLE": true, "OP": "+"}, {"LOWER": "agency"}]}\n'
+    '{"label": "GPE", "pattern": [{"LOWER": "erbil"}]}\n'
+)
+
 
 @dataclass
 class Document:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import pytest
 import rubric
 
-from conftest import ROOT, article
+from conftest import ROOT, RULES_JSONL, article
 
 DEFAULT_TSV = ROOT / "corpus" / "gazetteer" / "default.tsv"
 FILLERS = ["the", "said", "on", "Tuesday", ",", ".", "—", "(", ")", "“", "”", "'s", "naïve",
@@ -182,6 +182,31 @@ def test_pipe_matches_rubric_annotate_on_generated_documents(rubric_bin, tmp_pat
     assert got == want
 
 
+RULES_TEXT = "President Obama met the Food Standards Agency in Erbil."
+
+# (annotator options, the same for the command line, the spans' texts)
+RULE_OPTIONS = [
+    ({}, [], ["Obama", "Food Standards Agency", "Erbil"]),
+    ({"rules": "all"}, [], ["Obama", "Food Standards Agency", "Erbil"]),
+    ({"rules": "none"}, ["--no-rules"], ["Erbil"]),
+    ({"rules": ["person:"]}, ["--rules", "person:"], ["Obama", "Erbil"]),
+    ({"no_rules": ["person:title"]}, ["--no-rules=person:title"], ["Food Standards Agency", "Erbil"]),
+]
+
+
+@pytest.mark.parametrize("kwargs,flags,texts", RULE_OPTIONS, ids=[str(o[0]) for o in RULE_OPTIONS])
+def test_rules_choose_the_named_rules_as_rubric_annotate_does(rubric_bin, tmp_path, kwargs, flags,
+                                                              texts):
+    patterns = gazetteer_file(tmp_path, "rules.jsonl", RULES_JSONL)
+    doc = tmp_path / "doc.txt"
+    doc.write_text(RULES_TEXT, encoding="utf-8")
+    want = records_of(run(rubric_bin, "annotate", "--no-default-gazetteer", "-g", patterns,
+                          *flags, doc))
+    got = rubric.Annotator(patterns, **kwargs).annotate(RULES_TEXT, id="doc")
+    assert [span["text"] for span in got["spans"]] == texts
+    assert got == want[0]
+
+
 def test_custom_gazetteers_match_rubric_annotate_with_g(rubric_bin, tmp_path):
     tsv = tmp_path / "people.tsv"
     tsv.write_text("Ada Lovelace\tPERSON\tQ7259\nAnalytical Engine\tPRODUCT\n", encoding="utf-8")
@@ -314,6 +339,14 @@ ERRORS = [
      rubric.UsageError, "usage", None, "longest, priority or all"),
     ("no gazetteer", lambda d: rubric.Annotator([]),
      rubric.UsageError, "usage", None, "no gazetteer"),
+    ("unknown label", lambda d: rubric.Annotator(labels=["PERSON", "person"]),
+     rubric.UsageError, "usage", None, 'did you mean "PERSON"'),
+    ("unknown rule", lambda d: rubric.Annotator(rules=["persn:"]),
+     rubric.UsageError, "usage", None, '"persn:" names no rule'),
+    ("unknown rule to leave out", lambda d: rubric.Annotator(no_rules=["person:first-last", "x"]),
+     rubric.UsageError, "usage", None, '"person:first-last"'),
+    ("rules and no_rules", lambda d: rubric.Annotator(rules="none", no_rules=["person:"]),
+     rubric.UsageError, "usage", None, "together"),
     ("no threads", lambda d: list(rubric.Annotator().pipe(["x"], threads=0)),
      rubric.UsageError, "usage", None, "threads"),
     ("span text mismatch", lambda d: rubric.diff([with_span_end(record("a"), 9)], [record("a")]),

@@ -21,7 +21,7 @@ import spacy
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from conftest import PARAGRAPHS, ROOT, article, news_dev_path, read_jsonl
+from conftest import PARAGRAPHS, ROOT, RULES_JSONL, article, news_dev_path, read_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -350,3 +350,24 @@ def test_docs_from_other_vocabs_and_many_new_words():
     # One batch, two vocabs, each with words the other never saw.
     mixed = [first.make_doc("Zzfirstonly met in Iraq."), second.make_doc("Zzsecondonly left Iran.")]
     assert [[e.text for e in d.ents] for d in ruler.pipe(mixed)] == [["Iraq"], ["Iran"]]
+
+
+@pytest.mark.parametrize("config,ents", [
+    ({}, ["Obama", "Food Standards Agency", "Erbil"]),
+    ({"rules": "none"}, ["Erbil"]),
+    ({"rules": ["org:"]}, ["Food Standards Agency", "Erbil"]),
+    ({"no_rules": ["org:*"]}, ["Obama", "Erbil"]),
+], ids=["all", "none", "only", "except"])
+def test_the_rules_key_chooses_the_named_rules_as_the_annotator_does(tmp_path, config, ents):
+    patterns = tmp_path / "rules.jsonl"
+    patterns.write_text(RULES_JSONL, encoding="utf-8")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("rubric_ruler", config={"gazetteer": str(patterns), **config})
+    doc = nlp("President Obama met the Food Standards Agency in Erbil.")
+    assert [e.text for e in doc.ents] == ents
+
+
+def test_a_rule_the_gazetteers_lack_is_a_usage_error():
+    nlp = spacy.blank("en")
+    with pytest.raises(rubric.UsageError, match="persn:"):
+        nlp.add_pipe("rubric_ruler", config={"rules": ["persn:"]})

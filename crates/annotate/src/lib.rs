@@ -1,32 +1,136 @@
-//! One document in, one span-annotated record out: the step `rubric annotate`
-//! and the Python package share, so that both give the same record for the
-//! same text.
-//!
-//! [`annotate`] tokenizes a text, matches it with a [`Matcher`], keeps the spans
-//! whose label is asked for and builds the exporter's [`Record`]; [`explain`]
-//! describes the candidates the matcher dropped.
+//! The one front door to rubric's annotation: an [`AnnotatorBuilder`] takes every
+//! option `rubric annotate` and the Python package offer (gazetteers by path or
+//! value, the default gazetteer, overlaps, aliases, labels, rules, explain, the
+//! offset unit of the trace, the tokenizer) and builds an [`Annotator`], whose
+//! [`Annotator::annotate`] turns one document into its record. The command line
+//! and the Python package only convert their arguments and results, so a new
+//! option is added here once and reaches both; they cannot drift apart.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use rubric_annotate::annotate;
-//! use rubric_gazetteer::{GazetteerBuilder, MatcherBuilder};
-//! use rubric_tokenizer::Tokenizer;
+//! use rubric_annotate::AnnotatorBuilder;
+//! use rubric_gazetteer::GazetteerBuilder;
 //!
 //! let tsv = "Tehran\tGPE\tQ3616\nIran\tGPE\tQ794\n";
 //! let gazetteer = GazetteerBuilder::new().add_tsv_reader("g.tsv", tsv.as_bytes())?.build()?;
-//! let matcher = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]);
-//! let annotated = annotate("d1", "Iran and Tehran.", &Tokenizer::new(), &matcher, None)?;
+//! let annotator = AnnotatorBuilder::new()
+//!     .default_gazetteer(false)
+//!     .gazetteer(Arc::new(gazetteer))
+//!     .build()?;
+//! let annotated = annotator.annotate("d1", "Iran and Tehran.")?;
 //! let spans: Vec<_> = annotated.record.spans().iter().map(|s| (s.start, s.end)).collect();
 //! assert_eq!(spans, [(0, 4), (9, 15)]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The lower-level [`annotate`] (tokenize, match, filter labels, build the record)
+//! and [`explain`] remain for callers that hold their own tokenizer and matcher.
 #![deny(missing_docs)]
 
-use rubric_exporter::{Record, SpanInput};
+mod builder;
+mod error;
+
+pub use builder::{load_gazetteer, AnnotatorBuilder, GazetteerSource, Warning};
+pub use error::{quoted_list, Error, ErrorKind};
+
+use std::sync::Arc;
+
+use rubric_exporter::{ExactFields, Record, SpanInput};
 use rubric_gazetteer::{DropReason, Dropped, Match, Matcher, Matches};
 use rubric_offsets::{OffsetError, OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+/// Annotates documents with the options an [`AnnotatorBuilder`] was given.
+/// Cheap to clone and to share between threads: the tokenizer and the matcher
+/// (and its gazetteers) are behind one `Arc`.
+#[derive(Clone, Debug)]
+pub struct Annotator {
+    shared: Arc<Shared>,
+    explain: bool,
+    offsets: OffsetUnit,
+}
+
+/// What every clone of an [`Annotator`] shares.
+#[derive(Debug)]
+struct Shared {
+    tokenizer: Tokenizer,
+    matcher: Matcher,
+    labels: Option<Vec<String>>,
+    warnings: Vec<Warning>,
+}
+
+impl Annotator {
+    /// The record of `text` with id `id`, its spans in byte offsets; with explain
+    /// on, its `meta.explain` lists every dropped candidate, its reason and its
+    /// winner (offsets in the builder's unit).
+    pub fn annotate(&self, id: &str, text: &str) -> Result<Annotated, Error> {
+        self.annotate_with_meta(id, text, Map::new(), ExactFields::new())
+    }
+
+    /// As [`Annotator::annotate`], the record carrying `meta` (and `exact_meta`,
+    /// fields kept as exact JSON text) besides the trace: an input's other fields.
+    pub fn annotate_with_meta(
+        &self,
+        id: &str,
+        text: &str,
+        meta: Map<String, Value>,
+        exact_meta: ExactFields,
+    ) -> Result<Annotated, Error> {
+        let shared = &*self.shared;
+        let tokens = shared.tokenizer.tokenize(text);
+        let mut matches = shared.matcher.find(text, &tokens);
+        one_span_per_label(&mut matches);
+        matches.spans.retain(|span| self.keeps(span));
+        let spans = matches.spans.iter().map(span_input).collect();
+        let record = Record::new(id, text, &tokens, spans)?;
+        let mut record = record.with_meta(meta).with_exact_meta(exact_meta);
+        if self.explain {
+            let trace = explain(text, &matches.dropped, self.offsets)?;
+            record.meta_mut().insert("explain".to_string(), trace);
+        }
+        Ok(Annotated { record, matches })
+    }
+
+    /// Whether a span the matcher kept goes into the record: the filters (today
+    /// the labels) in one place, applied after overlaps are resolved, so a name
+    /// read as another label is left out, not relabelled.
+    fn keeps(&self, span: &Match) -> bool {
+        self.shared.labels.as_ref().is_none_or(|labels| labels.contains(&span.label))
+    }
+
+    /// The same annotator with explain on or off: what a per-call `explain=`
+    /// needs, without building anything again.
+    pub fn explaining(&self, yes: bool) -> Annotator {
+        Annotator { shared: Arc::clone(&self.shared), explain: yes, offsets: self.offsets }
+    }
+
+    /// Whether records carry `meta.explain`.
+    pub fn explains(&self) -> bool {
+        self.explain
+    }
+
+    /// The tokenizer it cuts texts with.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.shared.tokenizer
+    }
+
+    /// The matcher it finds spans with.
+    pub fn matcher(&self) -> &Matcher {
+        &self.shared.matcher
+    }
+
+    /// The labels it keeps (`None`: every label).
+    pub fn labels(&self) -> Option<&[String]> {
+        self.shared.labels.as_deref()
+    }
+
+    /// What loading the gazetteers found worth a warning (duplicate or
+    /// conflicting entries), in load order; the caller decides how to show it.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.shared.warnings
+    }
+}
 
 /// A document's record and the matches it was built from.
 #[derive(Debug)]

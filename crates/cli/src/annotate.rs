@@ -5,16 +5,12 @@
 //! or in another of the exporter's formats.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use rubric_annotate::{explain, Annotated};
+use rubric_annotate::{quoted_list, Annotated, Annotator, AnnotatorBuilder};
 use rubric_exporter::{ExactFields, Misaligned, Record};
-use rubric_gazetteer::{
-    Gazetteer, GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy, COMPILED_EXTENSION,
-};
+use rubric_gazetteer::{OverlapPolicy, RuleSelection};
 use rubric_offsets::OffsetUnit;
-use rubric_tokenizer::Tokenizer;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -30,6 +26,7 @@ Examples:
   rubric annotate -g people.tsv -g places.rgz --labels PERSON,GPE news/ -o train.jsonl
   rubric annotate --explain --offsets utf16 docs.jsonl.gz
   cat docs.jsonl | rubric annotate --no-aliases > records.jsonl
+  rubric annotate --no-rules=person: news.jsonl   (every rule but the person: ones)
 
 Output, one record per document, in input order:
   {\"id\":\"article\",\"text\":\"...\",\"tokens\":[{\"text\":\"Iraqi\",\"start\":0,\"end\":5,\"id\":0,\"ws\":true},...],
@@ -70,6 +67,17 @@ pub struct Args {
           value_parser = PossibleValuesParser::new(["longest", "priority", "all"])
               .try_map(|policy| policy.parse::<OverlapPolicy>()))]
     pub overlaps: OverlapPolicy,
+
+    /// Run only these named rules (token patterns with a `name`), comma-separated:
+    /// a rule name (`person:title-name`) or a prefix ending in `:` or `*`
+    /// (`person:`, `org:*`). Token patterns without a name always run.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with = "no_rules")]
+    pub rules: Option<Vec<String>>,
+
+    /// Run no named rule; with `=LIST` (as --rules takes), every rule but those.
+    /// The `=` is needed so that an input path is never read as the list.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', num_args = 0..=1, require_equals = true)]
+    pub no_rules: Option<Vec<String>>,
 
     /// Do not derive document aliases (a later last name of a person, an acronym
     /// in parentheses after an organization).
@@ -120,14 +128,13 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         outputs.push((errors, OutputKind::File));
     }
     check_paths(&outputs, &inputs_and_gazetteers)?;
-    let matcher = build_matcher(args)?;
-    let tokenizer = args.tokenizer.build();
+    let annotator = build_annotator(args)?;
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
     if args.format == To::Jsonl {
         // Records are serialized on the worker threads: the main thread only
         // copies bytes, which is what lets annotate scale with threads.
         return run::run(&args.run, "spans", Output::open(output, inputs)?, |document| {
-            let (record, tally) = annotate(document, &tokenizer, &matcher, args)?;
+            let (record, tally) = annotate(document, &annotator)?;
             let mut bytes = Vec::new();
             record.write_json_line(args.offsets, &mut bytes).map_err(|err| {
                 Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err)))
@@ -145,129 +152,94 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     };
     let writer = FormatWriter::open(&options, output, inputs)?;
     run::run(&args.run, "spans", writer, |document| {
-        let (record, tally) = annotate(document, &tokenizer, &matcher, args)?;
+        let (record, tally) = annotate(document, &annotator)?;
         Ok(Processed { item: record, tally })
     })
 }
 
-fn build_matcher(args: &Args) -> Result<Matcher, Error> {
-    let mut gazetteers = Vec::new();
-    if !args.no_default_gazetteer {
-        let default = Gazetteer::embedded_default().map_err(gazetteer_error)?;
-        gazetteers.push(Arc::new(default));
-    }
+/// The annotator the options ask for, built by `rubric-annotate`'s builder (the
+/// same one Python uses); this only words its errors in terms of the options.
+fn build_annotator(args: &Args) -> Result<Annotator, Error> {
+    let mut builder = AnnotatorBuilder::new();
+    builder
+        .default_gazetteer(!args.no_default_gazetteer)
+        .overlaps(args.overlaps)
+        .aliases(!args.no_aliases)
+        .labels(args.labels.clone())
+        .rules(rule_selection(args))
+        .explain(args.explain)
+        .offsets(args.offsets)
+        .tokenizer(args.tokenizer.mode());
     for path in &args.gazetteers {
-        gazetteers.push(Arc::new(load_gazetteer(path)?));
+        builder.gazetteer_path(path);
     }
-    if gazetteers.is_empty() {
-        return Err(Error::usage(
-            "no gazetteer to match: --no-default-gazetteer needs at least one -g PATH",
-        ));
+    let annotator = builder.build().map_err(|err| build_error(err, args))?;
+    for warning in annotator.warnings() {
+        run::warn(&warning.to_string());
     }
-    if let Some(wanted) = &args.labels {
-        check_labels(wanted, &gazetteers)?;
-    }
-    Ok(MatcherBuilder::new().overlaps(args.overlaps).aliases(!args.no_aliases).build(gazetteers))
+    Ok(annotator)
 }
 
-/// Refuses a `--labels` list that would silently keep nothing of what it names: an
-/// empty label (`--labels ''`, `PERSON,,ORG`) or one no gazetteer has (a typo, the
-/// wrong case). The message lists the labels the gazetteers have.
-fn check_labels(wanted: &[String], gazetteers: &[Arc<Gazetteer>]) -> Result<(), Error> {
-    let known: std::collections::BTreeSet<String> =
-        gazetteers.iter().flat_map(|gazetteer| gazetteer.stats().labels.into_keys()).collect();
-    let listed = || known.iter().map(|label| format!("{label:?}")).collect::<Vec<_>>().join(", ");
-    for label in wanted {
-        if label.trim().is_empty() {
-            return Err(Error::usage(format!(
-                "--labels: an empty label {label:?} — list labels separated by commas, e.g. \
-                 --labels PERSON,ORG; the gazetteers have {}",
-                listed()
-            )));
+/// `--rules LIST` runs only those, `--no-rules` none, `--no-rules LIST` all but those.
+fn rule_selection(args: &Args) -> RuleSelection {
+    match (&args.rules, &args.no_rules) {
+        (Some(only), _) => RuleSelection::Only(only.clone()),
+        (None, Some(except)) if except.is_empty() => RuleSelection::none(),
+        (None, Some(except)) => RuleSelection::Except(except.clone()),
+        (None, None) => RuleSelection::All,
+    }
+}
+
+/// A build error in the command line's terms: which option to change.
+fn build_error(err: rubric_annotate::Error, args: &Args) -> Error {
+    use rubric_annotate::ErrorKind as Kind;
+    match err.kind {
+        // The gazetteer's errors name their file (and line) themselves.
+        Kind::Gazetteer(err) => Error { kind: ErrorKind::Gazetteer(err), location: None },
+        Kind::NoGazetteer => {
+            Error::usage("no gazetteer to match: --no-default-gazetteer needs at least one -g PATH")
         }
-        if !known.contains(label) {
-            let same_but_case = known.iter().find(|known| known.eq_ignore_ascii_case(label));
-            let hint = match same_but_case {
-                Some(known) => format!("labels are case-sensitive: did you mean {known:?}? "),
-                None => String::new(),
+        Kind::EmptyLabel { label, known } => Error::usage(format!(
+            "--labels: an empty label {label:?} — list labels separated by commas, e.g. \
+             --labels PERSON,ORG; the gazetteers have {}",
+            quoted_list(&known)
+        )),
+        Kind::UnknownLabel { .. } | Kind::UnknownRule { .. } => {
+            let option = match err.kind {
+                Kind::UnknownLabel { .. } => "--labels",
+                _ if args.rules.is_some() => "--rules",
+                _ => "--no-rules",
             };
-            return Err(Error::usage(format!(
-                "--labels: no gazetteer has the label {label:?}, so it would keep no span — \
-                 {hint}the gazetteers have {}",
-                listed()
-            )));
+            Error::usage(format!("{option}: {err}"))
+        }
+        kind => {
+            Error::internal(format!("building the annotator: {}", rubric_annotate::Error { kind }))
         }
     }
-    Ok(())
-}
-
-/// Loads a gazetteer named with `-g`, warning about what `rubric gazetteer check`
-/// would report in detail (duplicates, label conflicts).
-fn load_gazetteer(path: &Path) -> Result<Gazetteer, Error> {
-    let is_compiled = path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case(COMPILED_EXTENSION));
-    let gazetteer = if is_compiled {
-        Gazetteer::load_compiled(path)
-    } else {
-        GazetteerBuilder::new().add_path(path).and_then(|builder| builder.build())
-    }
-    .map_err(gazetteer_error)?;
-    // A compiled file is loaded as it is; one that names nothing is refused like
-    // an empty source (`GazetteerBuilder::add_path`).
-    if gazetteer.is_empty() {
-        let kind = rubric_gazetteer::ErrorKind::EmptySource;
-        return Err(gazetteer_error(rubric_gazetteer::Error::in_file(
-            kind,
-            path.display().to_string(),
-        )));
-    }
-    let diagnostics = gazetteer.diagnostics().len();
-    if diagnostics > 0 {
-        run::warn(&format!(
-            "{}: {diagnostics} duplicate or conflicting entries — `rubric gazetteer check {}` \
-             lists them",
-            path.display(),
-            path.display()
-        ));
-    }
-    Ok(gazetteer)
-}
-
-/// The gazetteer's errors name their file (and line) themselves.
-fn gazetteer_error(err: rubric_gazetteer::Error) -> Error {
-    Error { kind: ErrorKind::Gazetteer(Box::new(err)), location: None }
 }
 
 /// One document's record, and its spans counted by label for the summary.
 fn annotate(
     document: &Document,
-    tokenizer: &Tokenizer,
-    matcher: &Matcher,
-    args: &Args,
+    annotator: &Annotator,
 ) -> Result<(Record, Vec<(String, u64)>), Error> {
-    let text = document.text.as_str();
-    let Annotated { record, matches } = rubric_annotate::annotate(
-        &document.id,
-        text,
-        tokenizer,
-        matcher,
-        args.labels.as_deref(),
-    )
-    .map_err(|err| Error::at(document.location.clone(), ErrorKind::Exporter(Box::new(err))))?;
+    let (meta, exact_meta) = record_meta(document)?;
+    let Annotated { record, matches } = annotator
+        .annotate_with_meta(&document.id, &document.text, meta, exact_meta)
+        .map_err(|err| {
+            let kind = match err.kind {
+                rubric_annotate::ErrorKind::Offset(err) => ErrorKind::BadTokenOffset(err),
+                rubric_annotate::ErrorKind::Record(err) => ErrorKind::Exporter(err),
+                kind => ErrorKind::Internal(rubric_annotate::Error { kind }.to_string()),
+            };
+            Error::at(document.location.clone(), kind)
+        })?;
     let mut tally: Vec<(String, u64)> = Vec::new();
     for span in &matches.spans {
         match tally.iter_mut().find(|(label, _)| *label == span.label) {
             Some((_, n)) => *n += 1,
             None => tally.push((span.label.clone(), 1)),
         }
-    }
-    let (meta, exact_meta) = record_meta(document)?;
-    let mut record = record.with_meta(meta).with_exact_meta(exact_meta);
-    if args.explain {
-        let explain = explain(text, &matches.dropped, args.offsets)
-            .map_err(|err| Error::at(document.location.clone(), ErrorKind::BadTokenOffset(err)))?;
-        record.meta_mut().insert("explain".to_string(), explain);
     }
     Ok((record, tally))
 }

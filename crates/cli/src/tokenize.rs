@@ -63,11 +63,15 @@ pub enum TokenizerRules {
 impl TokenizerRules {
     /// The tokenizer these rules make.
     pub fn build(self) -> Tokenizer {
-        let mode = match self {
+        TokenizerBuilder::for_mode(self.mode()).build()
+    }
+
+    /// The tokenizer's mode these rules name.
+    pub fn mode(self) -> TokenizerMode {
+        match self {
             TokenizerRules::News => TokenizerMode::News,
             TokenizerRules::Spacy => TokenizerMode::Spacy,
-        };
-        TokenizerBuilder::for_mode(mode).build()
+        }
     }
 }
 

@@ -259,7 +259,7 @@ fn check_line(
                 line: location.and_then(|l| l.line).or(Some(number)),
                 column: location.and_then(|l| l.column),
                 pointer: None,
-                kind: exporter_kind_name(&err.kind),
+                kind: err.kind.name(),
                 message: err.kind.to_string(),
             });
         }
@@ -306,28 +306,6 @@ fn is_invariant(kind: &rubric_exporter::ErrorKind) -> bool {
             | K::DuplicateSpan { .. }
             | K::BadToken { .. }
     )
-}
-
-/// The `kind` of an exporter error in the JSON report: stable, snake case.
-fn exporter_kind_name(kind: &rubric_exporter::ErrorKind) -> &'static str {
-    use rubric_exporter::ErrorKind as K;
-    match kind {
-        K::MalformedJson { .. } => "malformed_json",
-        K::InvalidUtf8 { .. } => "invalid_utf8",
-        K::MissingField { .. } => "missing_field",
-        K::WrongType { .. } => "wrong_type",
-        K::UnknownOffsetUnit { .. } => "unknown_offset_unit",
-        K::MetaCollision { .. } => "meta_collision",
-        K::SpanOffset { .. } => "span_offset",
-        K::SpanReversed { .. } => "span_reversed",
-        K::SpanTextMismatch { .. } => "span_text_mismatch",
-        K::SpanTokenMismatch { .. } => "span_token_mismatch",
-        K::SpanOutsideTokens { .. } => "span_outside_tokens",
-        K::DuplicateSpan { .. } => "duplicate_span",
-        K::BadLabel { .. } => "bad_label",
-        K::BadToken { .. } => "bad_token",
-        _ => "record",
-    }
 }
 
 /// jsonschema's message, without the value when it is long (a whole document).

@@ -93,6 +93,22 @@ pub enum ErrorKind {
     },
 }
 
+impl ErrorKind {
+    /// The kind's stable name, its variant in snake case (`missing_label`): what
+    /// error reports and the Python exceptions' `kind` say. Named here once, so
+    /// no caller derives it (from `Debug` or otherwise).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::DuplicateId { .. } => "duplicate_id",
+            ErrorKind::MissingDocument { .. } => "missing_document",
+            ErrorKind::TextDiffers { .. } => "text_differs",
+            ErrorKind::BadSpan { .. } => "bad_span",
+            ErrorKind::MinOverlap { .. } => "min_overlap",
+            ErrorKind::TooFewInputs { .. } => "too_few_inputs",
+        }
+    }
+}
+
 /// An error from [`Differ`](crate::Differ): an [`ErrorKind`] whose message says
 /// what to do next.
 #[derive(Debug, thiserror::Error)]

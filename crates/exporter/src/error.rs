@@ -287,6 +287,38 @@ pub enum ErrorKind {
     },
 }
 
+impl ErrorKind {
+    /// The kind's stable name, its variant in snake case (`missing_label`): what
+    /// error reports and the Python exceptions' `kind` say. Named here once, so
+    /// no caller derives it (from `Debug` or otherwise).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Io(..) => "io",
+            ErrorKind::InvalidUtf8 { .. } => "invalid_utf8",
+            ErrorKind::MalformedJson { .. } => "malformed_json",
+            ErrorKind::RepeatedKey { .. } => "repeated_key",
+            ErrorKind::MissingField { .. } => "missing_field",
+            ErrorKind::WrongType { .. } => "wrong_type",
+            ErrorKind::UnknownOffsetUnit { .. } => "unknown_offset_unit",
+            ErrorKind::MetaCollision { .. } => "meta_collision",
+            ErrorKind::SpanOffset { .. } => "span_offset",
+            ErrorKind::SpanReversed { .. } => "span_reversed",
+            ErrorKind::SpanTextMismatch { .. } => "span_text_mismatch",
+            ErrorKind::SpanTokenMismatch { .. } => "span_token_mismatch",
+            ErrorKind::SpanOutsideTokens { .. } => "span_outside_tokens",
+            ErrorKind::DuplicateSpan { .. } => "duplicate_span",
+            ErrorKind::BadLabel { .. } => "bad_label",
+            ErrorKind::BadToken { .. } => "bad_token",
+            ErrorKind::Misaligned { .. } => "misaligned",
+            ErrorKind::Overlapping { .. } => "overlapping",
+            ErrorKind::Unrepresentable { .. } => "unrepresentable",
+            ErrorKind::Discontinuous { .. } => "discontinuous",
+            ErrorKind::Syntax { .. } => "syntax",
+            ErrorKind::BadId { .. } => "bad_id",
+        }
+    }
+}
+
 /// An error with its location.
 #[derive(Debug)]
 pub struct Error {

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use rubric_tokenizer::{Token, TokenKind};
 
-use crate::matcher::{Match, MatchRule};
+use crate::matches::{Match, MatchRule};
 use crate::normalize::{normalize_str, smart_case_matches, Folding};
 
 /// Which labels define which aliases.
@@ -54,6 +54,7 @@ const NAME_SUFFIXES: [&str; 8] = ["Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV", "
 /// Legal-form and business words after a company's name, case-folded: the name
 /// without them is the company too. A short list of forms English-language news
 /// writes; the word alone is never an alias.
+#[rustfmt::skip] // One line per handful of forms reads better than one per form.
 const LEGAL_FORMS: [&str; 20] = [
     "inc",
     "inc.",

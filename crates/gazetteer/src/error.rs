@@ -181,6 +181,63 @@ pub enum ErrorKind {
     },
     /// Writing a compiled gazetteer failed.
     Write(io::Error),
+    /// A token handed to [`crate::Matcher::try_find`] does not fit the text: empty,
+    /// past its end or not on character boundaries (tokens of another text).
+    TokenOutsideText {
+        /// The token's index in the slice.
+        index: usize,
+        /// Its byte offsets.
+        start: usize,
+        /// Its end (exclusive).
+        end: usize,
+        /// The text's length in bytes.
+        text_len: usize,
+    },
+}
+
+impl ErrorKind {
+    /// The kind's stable name, its variant in snake case (`missing_label`): what
+    /// error reports and the Python exceptions' `kind` say. Named here once, so
+    /// no caller derives it (from `Debug` or otherwise).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Read(..) => "read",
+            ErrorKind::UnknownFormat { .. } => "unknown_format",
+            ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::EmptySource => "empty_source",
+            ErrorKind::MissingLabel => "missing_label",
+            ErrorKind::TooManyColumns { .. } => "too_many_columns",
+            ErrorKind::BadLabel { .. } => "bad_label",
+            ErrorKind::UnknownLabel { .. } => "unknown_label",
+            ErrorKind::BadPriority { .. } => "bad_priority",
+            ErrorKind::PriorityOutOfRange { .. } => "priority_out_of_range",
+            ErrorKind::IncompatibleSettings { .. } => "incompatible_settings",
+            ErrorKind::BadCasePolicy { .. } => "bad_case_policy",
+            ErrorKind::EmptyPattern { .. } => "empty_pattern",
+            ErrorKind::MalformedJson { .. } => "malformed_json",
+            ErrorKind::BadPatternRecord { .. } => "bad_pattern_record",
+            ErrorKind::UnsupportedTokenAttribute { .. } => "unsupported_token_attribute",
+            ErrorKind::UnknownTokenAttribute { .. } => "unknown_token_attribute",
+            ErrorKind::BadTokenValue { .. } => "bad_token_value",
+            ErrorKind::BadOperator { .. } => "bad_operator",
+            ErrorKind::BadRegex { .. } => "bad_regex",
+            ErrorKind::MatchesEmpty { .. } => "matches_empty",
+            ErrorKind::BadTokenPattern { .. } => "bad_token_pattern",
+            ErrorKind::UnknownLexicon { .. } => "unknown_lexicon",
+            ErrorKind::DuplicateLexicon { .. } => "duplicate_lexicon",
+            ErrorKind::BadLexicon { .. } => "bad_lexicon",
+            ErrorKind::LexiconRead { .. } => "lexicon_read",
+            ErrorKind::NotCompiled => "not_compiled",
+            ErrorKind::UnsupportedVersion { .. } => "unsupported_version",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::ChecksumMismatch => "checksum_mismatch",
+            ErrorKind::Corrupt { .. } => "corrupt",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Engine { .. } => "engine",
+            ErrorKind::Write(..) => "write",
+            ErrorKind::TokenOutsideText { .. } => "token_outside_text",
+        }
+    }
 }
 
 /// An error, with the file and line it concerns when there is one.
@@ -423,6 +480,12 @@ impl fmt::Display for Error {
             ErrorKind::Write(err) => {
                 write!(f, "cannot write: {} — check the destination", io_reason(err))
             }
+            ErrorKind::TokenOutsideText { index, start, end, text_len } => write!(
+                f,
+                "token {index} at bytes {start}..{end} does not fit the text ({text_len} bytes): \
+                 it is empty, past the end or not on character boundaries — tokenize this \
+                 text with rubric-tokenizer and pass its tokens"
+            ),
         }
     }
 }

@@ -54,6 +54,7 @@ mod entry;
 mod error;
 mod gazetteer;
 mod matcher;
+mod matches;
 pub mod normalize;
 mod pattern;
 mod repeated;
@@ -66,10 +67,8 @@ pub use error::{Error, ErrorKind};
 pub use gazetteer::{
     Diagnostic, DiagnosticKind, EntryRef, Gazetteer, GazetteerBuilder, Stats, COMPILED_EXTENSION,
 };
-pub use matcher::{
-    DropReason, Dropped, Match, MatchRule, Matcher, MatcherBuilder, Matches, OverlapPolicy,
-    RuleSelection,
-};
+pub use matcher::{Matcher, MatcherBuilder, OverlapPolicy, RuleSelection};
+pub use matches::{DropReason, Dropped, Match, MatchRule, Matches};
 
 /// The default gazetteer's source, embedded in the binary.
 pub const DEFAULT_TSV: &str = include_str!("../../../corpus/gazetteer/default.tsv");

@@ -1,6 +1,7 @@
 //! `MatcherBuilder` → `Matcher`: finds every candidate on token boundaries, then
 //! resolves overlaps by a policy and keeps a trace of what was dropped and why.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -11,7 +12,9 @@ use serde::Serialize;
 
 use crate::alias;
 use crate::entry::CasePolicy;
+use crate::error::{Error, ErrorKind};
 use crate::gazetteer::Gazetteer;
+use crate::matches::{DropReason, Dropped, Match, MatchRule, Matches};
 use crate::normalize::{
     normalize_mapped, normalize_pattern, normalize_str, smart_case_matches, Folding,
 };
@@ -52,121 +55,6 @@ impl fmt::Display for OverlapPolicy {
             OverlapPolicy::All => "all",
         })
     }
-}
-
-/// What produced a match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchRule {
-    /// A dictionary entry.
-    Entry,
-    /// A token pattern (spaCy's Matcher language); `source` names it. Listed
-    /// before the aliases: of two exact duplicates the direct match is kept.
-    TokenPattern,
-    /// A later standalone mention of the last name of a multi-word person match.
-    LastNameAlias,
-    /// An acronym in parentheses right after an organization match, and its later
-    /// mentions.
-    AcronymAlias,
-    /// A later standalone mention of the first name of a multi-word person match,
-    /// with no capitalized word next to it.
-    FirstNameAlias,
-    /// Another mention, anywhere in the document, of a name a token pattern found
-    /// (`Blue Harbor Trust` found once by a rule is that name everywhere).
-    SameNameAlias,
-    /// A later mention of an organization without its legal-form word
-    /// (`Acme` after `Acme Communications`, `Acme` after `Acme Inc.`).
-    ShortNameAlias,
-}
-
-/// One span found in the text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct Match {
-    /// Byte offset of the first byte, in the original text; a token start.
-    pub start: usize,
-    /// Byte offset one past the last byte, in the original text; a token end.
-    pub end: usize,
-    /// The label.
-    pub label: String,
-    /// The knowledge-base id, if the entry has one.
-    pub id: Option<String>,
-    /// `file:line` of the entry or token pattern (a token pattern with a `name`
-    /// adds `#name`: `rules.jsonl:12#title_name`), or `alias:last-name` /
-    /// `alias:acronym`.
-    pub source: String,
-    /// What produced it.
-    pub rule: MatchRule,
-    /// The entry's priority (an alias has its defining match's).
-    pub priority: i32,
-    /// For an alias: the byte range of the match that defined it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alias_of: Option<[usize; 2]>,
-}
-
-impl Match {
-    /// The matched text, `&text[start..end]` of the text it was found in (`None`
-    /// if the offsets do not fit `text`).
-    pub fn text<'t>(&self, text: &'t str) -> Option<&'t str> {
-        text.get(self.start..self.end)
-    }
-
-    fn same_span(&self, other: &Match) -> bool {
-        self.start == other.start && self.end == other.end
-    }
-
-    fn contains(&self, other: &Match) -> bool {
-        self.start <= other.start && other.end <= self.end
-    }
-
-    fn overlaps(&self, other: &Match) -> bool {
-        self.start < other.end && other.start < self.end
-    }
-
-    fn len(&self) -> usize {
-        self.end - self.start
-    }
-}
-
-/// Why a candidate was dropped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum DropReason {
-    /// Same span, label and id as the winner (another entry or rule said the same).
-    Duplicate,
-    /// Inside the winner, which is longer.
-    Shorter,
-    /// Overlaps the winner, which starts earlier or (under `priority`) ranks higher.
-    Overlapping,
-    /// The winner overlaps it and has a higher priority.
-    LowerPriority,
-    /// Same span and priority as the winner but another label or id: the
-    /// dictionary cannot tell them apart. The winner was picked by label (then id)
-    /// order, never by load order; give one entry a higher priority to decide.
-    Ambiguous,
-    /// An alias inside a longer dictionary candidate: `Nasrallah` inside a
-    /// `Nasrallah Street` entry is not the person.
-    InsideLongerMatch,
-}
-
-/// A candidate that was dropped, the reason, and the candidate that beat it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Dropped {
-    /// The dropped candidate.
-    pub candidate: Match,
-    /// Why.
-    pub reason: DropReason,
-    /// The candidate that won over it.
-    pub winner: Option<Match>,
-}
-
-/// The result of [`Matcher::find`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Matches {
-    /// The matches kept, sorted by `(start, end, label)`.
-    pub spans: Vec<Match>,
-    /// Every candidate that was not kept, sorted the same way by candidate.
-    pub dropped: Vec<Dropped>,
 }
 
 /// Which named token patterns (rules) run. A rule is a token pattern with a
@@ -423,16 +311,32 @@ impl Matcher {
     /// Finds the matches in `text`, whose tokens (from `rubric-tokenizer`) are
     /// `tokens`. Offsets are bytes of `text`, on token boundaries.
     ///
-    /// Tokens that do not fit `text` (past its end, or not on character
-    /// boundaries: tokens of another text) are ignored rather than panicked on.
+    /// Tokens that do not fit `text` (empty, past its end, or not on character
+    /// boundaries: tokens of another text) are left out rather than panicked on;
+    /// [`Matcher::try_find`] reports the first of them instead.
     pub fn find(&self, text: &str, tokens: &[Token]) -> Matches {
-        let fitting: Vec<Token>;
-        let tokens = if tokens.iter().all(|token| fits(text, token)) {
-            tokens
-        } else {
-            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
-            &fitting
-        };
+        self.find_fitting(text, &fitting_tokens(text, tokens))
+    }
+
+    /// As [`Matcher::find`], but every token is used or the first that does not
+    /// fit `text` is an error (`token_outside_text`), as aho-corasick pairs `find`
+    /// with `try_find`.
+    pub fn try_find(&self, text: &str, tokens: &[Token]) -> Result<Matches, Error> {
+        if let Some((index, token)) =
+            tokens.iter().enumerate().find(|(_, token)| !fits(text, token))
+        {
+            return Err(Error::new(ErrorKind::TokenOutsideText {
+                index,
+                start: token.start,
+                end: token.end,
+                text_len: text.len(),
+            }));
+        }
+        Ok(self.find_fitting(text, tokens))
+    }
+
+    /// [`Matcher::find`] on tokens that all fit `text`.
+    fn find_fitting(&self, text: &str, tokens: &[Token]) -> Matches {
         let candidates = self.candidates(text, tokens);
         if !self.aliases {
             return resolve(candidates, self.overlaps);
@@ -484,13 +388,7 @@ impl Matcher {
 
     /// Every dictionary candidate, before overlaps are resolved.
     pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
-        let fitting: Vec<Token>;
-        let tokens = if tokens.iter().all(|token| fits(text, token)) {
-            tokens
-        } else {
-            fitting = tokens.iter().copied().filter(|token| fits(text, token)).collect();
-            &fitting
-        };
+        let tokens = &*fitting_tokens(text, tokens);
         let mut candidates = Vec::new();
         let mut sentence_starts: Option<Vec<bool>> = None;
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
@@ -618,6 +516,16 @@ fn source_of(file: &str, line: impl itoa::Integer) -> String {
     source.push(':');
     source.push_str(line);
     source
+}
+
+/// The tokens of `tokens` that fit `text`: the slice itself when all do (the
+/// usual case, no copy).
+fn fitting_tokens<'t>(text: &str, tokens: &'t [Token]) -> Cow<'t, [Token]> {
+    if tokens.iter().all(|token| fits(text, token)) {
+        Cow::Borrowed(tokens)
+    } else {
+        Cow::Owned(tokens.iter().copied().filter(|token| fits(text, token)).collect())
+    }
 }
 
 /// Whether `token` can be a token of `text`.

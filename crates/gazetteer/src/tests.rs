@@ -876,3 +876,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn try_find_uses_every_token_or_names_the_first_that_does_not_fit() {
+    let gazetteer = Arc::new(gazetteer("Iran\tGPE\n", false, EngineKind::default()));
+    let matcher = MatcherBuilder::new().build(vec![gazetteer]);
+    let text = "Iran, Iran";
+    let tokens = Tokenizer::new().tokenize(text);
+    let found = matcher.try_find(text, &tokens).map(|matches| matches.spans.len());
+    assert_eq!(found.ok(), Some(2));
+    // Tokens of a longer text: the last one ends past this one's end.
+    let longer = Tokenizer::new().tokenize("Iran, Iran and Iraq");
+    match matcher.try_find(text, &longer) {
+        Err(err) => {
+            assert_eq!(err.kind().name(), "token_outside_text");
+            assert!(err.to_string().starts_with("token 3 at bytes 11..14"), "{err}");
+        }
+        Ok(matches) => panic!("tokens of another text were used: {matches:?}"),
+    }
+    // `find` leaves the tokens out and still finds what the fitting ones hold.
+    assert_eq!(matcher.find(text, &longer).spans.len(), 2);
+}

@@ -11,15 +11,15 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
-use rubric_annotate::explain;
+use rubric_annotate::{AnnotatorBuilder, GazetteerSource};
 use rubric_diff::{json_report, Annotations, DifferBuilder, Document};
 use rubric_exporter::{Record, RecordReader};
-use rubric_gazetteer::{GazetteerBuilder, Matcher, MatcherBuilder, OverlapPolicy};
+use rubric_gazetteer::{GazetteerBuilder, OverlapPolicy, RuleSelection};
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::{Tokenizer, TokenizerBuilder, TokenizerMode};
 
@@ -40,8 +40,9 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    fn new(class: &'static str, kind: impl fmt::Debug, message: impl fmt::Display) -> Self {
-        Failure { class, kind: kind_name(&kind), location: None, message: message.to_string() }
+    /// A failure of a crate's error: its kind's own `name()`.
+    fn new(class: &'static str, kind: &'static str, message: impl fmt::Display) -> Self {
+        Failure::named(class, kind, message)
     }
 
     /// A failure whose kind is named here, not by a crate's `ErrorKind`.
@@ -68,16 +69,41 @@ impl Failure {
             Some(line) => format!("{file}:{line}"),
             None => file.to_string(),
         });
-        Failure::new("GazetteerError", err.kind(), &err).at(location)
+        Failure::new("GazetteerError", err.kind().name(), &err).at(location)
     }
 
     pub(crate) fn record(err: rubric_exporter::Error) -> Self {
         let location = err.location.as_ref().map(|location| location.to_string());
-        Failure::new("RecordError", &err.kind, &err).at(location)
+        Failure::new("RecordError", err.kind.name(), &err).at(location)
+    }
+
+    /// An error of annotating a document.
+    pub(crate) fn annotate(err: rubric_annotate::Error) -> Self {
+        match err.kind {
+            rubric_annotate::ErrorKind::Record(err) => Failure::record(*err),
+            rubric_annotate::ErrorKind::Gazetteer(err) => Failure::gazetteer(*err),
+            _ => Failure::named("RubricError", "internal", err),
+        }
+    }
+
+    /// An error of building an annotator, worded with the argument to change.
+    fn build(err: rubric_annotate::Error) -> Self {
+        use rubric_annotate::ErrorKind as Kind;
+        match err.kind {
+            Kind::NoGazetteer => Failure::usage(
+                "no gazetteer to match: pass a Gazetteer, a path, a list of them, or None for \
+                 the default one",
+            ),
+            Kind::EmptyLabel { .. } | Kind::UnknownLabel { .. } => {
+                Failure::usage(format!("labels: {err}"))
+            }
+            Kind::UnknownRule { .. } => Failure::usage(format!("rules: {err}")),
+            _ => Failure::annotate(err),
+        }
     }
 
     fn diff(err: rubric_diff::Error) -> Self {
-        Failure::new("DiffError", err.kind(), &err)
+        Failure::new("DiffError", err.kind().name(), &err)
     }
 
     pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
@@ -89,21 +115,6 @@ impl Failure {
             Err(err) => err,
         }
     }
-}
-
-/// `ErrorKind::MissingLabel { .. }` → `missing_label`: the variant's name, as
-/// the `kind` attribute of the Python exception.
-fn kind_name(kind: &impl fmt::Debug) -> String {
-    let debug = format!("{kind:?}");
-    let variant: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
-    let mut snake = String::with_capacity(variant.len() + 4);
-    for (i, c) in variant.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.extend(c.to_lowercase());
-    }
-    snake
 }
 
 /// Runs `work`, turning a panic into an `internal` failure: no panic may cross
@@ -220,19 +231,6 @@ impl Gazetteer {
     fn wrap(gazetteer: rubric_gazetteer::Gazetteer) -> Self {
         Gazetteer { inner: Arc::new(gazetteer) }
     }
-
-    /// A gazetteer file by its extension: compiled (`.rgz`), TSV or patterns.
-    fn from_path(path: &Path) -> Result<rubric_gazetteer::Gazetteer, Failure> {
-        let compiled = path.extension().is_some_and(|extension| {
-            extension.eq_ignore_ascii_case(rubric_gazetteer::COMPILED_EXTENSION)
-        });
-        if compiled {
-            rubric_gazetteer::Gazetteer::load_compiled(path)
-        } else {
-            GazetteerBuilder::new().add_path(path).and_then(|builder| builder.build())
-        }
-        .map_err(Failure::gazetteer)
-    }
 }
 
 #[pymethods]
@@ -274,7 +272,9 @@ impl Gazetteer {
     /// (`.rgz`), TSV (`.tsv`) or spaCy patterns (`.jsonl`).
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        detached(py, || Gazetteer::from_path(&path).map(Gazetteer::wrap))
+        detached(py, || {
+            rubric_annotate::load_gazetteer(&path).map(Gazetteer::wrap).map_err(Failure::gazetteer)
+        })
     }
 
     /// The default gazetteer built into rubric.
@@ -321,57 +321,78 @@ impl Gazetteer {
     }
 }
 
-/// Tokenizes and matches documents, and writes the exporter's records.
+/// Tokenizes and matches documents, and writes the exporter's records: a
+/// `rubric_annotate::Annotator`, built by its builder from the arguments (the
+/// builder the command line uses too).
 #[pyclass(frozen, subclass, module = "rubric", name = "Annotator")]
 #[derive(Debug)]
 struct Annotator {
-    matcher: Arc<Matcher>,
-    tokenizer: Tokenizer,
-    labels: Option<Vec<String>>,
+    pub(crate) inner: rubric_annotate::Annotator,
 }
 
 impl Annotator {
     fn record(&self, id: &str, text: &str, with_explain: bool) -> Result<Record, Failure> {
-        let annotated = rubric_annotate::annotate(
-            id,
-            text,
-            &self.tokenizer,
-            &self.matcher,
-            self.labels.as_deref(),
-        )
-        .map_err(Failure::record)?;
-        let mut record: Record = annotated.record;
-        if with_explain {
-            let trace = explain(text, &annotated.matches.dropped, OffsetUnit::Char)
-                .map_err(|err| Failure::named("RubricError", "internal", err))?;
-            record.meta_mut().insert("explain".to_string(), trace);
-        }
-        Ok(record)
+        let annotator = self.inner.explaining(with_explain);
+        annotator.annotate(id, text).map(|annotated| annotated.record).map_err(Failure::annotate)
     }
 }
 
 /// Gazetteers from what Python gave: `Gazetteer`s or paths, one or a list.
-fn gazetteers(
-    py: Python<'_>,
-    given: &Bound<'_, PyAny>,
-) -> PyResult<Vec<Arc<rubric_gazetteer::Gazetteer>>> {
+fn gazetteer_sources(given: &Bound<'_, PyAny>) -> PyResult<Vec<GazetteerSource>> {
     if let Ok(gazetteer) = given.cast::<Gazetteer>() {
-        return Ok(vec![Arc::clone(&gazetteer.get().inner)]);
+        return Ok(vec![GazetteerSource::Value(Arc::clone(&gazetteer.get().inner))]);
     }
     if let Ok(path) = given.extract::<PathBuf>() {
-        return Ok(vec![Arc::new(detached(py, || Gazetteer::from_path(&path))?)]);
+        return Ok(vec![GazetteerSource::Path(path)]);
     }
     let mut all = Vec::new();
     for item in given.try_iter()? {
-        all.extend(gazetteers(py, &item?)?);
+        all.extend(gazetteer_sources(&item?)?);
     }
     Ok(all)
+}
+
+/// The rule selection of `rules=` and `no_rules=`: `rules=None` every rule,
+/// `rules="none"` none, `rules=[...]` only those; `no_rules=[...]` all but those.
+fn rule_selection(
+    rules: Option<&Bound<'_, PyAny>>,
+    no_rules: Option<Vec<String>>,
+) -> Result<RuleSelection, Failure> {
+    let rules =
+        match rules {
+            None => None,
+            Some(given) => match given.extract::<String>() {
+                Ok(word) if word == "none" => Some(RuleSelection::none()),
+                Ok(word) if word == "all" => Some(RuleSelection::All),
+                Ok(word) => {
+                    return Err(Failure::usage(format!(
+                    "rules={word:?}: use None or \"all\" (every rule), \"none\" (no rule) or a \
+                     list of rule names and prefixes such as [\"person:\"]"
+                )))
+                }
+                Err(_) => match given.extract::<Vec<String>>() {
+                    Ok(list) => Some(RuleSelection::Only(list)),
+                    Err(_) => return Err(Failure::usage(
+                        "rules: use None, \"all\", \"none\" or a list of rule names and prefixes",
+                    )),
+                },
+            },
+        };
+    match (rules, no_rules) {
+        (Some(_), Some(_)) => Err(Failure::usage(
+            "rules= and no_rules= cannot be used together: give the rules to run, or those not to",
+        )),
+        (Some(rules), None) => Ok(rules),
+        (None, Some(except)) => Ok(RuleSelection::Except(except)),
+        (None, None) => Ok(RuleSelection::All),
+    }
 }
 
 #[pymethods]
 impl Annotator {
     #[new]
-    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None, tokenizer="news"))]
+    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None, tokenizer="news", rules=None, no_rules=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         gazetteer: Option<&Bound<'_, PyAny>>,
@@ -379,23 +400,30 @@ impl Annotator {
         aliases: bool,
         labels: Option<Vec<String>>,
         tokenizer: &str,
+        rules: Option<&Bound<'_, PyAny>>,
+        no_rules: Option<Vec<String>>,
     ) -> PyResult<Self> {
+        let raise = |failure: Failure| failure.into_pyerr(py);
         let policy: OverlapPolicy =
-            overlaps.parse().map_err(|message: String| Failure::usage(message).into_pyerr(py))?;
-        let tokenizer = tokenizer_for(tokenizer).map_err(|failure| failure.into_pyerr(py))?;
-        let gazetteers = match gazetteer {
-            None => vec![Arc::clone(&Gazetteer::default(py)?.inner)],
-            Some(given) => gazetteers(py, given)?,
-        };
-        if gazetteers.is_empty() {
-            return Err(Failure::usage(
-                "no gazetteer to match: pass a Gazetteer, a path, a list of them, or None for \
-                 the default one",
-            )
-            .into_pyerr(py));
+            overlaps.parse().map_err(|message: String| raise(Failure::usage(message)))?;
+        let mode = TokenizerMode::from_name(tokenizer).ok_or_else(|| {
+            raise(Failure::usage(format!("tokenizer={tokenizer:?}: use \"news\" or \"spacy\"")))
+        })?;
+        let mut builder = AnnotatorBuilder::new();
+        builder
+            .default_gazetteer(gazetteer.is_none())
+            .overlaps(policy)
+            .aliases(aliases)
+            .labels(labels)
+            .rules(rule_selection(rules, no_rules).map_err(raise)?)
+            .tokenizer(mode);
+        if let Some(given) = gazetteer {
+            for source in gazetteer_sources(given)? {
+                builder.source(source);
+            }
         }
-        let matcher = MatcherBuilder::new().overlaps(policy).aliases(aliases).build(gazetteers);
-        Ok(Annotator { matcher: Arc::new(matcher), tokenizer, labels })
+        let inner = detached(py, || builder.build().map_err(Failure::build))?;
+        Ok(Annotator { inner })
     }
 
     /// The record of one text: a `Record`, the mapping with exactly the keys

@@ -24,14 +24,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use rubric_exporter::spacy_string_id;
-use rubric_gazetteer::Matcher;
 use rubric_offsets::{OffsetMap, OffsetUnit};
-use rubric_tokenizer::Tokenizer;
 
 use crate::{detached, guarded, Annotator, Failure};
 
@@ -196,9 +194,7 @@ type SpanRow = (usize, usize, String, String);
 #[pyclass(frozen, module = "rubric", name = "_Ruler")]
 #[derive(Debug)]
 pub(crate) struct RubricRuler {
-    matcher: Arc<Matcher>,
-    tokenizer: Tokenizer,
-    labels: Option<Vec<String>>,
+    annotator: rubric_annotate::Annotator,
     policy: Policy,
     overwrite_ents: bool,
     with_candidates: bool,
@@ -233,14 +229,7 @@ impl RubricRuler {
     ) -> Result<Outcome, RulerFailure> {
         let tokens = spacy_tokens(offsets)?;
         let text = &self.text(strings, &tokens)?;
-        let annotated = rubric_annotate::annotate(
-            "0",
-            text,
-            &self.tokenizer,
-            &self.matcher,
-            self.labels.as_deref(),
-        )
-        .map_err(Failure::record)?;
+        let annotated = self.annotator.annotate("0", text).map_err(Failure::annotate)?;
         let map = OffsetMap::new(text, OffsetUnit::Char);
         let to_char = |start: usize, end: usize, label: &str, kb_id: &Option<String>| {
             let internal = |err| Failure::named("RubricError", "internal", err);
@@ -605,11 +594,9 @@ impl RubricRuler {
             ))
             .into_pyerr(py)
         })?;
-        let annotator = annotator.get();
         Ok(RubricRuler {
-            matcher: Arc::clone(&annotator.matcher),
-            tokenizer: annotator.tokenizer.clone(),
-            labels: annotator.labels.clone(),
+            // Never explaining: the component reads the dropped candidates itself.
+            annotator: annotator.get().inner.explaining(false),
             policy,
             overwrite_ents,
             with_candidates,

@@ -63,9 +63,17 @@ class Annotator(_rubric.Annotator):
     path (``.tsv``, ``.jsonl`` spaCy patterns, ``.rgz`` compiled) or a list of
     them. ``overlaps``: ``"longest"``, ``"priority"`` or ``"all"``. ``aliases``:
     derive document aliases (a later last name, an acronym in parentheses).
-    ``labels``: keep only spans with these labels. ``tokenizer``: ``"news"``
+    ``labels``: keep only spans with these labels (a label no gazetteer has is a
+    :class:`UsageError` listing the labels they have). ``tokenizer``: ``"news"``
     (rubric's rules) or ``"spacy"`` (spaCy 3.8's English tokenizer exactly, so
-    every span boundary is a token boundary of spaCy's ``Doc``).
+    every span boundary is a token boundary of spaCy's ``Doc``). ``rules``: which
+    named token patterns (rules) run: ``None`` or ``"all"`` every one, ``"none"``
+    none, or a list of rule names and prefixes ending in ``:`` or ``*``
+    (``["person:"]``) for only those; ``no_rules``: a list of them for every rule
+    but those (not with ``rules``). A selector that names no rule is a
+    :class:`UsageError` listing the rules. Unnamed token patterns always run.
+    The options are those of ``rubric annotate`` (``--rules``, ``--no-rules``),
+    built by the same Rust builder.
     """
 
     def pipe(

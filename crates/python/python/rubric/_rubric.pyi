@@ -100,6 +100,8 @@ class Annotator:
         aliases: bool = True,
         labels: Optional[List[str]] = None,
         tokenizer: str = "news",
+        rules: Union[None, str, Sequence[str]] = None,
+        no_rules: Optional[List[str]] = None,
     ) -> None: ...
     def annotate(self, text: str, id: Optional[str] = None, explain: bool = False) -> Record:
         """The record of ``text``: a :class:`Record` with exactly the keys and values of

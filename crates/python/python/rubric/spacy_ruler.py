@@ -74,6 +74,8 @@ class RubricRuler:
         misaligned: str = "expand",
         overwrite_ents: bool = False,
         tokenizer: str = "news",
+        rules: Union[None, str, List[str]] = None,
+        no_rules: Optional[List[str]] = None,
     ) -> None:
         if misaligned not in MISALIGNED:
             raise UsageError(
@@ -88,7 +90,13 @@ class RubricRuler:
         # tokenizer="spacy" matches on spaCy's own token boundaries, so no span
         # needs the misaligned policy.
         self.annotator = Annotator(
-            gazetteer, overlaps=overlaps, aliases=aliases, labels=labels, tokenizer=tokenizer
+            gazetteer,
+            overlaps=overlaps,
+            aliases=aliases,
+            labels=labels,
+            tokenizer=tokenizer,
+            rules=rules,
+            no_rules=no_rules,
         )
         # Matching, placing spans on spaCy's tokens (Doc.char_span's rules),
         # resolving them (filter_spans') and merging with earlier entities all
@@ -162,6 +170,8 @@ def _entities(ents: tuple) -> list:
         "misaligned": "expand",
         "overwrite_ents": False,
         "tokenizer": "news",
+        "rules": None,
+        "no_rules": None,
     },
 )
 def make_rubric_ruler(
@@ -175,6 +185,8 @@ def make_rubric_ruler(
     misaligned: str,
     overwrite_ents: bool,
     tokenizer: str,
+    rules: Union[None, str, List[str]],
+    no_rules: Optional[List[str]],
 ) -> RubricRuler:
     """spaCy's factory for ``rubric_ruler``; ``gazetteer`` is a path (``.tsv``,
     ``.jsonl`` patterns, ``.rgz``), a list of them, or ``None`` for the built-in
@@ -190,4 +202,6 @@ def make_rubric_ruler(
         misaligned=misaligned,
         overwrite_ents=overwrite_ents,
         tokenizer=tokenizer,
+        rules=rules,
+        no_rules=no_rules,
     )
