@@ -356,9 +356,15 @@ pub(crate) struct StartIndex {
     /// `(lexicon, attribute, patterns)`: tried when the token's attribute is a
     /// word of the lexicon.
     pub(crate) by_lexicon: Vec<(usize, Attr, Vec<u32>)>,
+    /// `by_lexicon` as one map per attribute, word → patterns (the union over
+    /// the lexicons that hold the word): a token is looked up once per attribute,
+    /// not once per lexicon (`TokenRules::finish` builds it).
+    pub(crate) lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)>,
     /// `(attribute, value, patterns)`: tried when the token's boolean attribute
     /// has that value (first tokens with no literal but a flag).
-    pub(crate) by_flag: Vec<(Attr, bool, Vec<u32>)>,
+    /// Patterns whose first token tests boolean attributes only: every
+    /// `(attribute, value)` of the list must hold where they start.
+    pub(crate) by_flag: Vec<(Vec<(Attr, bool)>, Vec<u32>)>,
     pub(crate) anywhere: Vec<u32>,
 }
 
@@ -453,6 +459,25 @@ impl TokenRules {
         }
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.index = StartIndex::build(&self.patterns)?;
+        let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
+        for (lexicon, attr, patterns) in &self.index.by_lexicon {
+            let position = match lexicon_words.iter().position(|(a, _)| a == attr) {
+                Some(position) => position,
+                None => {
+                    lexicon_words.push((*attr, FxHashMap::default()));
+                    lexicon_words.len() - 1
+                }
+            };
+            for word in &self.lexicons[*lexicon].words {
+                let list = lexicon_words[position].1.entry(word.clone()).or_default();
+                for &pattern in patterns {
+                    if !list.contains(&pattern) {
+                        list.push(pattern);
+                    }
+                }
+            }
+        }
+        self.index.lexicon_words = lexicon_words;
         Ok(())
     }
 }
@@ -510,14 +535,14 @@ impl StartIndex {
                             None => index.by_lexicon.push((lexicon, attr, vec![number])),
                         }
                     }
-                    StartKey::Flag(attr, value) => {
-                        match index.by_flag.iter_mut().find(|(a, v, _)| *a == attr && *v == value) {
-                            Some((_, _, list)) => {
+                    StartKey::Flags(flags) => {
+                        match index.by_flag.iter_mut().find(|(f, _)| *f == flags) {
+                            Some((_, list)) => {
                                 if list.last() != Some(&number) {
                                     list.push(number);
                                 }
                             }
-                            None => index.by_flag.push((attr, value, vec![number])),
+                            None => index.by_flag.push((flags, vec![number])),
                         }
                     }
                 }
@@ -530,7 +555,8 @@ impl StartIndex {
 enum StartKey {
     Values(Attr, Vec<String>),
     Lexicon(usize, Attr),
-    Flag(Attr, bool),
+    /// Every boolean attribute the token tests, with its value.
+    Flags(Vec<(Attr, bool)>),
 }
 
 /// The literal a token matching `atom` must have, if it has one the index can
@@ -562,10 +588,19 @@ fn start_key(atom: &Atom) -> Option<StartKey> {
     }
     // No literal: a boolean attribute's value still selects the tokens (an
     // `IS_TITLE` pattern is not tried on lower-case words).
-    atom.conditions.iter().find_map(|condition| match condition.predicate {
-        Predicate::Equals(Literal::Bool(value)) => Some(StartKey::Flag(condition.attr, value)),
-        _ => None,
-    })
+    // Every one of them: `IS_LOWER: false` with `IS_PUNCT: false` keeps a
+    // capitalized-word pattern off punctuation too.
+    let mut flags: Vec<(Attr, bool)> = atom
+        .conditions
+        .iter()
+        .filter_map(|condition| match condition.predicate {
+            Predicate::Equals(Literal::Bool(value)) => Some((condition.attr, value)),
+            _ => None,
+        })
+        .collect();
+    flags.sort();
+    flags.dedup();
+    (!flags.is_empty()).then_some(StartKey::Flags(flags))
 }
 
 /// The maximum `m` of `{n,m}`: each repetition is a copy of the token spec.

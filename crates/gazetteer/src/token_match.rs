@@ -184,13 +184,13 @@ pub(crate) fn find(
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
-        for (lexicon, attr, patterns) in &index.by_lexicon {
-            if rules.lexicons[*lexicon].set.contains(doc.string(start, *attr)) {
+        for (attr, words) in &index.lexicon_words {
+            if let Some(patterns) = words.get(doc.string(start, *attr)) {
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
-        for (attr, value, patterns) in &index.by_flag {
-            if doc.flag(start, *attr) == *value {
+        for (flags, patterns) in &index.by_flag {
+            if flags.iter().all(|(attr, value)| doc.flag(start, *attr) == *value) {
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
