@@ -364,7 +364,7 @@ pub(crate) struct StartIndex {
     /// has that value (first tokens with no literal but a flag).
     /// Patterns whose first token tests boolean attributes only: every
     /// `(attribute, value)` of the list must hold where they start.
-    pub(crate) by_flag: Vec<(Vec<(Attr, bool)>, Vec<u32>)>,
+    pub(crate) by_flag: Vec<(FlagSet, Vec<u32>)>,
     pub(crate) anywhere: Vec<u32>,
 }
 
@@ -556,7 +556,7 @@ enum StartKey {
     Values(Attr, Vec<String>),
     Lexicon(usize, Attr),
     /// Every boolean attribute the token tests, with its value.
-    Flags(Vec<(Attr, bool)>),
+    Flags(FlagSet),
 }
 
 /// The literal a token matching `atom` must have, if it has one the index can
@@ -602,6 +602,9 @@ fn start_key(atom: &Atom) -> Option<StartKey> {
     flags.dedup();
     (!flags.is_empty()).then_some(StartKey::Flags(flags))
 }
+
+/// Boolean attributes and the values a token must have for each.
+pub(crate) type FlagSet = Vec<(Attr, bool)>;
 
 /// The maximum `m` of `{n,m}`: each repetition is a copy of the token spec.
 const MAX_REPEAT: u64 = 1000;
