@@ -152,12 +152,21 @@ pub(crate) fn candidates(
             _ => first_bytes = [true; 128],
         }
     }
+    // An alias written with a capital is never found lower-cased (the smart case
+    // policy), so unless one starts in lower case (`al-Sudani`), a word that
+    // starts with an ASCII lower-case letter, most words, is skipped unfolded.
+    let lower_initial = aliases
+        .iter()
+        .any(|alias| alias.surface.chars().next().is_some_and(|c| !c.is_uppercase()));
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
         let word = words[index].text(text);
         if let Some(&byte) = word.as_bytes().first() {
             if byte.is_ascii() && !first_bytes[usize::from(byte.to_ascii_lowercase())] {
+                continue;
+            }
+            if !lower_initial && byte.is_ascii_lowercase() {
                 continue;
             }
         }
