@@ -155,9 +155,8 @@ pub(crate) fn candidates(
     // An alias written with a capital is never found lower-cased (the smart case
     // policy), so unless one starts in lower case (`al-Sudani`), a word that
     // starts with an ASCII lower-case letter, most words, is skipped unfolded.
-    let lower_initial = aliases
-        .iter()
-        .any(|alias| alias.surface.chars().next().is_some_and(|c| !c.is_uppercase()));
+    let lower_initial =
+        aliases.iter().any(|alias| alias.surface.chars().next().is_some_and(|c| !c.is_uppercase()));
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
