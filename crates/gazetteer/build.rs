@@ -23,8 +23,6 @@ mod gazetteer;
 mod normalize;
 #[path = "src/pattern.rs"]
 mod pattern;
-#[path = "src/repeated.rs"]
-mod repeated;
 
 use std::path::PathBuf;
 

@@ -55,7 +55,6 @@ mod hf;
 mod jsonl;
 mod lines;
 mod record;
-mod repeated;
 mod spacy;
 mod spacy_symbols;
 
@@ -69,7 +68,7 @@ pub use error::{
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
 pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
-pub use repeated::repeated_key;
+pub use rubric_json::repeated_key;
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
 
 #[cfg(test)]

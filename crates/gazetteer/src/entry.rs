@@ -261,7 +261,7 @@ pub(crate) fn read_patterns(
         let bad = |problem: String| at(ErrorKind::BadPatternRecord { problem });
         let value: Value = serde_json::from_str(&line)
             .map_err(|err| at(ErrorKind::MalformedJson { message: json_message(&err) }))?;
-        if let Some((key, _)) = crate::repeated::repeated_key(&line) {
+        if let Some((key, _)) = rubric_json::repeated_key(&line) {
             return Err(bad(format!(
                 "the key {key:?} appears twice in one object (JSON readers keep only the \
                  last value, so the other would be lost; remove the one that is wrong)"

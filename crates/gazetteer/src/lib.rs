@@ -57,7 +57,6 @@ mod matcher;
 mod matches;
 pub mod normalize;
 mod pattern;
-mod repeated;
 mod token_match;
 
 pub use compiled::{FORMAT_VERSION, MAGIC};

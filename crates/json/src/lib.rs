@@ -1,8 +1,9 @@
 //! Repeated keys in a JSON object. serde_json keeps the last value of a key named
 //! twice in one object and drops the others without a word, so `{"text": "a",
-//! "text": "b"}` would lose "a". Every JSON line rubric reads goes through
-//! [`repeated_key`] first, so a repeated key is an error at its line, never a lost
-//! value.
+//! "text": "b"}` would lose "a". Every JSON line rubric reads (records, documents,
+//! EntityRuler patterns) goes through [`repeated_key`] first, so a repeated key is
+//! an error at its line, never a lost value. A crate of its own so that the
+//! exporter and the gazetteer, which never depend on each other, share one check.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
