@@ -33,7 +33,7 @@ SPACY_SECONDS = 60.0
 
 def documents():
     texts = []
-    dev = Path(os.environ.get("RUBRIC_NEWS_DEV", "/work/shared/news/dev.jsonl"))
+    dev = Path(os.environ.get("RUBRIC_NEWS_DEV", ROOT.parent / "shared" / "news" / "dev.jsonl"))
     if dev.is_file():
         with open(dev, encoding="utf-8") as f:
             texts.extend(json.loads(line)["text"] for line in f if line.strip())

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_annotate::{quoted_list, Annotated, Annotator, AnnotatorBuilder};
-use rubric_exporter::{ExactFields, Misaligned, Record};
+use rubric_exporter::{ExactFields, Format, Layout, Misaligned, Record};
 use rubric_gazetteer::{OverlapPolicy, RuleSelection};
 use rubric_offsets::OffsetUnit;
 use serde_json::value::RawValue;
@@ -118,8 +118,11 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     // one. Checked before they are read.
     let inputs_and_gazetteers: Vec<PathBuf> =
         args.run.inputs.iter().chain(&args.gazetteers).cloned().collect();
-    let output_kind =
-        if args.format == To::Brat { OutputKind::Directory } else { OutputKind::File };
+    let output_kind = if args.format.format.info().layout == Layout::Directory {
+        OutputKind::Directory
+    } else {
+        OutputKind::File
+    };
     let mut outputs: Vec<(&Path, OutputKind)> = Vec::new();
     if let Some(output) = &args.run.output {
         outputs.push((output, output_kind));
@@ -130,7 +133,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     check_paths(&outputs, &inputs_and_gazetteers)?;
     let annotator = build_annotator(args)?;
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
-    if args.format == To::Jsonl {
+    if args.format.format == Format::Jsonl {
         // Records are serialized on the worker threads: the main thread only
         // copies bytes, which is what lets annotate scale with threads.
         return run::run(&args.run, "spans", Output::open(output, inputs)?, |document| {

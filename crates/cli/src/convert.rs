@@ -11,16 +11,16 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::ValueEnum;
 use rubric_exporter::{
-    from_brat, read_docbin, ConllReader, DoccanoLayout, DoccanoReader, HfReader, Misaligned,
-    Record, RecordReader,
+    from_brat, DoccanoLayout, Format, Input, Misaligned, ReadOptions, ReadRecords, Record,
+    RecordRead,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
 
 use crate::error::{Error, ErrorKind, Location};
-use crate::formats::{exporter, labels_beside, FormatOptions, FormatWriter, To};
+use crate::formats::{exporter, labels_beside, FormatOptions, FormatWriter};
+pub use crate::formats::{From, To};
 use crate::run::{SeenIds, Status};
 
 const EXAMPLES: &str = "\
@@ -44,23 +44,6 @@ brat inputs have no tokens: their texts are tokenized with rubric's tokenizer.
 Output goes to standard output, or to -o PATH, written whole or not at all (a failed
 run leaves no partial file); spacy, hf and brat need -o. `-` or no input reads
 standard input (not for --from brat, spacy or hf, which read files).";
-
-/// Formats `rubric convert` reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum From {
-    /// rubric's records (JSON Lines); also reads Prodigy's span format.
-    Jsonl,
-    /// CoNLL columns: token first, tag last, in any of IOB1, IOB2, BIOES, BILOU.
-    Conll,
-    /// brat standoff: a directory of .txt/.ann pairs, or .ann (or .txt) files.
-    Brat,
-    /// doccano JSONL, either layout.
-    Doccano,
-    /// Hugging Face token classification JSONL (label list from --labels or <stem>.labels.json).
-    Hf,
-    /// spaCy 3 DocBin (.spacy).
-    Spacy,
-}
 
 /// Arguments of `rubric convert`.
 #[derive(Debug, clap::Args)]
@@ -197,21 +180,21 @@ fn notice(message: &str) {
 /// Refuses option combinations that cannot mean anything, before any output, the
 /// way clap refuses bad arguments (same message style, exit code 2).
 fn check_usage(args: &Args) {
-    let problem = if args.offsets.is_some() && args.to != To::Jsonl {
+    let problem = if args.offsets.is_some() && args.to.format != Format::Jsonl {
         Some(
             "--offsets applies to --to jsonl only: the other formats fix their own units \
              (code points for brat and doccano, tokens for the rest)",
         )
-    } else if args.doccano_layout.is_some() && args.to != To::Doccano {
+    } else if args.doccano_layout.is_some() && args.to.format != Format::Doccano {
         Some("--doccano-layout applies to --to doccano only")
-    } else if args.labels.is_some() && args.from != From::Hf {
+    } else if args.labels.is_some() && args.from.0.info().label_list.is_none() {
         Some("--labels applies to --from hf only")
     } else if args.output.is_none() && args.to.needs_output_path() {
         Some(
             "--to spacy, hf and brat write files: name them with -o (a .spacy file, a \
              .jsonl file with its .labels.json beside it, or a directory for brat)",
         )
-    } else if matches!(args.from, From::Brat | From::Spacy | From::Hf)
+    } else if !args.from.0.reads_stdin()
         && (args.inputs.is_empty() || args.inputs.iter().any(|path| path.as_os_str() == "-"))
     {
         Some(
@@ -238,59 +221,7 @@ pub struct Inputs {
     strict: bool,
 }
 
-/// A reader of records that can say where the record it returned last came from, so
-/// that a writer's error about that record (a misaligned span) names file and line.
-trait RecordSource: Iterator<Item = Result<Record, rubric_exporter::Error>> {
-    fn location(&self) -> rubric_exporter::Location;
-}
-
-impl<R: BufRead> RecordSource for RecordReader<R> {
-    fn location(&self) -> rubric_exporter::Location {
-        RecordReader::location(self)
-    }
-}
-
-impl<R: BufRead> RecordSource for ConllReader<R> {
-    fn location(&self) -> rubric_exporter::Location {
-        ConllReader::location(self)
-    }
-}
-
-impl<R: BufRead> RecordSource for DoccanoReader<R> {
-    fn location(&self) -> rubric_exporter::Location {
-        DoccanoReader::location(self)
-    }
-}
-
-impl<R: BufRead> RecordSource for HfReader<R> {
-    fn location(&self) -> rubric_exporter::Location {
-        HfReader::location(self)
-    }
-}
-
-/// Records read whole (a DocBin, brat files), each with where it came from.
-struct ReadRecords {
-    records: std::vec::IntoIter<(Record, rubric_exporter::Location)>,
-    last: rubric_exporter::Location,
-}
-
-impl Iterator for ReadRecords {
-    type Item = Result<Record, rubric_exporter::Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (record, location) = self.records.next()?;
-        self.last = location;
-        Some(Ok(record))
-    }
-}
-
-impl RecordSource for ReadRecords {
-    fn location(&self) -> rubric_exporter::Location {
-        self.last.clone()
-    }
-}
-
-type Records = Box<dyn RecordSource>;
+type Records = Box<dyn RecordRead>;
 
 impl Inputs {
     fn new(args: &Args) -> Self {
@@ -344,45 +275,24 @@ impl Inputs {
     fn open(&mut self, path: &Path) -> Result<Records, rubric_exporter::Error> {
         let name = display_name(path);
         let stream = || -> Result<Box<dyn BufRead>, rubric_exporter::Error> {
-            let gzip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
             Ok(if path.as_os_str() == "-" {
                 Box::new(BufReader::new(io::stdin()))
-            } else if gzip {
-                // As `annotate` and `validate` read them; read raw, the compressed
-                // bytes were reported as invalid UTF-8, with iconv as the advice.
-                let decoder = flate2::read::MultiGzDecoder::new(BufReader::new(open_file(path)?));
-                Box::new(BufReader::new(decoder))
             } else {
-                Box::new(BufReader::new(open_file(path)?))
+                // As `annotate` and `validate` read them (a `.gz` decompressed).
+                crate::input::stream(path, open_file(path)?)
             })
         };
-        let read = |records: Vec<(Record, rubric_exporter::Location)>| -> Records {
-            let last = rubric_exporter::Location::source(&name);
-            Box::new(ReadRecords { records: records.into_iter(), last })
-        };
-        Ok(match self.from {
-            From::Jsonl => Box::new(RecordReader::new(name.clone(), stream()?)),
-            From::Conll => Box::new(ConllReader::new(name.clone(), stream()?)),
-            From::Doccano => Box::new(DoccanoReader::new(name.clone(), stream()?)),
-            From::Hf => {
-                let labels = self.labels.clone().unwrap_or_else(|| labels_beside(path));
-                let list = read_label_list(&labels)?;
-                Box::new(HfReader::new(name.clone(), stream()?, list))
-            }
-            From::Spacy => {
-                let mut bytes = Vec::new();
-                stream()?.read_to_end(&mut bytes).map_err(|err| at_source(&name, err))?;
-                let records = read_docbin(&name, &bytes)?
-                    .into_iter()
-                    .enumerate()
-                    .map(|(n, record)| {
-                        (record, rubric_exporter::Location::source(format!("{name}#{}", n + 1)))
-                    })
-                    .collect();
-                read(records)
-            }
-            From::Brat => read(self.read_brat(path)?),
-        })
+        let info = self.from.0.info();
+        if info.input == Input::Files {
+            // Read from the file system, which the exporter leaves to the CLI.
+            return Ok(Box::new(ReadRecords::new(&name, self.read_brat(path)?)));
+        }
+        let mut options = ReadOptions::default();
+        if let Some(list) = info.label_list {
+            let labels = self.labels.clone().unwrap_or_else(|| labels_beside(path, list));
+            options.labels = read_label_list(&labels)?;
+        }
+        self.from.0.reader(name, stream()?, &options)
     }
 
     /// The documents of a brat input: a directory (every `.ann` in it, by name), or
@@ -491,6 +401,7 @@ fn read_utf8(path: &Path) -> Result<String, rubric_exporter::Error> {
             rubric_exporter::Location::source(&name),
             rubric_exporter::ErrorKind::InvalidUtf8 {
                 byte_offset: err.utf8_error().valid_up_to() as u64,
+                byte: err.as_bytes()[err.utf8_error().valid_up_to()],
             },
         )
     })

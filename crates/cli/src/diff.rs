@@ -13,7 +13,7 @@ use rubric_diff::{
     agreement, agreement_json, agreement_text, html_report, json_report, text_report, Annotations,
     DifferBuilder, Document, Schema, TextOptions,
 };
-use rubric_exporter::Record;
+use rubric_exporter::{Format as RecordFormat, Ids, Record};
 use rubric_offsets::OffsetUnit;
 
 use crate::convert::{From as InputFormat, Inputs};
@@ -241,17 +241,15 @@ fn write_report(args: &Args, report: &str) -> Result<(), Error> {
     output.finish()
 }
 
-/// The format of `path` when `--from` does not say.
+/// The format of `path` when `--from` does not say: by the registry's
+/// extensions, a directory as the format read from directories, records otherwise.
 fn guess_format(path: &Path) -> InputFormat {
-    if path.is_dir() {
-        return InputFormat::Brat;
-    }
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("conll" | "iob" | "iob2" | "bio" | "bioes" | "conllu") => InputFormat::Conll,
-        Some("ann") => InputFormat::Brat,
-        Some("spacy") => InputFormat::Spacy,
-        _ => InputFormat::Jsonl,
-    }
+    let format = if path.is_dir() {
+        RecordFormat::of_directory()
+    } else {
+        path.extension().and_then(|e| e.to_str()).and_then(RecordFormat::by_extension)
+    };
+    InputFormat(format.unwrap_or(RecordFormat::Jsonl))
 }
 
 fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Error> {
@@ -263,7 +261,8 @@ fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Err
     let mut ids = SeenIds::default();
     let mut records = Vec::with_capacity(located.len());
     for (record, location) in located {
-        if from_has_ids(from) && ids.is_repeat(record.id()) {
+        // Ids numbered by position cannot repeat.
+        if from.0.info().ids != Ids::Positional && ids.is_repeat(record.id()) {
             return Err(Error::at(
                 location,
                 ErrorKind::DuplicateId { id: record.id().to_string() },
@@ -271,19 +270,13 @@ fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Err
         }
         records.push(record);
     }
-    let records = match from {
-        InputFormat::Conll | InputFormat::Hf => renumbered(&name, records, true),
-        InputFormat::Doccano => renumbered(&name, records, false),
-        _ => records,
+    let records = match from.0.info().ids {
+        Ids::Positional => renumbered(&name, records, true),
+        Ids::Optional => renumbered(&name, records, false),
+        Ids::Own => records,
     };
     let documents = records.iter().map(Document::from).collect();
     Ok(Annotations::new(name, documents))
-}
-
-/// Whether the format's documents carry ids of their own (CoNLL's and Hugging
-/// Face's are numbered by position instead, so they cannot repeat).
-fn from_has_ids(from: InputFormat) -> bool {
-    !matches!(from, InputFormat::Conll | InputFormat::Hf)
 }
 
 /// Documents that have no id of their own (`<file>:<line>`, made up by the

@@ -2,14 +2,16 @@
 //! `rubric annotate --format`: one writer that takes records one at a time, in
 //! order, and puts its files in place only when [`FormatWriter::finish`] succeeds.
 
-use std::collections::HashMap;
 use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use clap::builder::PossibleValue;
 use clap::ValueEnum;
 use rubric_exporter::{
-    brat_file_stem, to_brat, AlignmentReport, ConllWriter, DocBinWriter, DoccanoLayout,
-    DoccanoWriter, HfWriter, Misaligned, Record, RecordWriter, Scheme,
+    AlignmentReport, Destination, DoccanoLayout, Format, Layout, Misaligned, Name, Record,
+    RecordWrite, WriteOptions,
 };
 use rubric_offsets::OffsetUnit;
 use tempfile::TempDir;
@@ -18,35 +20,55 @@ use crate::error::{Error, ErrorKind, Location};
 use crate::output::{check_paths, AtomicFile, Output, OutputKind};
 use crate::run::Sink;
 
-/// Formats rubric writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum To {
-    /// rubric's records (JSON Lines, schemas/record.schema.json).
-    Jsonl,
-    /// CoNLL columns with IOB2 tags.
-    Conll,
-    /// CoNLL columns with IOB2 tags (the same as conll).
-    Iob2,
-    /// CoNLL columns with IOB1 tags.
-    Iob1,
-    /// CoNLL columns with BIOES tags.
-    Bioes,
-    /// CoNLL columns with BILOU tags.
-    Bilou,
-    /// brat standoff: a .txt and an .ann file per document, in the directory -o names.
-    Brat,
-    /// doccano JSONL (see --doccano-layout).
-    Doccano,
-    /// Hugging Face token classification JSONL, with the label list in <stem>.labels.json.
-    Hf,
-    /// spaCy 3 DocBin (.spacy).
-    Spacy,
+/// A format to write, by one of the names the exporter's registry gives it
+/// (`--to`, `annotate --format`): every format of [`Format::ALL`], each under
+/// every name it has (CoNLL's schemes are names of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct To {
+    /// The format.
+    pub format: Format,
+    /// The name it was picked by.
+    name: &'static Name,
 }
 
 impl To {
     /// Whether the format writes files, not a stream (it needs `-o`).
     pub fn needs_output_path(self) -> bool {
-        matches!(self, To::Brat | To::Hf | To::Spacy)
+        self.format.info().layout != Layout::Stream
+    }
+}
+
+impl ValueEnum for To {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: OnceLock<Vec<To>> = OnceLock::new();
+        ALL.get_or_init(|| {
+            Format::ALL
+                .iter()
+                .flat_map(|&format| {
+                    format.info().write_names.iter().map(move |name| To { format, name })
+                })
+                .collect()
+        })
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name.name).help(self.name.help))
+    }
+}
+
+/// A format to read, by its name in the exporter's registry (`--from`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct From(pub Format);
+
+impl ValueEnum for From {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: OnceLock<Vec<From>> = OnceLock::new();
+        ALL.get_or_init(|| Format::ALL.iter().map(|&format| From(format)).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let info = self.0.info();
+        Some(PossibleValue::new(info.name).help(info.read_help))
     }
 }
 
@@ -63,22 +85,31 @@ pub struct FormatOptions {
     pub doccano_layout: DoccanoLayout,
 }
 
-/// A writer of records in one format.
-#[derive(Debug)]
+/// A writer of records in one format: the exporter's writer for it, and where its
+/// files go.
 pub struct FormatWriter {
-    inner: Inner,
+    inner: Box<dyn RecordWrite<Target>>,
     /// Every path it writes, for the run to check against its other outputs.
     paths: Vec<(PathBuf, OutputKind)>,
 }
 
+impl std::fmt::Debug for FormatWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormatWriter").field("paths", &self.paths).finish_non_exhaustive()
+    }
+}
+
+/// Where a format's bytes go, by its [`Layout`].
 #[derive(Debug)]
-enum Inner {
-    Jsonl(RecordWriter<Output>),
-    Conll(ConllWriter<Output>),
-    Doccano(DoccanoWriter<Output>),
-    Hf { writer: HfWriter, path: PathBuf },
-    Spacy { writer: DocBinWriter, path: PathBuf },
-    Brat(BratWriter),
+enum Target {
+    /// Standard output, or the file -o names, written as records come.
+    Stream(Output),
+    /// The file -o names and the files beside it, written whole when the last
+    /// record is in (the formats that have this layout are built in memory
+    /// anyway: a DocBin, a label list that needs every label).
+    File { path: PathBuf, data: Vec<u8>, beside: Vec<(String, Vec<u8>)> },
+    /// The directory -o names.
+    Directory(BratDirectory),
 }
 
 impl FormatWriter {
@@ -89,6 +120,7 @@ impl FormatWriter {
         output: Option<&Path>,
         inputs: &[PathBuf],
     ) -> Result<Self, Error> {
+        let info = options.to.format.info();
         let path = || {
             output.map(Path::to_path_buf).ok_or_else(|| {
                 Error::usage(
@@ -99,99 +131,110 @@ impl FormatWriter {
         };
         let mut paths = Vec::new();
         if let Some(output) = output {
-            match options.to {
-                To::Brat => paths.push((output.to_path_buf(), OutputKind::Directory)),
-                To::Hf => {
+            match info.layout {
+                Layout::Directory => paths.push((output.to_path_buf(), OutputKind::Directory)),
+                _ => {
                     paths.push((output.to_path_buf(), OutputKind::File));
-                    paths.push((labels_beside(output), OutputKind::File));
+                    if let Some(list) = info.label_list {
+                        paths.push((beside(output, list), OutputKind::File));
+                    }
                 }
-                _ => paths.push((output.to_path_buf(), OutputKind::File)),
             }
         }
         let checked: Vec<(&Path, OutputKind)> =
             paths.iter().map(|(path, kind)| (path.as_path(), *kind)).collect();
         check_paths(&checked, inputs)?;
-        let inner = match options.to {
-            To::Jsonl => {
-                Inner::Jsonl(RecordWriter::with_unit(Output::open(output, inputs)?, options.unit))
-            }
-            To::Conll | To::Iob2 | To::Iob1 | To::Bioes | To::Bilou => {
-                let scheme = match options.to {
-                    To::Iob1 => Scheme::Iob1,
-                    To::Bioes => Scheme::Bioes,
-                    To::Bilou => Scheme::Bilou,
-                    _ => Scheme::Iob2,
-                };
-                Inner::Conll(ConllWriter::new(
-                    Output::open(output, inputs)?,
-                    scheme,
-                    options.misaligned,
-                ))
-            }
-            To::Doccano => Inner::Doccano(DoccanoWriter::new(
-                Output::open(output, inputs)?,
-                options.doccano_layout,
-            )),
-            To::Hf => Inner::Hf { writer: HfWriter::new(options.misaligned), path: path()? },
-            To::Spacy => {
-                Inner::Spacy { writer: DocBinWriter::new(options.misaligned), path: path()? }
-            }
-            To::Brat => Inner::Brat(BratWriter::new(path()?)?),
+        let target = match info.layout {
+            Layout::Stream => Target::Stream(Output::open(output, inputs)?),
+            Layout::File => Target::File { path: path()?, data: Vec::new(), beside: Vec::new() },
+            Layout::Directory => Target::Directory(BratDirectory::new(path()?)?),
         };
+        let write_options = WriteOptions {
+            unit: options.unit,
+            misaligned: options.misaligned,
+            doccano_layout: options.doccano_layout,
+            scheme: options.to.name.scheme.unwrap_or_default(),
+        };
+        let inner = options.to.format.writer(target, &write_options).map_err(exporter)?;
         Ok(FormatWriter { inner, paths })
     }
 
     /// Writes one record.
     pub fn write(&mut self, record: &Record) -> Result<(), rubric_exporter::Error> {
-        match &mut self.inner {
-            Inner::Jsonl(writer) => writer.write(record),
-            Inner::Conll(writer) => writer.write(record),
-            Inner::Doccano(writer) => writer.write(record),
-            Inner::Hf { writer, .. } => writer.write(record),
-            Inner::Spacy { writer, .. } => writer.write(record),
-            Inner::Brat(writer) => writer.write(record),
-        }
+        self.inner.write(record)
     }
 
     /// What the misaligned policy did so far (token-based formats only).
     pub fn report(&self) -> Option<AlignmentReport> {
-        match &self.inner {
-            Inner::Conll(writer) => Some(writer.report()),
-            Inner::Hf { writer, .. } => Some(writer.report()),
-            Inner::Spacy { writer, .. } => Some(writer.report()),
-            _ => None,
-        }
+        self.inner.report()
     }
 
     /// Writes what is left and puts every file in place.
     pub fn finish(self) -> Result<(), Error> {
-        match self.inner {
-            Inner::Jsonl(writer) => writer.finish().map_err(exporter)?.finish(),
-            Inner::Conll(writer) => writer.finish().map_err(exporter)?.finish(),
-            Inner::Doccano(writer) => writer.finish().map_err(exporter)?.finish(),
-            Inner::Hf { writer, path } => {
-                let mut data = AtomicFile::new(&path)?;
-                let mut labels = AtomicFile::new(&labels_beside(&path))?;
-                writer.finish(data.writer(), labels.writer()).map_err(exporter)?;
-                data.persist()?;
-                labels.persist()
-            }
-            Inner::Spacy { writer, path } => {
+        match self.inner.finish().map_err(exporter)? {
+            Target::Stream(output) => output.finish(),
+            Target::File { path, data, beside: files } => {
                 let mut file = AtomicFile::new(&path)?;
-                writer.finish(file.writer()).map_err(exporter)?;
-                file.persist()
+                let mut others = files
+                    .iter()
+                    .map(|(name, contents)| Ok((AtomicFile::new(&beside(&path, name))?, contents)))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                file.writer().write_all(&data).map_err(Error::write)?;
+                for (other, contents) in &mut others {
+                    other.writer().write_all(contents).map_err(Error::write)?;
+                }
+                file.persist()?;
+                others.into_iter().try_for_each(|(other, _)| other.persist())
             }
-            Inner::Brat(writer) => writer.finish(),
+            Target::Directory(directory) => directory.finish(),
         }
     }
 }
 
-/// `<dir>/<stem>.labels.json` for the data file `<dir>/<stem>.<ext>`.
-pub fn labels_beside(data: &Path) -> PathBuf {
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::Stream(output) => Write::write(output, buf),
+            Target::File { data, .. } => data.write(buf),
+            Target::Directory(_) => Err(io::Error::other("a directory output has no stream")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::Stream(output) => output.flush(),
+            Target::File { .. } | Target::Directory(_) => Ok(()),
+        }
+    }
+}
+
+impl Destination for Target {
+    fn write_file(&mut self, name: &str, contents: &[u8]) -> Result<(), rubric_exporter::Error> {
+        match self {
+            Target::Stream(_) => rubric_exporter::Stream(io::sink()).write_file(name, contents),
+            Target::File { beside, .. } => {
+                beside.push((name.to_string(), contents.to_vec()));
+                Ok(())
+            }
+            Target::Directory(directory) => directory.write_file(name, contents),
+        }
+    }
+}
+
+/// `<dir>/<stem>.<name>` for the data file `<dir>/<stem>.<ext>`: a file a format
+/// writes beside its output, such as Hugging Face's label list.
+fn beside(data: &Path, name: &str) -> PathBuf {
     let stem = data.file_stem().map_or_else(|| "data".into(), |stem| stem.to_os_string());
-    let mut name = stem;
-    name.push(".labels.json");
-    data.with_file_name(name)
+    let mut file = stem;
+    file.push(".");
+    file.push(name);
+    data.with_file_name(file)
+}
+
+/// `<dir>/<stem>.labels.json` for the data file `<dir>/<stem>.<ext>`: where the
+/// label list of a format that has one is read.
+pub fn labels_beside(data: &Path, list: &str) -> PathBuf {
+    beside(data, list)
 }
 
 /// The exporter's error as the CLI's; a reader of standard output going away stays
@@ -211,53 +254,37 @@ fn cannot_write(path: &Path, err: std::io::Error) -> Error {
     Error::at(Location::source(path.display().to_string()), ErrorKind::Write(err))
 }
 
-/// Writes each record as `<dir>/<stem>.txt` and `<dir>/<stem>.ann`: into a
-/// temporary directory inside `dir` first, moved into place only when every
-/// document was written.
+/// A directory output: the files of every record (brat's `<stem>.txt` and
+/// `<stem>.ann`) go into a temporary directory inside it first, and are moved into
+/// place only when every document was written.
 #[derive(Debug)]
-struct BratWriter {
+struct BratDirectory {
     dir: PathBuf,
     staging: TempDir,
-    /// File stem → the id that took it, to refuse two documents one file name.
-    stems: HashMap<String, String>,
     files: Vec<String>,
 }
 
-impl BratWriter {
+impl BratDirectory {
     fn new(dir: PathBuf) -> Result<Self, Error> {
         fs::create_dir_all(&dir).map_err(|err| cannot_write(&dir, err))?;
         let staging = tempfile::Builder::new()
             .prefix(".rubric-brat-")
             .tempdir_in(&dir)
             .map_err(|err| cannot_write(&dir, err))?;
-        Ok(BratWriter { dir, staging, stems: HashMap::new(), files: Vec::new() })
+        Ok(BratDirectory { dir, staging, files: Vec::new() })
     }
 
-    fn write(&mut self, record: &Record) -> Result<(), rubric_exporter::Error> {
-        let stem = brat_file_stem(record.id())?;
-        if let Some(other) = self.stems.insert(stem.clone(), record.id().to_string()) {
-            return Err(rubric_exporter::Error::new(rubric_exporter::ErrorKind::BadId {
-                id: record.id().to_string(),
-                problem: format!(
-                    "it makes the same file name ({stem}.txt) as document {other:?} — give \
-                     documents distinct ids"
-                ),
-            }));
-        }
-        let doc = to_brat(record)?;
-        for (extension, contents) in [("txt", &doc.txt), ("ann", &doc.ann)] {
-            let file = format!("{stem}.{extension}");
-            // Named by the file it was to become (a name too long for the file
-            // system is this document's problem, not the whole output's).
-            fs::write(self.staging.path().join(&file), contents).map_err(|err| {
-                let target = self.dir.join(&file).display().to_string();
-                rubric_exporter::Error::at(
-                    rubric_exporter::Location::source(target),
-                    rubric_exporter::ErrorKind::Io(err),
-                )
-            })?;
-            self.files.push(file);
-        }
+    fn write_file(&mut self, file: &str, contents: &[u8]) -> Result<(), rubric_exporter::Error> {
+        // Named by the file it was to become (a name too long for the file system
+        // is this document's problem, not the whole output's).
+        fs::write(self.staging.path().join(file), contents).map_err(|err| {
+            let target = self.dir.join(file).display().to_string();
+            rubric_exporter::Error::at(
+                rubric_exporter::Location::source(target),
+                rubric_exporter::ErrorKind::Io(err),
+            )
+        })?;
+        self.files.push(file.to_string());
         Ok(())
     }
 

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
-use rubric_exporter::{inexact_number, json_type_name, ExactFields};
+use rubric_exporter::{inexact_number, json_type_name, ExactFields, LineReader, RawLine};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Location};
@@ -60,7 +60,6 @@ pub struct Document {
 }
 
 const STDIN_NAME: &str = "<stdin>";
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The documents of all inputs, in order.
 ///
@@ -173,19 +172,21 @@ impl Iterator for Documents {
 /// What an input holds, by its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
-    Text { gzip: bool },
-    JsonLines { gzip: bool },
+    Text,
+    JsonLines,
 }
 
 impl Format {
     fn of(path: &Path) -> Option<Format> {
-        let (inner, gzip) = match extension(path).as_deref() {
-            Some("gz") => (path.file_stem().map(Path::new).and_then(extension), true),
-            other => (other.map(str::to_string), false),
+        // A `.gz` is decompressed as it is read (`stream`): its format is the inner
+        // name's.
+        let inner = match extension(path).as_deref() {
+            Some("gz") => path.file_stem().map(Path::new).and_then(extension),
+            other => other.map(str::to_string),
         };
         match inner.as_deref() {
-            Some("txt") => Some(Format::Text { gzip }),
-            Some("jsonl" | "json") => Some(Format::JsonLines { gzip }),
+            Some("txt") => Some(Format::Text),
+            Some("jsonl" | "json") => Some(Format::JsonLines),
             _ => None,
         }
     }
@@ -203,6 +204,16 @@ fn text_id(path: &Path) -> Option<String> {
         stem = Path::new(stem).file_stem()?;
     }
     Some(stem.to_string_lossy().to_string())
+}
+
+/// The bytes of an opened input file, decompressed as they are read when its name
+/// ends in `.gz`: how every subcommand reads the files it is given.
+pub fn stream(path: &Path, file: File) -> Box<dyn BufRead> {
+    if extension(path).as_deref() == Some("gz") {
+        Box::new(BufReader::new(MultiGzDecoder::new(BufReader::new(file))))
+    } else {
+        Box::new(BufReader::new(file))
+    }
 }
 
 /// One input being read.
@@ -229,20 +240,13 @@ impl Source {
         };
         let file = File::open(path)
             .map_err(|err| Error::at(Location::source(&name), ErrorKind::Read(err)))?;
-        let reader: Box<dyn Read> = match format {
-            Format::Text { gzip: true } | Format::JsonLines { gzip: true } => {
-                Box::new(MultiGzDecoder::new(BufReader::new(file)))
-            }
-            _ => Box::new(file),
-        };
+        let reader = stream(path, file);
         match format {
-            Format::Text { .. } => {
+            Format::Text => {
                 let id = text_id(path).unwrap_or_else(|| name.clone());
                 read_text_file(reader, id, &name).map(|document| Source::Text(Some(document)))
             }
-            Format::JsonLines { .. } => {
-                Ok(Source::Lines(JsonLines::new(name, Box::new(BufReader::new(reader)))))
-            }
+            Format::JsonLines => Ok(Source::Lines(JsonLines::new(name, reader))),
         }
     }
 
@@ -294,182 +298,113 @@ fn has_surrogate_escape(line: &str) -> bool {
     })
 }
 
-/// A JSON Lines reader that keeps count of lines and bytes for error locations.
+/// An error of the exporter's line reader in the CLI's words: reading, invalid
+/// UTF-8 (with its byte) and a stray byte-order mark are the CLI's own kinds, the
+/// rest stay the exporter's.
+pub fn line_error(err: rubric_exporter::Error) -> Error {
+    use rubric_exporter::ErrorKind as Line;
+    let location = err.location.map(|location| *location);
+    let kind = match err.kind {
+        Line::Io(err) => ErrorKind::Read(err),
+        Line::InvalidUtf8 { byte_offset, byte } => ErrorKind::InvalidUtf8 { byte_offset, byte },
+        Line::ByteOrderMark => ErrorKind::ByteOrderMark,
+        kind => {
+            let err = rubric_exporter::Error { kind, location: location.map(Box::new) };
+            return Error { kind: ErrorKind::Exporter(Box::new(err)), location: None };
+        }
+    };
+    Error { kind, location }
+}
+
+/// The documents of a JSON Lines input: each non-blank line one document. The
+/// lines come from the exporter's [`LineReader`], the one reader of JSON Lines.
 struct JsonLines {
-    name: String,
-    reader: Box<dyn BufRead>,
-    line: Vec<u8>,
-    /// 1-based number of the line in `line`.
-    line_number: u64,
-    /// Byte offset of the start of the next line.
-    next_line_start: u64,
-    /// Set at the end of the input or after an error reading it; a stream that
-    /// failed to read once is not read further. An error in one line's content does
-    /// not set it: the next line is still there.
-    done: bool,
+    lines: LineReader<Box<dyn BufRead>>,
 }
 
 impl std::fmt::Debug for JsonLines {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsonLines")
-            .field("name", &self.name)
-            .field("line_number", &self.line_number)
-            .finish_non_exhaustive()
+        f.debug_struct("JsonLines").field("lines", &self.lines).finish()
     }
 }
 
 impl JsonLines {
     fn new(name: String, reader: Box<dyn BufRead>) -> Self {
-        JsonLines {
-            name,
-            reader,
-            line: Vec::new(),
-            line_number: 0,
-            next_line_start: 0,
-            done: false,
-        }
+        JsonLines { lines: LineReader::new(name, reader) }
     }
 
+    /// The next document; an error in one line leaves the next one readable.
     fn next_document(&mut self) -> Option<Result<Document, Error>> {
-        while !self.done {
-            match self.read_line() {
-                Ok(Some(document)) => return Some(Ok(document)),
-                Ok(None) => continue,
-                Err(err) => return Some(Err(err)),
+        Some(self.lines.next_line()?.map_err(line_error).and_then(document))
+    }
+}
+
+/// The document one line holds.
+fn document(raw: RawLine<'_>) -> Result<Document, Error> {
+    let RawLine { source: name, text: line, number, skipped, bytes } = raw;
+    let value: Value = serde_json::from_str(line).map_err(|err| {
+        let message = rubric_exporter::json_error_message(&err);
+        // serde_json has no error category for this; its messages name it
+        // ("lone leading surrogate in hex escape", "unexpected end of hex escape"
+        // when a high surrogate is not followed by `\u`).
+        let lone_surrogate = message.contains("surrogate")
+            || (message.contains("hex escape") && has_surrogate_escape(line));
+        let kind = if lone_surrogate {
+            ErrorKind::LoneSurrogate { message }
+        } else {
+            ErrorKind::MalformedJson {
+                message,
+                incomplete: err.classify() == serde_json::error::Category::Eof,
             }
-        }
-        None
+        };
+        Error::at(Location::column(name, number, (skipped + err.column()) as u64), kind)
+    })?;
+
+    if let Some((key, column)) = rubric_exporter::repeated_key(line) {
+        return Err(Error::at(
+            Location::column(name, number, (skipped + column) as u64),
+            ErrorKind::RepeatedKey { key },
+        ));
     }
 
-    /// Reads one line: `Ok(None)` for a blank line or the end of the input.
-    fn read_line(&mut self) -> Result<Option<Document>, Error> {
-        self.line.clear();
-        let line_start = self.next_line_start;
-        let read = self.reader.read_until(b'\n', &mut self.line).map_err(|err| {
-            self.done = true;
-            Error::at(Location::line(&self.name, self.line_number + 1), ErrorKind::Read(err))
-        })?;
-        if read == 0 {
-            self.done = true;
-            return Ok(None);
+    let at_line = || Location::line(name, number);
+    let mut record = match value {
+        Value::Object(record) => record,
+        other => {
+            let found = json_type_name(&other);
+            return Err(Error::at(at_line(), ErrorKind::NotAnObject { found }));
         }
-        self.line_number += 1;
-        self.next_line_start += read as u64;
-        let number = self.line_number;
-
-        let mut bytes = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
-        // Bytes skipped at the start of the line, so that columns and offsets
-        // still count from the start of the line and of the input as stored.
-        let mut skipped = 0;
-        if number == 1 {
-            if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
-                bytes = rest;
-                skipped = UTF8_BOM.len();
+    };
+    let text = match record.remove("text") {
+        Some(Value::String(text)) => text,
+        Some(other) => {
+            let found = json_type_name(&other);
+            return Err(Error::at(at_line(), ErrorKind::TextNotString { found }));
+        }
+        None => return Err(Error::at(at_line(), ErrorKind::MissingText)),
+    };
+    let id = match record.remove("id") {
+        Some(Value::String(id)) => id,
+        Some(other) => {
+            let found = json_type_name(&other);
+            return Err(Error::at(at_line(), ErrorKind::IdNotString { found }));
+        }
+        None => format!("{name}:{number}"),
+    };
+    // Fields holding a number `Value` would round are carried as the JSON text
+    // they were written as; the line is read a second time only when it has one.
+    let mut exact_meta = ExactFields::new();
+    if inexact_number(line).is_some() {
+        let raw: std::collections::BTreeMap<String, Box<RawValue>> = serde_json::from_str(line)
+            .map_err(|err| {
+                Error::internal(format!("a line read once as JSON failed the second time: {err}"))
+            })?;
+        for (key, json) in raw {
+            if record.contains_key(&key) && inexact_number(json.get()).is_some() {
+                record.remove(&key);
+                exact_meta.insert(key, json);
             }
         }
-        let line = std::str::from_utf8(bytes).map_err(|err| {
-            // A UTF-8 error always has a byte at `valid_up_to`: the one that failed.
-            let bad = err.valid_up_to();
-            Error::at(
-                Location::column(&self.name, number, (skipped + bad) as u64 + 1),
-                ErrorKind::InvalidUtf8 {
-                    byte_offset: line_start + (skipped + bad) as u64,
-                    byte: bytes[bad],
-                },
-            )
-        })?;
-
-        // A blank line holds no document. JSON Lines forbids them, but they are
-        // common in practice (a trailing empty line, records separated by an empty
-        // line when files are concatenated), and failing on one would only make the
-        // user delete it by hand. Only JSON's own white space counts as blank: a line
-        // of no-break spaces is a mistake worth reporting.
-        if line.trim_matches(|c| matches!(c, ' ' | '\t' | '\r')).is_empty() {
-            return Ok(None);
-        }
-
-        if line.starts_with('\u{feff}') {
-            return Err(Error::at(
-                Location::column(&self.name, number, skipped as u64 + 1),
-                ErrorKind::ByteOrderMark,
-            ));
-        }
-        let value: Value = serde_json::from_str(line).map_err(|err| {
-            // serde_json's message ends with its own position; ours replaces it.
-            let full = err.to_string();
-            let position = format!(" at line {} column {}", err.line(), err.column());
-            let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
-            // serde_json has no error category for this; its messages name it
-            // ("lone leading surrogate in hex escape", "unexpected end of hex escape"
-            // when a high surrogate is not followed by `\u`).
-            let lone_surrogate = message.contains("surrogate")
-                || (message.contains("hex escape") && has_surrogate_escape(line));
-            let kind = if lone_surrogate {
-                ErrorKind::LoneSurrogate { message }
-            } else {
-                ErrorKind::MalformedJson {
-                    message,
-                    incomplete: err.classify() == serde_json::error::Category::Eof,
-                }
-            };
-            Error::at(Location::column(&self.name, number, (skipped + err.column()) as u64), kind)
-        })?;
-
-        if let Some((key, column)) = rubric_exporter::repeated_key(line) {
-            return Err(Error::at(
-                Location::column(&self.name, number, (skipped + column) as u64),
-                ErrorKind::RepeatedKey { key },
-            ));
-        }
-
-        let at_line = || Location::line(&self.name, number);
-        let mut record = match value {
-            Value::Object(record) => record,
-            other => {
-                let found = json_type_name(&other);
-                return Err(Error::at(at_line(), ErrorKind::NotAnObject { found }));
-            }
-        };
-        let text = match record.remove("text") {
-            Some(Value::String(text)) => text,
-            Some(other) => {
-                let found = json_type_name(&other);
-                return Err(Error::at(at_line(), ErrorKind::TextNotString { found }));
-            }
-            None => return Err(Error::at(at_line(), ErrorKind::MissingText)),
-        };
-        let id = match record.remove("id") {
-            Some(Value::String(id)) => id,
-            Some(other) => {
-                let found = json_type_name(&other);
-                return Err(Error::at(at_line(), ErrorKind::IdNotString { found }));
-            }
-            None => format!("{}:{number}", self.name),
-        };
-        // Fields holding a number `Value` would round are carried as the JSON text
-        // they were written as; the line is read a second time only when it has one.
-        let mut exact_meta = ExactFields::new();
-        if inexact_number(line).is_some() {
-            let raw: std::collections::BTreeMap<String, Box<RawValue>> = serde_json::from_str(line)
-                .map_err(|err| {
-                    Error::internal(format!(
-                        "a line read once as JSON failed the second time: {err}"
-                    ))
-                })?;
-            for (key, json) in raw {
-                if record.contains_key(&key) && inexact_number(json.get()).is_some() {
-                    record.remove(&key);
-                    exact_meta.insert(key, json);
-                }
-            }
-        }
-        Ok(Some(Document {
-            id,
-            text,
-            location: at_line(),
-            meta: record,
-            exact_meta,
-            input_bytes: read as u64,
-        }))
     }
+    Ok(Document { id, text, location: at_line(), meta: record, exact_meta, input_bytes: bytes })
 }

@@ -4,7 +4,7 @@
 //! Each line is checked twice. The JSON Schema (`schemas/record.schema.json`, built
 //! in) checks the shape: required fields, types, the offset unit, unknown fields;
 //! every schema error of a line is reported, with its JSON pointer. The exporter's
-//! checked reader ([`Record::from_json_line`], the one `rubric convert` reads with)
+//! checked reader ([`Record::from_line`], the one `rubric convert` reads with)
 //! checks what a schema cannot say: offsets in range and on character boundaries in
 //! the unit `meta.offsets` names, every quoted text equal to the slice it quotes,
 //! tokens that rebuild the text, token indices that agree with offsets, no span
@@ -18,12 +18,12 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use flate2::read::MultiGzDecoder;
-use rubric_exporter::Record;
+use rubric_exporter::{LineReader, RawLine, Record};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Location};
+use crate::input::line_error;
 use crate::output::Output;
 use crate::run::message_without_location;
 use crate::run::Status;
@@ -152,91 +152,66 @@ fn open(path: &Path) -> Result<(String, Box<dyn BufRead>), Error> {
             ErrorKind::Usage("is a directory — pass the record files in it".to_string()),
         ));
     }
-    let is_gzip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let reader: Box<dyn BufRead> = if is_gzip {
-        Box::new(BufReader::new(MultiGzDecoder::new(BufReader::new(file))))
-    } else {
-        Box::new(BufReader::new(file))
-    };
-    Ok((name, reader))
+    Ok((name, crate::input::stream(path, file)))
 }
 
-/// Checks every line of one input. Only reading the input itself can fail; every
-/// problem in it goes to `report`.
+/// Checks every line of one input, read by the exporter's [`LineReader`] (the one
+/// reader of JSON Lines: byte-order mark, line endings, blank lines, invalid
+/// UTF-8). Only reading the input itself can fail; every problem in it goes to
+/// `report`.
 fn check_file(
     name: &str,
-    mut reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead>,
     validator: &jsonschema::Validator,
     report: &mut Report,
     counts: &mut Counts,
 ) -> Result<(), Error> {
-    let mut buffer = Vec::new();
-    let mut number = 0;
-    let mut offset = 0u64;
+    let mut lines = LineReader::new(name, reader);
     // Where each id was first seen, to report a repeat with both lines.
     let mut ids: HashMap<String, u64> = HashMap::new();
-    loop {
-        buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
-            .map_err(|err| Error::at(Location::line(name, number + 1), ErrorKind::Read(err)))?;
-        if read == 0 {
-            return Ok(());
-        }
-        number += 1;
-        let line_start = offset;
-        offset += read as u64;
-        let text = match std::str::from_utf8(&buffer) {
-            Ok(text) => text,
+    while let Some(line) = lines.next_line() {
+        let problems = match line {
+            Ok(line) => check_line(line, validator, &mut ids),
+            // Reading the input failed: nothing more of it can be checked.
+            Err(err) if matches!(err.kind, rubric_exporter::ErrorKind::Io(_)) => {
+                return Err(line_error(err));
+            }
+            // A line that is not text (invalid UTF-8, a stray byte-order mark):
+            // one problem, and the next line is still there.
             Err(err) => {
-                counts.record(1);
-                let bad = err.valid_up_to();
-                let error = Error::at(
-                    Location::column(name, number, bad as u64 + 1),
-                    ErrorKind::InvalidUtf8 {
-                        byte_offset: line_start + bad as u64,
-                        byte: buffer[bad],
-                    },
-                );
-                report.add(&Problem {
+                let location = err.location.as_deref().cloned();
+                let error = line_error(err);
+                vec![Problem {
                     source: name.to_string(),
-                    line: Some(number),
-                    column: Some(bad as u64 + 1),
+                    line: location.as_ref().and_then(|l| l.line),
+                    column: location.as_ref().and_then(|l| l.column),
                     pointer: None,
                     kind: error.kind_name(),
                     message: message_without_location(&error),
-                })?;
-                continue;
+                }]
             }
         };
-        // The exporter skips a byte-order mark on line 1; the schema check must too.
-        let json = if number == 1 { text.trim_start_matches('\u{feff}') } else { text };
-        if json.trim().is_empty() {
-            continue;
-        }
-        let problems = check_line(name, number, text, json, validator, &mut ids);
         counts.record(problems.len());
         for problem in &problems {
             report.add(problem)?;
         }
     }
+    Ok(())
 }
 
 /// Every problem of one non-blank line.
 fn check_line(
-    name: &str,
-    number: u64,
-    text: &str,
-    json: &str,
+    line: RawLine<'_>,
     validator: &jsonschema::Validator,
     ids: &mut HashMap<String, u64>,
 ) -> Vec<Problem> {
+    let (name, number) = (line.source, line.number);
     let mut problems = Vec::new();
-    let checked = Record::from_json_line(name, number, text);
+    let checked = Record::from_line(line);
     let mut repeat = None;
     // A line that is not JSON has no shape to check; the exporter's message says
     // where the JSON breaks.
-    if let Ok(value) = serde_json::from_str::<Value>(json) {
+    if let Ok(value) = serde_json::from_str::<Value>(line.text) {
         for error in validator.iter_errors(&value) {
             problems.push(Problem {
                 source: name.to_string(),

@@ -9,7 +9,7 @@ use rubric_tokenizer::Tokenizer;
 use serde_json::{json, Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
-use crate::lines::{JsonLines, Line, Step};
+use crate::lines::{Line, LineReader, Step};
 use crate::record::{Record, SpanInput};
 
 /// Which of doccano's two JSONL layouts to write.
@@ -141,14 +141,14 @@ impl<W: Write> DoccanoWriter<W> {
 /// `source` is `<source>:<line>`.
 #[derive(Debug)]
 pub struct DoccanoReader<R> {
-    lines: JsonLines<R>,
+    lines: LineReader<R>,
     tokenizer: Tokenizer,
 }
 
 impl<R: BufRead> DoccanoReader<R> {
     /// Reads from `reader`; `source` names it in ids and errors.
     pub fn new(source: impl Into<String>, reader: R) -> Self {
-        DoccanoReader { lines: JsonLines::new(source, reader), tokenizer: Tokenizer::new() }
+        DoccanoReader { lines: LineReader::new(source, reader), tokenizer: Tokenizer::new() }
     }
 
     /// Where the record last returned was read (`<source>:<line>`), for errors a
@@ -162,11 +162,11 @@ impl<R: BufRead> Iterator for DoccanoReader<R> {
     type Item = Result<Record, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.lines.next_line()? {
+        let line = match self.lines.next_object()? {
             Ok(line) => line,
             Err(err) => return Some(Err(err)),
         };
-        Some(parse_line(&self.lines.source, line, &self.tokenizer))
+        Some(parse_line(self.lines.source(), line, &self.tokenizer))
     }
 }
 

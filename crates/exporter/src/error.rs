@@ -99,6 +99,27 @@ pub enum ErrorKind {
     InvalidUtf8 {
         /// Offset of the first invalid byte from the start of the input.
         byte_offset: u64,
+        /// That byte.
+        byte: u8,
+    },
+    /// A line after the first starts with a UTF-8 byte-order mark: files joined
+    /// with `cat`, each with its own mark.
+    #[error(
+        "malformed JSON: the line starts with a UTF-8 byte-order mark — files were \
+         probably joined with `cat`; remove the marks first, e.g. \
+         `sed 's/^\\xEF\\xBB\\xBF//' in.jsonl`"
+    )]
+    ByteOrderMark,
+    /// A line is longer than the reader's limit ([`crate::LineReader::max_line_bytes`]).
+    #[error(
+        "the line is {length} bytes long, more than the limit of {limit} — split the \
+         document, or raise the limit"
+    )]
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The line's length in bytes, its line ending included.
+        length: u64,
     },
     /// A JSON Lines line is not valid JSON.
     #[error(
@@ -295,6 +316,8 @@ impl ErrorKind {
         match self {
             ErrorKind::Io(..) => "io",
             ErrorKind::InvalidUtf8 { .. } => "invalid_utf8",
+            ErrorKind::ByteOrderMark => "byte_order_mark",
+            ErrorKind::LineTooLong { .. } => "line_too_long",
             ErrorKind::MalformedJson { .. } => "malformed_json",
             ErrorKind::RepeatedKey { .. } => "repeated_key",
             ErrorKind::MissingField { .. } => "missing_field",

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::align::{align, decode, AlignmentReport, Misaligned};
 use crate::conll::{check_token, parse_tag, Scheme};
 use crate::error::{Error, Location};
-use crate::lines::{JsonLines, Step};
+use crate::lines::{LineReader, Step};
 use crate::record::{Record, RecordToken, SpanInput};
 
 /// Writes records as Hugging Face token classification data: one line per
@@ -91,14 +91,14 @@ impl HfWriter {
 /// joined by single spaces; each span's `source` is `<source>:<line>`.
 #[derive(Debug)]
 pub struct HfReader<R> {
-    lines: JsonLines<R>,
+    lines: LineReader<R>,
     labels: Vec<String>,
 }
 
 impl<R: BufRead> HfReader<R> {
     /// Reads from `reader` with the label list `labels`.
     pub fn new(source: impl Into<String>, reader: R, labels: Vec<String>) -> Self {
-        HfReader { lines: JsonLines::new(source, reader), labels }
+        HfReader { lines: LineReader::new(source, reader), labels }
     }
 
     /// Where the record last returned was read (`<source>:<line>`), for errors a
@@ -112,11 +112,11 @@ impl<R: BufRead> Iterator for HfReader<R> {
     type Item = Result<Record, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.lines.next_line()? {
+        let line = match self.lines.next_object()? {
             Ok(line) => line,
             Err(err) => return Some(Err(err)),
         };
-        let source = &self.lines.source;
+        let source = self.lines.source();
         let at = |path: &[Step<'_>]| line.at(source, path);
         let syntax = |path: &[Step<'_>], message: &str| Error::syntax(at(path), message);
         let id = match line.object.get("id") {

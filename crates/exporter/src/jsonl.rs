@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
-use crate::lines::{JsonLines, Line, RawLine, Step};
+use crate::lines::{Line, LineReader, RawLine, Step};
 use crate::record::{token_range, Record, RecordToken, SpanInput};
 
 /// Writes [`Record`]s as JSON Lines, one record per line, buffered, with offsets
@@ -307,13 +307,13 @@ fn write_json_str(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
 /// ```
 #[derive(Debug)]
 pub struct RecordReader<R> {
-    lines: JsonLines<R>,
+    lines: LineReader<R>,
 }
 
 impl<R: BufRead> RecordReader<R> {
     /// Reads from `reader`; `source` names it in errors (a path, or `<stdin>`).
     pub fn new(source: impl Into<String>, reader: R) -> Self {
-        RecordReader { lines: JsonLines::new(source, reader) }
+        RecordReader { lines: LineReader::new(source, reader) }
     }
 
     /// Where the record last returned was read (`<source>:<line>`), for errors a
@@ -327,7 +327,7 @@ impl<R: BufRead> Iterator for RecordReader<R> {
     type Item = Result<Record, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let raw = match self.lines.next_raw()? {
+        let raw = match self.lines.next_line()? {
             Ok(raw) => raw,
             Err(err) => return Some(Err(err)),
         };
@@ -385,11 +385,11 @@ impl Record {
     /// byte-order mark at the start of line 1 is skipped, and columns count it, as
     /// [`RecordReader`] does.
     ///
-    /// This is for callers that must go on after a bad line (`rubric validate`
-    /// reports every bad line of a file): they split the input into lines
-    /// themselves, skip blank ones (which [`RecordReader`] skips too; here a blank
-    /// line is malformed JSON) and hand each to this function. [`RecordReader`] stops
-    /// at a line that is not UTF-8; a caller of this function decides for itself.
+    /// This is for callers that hold a line as text already; a caller reading a
+    /// stream reads it with [`LineReader`](crate::LineReader), the one reader of
+    /// JSON Lines, and hands each line to [`Record::from_line`] (`rubric validate`
+    /// does, to report every bad line of a file). Here a blank line is malformed
+    /// JSON (the reader passes over them).
     ///
     /// ```
     /// use rubric_exporter::Record;
@@ -401,16 +401,23 @@ impl Record {
     /// # Ok::<(), rubric_exporter::Error>(())
     /// ```
     pub fn from_json_line(source: &str, line_number: u64, line: &str) -> Result<Record, Error> {
+        let bytes = line.len() as u64;
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         let (text, skipped) = match line.strip_prefix('\u{feff}') {
             Some(rest) if line_number == 1 => (rest, line.len() - rest.len()),
             _ => (line, 0),
         };
-        let raw = RawLine { source, text, number: line_number, skipped };
-        match crate::fast::parse(&raw) {
+        Record::from_line(RawLine { source, text, number: line_number, skipped, bytes })
+    }
+
+    /// Reads one line a [`LineReader`](crate::LineReader) returned and checks it
+    /// exactly as [`RecordReader`] checks each line it reads (which is this, on
+    /// the reader's lines).
+    pub fn from_line(line: RawLine<'_>) -> Result<Record, Error> {
+        match crate::fast::parse(&line) {
             Some(record) => Ok(record),
-            None => parse_checked(raw),
+            None => parse_checked(line),
         }
     }
 }
@@ -419,8 +426,8 @@ impl Record {
 /// paths to the same records.
 #[cfg(test)]
 pub(crate) fn read_checked(source: &str, input: &str) -> Vec<Result<Record, Error>> {
-    let mut lines = JsonLines::new(source, input.as_bytes());
-    std::iter::from_fn(|| Some(lines.next_raw()?.and_then(parse_checked))).collect()
+    let mut lines = LineReader::new(source, input.as_bytes());
+    std::iter::from_fn(|| Some(lines.next_line()?.and_then(parse_checked))).collect()
 }
 
 fn parse_checked(raw: RawLine<'_>) -> Result<Record, Error> {

@@ -17,6 +17,12 @@
 //! | Hugging Face token classification | [`HfWriter`] | [`HfReader`] | tokens |
 //! | spaCy `DocBin` (`.spacy`) | [`DocBinWriter`] | [`read_docbin`] | tokens |
 //!
+//! [`Format`] is the registry of them all (`format.rs`): each format's names,
+//! help, extensions and layout ([`FormatInfo`]), and one way to make its writer
+//! ([`RecordWrite`], to a [`Destination`]) and its reader ([`RecordRead`]), so a
+//! front end offers every format without naming any. The line reader every JSON
+//! Lines input goes through is [`LineReader`] (`lines.rs`).
+//!
 //! Token-based formats cannot hold a span that does not start and end on token
 //! boundaries; their writers follow a [`Misaligned`] policy and count what it did
 //! in an [`AlignmentReport`]. Nothing is dropped silently.
@@ -51,6 +57,7 @@ mod conll;
 mod doccano;
 mod error;
 mod fast;
+mod format;
 mod hf;
 mod jsonl;
 mod lines;
@@ -65,8 +72,13 @@ pub use doccano::{DoccanoLayout, DoccanoReader, DoccanoWriter};
 pub use error::{
     escape_controls, is_terminal_control, json_type_name, Error, ErrorKind, Location, SpanRef,
 };
+pub use format::{
+    Destination, Format, FormatInfo, FormatSpec, Ids, InMemory, Input, Layout, Name, ReadOptions,
+    ReadRecords, RecordRead, RecordWrite, Stream, WriteOptions,
+};
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
+pub use lines::{json_error_message, LineReader, RawLine};
 pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
 pub use rubric_json::repeated_key;
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};

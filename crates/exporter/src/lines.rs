@@ -1,7 +1,25 @@
-//! JSON Lines input with error locations: the one line reader every JSON Lines
-//! format uses (records, doccano, Hugging Face).
+//! JSON Lines input with error locations: [`LineReader`], the one line reader of
+//! every JSON Lines input rubric reads — records, doccano and Hugging Face here,
+//! and the CLI's documents (`annotate`, `tokenize`) and `validate` — so the rules
+//! for what a line is are written once:
+//!
+//! - a UTF-8 byte-order mark at the start of the input is skipped (editors on
+//!   Windows add it; it is not JSON), and columns still count its bytes; one at the
+//!   start of a later line is an error ([`ErrorKind::ByteOrderMark`]): files joined
+//!   with `cat`, each with its mark;
+//! - a line ends at `\n`, and a `\r` before it belongs to the line ending;
+//! - a blank line (only spaces, tabs or `\r`: JSON's own white space) holds
+//!   nothing and is passed over; a line of no-break spaces is not blank;
+//! - bytes that are not UTF-8 are an error naming the line, the column and the
+//!   byte offset in the input of the first bad byte, never replaced;
+//! - a line longer than [`LineReader::max_line_bytes`] (no limit unless set) is an
+//!   error, read past without being held in memory.
+//!
+//! An error in one line's bytes does not end the input: the next call reads the
+//! next line, so a caller may report every bad line (`rubric validate`) or stop at
+//! the first. An error reading the input itself ends it.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use serde_json::{Map, Value};
 
@@ -20,79 +38,243 @@ pub(crate) struct Line {
     pub(crate) skipped: usize,
 }
 
-/// Reads JSON objects, one per line, counting lines and bytes for locations.
-pub(crate) struct JsonLines<R> {
-    pub(crate) source: String,
+/// Reads the lines of a JSON Lines input, counting lines and bytes for locations
+/// (the rules are in the [module documentation](self)).
+///
+/// ```
+/// use rubric_exporter::LineReader;
+///
+/// let input = b"\xEF\xBB\xBF{\"a\": 1}\r\n\n  \n{\"b\": \"K\xF6ln\"}\n{\"c\": 3}\n";
+/// let mut lines = LineReader::new("in.jsonl", &input[..]);
+/// let first = lines.next_line().unwrap()?;
+/// assert_eq!((first.text, first.number, first.skipped), ("{\"a\": 1}", 1, 3));
+/// let err = lines.next_line().unwrap().unwrap_err();
+/// assert_eq!(err.to_string().split(" — ").next(), Some("in.jsonl:4:11: invalid UTF-8 at byte offset 29"));
+/// assert_eq!(lines.next_line().unwrap()?.text, "{\"c\": 3}");
+/// assert!(lines.next_line().is_none());
+/// # Ok::<(), rubric_exporter::Error>(())
+/// ```
+pub struct LineReader<R> {
+    source: String,
     reader: R,
     buffer: Vec<u8>,
+    /// 1-based number of the line last read.
     line_number: u64,
+    /// Byte offset of the start of the next line in the input.
     offset: u64,
+    /// Set at the end of the input and after an error reading it.
     done: bool,
+    max_line_bytes: Option<u64>,
 }
 
-impl<R> std::fmt::Debug for JsonLines<R> {
+impl<R> std::fmt::Debug for LineReader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsonLines")
+        f.debug_struct("LineReader")
             .field("source", &self.source)
             .field("line_number", &self.line_number)
             .finish_non_exhaustive()
     }
 }
 
-impl<R: BufRead> JsonLines<R> {
-    pub(crate) fn new(source: impl Into<String>, reader: R) -> Self {
-        JsonLines {
+/// One non-blank line's text, checked UTF-8, not yet parsed.
+#[derive(Clone, Copy, Debug)]
+pub struct RawLine<'b> {
+    /// The input's name, for locations.
+    pub source: &'b str,
+    /// The line without its line ending (and, on line 1, without a byte-order
+    /// mark).
+    pub text: &'b str,
+    /// The line's 1-based number.
+    pub number: u64,
+    /// Bytes skipped at the start of the line (a byte-order mark), which columns
+    /// count: the column of `text`'s byte `i` is `skipped + i + 1`.
+    pub skipped: usize,
+    /// How many bytes of the input the line took, its line ending included.
+    pub bytes: u64,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// Reads from `reader`; `source` names it in errors (a path, or `<stdin>`).
+    pub fn new(source: impl Into<String>, reader: R) -> Self {
+        LineReader {
             source: source.into(),
             reader,
             buffer: Vec::new(),
             line_number: 0,
             offset: 0,
             done: false,
+            max_line_bytes: None,
         }
     }
 
+    /// Refuses lines longer than `limit` bytes (line ending included) with
+    /// [`ErrorKind::LineTooLong`], reading past them without holding them; `None`
+    /// (the default) reads a line of any length, as a single-document input of a
+    /// gigabyte is legitimate.
+    pub fn max_line_bytes(mut self, limit: Option<u64>) -> Self {
+        self.max_line_bytes = limit;
+        self
+    }
+
+    /// The input's name.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     /// Where the line last read is: `<source>:<line>`.
-    pub(crate) fn location(&self) -> Location {
+    pub fn location(&self) -> Location {
         Location::line(&self.source, self.line_number)
     }
 
-    /// The next non-blank line's object; after an error, nothing more.
-    pub(crate) fn next_line(&mut self) -> Option<Result<Line, Error>> {
-        Some(self.next_raw()?.and_then(|raw| raw.parse()))
-    }
-
-    /// The next non-blank line, as text (checked UTF-8, not yet parsed); after an
-    /// error, nothing more.
-    pub(crate) fn next_raw(&mut self) -> Option<Result<RawLine<'_>, Error>> {
+    /// The next non-blank line, or the error in the next line's bytes; `None` at
+    /// the end of the input and after an error reading it.
+    pub fn next_line(&mut self) -> Option<Result<RawLine<'_>, Error>> {
         while !self.done {
             match self.read_line() {
-                Ok(Some((number, skipped, start, end))) => {
-                    // The bytes were checked as UTF-8 by read_line.
-                    let text = std::str::from_utf8(&self.buffer[start..end]).unwrap_or("");
-                    return Some(Ok(RawLine { source: &self.source, text, number, skipped }));
+                Ok(Some((number, skipped, end, bytes))) => {
+                    // read_line checked these bytes as UTF-8.
+                    let text = std::str::from_utf8(&self.buffer[skipped..end]).unwrap_or("");
+                    let source = &self.source;
+                    return Some(Ok(RawLine { source, text, number, skipped, bytes }));
                 }
                 Ok(None) => continue,
-                Err(err) => {
-                    self.done = true;
-                    return Some(Err(err));
-                }
+                Err(err) => return Some(Err(err)),
             }
         }
         None
     }
+
+    /// The next non-blank line parsed as a JSON object.
+    pub(crate) fn next_object(&mut self) -> Option<Result<Line, Error>> {
+        Some(self.next_line()?.and_then(|raw| raw.parse()))
+    }
+
+    /// Reads one line into the buffer: `(number, skipped, end, bytes)` of a line
+    /// whose text is `buffer[skipped..end]`; `None` for a blank line or the end of
+    /// the input.
+    fn read_line(&mut self) -> Result<Option<(u64, usize, usize, u64)>, Error> {
+        self.buffer.clear();
+        let line_start = self.offset;
+        let number = self.line_number + 1;
+        let source = self.source.clone();
+        let read_error =
+            |err| Error::at(Location::line(source.clone(), number), ErrorKind::Io(err));
+        let read = match self.max_line_bytes {
+            None => self.reader.read_until(b'\n', &mut self.buffer),
+            // One byte more than the limit tells a line at the limit from a longer one.
+            Some(limit) => {
+                (&mut self.reader).take(limit.saturating_add(1)).read_until(b'\n', &mut self.buffer)
+            }
+        };
+        let read = match read {
+            Ok(read) => read as u64,
+            Err(err) => {
+                self.done = true;
+                return Err(read_error(err));
+            }
+        };
+        if read == 0 {
+            self.done = true;
+            return Ok(None);
+        }
+        self.line_number = number;
+        self.offset += read;
+        if let Some(limit) = self.max_line_bytes {
+            if read > limit {
+                let rest = match self.skip_rest_of_line() {
+                    Ok(rest) => rest,
+                    Err(err) => {
+                        self.done = true;
+                        return Err(read_error(err));
+                    }
+                };
+                self.offset += rest;
+                return Err(Error::at(
+                    Location::line(&self.source, number),
+                    ErrorKind::LineTooLong { limit, length: read + rest },
+                ));
+            }
+        }
+        let mut end = self.buffer.len();
+        if self.buffer[..end].ends_with(b"\n") {
+            end -= 1;
+        }
+        if self.buffer[..end].ends_with(b"\r") {
+            end -= 1;
+        }
+        let mut skipped = 0;
+        if number == 1 && self.buffer[..end].starts_with(UTF8_BOM) {
+            skipped = UTF8_BOM.len();
+        }
+        let text = std::str::from_utf8(&self.buffer[skipped..end]).map_err(|err| {
+            // A UTF-8 error always has a byte at `valid_up_to`: the one that failed.
+            let bad = skipped + err.valid_up_to();
+            Error::at(
+                Location::column(&self.source, number, bad as u64 + 1),
+                ErrorKind::InvalidUtf8 {
+                    byte_offset: line_start + bad as u64,
+                    byte: self.buffer[bad],
+                },
+            )
+        })?;
+        // A blank line holds nothing. JSON Lines forbids them, but they are common
+        // in practice (a trailing empty line, files concatenated with an empty line
+        // between them), and failing on one would only make the user delete it by
+        // hand. Only JSON's own white space counts: a line of no-break spaces is a
+        // mistake worth reporting.
+        if text.trim_matches([' ', '\t', '\r']).is_empty() {
+            return Ok(None);
+        }
+        if text.starts_with('\u{feff}') {
+            return Err(Error::at(
+                Location::column(&self.source, number, skipped as u64 + 1),
+                ErrorKind::ByteOrderMark,
+            ));
+        }
+        Ok(Some((number, skipped, end, read)))
+    }
+
+    /// Reads up to the end of the current line without keeping it: the bytes read.
+    fn skip_rest_of_line(&mut self) -> std::io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if available.is_empty() {
+                return Ok(skipped);
+            }
+            let (used, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(newline) => (newline + 1, true),
+                None => (available.len(), false),
+            };
+            self.reader.consume(used);
+            skipped += used as u64;
+            if done {
+                return Ok(skipped);
+            }
+        }
+    }
+}
+
+/// serde_json's description of `err` without the position it appends (` at line
+/// 1 column 7`): each reader reports the position in its own terms.
+pub fn json_error_message(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    full.strip_suffix(&position).unwrap_or(&full).to_string()
 }
 
 impl RawLine<'_> {
     /// Parses the line as a JSON object, with a location for any error.
     pub(crate) fn parse(self) -> Result<Line, Error> {
-        let RawLine { source, text, number, skipped } = self;
+        let RawLine { source, text, number, skipped, .. } = self;
         let value: Value = serde_json::from_str(text).map_err(|err| {
-            let full = err.to_string();
-            let position = format!(" at line {} column {}", err.line(), err.column());
-            let message = full.strip_suffix(&position).unwrap_or(&full).to_string();
             Error::at(
                 Location::column(source, number, (skipped + err.column()) as u64),
-                ErrorKind::MalformedJson { message },
+                ErrorKind::MalformedJson { message: json_error_message(&err) },
             )
         })?;
         if let Some((key, column)) = crate::repeated_key(text) {
@@ -114,57 +296,6 @@ impl RawLine<'_> {
             )),
         }
     }
-}
-
-impl<R: BufRead> JsonLines<R> {
-    /// Reads one line into the buffer: `(number, skipped, start, end)` of its text
-    /// in the buffer, `None` for a blank line or the end of the input.
-    fn read_line(&mut self) -> Result<Option<(u64, usize, usize, usize)>, Error> {
-        self.buffer.clear();
-        let line_start = self.offset;
-        let read = self.reader.read_until(b'\n', &mut self.buffer).map_err(|err| {
-            Error::at(Location::line(&self.source, self.line_number + 1), ErrorKind::Io(err))
-        })?;
-        if read == 0 {
-            self.done = true;
-            return Ok(None);
-        }
-        self.line_number += 1;
-        self.offset += read as u64;
-        let number = self.line_number;
-        let mut end = self.buffer.len();
-        if self.buffer[..end].ends_with(b"\n") {
-            end -= 1;
-        }
-        if self.buffer[..end].ends_with(b"\r") {
-            end -= 1;
-        }
-        let mut skipped = 0;
-        if number == 1 && self.buffer[..end].starts_with(UTF8_BOM) {
-            skipped = UTF8_BOM.len();
-        }
-        let text = std::str::from_utf8(&self.buffer[skipped..end]).map_err(|err| {
-            let bad = skipped + err.valid_up_to();
-            Error::at(
-                Location::column(&self.source, number, bad as u64 + 1),
-                ErrorKind::InvalidUtf8 { byte_offset: line_start + bad as u64 },
-            )
-        })?;
-        if text.trim_matches([' ', '\t']).is_empty() {
-            return Ok(None);
-        }
-        Ok(Some((number, skipped, skipped, end)))
-    }
-}
-
-/// One line's text, before parsing.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RawLine<'b> {
-    /// The input's name, for locations.
-    pub(crate) source: &'b str,
-    pub(crate) text: &'b str,
-    pub(crate) number: u64,
-    pub(crate) skipped: usize,
 }
 
 /// One step of a path into a JSON value.

@@ -861,12 +861,14 @@ fn valid_records_take_the_fast_path() {
             text: line.trim_end(),
             number: 1,
             skipped: 0,
+            bytes: line.len() as u64,
         };
         assert_eq!(crate::fast::parse(&raw), Some(news().with_meta_field("lang", "en")), "{unit}");
     }
     // And anything that needs a message does not.
     let bad = format!(r#"{{"id":"a",{TEXT},"spans":[],"meta":null}}"#);
-    let raw = crate::lines::RawLine { source: "t.jsonl", text: &bad, number: 1, skipped: 0 };
+    let raw =
+        crate::lines::RawLine { source: "t.jsonl", text: &bad, number: 1, skipped: 0, bytes: 0 };
     assert_eq!(crate::fast::parse(&raw), None);
 }
 

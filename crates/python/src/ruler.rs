@@ -38,7 +38,7 @@ use crate::{detached, guarded, Annotator, Failure};
 enum Policy {
     Expand,
     Contract,
-    Skip,
+    Drop,
     Error,
 }
 
@@ -47,7 +47,9 @@ impl Policy {
         match name {
             "expand" => Some(Policy::Expand),
             "contract" => Some(Policy::Contract),
-            "skip" => Some(Policy::Skip),
+            // `drop` is the CLI's and the exporter's word; `skip` was this
+            // component's before they were one spelling, and configs may name it.
+            "drop" | "skip" => Some(Policy::Drop),
             "error" => Some(Policy::Error),
             _ => None,
         }
@@ -132,7 +134,7 @@ impl RulerFailure {
                     "misaligned",
                     format!(
                         "span {shown} ({label}) at {start}..{end} does not start and end on \
-                         spaCy token boundaries — use misaligned='expand', 'contract' or 'skip'"
+                         spaCy token boundaries — use misaligned='expand', 'contract' or 'drop'"
                     ),
                 )
                 .at(Some(format!("{start}..{end}")))
@@ -301,7 +303,7 @@ impl RubricRuler {
                             text: bytes.ok().flatten().unwrap_or_default().to_string(),
                         });
                     }
-                    Policy::Skip => {
+                    Policy::Drop => {
                         counts.skipped += 1;
                         continue;
                     }
@@ -590,7 +592,8 @@ impl RubricRuler {
     ) -> PyResult<Self> {
         let policy = Policy::parse(misaligned).ok_or_else(|| {
             Failure::usage(format!(
-                "misaligned={misaligned:?}: use one of expand, contract, skip, error"
+                "misaligned={misaligned:?}: use one of expand, contract, drop, error (skip is \
+                 the old name of drop)"
             ))
             .into_pyerr(py)
         })?;

@@ -11,8 +11,10 @@ tokens too, not on the Doc's: for now, a pattern sees spaCy's tokenization only
 where the two agree (they do on 99.5 % of news tokens; see
 tests/interop/test_tokenizer_spacy.py). A span whose edges fall inside a spaCy token follows
 ``misaligned``: ``expand`` (default) or ``contract`` it to token boundaries,
-``skip`` it, or raise :class:`rubric.AlignmentError`. Whatever happens is
-counted in ``doc.user_data["rubric"]``; no span is dropped silently.
+``drop`` it (``skip``, its old name, is still accepted), or raise
+:class:`rubric.AlignmentError`. Whatever happens is counted in
+``doc.user_data["rubric"]`` (a dropped span under ``skipped``, the key's old
+name, kept for readers of it); no span is dropped silently.
 
 ``doc.ents`` gets the resolved spans (with ``ent_kb_id_`` from the entry's
 id), next to an earlier component's entities: theirs win where they overlap,
@@ -42,7 +44,11 @@ from spacy.util import minibatch
 from . import Annotator, _rubric
 from .errors import UsageError
 
-MISALIGNED = ("expand", "contract", "skip", "error")
+MISALIGNED = ("expand", "contract", "drop", "error")
+
+#: Old names still accepted: ``skip`` was ``drop`` before the CLI's, the
+#: exporter's and this component's spellings became one.
+MISALIGNED_ALIASES = {"skip": "drop"}
 
 #: The keys of ``doc.user_data["rubric"]``.
 COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
@@ -77,11 +83,12 @@ class RubricRuler:
         rules: Union[None, str, List[str]] = None,
         no_rules: Optional[List[str]] = None,
     ) -> None:
-        if misaligned not in MISALIGNED:
+        if misaligned not in MISALIGNED and misaligned not in MISALIGNED_ALIASES:
             raise UsageError(
                 "usage",
                 None,
-                f"misaligned={misaligned!r}: use one of {', '.join(MISALIGNED)}",
+                f"misaligned={misaligned!r}: use one of {', '.join(MISALIGNED)} "
+                "(skip is the old name of drop)",
             )
         self.name = name
         self.spans_key = spans_key
