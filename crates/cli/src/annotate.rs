@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind};
 use crate::formats::{FormatOptions, FormatWriter, To};
 use crate::input::Document;
 use crate::output::{check_paths, Output, OutputKind};
-use crate::run::{self, Processed, RunArgs, Status};
+use crate::run::{self, offset_unit_parser, Processed, RunArgs, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -91,12 +91,7 @@ pub struct Args {
 
     /// The unit of every offset: Unicode code points (Python `str` indices), UTF-8
     /// bytes or UTF-16 code units (JavaScript, Java).
-    #[arg(
-        long,
-        value_name = "UNIT",
-        default_value = "char",
-        value_parser = crate::run::offset_unit_parser(),
-    )]
+    #[arg(long, value_name = "UNIT", default_value = "char", value_parser = offset_unit_parser())]
     pub offsets: OffsetUnit,
 
     /// Write another of rubric's formats instead of records (as `rubric convert

@@ -19,7 +19,7 @@ use rubric_offsets::OffsetUnit;
 use crate::convert::{From as InputFormat, Inputs};
 use crate::error::{Error, ErrorKind};
 use crate::output::Output;
-use crate::run::{SeenIds, Status};
+use crate::run::{offset_unit_parser, SeenIds, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -106,12 +106,7 @@ pub struct Args {
 
     /// The unit spans are measured in when scoring (it matters for the overlap
     /// threshold and the offsets in the JSON report).
-    #[arg(
-        long,
-        value_name = "UNIT",
-        default_value = "char",
-        value_parser = crate::run::offset_unit_parser(),
-    )]
+    #[arg(long, value_name = "UNIT", default_value = "char", value_parser = offset_unit_parser())]
     pub offsets: OffsetUnit,
 
     /// nervaluate's min_overlap_percentage: the share of a gold span (1 to 100

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind};
 use crate::input::Document;
 use crate::output::Output;
-use crate::run::{self, Processed, RunArgs, Status};
+use crate::run::{self, offset_unit_parser, Processed, RunArgs, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -32,12 +32,7 @@ pub struct Args {
 
     /// The unit of `start` and `end`: UTF-8 bytes, Unicode code points (Python `str`
     /// indices) or UTF-16 code units (JavaScript, Java).
-    #[arg(
-        long,
-        value_name = "UNIT",
-        default_value = "char",
-        value_parser = crate::run::offset_unit_parser(),
-    )]
+    #[arg(long, value_name = "UNIT", default_value = "char", value_parser = offset_unit_parser())]
     pub offsets: OffsetUnit,
 
     /// Which rules cut the text: rubric's news rules, or spaCy 3.8's English

@@ -706,3 +706,112 @@ registry! {
     Hf("Hugging Face token classification JSONL") => Hf,
     Spacy("spaCy 3's DocBin") => Spacy,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brat::from_brat;
+    use crate::record::SpanInput;
+    use rubric_tokenizer::Tokenizer;
+
+    fn records() -> Vec<Record> {
+        let tokenizer = Tokenizer::new();
+        let one = "US President Joe Biden spoke in Baghdad.";
+        let two = "Iraqi militias warned the United Nations.";
+        vec![
+            Record::tokenize(
+                "d1",
+                one,
+                &tokenizer,
+                vec![SpanInput::new(0, 2, "GPE"), SpanInput::new(13, 22, "PERSON")],
+            )
+            .unwrap(),
+            Record::tokenize("d2", two, &tokenizer, vec![SpanInput::new(26, 40, "ORG")]).unwrap(),
+        ]
+    }
+
+    /// Each record's spans as `(text, label)`: what every format keeps (the
+    /// token-based ones rebuild the text from tokens, so not the text itself).
+    fn spans(records: &[Record]) -> Vec<Vec<(String, String)>> {
+        records
+            .iter()
+            .map(|record| {
+                let text = record.text();
+                record
+                    .spans()
+                    .iter()
+                    .map(|span| (text[span.start..span.end].to_string(), span.label.clone()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_are_unique_and_each_format_is_written_under_its_own_name() {
+        let mut names = std::collections::HashSet::new();
+        for format in Format::ALL {
+            let info = format.info();
+            assert_eq!(info.write_names[0].name, info.name, "{format:?}");
+            assert_eq!(Format::named(info.name), Some(*format));
+            for name in info.write_names {
+                assert!(names.insert(name.name), "{} is named twice", name.name);
+                assert!(!name.help.ends_with('.'), "{}: clap adds no period", name.name);
+            }
+        }
+        assert_eq!(Format::by_extension("CoNLL"), Some(Format::Conll));
+        assert_eq!(Format::by_extension("ann"), Some(Format::Brat));
+        assert_eq!(Format::by_extension("jsonl"), None);
+        assert_eq!(Format::of_directory(), Some(Format::Brat));
+        assert!(Format::Jsonl.reads_stdin() && !Format::Hf.reads_stdin());
+    }
+
+    /// Every format the registry can read back from what its writer wrote gives
+    /// back the same texts, spans and labels, through the registry alone.
+    #[test]
+    fn every_format_round_trips_through_the_registry() {
+        let records = records();
+        for &format in Format::ALL {
+            let info = format.info();
+            let options = WriteOptions::default();
+            let mut writer = format.writer(InMemory::default(), &options).unwrap();
+            for record in &records {
+                writer.write(record).unwrap();
+            }
+            let written = writer.finish().unwrap();
+            if info.input == Input::Files {
+                // brat: a .txt and an .ann per document, named after its id.
+                let names: Vec<&str> = written.files.iter().map(|(name, _)| &name[..]).collect();
+                assert_eq!(names, ["d1.txt", "d1.ann", "d2.txt", "d2.ann"]);
+                let text = |i: usize| String::from_utf8(written.files[i].1.clone()).unwrap();
+                let back: Vec<Record> = [(0, "d1"), (2, "d2")]
+                    .iter()
+                    .map(|&(i, id)| {
+                        from_brat(id, text(i), &text(i + 1), "ann", &Tokenizer::new()).unwrap().0
+                    })
+                    .collect();
+                assert_eq!(spans(&back), spans(&records));
+                continue;
+            }
+            let mut read = ReadOptions::default();
+            if let Some(list) = info.label_list {
+                assert_eq!(written.files.len(), 1, "{format:?}");
+                assert_eq!(written.files[0].0, list);
+                read.labels = serde_json::from_slice(&written.files[0].1).unwrap();
+            } else {
+                assert!(written.files.is_empty(), "{format:?}");
+            }
+            let input = std::io::Cursor::new(written.stream);
+            let reader = format.reader("mem".to_string(), input, &read);
+            let back: Vec<Record> = reader.unwrap().collect::<Result<_, _>>().unwrap();
+            assert_eq!(spans(&back), spans(&records), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn a_stream_destination_refuses_other_files() {
+        let mut hf = Format::Hf.writer(Stream(Vec::new()), &WriteOptions::default()).unwrap();
+        hf.write(&records()[0]).unwrap();
+        let err = hf.finish().err().map(|err| err.to_string()).unwrap_or_default();
+        assert!(err.contains("\"labels.json\""), "{err}");
+    }
+}

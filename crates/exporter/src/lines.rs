@@ -49,7 +49,7 @@ pub(crate) struct Line {
 /// let first = lines.next_line().unwrap()?;
 /// assert_eq!((first.text, first.number, first.skipped), ("{\"a\": 1}", 1, 3));
 /// let err = lines.next_line().unwrap().unwrap_err();
-/// assert_eq!(err.to_string().split(" — ").next(), Some("in.jsonl:4:11: invalid UTF-8 at byte offset 29"));
+/// assert_eq!(err.to_string().split(" — ").next(), Some("in.jsonl:4:9: invalid UTF-8 at byte offset 25"));
 /// assert_eq!(lines.next_line().unwrap()?.text, "{\"c\": 3}");
 /// assert!(lines.next_line().is_none());
 /// # Ok::<(), rubric_exporter::Error>(())
@@ -440,5 +440,83 @@ mod tests {
         assert_eq!(at(&[Step::Key("spans"), Step::Index(0), Step::Key("start")]), Some("1},"));
         assert_eq!(value_offset(json, &[Step::Key("spans"), Step::Index(2)]), None);
         assert_eq!(value_offset(json, &[Step::Key("missing")]), None);
+    }
+
+    /// Every line the reader gives, as `Ok((number, text))` or `Err(message
+    /// without its hint)`, to the end of the input.
+    fn read_all(input: &[u8], limit: Option<u64>) -> Vec<Result<(u64, String), String>> {
+        let mut lines = LineReader::new("in", input).max_line_bytes(limit);
+        let mut out = Vec::new();
+        while let Some(line) = lines.next_line() {
+            out.push(match line {
+                Ok(line) => Ok((line.number, line.text.to_string())),
+                Err(err) => Err(err.to_string().split(" — ").next().unwrap_or("").to_string()),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn line_endings_and_blank_lines() {
+        let input = b"a\r\n\r\n \t\r\nb\r\r\n\xC2\xA0\nc\rd\ne";
+        let expected: Vec<Result<(u64, String), String>> = vec![
+            Ok((1, "a".to_string())),
+            // Lines 2 and 3 are blank (`\r` and JSON white space only).
+            // Only the `\r` of the line ending goes; one before it stays.
+            Ok((4, "b\r".to_string())),
+            // A line of no-break spaces is not blank: JSON would call it an error.
+            Ok((5, "\u{a0}".to_string())),
+            // A `\r` inside a line is the line's.
+            Ok((6, "c\rd".to_string())),
+            // The last line needs no line ending.
+            Ok((7, "e".to_string())),
+        ];
+        assert_eq!(read_all(input, None), expected);
+    }
+
+    #[test]
+    fn a_bad_line_is_reported_and_the_next_one_read() {
+        let input = b"\xEF\xBB\xBF{}\n\xEF\xBB\xBF{}\nK\xF6ln\n{\"x\": 1}\n";
+        let expected: Vec<Result<(u64, String), String>> = vec![
+            // The mark that starts the input is skipped,
+            Ok((1, "{}".to_string())),
+            // one that starts a later line (files joined with `cat`) is an error.
+            Err("in:2:1: malformed JSON: the line starts with a UTF-8 byte-order mark".to_string()),
+            // Line 3 starts at byte 6 + 6 = 12; its bad byte is its second.
+            Err("in:3:2: invalid UTF-8 at byte offset 13".to_string()),
+            Ok((4, "{\"x\": 1}".to_string())),
+        ];
+        assert_eq!(read_all(input, None), expected);
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_an_error_and_is_read_past() {
+        let long = "x".repeat(100);
+        let input = format!("{{}}\n{long}\n12345678\n{long}");
+        let expected: Vec<Result<(u64, String), String>> = vec![
+            Ok((1, "{}".to_string())),
+            Err("in:2: the line is 101 bytes long, more than the limit of 9".to_string()),
+            // Nine bytes with its line ending: at the limit, not over it.
+            Ok((3, "12345678".to_string())),
+            Err("in:4: the line is 100 bytes long, more than the limit of 9".to_string()),
+        ];
+        assert_eq!(read_all(input.as_bytes(), Some(9)), expected);
+        // Without a limit, any length.
+        assert_eq!(read_all(input.as_bytes(), None).len(), 4);
+        assert!(read_all(input.as_bytes(), None).iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn an_error_reading_the_input_ends_it() {
+        struct Failing;
+        impl std::io::Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
+            }
+        }
+        let mut lines = LineReader::new("in", std::io::BufReader::new(Failing));
+        let err = lines.next_line().and_then(Result::err).map(|err| err.location);
+        assert_eq!(err, Some(Some(Box::new(Location::line("in", 1)))));
+        assert!(lines.next_line().is_none());
     }
 }
