@@ -157,6 +157,12 @@ pub struct ReadOptions {
     pub labels: Vec<String>,
 }
 
+/// What [`FormatSpec::writer`] and [`Format::writer`] return.
+pub type Writer<D> = Result<Box<dyn RecordWrite<D>>, Error>;
+
+/// What [`FormatSpec::reader`] and [`Format::reader`] return.
+pub type Reader = Result<Box<dyn RecordRead>, Error>;
+
 /// A format: its description, its writer and its reader. Implemented by a unit
 /// type in the format's module and listed once in the registry.
 pub trait FormatSpec {
@@ -164,17 +170,10 @@ pub trait FormatSpec {
     const INFO: FormatInfo;
 
     /// A writer to `out`.
-    fn writer<D: Destination + 'static>(
-        out: D,
-        options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error>;
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D>;
 
     /// A reader of `input`, named `source` in errors.
-    fn reader<R: BufRead + 'static>(
-        source: String,
-        input: R,
-        options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error>;
+    fn reader<R: BufRead + 'static>(source: String, input: R, options: &ReadOptions) -> Reader;
 }
 
 impl Format {
@@ -324,18 +323,11 @@ impl FormatSpec for Jsonl {
         ids: Ids::Own,
     };
 
-    fn writer<D: Destination + 'static>(
-        out: D,
-        options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
         Ok(Box::new(RecordWriter::with_unit(out, options.unit)))
     }
 
-    fn reader<R: BufRead + 'static>(
-        source: String,
-        input: R,
-        _options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error> {
+    fn reader<R: BufRead + 'static>(source: String, input: R, _options: &ReadOptions) -> Reader {
         Ok(Box::new(RecordReader::new(source, input)))
     }
 }
@@ -382,18 +374,11 @@ impl FormatSpec for Conll {
         ids: Ids::Positional,
     };
 
-    fn writer<D: Destination + 'static>(
-        out: D,
-        options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
         Ok(Box::new(ConllWriter::new(out, options.scheme, options.misaligned)))
     }
 
-    fn reader<R: BufRead + 'static>(
-        source: String,
-        input: R,
-        _options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error> {
+    fn reader<R: BufRead + 'static>(source: String, input: R, _options: &ReadOptions) -> Reader {
         Ok(Box::new(ConllReader::new(source, input)))
     }
 }
@@ -446,18 +431,11 @@ impl FormatSpec for Brat {
         ids: Ids::Own,
     };
 
-    fn writer<D: Destination + 'static>(
-        out: D,
-        _options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+    fn writer<D: Destination + 'static>(out: D, _options: &WriteOptions) -> Writer<D> {
         Ok(Box::new(BratWriter { out, stems: Default::default() }))
     }
 
-    fn reader<R: BufRead + 'static>(
-        source: String,
-        _input: R,
-        _options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error> {
+    fn reader<R: BufRead + 'static>(source: String, _input: R, _options: &ReadOptions) -> Reader {
         Err(Error::at(
             Location::source(source),
             ErrorKind::Syntax {
@@ -501,18 +479,11 @@ impl FormatSpec for Doccano {
         ids: Ids::Optional,
     };
 
-    fn writer<D: Destination + 'static>(
-        out: D,
-        options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
         Ok(Box::new(DoccanoWriter::new(out, options.doccano_layout)))
     }
 
-    fn reader<R: BufRead + 'static>(
-        source: String,
-        input: R,
-        _options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error> {
+    fn reader<R: BufRead + 'static>(source: String, input: R, _options: &ReadOptions) -> Reader {
         Ok(Box::new(DoccanoReader::new(source, input)))
     }
 }
@@ -569,18 +540,11 @@ impl FormatSpec for Hf {
         ids: Ids::Positional,
     };
 
-    fn writer<D: Destination + 'static>(
-        out: D,
-        options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
         Ok(Box::new(HfFiles { writer: HfWriter::new(options.misaligned), out }))
     }
 
-    fn reader<R: BufRead + 'static>(
-        source: String,
-        input: R,
-        options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error> {
+    fn reader<R: BufRead + 'static>(source: String, input: R, options: &ReadOptions) -> Reader {
         Ok(Box::new(HfReader::new(source, input, options.labels.clone())))
     }
 }
@@ -623,10 +587,7 @@ impl FormatSpec for Spacy {
         ids: Ids::Own,
     };
 
-    fn writer<D: Destination + 'static>(
-        out: D,
-        options: &WriteOptions,
-    ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
         Ok(Box::new(DocBinFile { writer: DocBinWriter::new(options.misaligned), out }))
     }
 
@@ -634,7 +595,7 @@ impl FormatSpec for Spacy {
         source: String,
         mut input: R,
         _options: &ReadOptions,
-    ) -> Result<Box<dyn RecordRead>, Error> {
+    ) -> Reader {
         let mut bytes = Vec::new();
         input
             .read_to_end(&mut bytes)
@@ -677,7 +638,7 @@ macro_rules! registry {
                 self,
                 out: D,
                 options: &WriteOptions,
-            ) -> Result<Box<dyn RecordWrite<D>>, Error> {
+            ) -> Writer<D> {
                 match self {
                     $(Format::$variant => <$spec as FormatSpec>::writer(out, options),)*
                 }
@@ -689,7 +650,7 @@ macro_rules! registry {
                 source: String,
                 input: R,
                 options: &ReadOptions,
-            ) -> Result<Box<dyn RecordRead>, Error> {
+            ) -> Reader {
                 match self {
                     $(Format::$variant => <$spec as FormatSpec>::reader(source, input, options),)*
                 }

@@ -74,7 +74,7 @@ pub use error::{
 };
 pub use format::{
     Destination, Format, FormatInfo, FormatSpec, Ids, InMemory, Input, Layout, Name, ReadOptions,
-    ReadRecords, RecordRead, RecordWrite, Stream, WriteOptions,
+    ReadRecords, Reader, RecordRead, RecordWrite, Stream, WriteOptions, Writer,
 };
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
