@@ -73,6 +73,8 @@ POLICIES = [
     ("expand", [("Iran is", "GPE"), ("Iraq", "GPE")], {"spans": 2, "aligned": 1, "expanded": 1}),
     ("contract", [("Iraq", "GPE")], {"spans": 2, "aligned": 1, "skipped": 1}),
     ("skip", [("Iraq", "GPE")], {"spans": 2, "aligned": 1, "skipped": 1}),
+    # `drop` is the CLI's and the exporter's spelling; `skip` (above) its old name here.
+    ("drop", [("Iraq", "GPE")], {"spans": 2, "aligned": 1, "skipped": 1}),
 ]
 
 
@@ -127,6 +129,14 @@ def test_earlier_entities_are_kept_unless_overwrite_ents(tmp_path, overwrite, en
     doc = nlp("The New York Times. Times")
     assert [(e.text, e.label_) for e in doc.ents] == ents
     assert doc.user_data["rubric"]["overlapping"] == left_out
+
+
+def test_an_unknown_misaligned_policy_names_the_one_spelling(blank):
+    nlp = spacy.blank("en")
+    with pytest.raises(rubric.UsageError) as info:
+        nlp.add_pipe("rubric_ruler", config={"misaligned": "omit"})
+    assert "use one of expand, contract, drop, error (skip is the old name of drop)" in \
+        info.value.message
 
 
 def test_bad_configuration_is_a_usage_error(blank):
