@@ -303,6 +303,43 @@ def test_diff_matches_rubric_diff_json(rubric_bin, tmp_path):
     assert got["overall"]["strict"]["missed"] > 0, "the two annotators should disagree"
 
 
+CONVERSIONS = [("conll", []), ("bioes", []), ("iob1", []), ("doccano", []),
+               ("doccano", ["--doccano-layout", "entities"]), ("jsonl", ["--offsets", "utf16"]),
+               ("hf", []), ("spacy", []), ("brat", [])]
+
+
+@pytest.mark.parametrize("to,flags", CONVERSIONS, ids=[f"{t}{''.join(f)}" for t, f in CONVERSIONS])
+def test_convert_writes_what_rubric_convert_writes(rubric_bin, tmp_path, to, flags):
+    documents = generated_documents(seed=7, count=40)
+    records = list(rubric.Annotator().pipe([(d["text"], d["id"]) for d in documents]))
+    assert sum(len(r["spans"]) for r in records) > 20, "the documents should have spans"
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out"
+    run(rubric_bin, "convert", "--to", to, *flags, "-o", out, path)
+    # The command line's files, named as rubric.convert names them.
+    if out.is_dir():
+        want = {f.name: f.read_bytes() for f in sorted(out.iterdir())}
+    else:
+        want = {"": out.read_bytes()}
+        labels = tmp_path / "out.labels.json"
+        if labels.exists():
+            want["labels.json"] = labels.read_bytes()
+    options = dict(zip(["offsets" if f == "--offsets" else "doccano_layout" for f in flags[::2]],
+                       flags[1::2]))
+    got = rubric.convert(records, to, **options)
+    if to == "brat":
+        # No output stream: a directory of files.
+        assert got.pop("") == b""
+    assert got == want
+
+
+def test_convert_names_the_registrys_formats_when_one_is_unknown():
+    with pytest.raises(rubric.UsageError) as info:
+        rubric.convert([], "csv")
+    assert "conll, iob2, iob1, bioes, bilou, brat, doccano, hf, spacy" in info.value.message
+
+
 def gazetteer_file(tmp_path, name, content):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")

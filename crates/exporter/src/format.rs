@@ -182,6 +182,19 @@ impl Format {
         Format::ALL.iter().copied().find(|format| format.info().name == name)
     }
 
+    /// The format written under `name` (`--to`'s names: `conll`, `bioes`, `hf`),
+    /// with the [`Name`] that says what else the name picks.
+    pub fn by_write_name(name: &str) -> Option<(Format, &'static Name)> {
+        Format::ALL.iter().find_map(|&format| {
+            format.info().write_names.iter().find(|n| n.name == name).map(|n| (format, n))
+        })
+    }
+
+    /// Every name a format is written under, in the registry's order.
+    pub fn write_names() -> impl Iterator<Item = &'static str> {
+        Format::ALL.iter().flat_map(|format| format.info().write_names.iter().map(|n| n.name))
+    }
+
     /// The format an input with this extension (any case, no dot) is in, if one
     /// claims it.
     pub fn by_extension(extension: &str) -> Option<Format> {
@@ -719,6 +732,10 @@ mod tests {
                 assert!(!name.help.ends_with('.'), "{}: clap adds no period", name.name);
             }
         }
+        let (bioes, name) = Format::by_write_name("bioes").unwrap();
+        assert_eq!((bioes, name.scheme), (Format::Conll, Some(Scheme::Bioes)));
+        assert_eq!(Format::by_write_name("iob"), None);
+        assert_eq!(Format::write_names().count(), names.len());
         assert_eq!(Format::by_extension("CoNLL"), Some(Format::Conll));
         assert_eq!(Format::by_extension("ann"), Some(Format::Brat));
         assert_eq!(Format::by_extension("jsonl"), None);

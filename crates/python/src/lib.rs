@@ -15,10 +15,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use rubric_annotate::{AnnotatorBuilder, GazetteerSource};
 use rubric_diff::{json_report, Annotations, DifferBuilder, Document};
-use rubric_exporter::{Record, RecordReader};
+use rubric_exporter::{
+    DoccanoLayout, Format, InMemory, Misaligned, Record, RecordReader, WriteOptions,
+};
 use rubric_gazetteer::{GazetteerBuilder, OverlapPolicy, RuleSelection};
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::{Tokenizer, TokenizerBuilder, TokenizerMode};
@@ -521,11 +523,58 @@ fn _diff<'py>(
     json_loads(py, &report)
 }
 
+/// Writes records (JSON Lines) in the format `to` names, by any name the
+/// exporter's registry gives a format (`rubric convert --to`'s names), with the
+/// writer `rubric convert` uses: every file it would write, by name (`""` for the
+/// output itself). A format added to the registry is here with no change.
+#[pyfunction]
+#[pyo3(signature = (records_jsonl, to, name, misaligned, offsets, doccano_layout))]
+fn _convert<'py>(
+    py: Python<'py>,
+    records_jsonl: String,
+    to: String,
+    name: String,
+    misaligned: String,
+    offsets: String,
+    doccano_layout: String,
+) -> PyResult<Bound<'py, PyDict>> {
+    let written = detached(py, || {
+        let (format, format_name) = Format::by_write_name(&to).ok_or_else(|| {
+            let names: Vec<&str> = Format::write_names().collect();
+            Failure::usage(format!("to={to:?}: use one of {}", names.join(", ")))
+        })?;
+        let options = WriteOptions {
+            unit: offsets
+                .parse::<OffsetUnit>()
+                .map_err(|err| Failure::usage(format!("offsets={offsets:?}: {err}")))?,
+            misaligned: misaligned
+                .parse::<Misaligned>()
+                .map_err(|err| Failure::usage(format!("misaligned={misaligned:?}: {err}")))?,
+            doccano_layout: doccano_layout.parse::<DoccanoLayout>().map_err(|err| {
+                Failure::usage(format!("doccano_layout={doccano_layout:?}: {err}"))
+            })?,
+            scheme: format_name.scheme.unwrap_or_default(),
+        };
+        let mut writer = format.writer(InMemory::default(), &options).map_err(Failure::record)?;
+        for record in RecordReader::new(name, records_jsonl.as_bytes()) {
+            writer.write(&record.map_err(Failure::record)?).map_err(Failure::record)?;
+        }
+        writer.finish().map_err(Failure::record)
+    })?;
+    let files = PyDict::new(py);
+    files.set_item("", PyBytes::new(py, &written.stream))?;
+    for (file, contents) in &written.files {
+        files.set_item(file, PyBytes::new(py, contents))?;
+    }
+    Ok(files)
+}
+
 /// The `rubric._rubric` extension module.
 #[pymodule]
 fn _rubric(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(tokenize, module)?)?;
     module.add_function(wrap_pyfunction!(_diff, module)?)?;
+    module.add_function(wrap_pyfunction!(_convert, module)?)?;
     module.add_class::<Token>()?;
     module.add_class::<Gazetteer>()?;
     module.add_class::<Annotator>()?;

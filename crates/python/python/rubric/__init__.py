@@ -42,6 +42,7 @@ __all__ = [
     "Token",
     "tokenize",
     "diff",
+    "convert",
     "RubricError",
     "GazetteerError",
     "RecordError",
@@ -140,3 +141,31 @@ def diff(
     gold = "".join(_json_line(record) for record in gold_records)
     pred = "".join(_json_line(record) for record in pred_records)
     return _rubric._diff(gold, pred, gold_name, pred_name, allow_missing, min_overlap)
+
+
+def convert(
+    records: Iterable[Union[Record, Dict[str, Any]]],
+    to: str,
+    *,
+    misaligned: str = "error",
+    offsets: str = "char",
+    doccano_layout: str = "label",
+    name: str = "<records>",
+) -> Dict[str, bytes]:
+    """Writes records in another format, as ``rubric convert --to`` does.
+
+    ``to`` is any name ``rubric convert --to`` takes (``conll``, ``iob1``,
+    ``bioes``, ``bilou``, ``doccano``, ``hf``, ``spacy``, ``brat``, ``jsonl``):
+    both list the exporter's format registry, so a format added there is here
+    too. Records are :class:`Record` objects or dicts in the JSONL record shape.
+    The result maps file names to their bytes: ``""`` is the output itself
+    (what ``rubric convert`` writes to standard output or ``-o``), and the
+    other keys the files beside it (``labels.json`` for ``hf``, which the
+    command line names ``<stem>.labels.json``) or, for ``brat``, the files in
+    the output directory (``<id>.txt``, ``<id>.ann``). ``misaligned``
+    (``error``, ``expand``, ``contract``, ``drop``), ``offsets`` (``jsonl``
+    only) and ``doccano_layout`` (``label`` or ``entities``) are the command
+    line's options; ``name`` names the records in error locations.
+    """
+    jsonl = "".join(_json_line(record) for record in records)
+    return _rubric._convert(jsonl, to, name, misaligned, offsets, doccano_layout)

@@ -143,6 +143,15 @@ class _Ruler:
         ``doc.user_data["rubric"]``. Raises :class:`rubric.AlignmentError` under
         ``misaligned="error"``."""
 
+def _convert(
+    records_jsonl: str,
+    to: str,
+    name: str,
+    misaligned: str,
+    offsets: str,
+    doccano_layout: str,
+) -> Dict[str, bytes]: ...
+
 def _diff(
     gold_jsonl: str,
     pred_jsonl: str,
