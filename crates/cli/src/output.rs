@@ -265,18 +265,19 @@ impl Output {
     /// before rubric starts, so there is nothing left to read).
     pub fn stdout_beside(inputs: &[PathBuf]) -> Result<Self, Error> {
         check_stdout_open()?;
+        let refuse = |input: &PathBuf, relation| {
+            let input = input.display().to_string();
+            Err(Error::at(
+                Location::source("<stdout>"),
+                ErrorKind::OutputIsInput { input, relation },
+            ))
+        };
         if let Some(stdout) = stdout_identity() {
             let input = inputs.iter().find(|input| {
                 input.as_os_str() != "-" && input.is_file() && identity(input) == Some(stdout)
             });
             if let Some(input) = input {
-                return Err(Error::at(
-                    Location::source("<stdout>"),
-                    ErrorKind::OutputIsInput {
-                        input: input.display().to_string(),
-                        relation: "is the input",
-                    },
-                ));
+                return refuse(input, "is the input");
             }
             // A file inside an input directory is read by the walk (the shell
             // made it before rubric started). Its path is known on Linux only.
@@ -285,13 +286,7 @@ impl Output {
                     input.as_os_str() != "-" && input.is_dir() && path.starts_with(absolute(input))
                 });
                 if let Some(input) = input {
-                    return Err(Error::at(
-                        Location::source("<stdout>"),
-                        ErrorKind::OutputIsInput {
-                            input: input.display().to_string(),
-                            relation: "is inside the input directory",
-                        },
-                    ));
+                    return refuse(input, "is inside the input directory");
                 }
             }
         }

@@ -162,11 +162,8 @@ impl<R: BufRead> Iterator for DoccanoReader<R> {
     type Item = Result<Record, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.lines.next_object()? {
-            Ok(line) => line,
-            Err(err) => return Some(Err(err)),
-        };
-        Some(parse_line(self.lines.source(), line, &self.tokenizer))
+        let line = self.lines.next_object()?;
+        Some(line.and_then(|line| parse_line(self.lines.source(), line, &self.tokenizer)))
     }
 }
 
