@@ -212,22 +212,25 @@ pub struct DocumentComparison {
 
 /// What one source (a gazetteer entry, a rule, a model) produced, judged under
 /// `strict`: the provenance report of `rubric diff --by-source`.
+///
+/// Fields in alphabetical order, as [`Counts`](crate::Counts) says why.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SourceTally {
-    /// The source, as the spans name it.
-    pub source: String,
-    /// Predicted spans it produced.
-    pub predicted: u64,
-    /// Of those, correct.
+    /// Of its predicted spans, those correct.
     pub correct: u64,
-    /// Of those, spurious.
-    pub spurious: u64,
-    /// Of those, matched to a gold span with another label.
-    pub wrong_label: u64,
-    /// Of those, matched to a gold span with the same label and other boundaries.
-    pub wrong_boundary: u64,
     /// Gold spans it produced that no prediction matched.
     pub missed: u64,
+    /// Predicted spans it produced.
+    pub predicted: u64,
+    /// The source, as the spans name it.
+    pub source: String,
+    /// Of its predicted spans, those spurious.
+    pub spurious: u64,
+    /// Of its predicted spans, those matched to a gold span with the same label
+    /// and other boundaries.
+    pub wrong_boundary: u64,
+    /// Of its predicted spans, those matched to a gold span with another label.
+    pub wrong_label: u64,
 }
 
 impl SourceTally {
