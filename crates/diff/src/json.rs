@@ -237,3 +237,342 @@ fn span_report<'a>(span: &'a Span, text: &'a str, map: &OffsetMap<'_>) -> SpanRe
         text: text.get(span.start..span.end).unwrap_or(""),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The report types and `schemas/diff.schema.json` kept in agreement, as the
+    //! record's type and its schema are in `rubric-exporter`: every report is
+    //! valid under the schema (so no key is written that the schema does not
+    //! allow, and none it requires is left out), every key the schema names is
+    //! written by some report (so the schema describes nothing the types cannot
+    //! write), and keys come in sorted order (so the bytes stay those of the
+    //! `Value` the report used to be).
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::{agreement, Annotations, Differ, DifferBuilder, Document};
+
+    fn schema() -> &'static Value {
+        static SCHEMA: OnceLock<Value> = OnceLock::new();
+        SCHEMA.get_or_init(|| {
+            serde_json::from_str(include_str!("../../../schemas/diff.schema.json"))
+                .expect("schemas/diff.schema.json is JSON")
+        })
+    }
+
+    fn validator() -> &'static jsonschema::Validator {
+        static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+        VALIDATOR.get_or_init(|| {
+            jsonschema::draft202012::new(schema()).expect("schemas/diff.schema.json compiles")
+        })
+    }
+
+    /// The schema errors of one report, empty when it is valid.
+    fn schema_errors(report: &Value) -> Vec<String> {
+        validator().iter_errors(report).map(|e| format!("{}: {e}", e.instance_path())).collect()
+    }
+
+    const TEXT: &str = "Joe Biden met Hamas in Tehran.";
+
+    /// Inputs that make every kind of disagreement, every pairing, spans with and
+    /// without a source, and a text where units differ ("Ω" is 2 bytes, 1 char, 1
+    /// UTF-16 unit; "𝄞" is 4 bytes, 1 char, 2 UTF-16 units).
+    fn inputs() -> (Annotations, Annotations) {
+        let gold = Annotations::new(
+            "gold.jsonl",
+            vec![
+                Document::new(
+                    "d1",
+                    TEXT,
+                    vec![
+                        Span::new(0, 9, "PER").with_source("people.tsv:1"),
+                        Span::new(14, 19, "ORG"),
+                        Span::new(23, 29, "GPE"),
+                    ],
+                ),
+                Document::new("only-gold", TEXT, vec![Span::new(0, 9, "PER")]),
+                Document::new("changed", TEXT, vec![Span::new(14, 19, "ORG")]),
+                Document::new(
+                    "units",
+                    "Ωmega 𝄞 clef",
+                    vec![Span::new(0, 6, "X"), Span::new(12, 16, "Y")],
+                ),
+            ],
+        );
+        let prediction = Annotations::new(
+            "pred.jsonl",
+            vec![
+                Document::new(
+                    "d1",
+                    TEXT,
+                    vec![
+                        // wrong boundary, spurious, wrong label, wrong label and boundary
+                        Span::new(4, 9, "PER").with_source("people.tsv:2"),
+                        Span::new(10, 13, "ORG").with_source("orgs.tsv:7"),
+                        Span::new(14, 19, "PER").with_source("people.tsv:2"),
+                        Span::new(23, 30, "ORG"),
+                    ],
+                ),
+                Document::new(
+                    "changed",
+                    "Joe Biden met Hamas in Tehran!",
+                    vec![Span::new(14, 19, "ORG")],
+                ),
+                Document::new("only-prediction", TEXT, vec![Span::new(23, 29, "GPE")]),
+                Document::new(
+                    "units",
+                    "Ωmega 𝄞 clef",
+                    vec![Span::new(0, 6, "X"), Span::new(7, 16, "Y")],
+                ),
+            ],
+        );
+        (gold, prediction)
+    }
+
+    fn allowing(unit: OffsetUnit) -> Differ {
+        DifferBuilder::new().unit(unit).allow_missing(true).build().expect("a valid differ")
+    }
+
+    /// Every report the cases make, as JSON values, with the `$defs` entry each
+    /// one is.
+    fn reports() -> Vec<(&'static str, String)> {
+        let (gold, prediction) = inputs();
+        let mut reports = Vec::new();
+        for unit in [OffsetUnit::Byte, OffsetUnit::Char, OffsetUnit::Utf16] {
+            let comparison = allowing(unit).compare(&gold, &prediction).expect("comparable");
+            for kappa in [None, Some(None), Some(Some(0.25))] {
+                let mut report = json_report(&comparison);
+                report.kappa = kappa;
+                reports.push(("comparison", report.to_string()));
+            }
+        }
+        let empty = Annotations::new("empty.jsonl", Vec::new());
+        let nothing = Differ::new().compare(&empty, &empty).expect("comparable");
+        reports.push(("comparison", json_report(&nothing).to_string()));
+        let three = [gold.clone(), prediction, gold];
+        for kappa in [false, true] {
+            let agreement = agreement(&three, &allowing(OffsetUnit::Char), Schema::Type, kappa)
+                .expect("comparable");
+            reports.push(("agreement", agreement_json(&agreement).to_string()));
+        }
+        reports
+    }
+
+    fn parse(report: &str) -> Value {
+        serde_json::from_str(report).expect("the report is JSON")
+    }
+
+    #[test]
+    fn every_report_is_valid_under_the_schema() {
+        for (def, report) in reports() {
+            let errors = schema_errors(&parse(&report));
+            assert!(errors.is_empty(), "{def}: {errors:#?}\n{report}");
+        }
+    }
+
+    #[test]
+    fn the_cases_make_every_disagreement_kind_and_pairing() {
+        // What the agreement test below relies on: if a case stopped making one,
+        // a key only it writes would go unchecked.
+        let (gold, prediction) = inputs();
+        let comparison = allowing(OffsetUnit::Char).compare(&gold, &prediction).unwrap();
+        let kinds: BTreeSet<DisagreementKind> = comparison
+            .documents
+            .iter()
+            .flat_map(|d| d.disagreements.iter().map(|d| d.kind))
+            .collect();
+        assert_eq!(kinds.len(), DisagreementKind::ALL.len(), "{kinds:?}");
+        let pairings: Vec<Pairing> = comparison.documents.iter().map(|d| d.pairing).collect();
+        for pairing in
+            [Pairing::Paired, Pairing::GoldOnly, Pairing::PredictionOnly, Pairing::TextDiffers]
+        {
+            assert!(pairings.contains(&pairing), "{pairing:?}");
+        }
+        // Offsets are converted: "𝄞 clef" starts at byte 7 (after "Ωmega "), char
+        // 6 and UTF-16 unit 6, and "𝄞" is 4 bytes, one char, two UTF-16 units.
+        let y = |unit| {
+            let comparison = allowing(unit).compare(&gold, &prediction).unwrap();
+            let report = json_report(&comparison);
+            let units = report.documents.iter().find(|d| d.id == "units").unwrap();
+            let span = units.disagreements[0].prediction.as_ref().unwrap();
+            (span.start, span.end, span.text.to_string())
+        };
+        assert_eq!(y(OffsetUnit::Byte), (7, 16, "𝄞 clef".to_string()));
+        assert_eq!(y(OffsetUnit::Char), (6, 12, "𝄞 clef".to_string()));
+        assert_eq!(y(OffsetUnit::Utf16), (6, 13, "𝄞 clef".to_string()));
+    }
+
+    /// Where a schema node is an object with named properties, by a path that
+    /// names `$defs` entries and the keys leading to inline objects.
+    fn schema_objects(node: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<String>>) {
+        if let Some(properties) = node.get("properties").and_then(Value::as_object) {
+            out.insert(path.to_string(), properties.keys().cloned().collect());
+            for (key, property) in properties {
+                schema_objects(property, &format!("{path}/{key}"), out);
+            }
+        }
+        if let Some(items) = node.get("items") {
+            schema_objects(items, &format!("{path}/[]"), out);
+        }
+        if let Some(branches) = node.get("oneOf").and_then(Value::as_array) {
+            for branch in branches {
+                schema_objects(branch, path, out);
+            }
+        }
+    }
+
+    /// The keys `value` writes, recorded under the path [`schema_objects`] gives
+    /// the schema node that describes them.
+    fn written_keys(
+        node: &Value,
+        path: &str,
+        value: &Value,
+        out: &mut BTreeMap<String, BTreeSet<String>>,
+    ) {
+        if let Some(name) = node.get("$ref").and_then(Value::as_str) {
+            let name = name.strip_prefix("#/$defs/").expect("local references only");
+            let def = &schema()["$defs"][name];
+            return written_keys(def, &format!("$defs/{name}"), value, out);
+        }
+        if let Some(branches) = node.get("oneOf").and_then(Value::as_array) {
+            // `null` or one kind of value: the branch that is not `null`.
+            if !value.is_null() {
+                for branch in branches.iter().filter(|b| b.get("type") != Some(&"null".into())) {
+                    written_keys(branch, path, value, out);
+                }
+            }
+            return;
+        }
+        if let (Some(object), Some(properties)) =
+            (value.as_object(), node.get("properties").and_then(Value::as_object))
+        {
+            out.entry(path.to_string()).or_default().extend(object.keys().cloned());
+            for (key, item) in object {
+                if let Some(property) = properties.get(key) {
+                    written_keys(property, &format!("{path}/{key}"), item, out);
+                }
+            }
+        } else if let (Some(object), Some(additional)) =
+            (value.as_object(), node.get("additionalProperties").filter(|a| a.is_object()))
+        {
+            for item in object.values() {
+                written_keys(additional, path, item, out);
+            }
+        }
+        if let (Some(items), Some(node)) = (value.as_array(), node.get("items")) {
+            for item in items {
+                written_keys(node, &format!("{path}/[]"), item, out);
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_the_schema_names_is_written() {
+        let mut named = BTreeMap::new();
+        for (name, def) in schema()["$defs"].as_object().expect("the schema has $defs") {
+            schema_objects(def, &format!("$defs/{name}"), &mut named);
+        }
+        let mut written = BTreeMap::new();
+        for (def, report) in reports() {
+            let node = &schema()["$defs"][def];
+            written_keys(node, &format!("$defs/{def}"), &parse(&report), &mut written);
+        }
+        assert_eq!(written, named);
+        // The walk reached the nested objects, not only the top.
+        assert!(named.contains_key("$defs/document/disagreements/[]"), "{named:#?}");
+        assert!(named.contains_key("$defs/span"), "{named:#?}");
+    }
+
+    /// `value` written as JSON with every object's keys sorted, whatever map
+    /// `serde_json::Value` uses.
+    fn sorted_keys(value: &Value) -> String {
+        match value {
+            Value::Object(object) => {
+                let mut entries: Vec<(&String, &Value)> = object.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let entries: Vec<String> = entries
+                    .into_iter()
+                    .map(|(key, value)| {
+                        format!("{}:{}", Value::from(key.as_str()), sorted_keys(value))
+                    })
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }
+            Value::Array(items) => {
+                format!("[{}]", items.iter().map(sorted_keys).collect::<Vec<_>>().join(","))
+            }
+            scalar => scalar.to_string(),
+        }
+    }
+
+    #[test]
+    fn keys_are_written_in_sorted_order() {
+        for (def, report) in reports() {
+            assert_eq!(report, sorted_keys(&parse(&report)), "{def}");
+        }
+        // The check can fail: a report with its keys out of order is caught.
+        assert_ne!(r#"{"b":1,"a":2}"#, sorted_keys(&parse(r#"{"b":1,"a":2}"#)));
+    }
+
+    const LABELS: [&str; 3] = ["PER", "ORG", "GPE"];
+
+    /// Documents over one text with two-byte characters, with random spans
+    /// (on character boundaries) of random labels, some with a source; ids `d0`,
+    /// `d1`, ... so two draws pair up.
+    fn arb_documents() -> impl Strategy<Value = Vec<Document>> {
+        let text = "é-x".repeat(13);
+        let byte =
+            |text: &str, char: usize| text.char_indices().nth(char).map_or(text.len(), |(i, _)| i);
+        let span = (0usize..30, 1usize..8, 0..LABELS.len(), proptest::option::of(0u8..3));
+        prop::collection::vec(prop::collection::vec(span, 0..6), 0..4).prop_map(move |documents| {
+            documents
+                .into_iter()
+                .enumerate()
+                .map(|(i, spans)| {
+                    let spans = spans
+                        .into_iter()
+                        .map(|(start, len, label, source)| {
+                            let span = Span::new(
+                                byte(&text, start),
+                                byte(&text, start + len),
+                                LABELS[label],
+                            );
+                            match source {
+                                Some(n) => span.with_source(format!("entries.tsv:{n}")),
+                                None => span,
+                            }
+                        })
+                        .collect();
+                    Document::new(format!("d{i}"), text.clone(), spans)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn random_comparisons_make_valid_sorted_reports(
+            gold in arb_documents(),
+            prediction in arb_documents(),
+            min_overlap in 1.0f64..=100.0,
+        ) {
+            let gold = Annotations::new("gold", gold);
+            let prediction = Annotations::new("pred", prediction);
+            let differ = DifferBuilder::new()
+                .allow_missing(true)
+                .min_overlap_percentage(min_overlap)
+                .build()
+                .unwrap();
+            let comparison = differ.compare(&gold, &prediction).unwrap();
+            let report = json_report(&comparison).to_string();
+            let value = parse(&report);
+            prop_assert!(schema_errors(&value).is_empty(), "{:?}\n{}", schema_errors(&value), report);
+            prop_assert_eq!(&report, &sorted_keys(&value));
+        }
+    }
+}
