@@ -13,8 +13,8 @@
 //! serde writes them in the order declared, and the report has always written
 //! its keys sorted (it was first built as a `serde_json::Value`, whose map sorts
 //! them), so reports that users keep and compare stay byte for byte the same. The
-//! tests below check that order, that every report the schema's cases can produce
-//! is valid under the schema, and that every key the schema names is written.
+//! tests below check that order, that the reports of hand-made cases and of random
+//! comparisons are valid under the schema, and that every key it names is written.
 
 use std::collections::BTreeMap;
 use std::fmt;
