@@ -200,9 +200,8 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         }
         Format::Json => {
             let mut json = json_report(&comparison);
-            if let (Some(kappa), Some(object)) = (&kappa, json.as_object_mut()) {
-                let value = kappa.kappa.as_ref().and_then(|k| k[0][1]);
-                object.insert("kappa".to_string(), serde_json::json!(value));
+            if let Some(kappa) = &kappa {
+                json.kappa = Some(kappa.kappa.as_ref().and_then(|k| k[0][1]));
             }
             format!("{json}\n")
         }

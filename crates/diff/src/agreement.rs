@@ -1,7 +1,7 @@
 //! Agreement between more than two annotators: pairwise F1, and Cohen's kappa on
 //! token-level IOB labels.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use rubric_tokenizer::{TokenKind, Tokenizer};
@@ -70,8 +70,10 @@ pub fn agreement(
 fn cohen_kappa(pairs: &[Pair<'_>], tokenizer: &Tokenizer) -> Option<f64> {
     let mut agree = 0u64;
     let mut total = 0u64;
-    let mut first: HashMap<String, u64> = HashMap::new();
-    let mut second: HashMap<String, u64> = HashMap::new();
+    // Ordered maps: the expected agreement is a floating-point sum over labels,
+    // and a fixed order of terms makes the same kappa on every run.
+    let mut first: BTreeMap<String, u64> = BTreeMap::new();
+    let mut second: BTreeMap<String, u64> = BTreeMap::new();
     for pair in pairs {
         let tokens = match (pair.gold, pair.prediction) {
             (Some(a), Some(b)) if a.text != b.text => continue,
@@ -192,6 +194,30 @@ mod tests {
             .kappa
             .unwrap();
         assert_eq!(kappa[0][1], None);
+    }
+
+    #[test]
+    fn kappa_is_the_same_on_every_run() {
+        // Regression: the label counts were summed in a HashMap's order, which
+        // changes from map to map, so the last digits of kappa changed from run
+        // to run (0.9089300176366814, ...812, ...815 on the development news).
+        let text: String = (0..60).map(|i| format!("w{i:02} ")).collect();
+        let spans = |shift: usize| -> Vec<Span> {
+            (0..60)
+                .step_by(3)
+                .map(|i| Span::new(i * 4, i * 4 + 3, format!("L{}", (i + shift) % 17)))
+                .collect()
+        };
+        let a = Annotations::new("a", vec![Document::new("d", text.as_str(), spans(0))]);
+        let b = Annotations::new("b", vec![Document::new("d", text.as_str(), spans(5))]);
+        let kappa = |a: &Annotations, b: &Annotations| {
+            let result = agreement(&[a.clone(), b.clone()], &Differ::new(), Schema::Strict, true);
+            result.unwrap().kappa.unwrap()[0][1].unwrap().to_bits()
+        };
+        let first = kappa(&a, &b);
+        for _ in 0..50 {
+            assert_eq!(kappa(&a, &b), first);
+        }
     }
 
     #[test]

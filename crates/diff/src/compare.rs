@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::counts::{MacroScores, Scores, Tallies};
 use crate::error::{Error, ErrorKind};
-use crate::evaluate::{evaluate_with, Entity, Outcome, DEFAULT_MIN_OVERLAP_PERCENTAGE};
+use crate::evaluate::{evaluate_with, Entity, Evaluation, Outcome, DEFAULT_MIN_OVERLAP_PERCENTAGE};
 use crate::{Annotations, Document, Schema, Span, Tally};
 
 /// Configures a [`Differ`].
@@ -212,22 +212,25 @@ pub struct DocumentComparison {
 
 /// What one source (a gazetteer entry, a rule, a model) produced, judged under
 /// `strict`: the provenance report of `rubric diff --by-source`.
+///
+/// Fields in alphabetical order, as [`Counts`](crate::Counts) says why.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SourceTally {
-    /// The source, as the spans name it.
-    pub source: String,
-    /// Predicted spans it produced.
-    pub predicted: u64,
-    /// Of those, correct.
+    /// Of its predicted spans, those correct.
     pub correct: u64,
-    /// Of those, spurious.
-    pub spurious: u64,
-    /// Of those, matched to a gold span with another label.
-    pub wrong_label: u64,
-    /// Of those, matched to a gold span with the same label and other boundaries.
-    pub wrong_boundary: u64,
     /// Gold spans it produced that no prediction matched.
     pub missed: u64,
+    /// Predicted spans it produced.
+    pub predicted: u64,
+    /// The source, as the spans name it.
+    pub source: String,
+    /// Of its predicted spans, those spurious.
+    pub spurious: u64,
+    /// Of its predicted spans, those matched to a gold span with the same label
+    /// and other boundaries.
+    pub wrong_boundary: u64,
+    /// Of its predicted spans, those matched to a gold span with another label.
+    pub wrong_label: u64,
 }
 
 impl SourceTally {
@@ -450,6 +453,8 @@ impl Differ {
         Ok(pairs)
     }
 
+    /// One document compared: its spans converted and checked, scored under the
+    /// four schemas, added to the per-label tallies, and its strict errors listed.
     fn compare_pair(
         &self,
         gold_input: &Annotations,
@@ -460,123 +465,20 @@ impl Differ {
         let empty = Document::default();
         let gold_document = pair.gold.unwrap_or(&empty);
         let prediction_document = pair.prediction.unwrap_or(&empty);
-        let pairing = match (pair.gold, pair.prediction) {
-            (Some(g), Some(p)) if g.text == p.text => Pairing::Paired,
-            (Some(_), Some(_)) => Pairing::TextDiffers,
-            (Some(_), None) => Pairing::GoldOnly,
-            _ => Pairing::PredictionOnly,
-        };
-        let id = pair.gold.or(pair.prediction).map(|d| d.id.clone()).unwrap_or_default();
+        let pairing = pair.pairing();
         let gold = sorted_spans(gold_document);
         let prediction = sorted_spans(prediction_document);
-        let gold_units = self.entities(&gold_input.name, gold_document, &gold)?;
-        let prediction_units =
-            self.entities(&prediction_input.name, prediction_document, &prediction)?;
-        // Texts that differ share no offsets: nothing on one side may match the
-        // other, so each side is scored against nothing.
-        let (gold_seen, prediction_seen): (&[Entity<'_>], &[Entity<'_>]) =
-            if pairing == Pairing::TextDiffers {
-                (&[], &[])
-            } else {
-                (&gold_units, &prediction_units)
-            };
-
-        let mut tallies: Tallies = Default::default();
-        let mut outcomes = Vec::new();
-        let mut missed = Vec::new();
-        for (schema, tally) in Schema::ALL.into_iter().zip(tallies.iter_mut()) {
-            let mut evaluation = if pairing == Pairing::TextDiffers {
-                let mut g = evaluate_with(
-                    schema,
-                    &gold_units,
-                    prediction_seen,
-                    self.min_overlap_percentage,
-                );
-                let p = evaluate_with(
-                    schema,
-                    gold_seen,
-                    &prediction_units,
-                    self.min_overlap_percentage,
-                );
-                g.predictions = p.predictions;
-                g
-            } else {
-                evaluate_with(schema, &gold_units, &prediction_units, self.min_overlap_percentage)
-            };
-            *tally = evaluation.tally();
-            if schema == Schema::Strict {
-                outcomes = std::mem::take(&mut evaluation.predictions);
-                missed = std::mem::take(&mut evaluation.missed);
-            }
-        }
-
-        // Per label: nervaluate evaluates each label on the spans of that label alone.
-        let mut labels: Vec<&str> =
-            gold_units.iter().chain(&prediction_units).map(|entity| entity.label).collect();
-        labels.sort_unstable();
-        labels.dedup();
-        for label in labels {
-            let of_label = |entities: &[Entity<'_>]| -> Vec<Entity<'static>> {
-                entities
-                    .iter()
-                    .filter(|entity| entity.label == label)
-                    .map(|entity| Entity::new(entity.start, entity.end, ""))
-                    .collect()
-            };
-            let gold_of_label = of_label(gold_seen);
-            let prediction_of_label = of_label(prediction_seen);
-            let sums = label_tallies.entry(label.to_string()).or_default();
-            for (schema, sum) in Schema::ALL.into_iter().zip(sums.iter_mut()) {
-                if pairing == Pairing::TextDiffers {
-                    let gold_count = gold_units.iter().filter(|e| e.label == label).count() as u64;
-                    let prediction_count =
-                        prediction_units.iter().filter(|e| e.label == label).count() as u64;
-                    *sum += Tally {
-                        missed: gold_count,
-                        spurious: prediction_count,
-                        ..Tally::default()
-                    };
-                } else {
-                    let evaluation = evaluate_with(
-                        schema,
-                        &gold_of_label,
-                        &prediction_of_label,
-                        self.min_overlap_percentage,
-                    );
-                    *sum += evaluation.tally();
-                }
-            }
-        }
-
-        let mut disagreements = Vec::new();
-        for &g in &missed {
-            disagreements.push(Disagreement {
-                kind: DisagreementKind::Missed,
-                gold: Some(gold[g].clone()),
-                prediction: None,
-            });
-        }
-        for (p, outcome) in outcomes.iter().enumerate() {
-            let prediction_span = &prediction[p];
-            let (kind, gold_span) = match *outcome {
-                Outcome::Correct(_) => continue,
-                Outcome::Spurious => (DisagreementKind::Spurious, None),
-                Outcome::Incorrect(g) | Outcome::Partial(g) => {
-                    let gold_span = &gold[g];
-                    let kind = classify(gold_span, prediction_span);
-                    (kind, Some(gold_span.clone()))
-                }
-            };
-            disagreements.push(Disagreement {
-                kind,
-                gold: gold_span,
-                prediction: Some(prediction_span.clone()),
-            });
-        }
-        disagreements.sort_by_key(|d| (d.start(), d.end(), d.kind));
-
+        let sides = Sides {
+            gold: self.entities(&gold_input.name, gold_document, &gold)?,
+            prediction: self.entities(&prediction_input.name, prediction_document, &prediction)?,
+            texts_differ: pairing == Pairing::TextDiffers,
+            min_overlap_percentage: self.min_overlap_percentage,
+        };
+        let (tallies, strict) = sides.score();
+        sides.tally_labels(label_tallies);
+        let disagreements = disagreements(&gold, &prediction, &strict);
         Ok(DocumentComparison {
-            id,
+            id: pair.gold.or(pair.prediction).map(|d| d.id.clone()).unwrap_or_default(),
             pairing,
             text: pair.gold.or(pair.prediction).map(|d| d.text.clone()).unwrap_or_default(),
             prediction_text: match pairing {
@@ -587,7 +489,7 @@ impl Differ {
             prediction,
             overall: Scores::from_tallies(&tallies),
             disagreements,
-            outcomes,
+            outcomes: strict.predictions,
         })
     }
 
@@ -636,6 +538,103 @@ fn classify(gold: &Span, prediction: &Span) -> DisagreementKind {
     }
 }
 
+/// One document's spans on both sides, in the scoring unit, and how to score
+/// them.
+struct Sides<'s> {
+    gold: Vec<Entity<'s>>,
+    prediction: Vec<Entity<'s>>,
+    /// Texts that differ share no offsets: nothing on one side may match the
+    /// other, so each side is scored against nothing.
+    texts_differ: bool,
+    min_overlap_percentage: f64,
+}
+
+impl Sides<'_> {
+    /// The tally under each schema, in [`Schema::ALL`] order, and the strict
+    /// evaluation (which the disagreements and `--by-source` are read from).
+    fn score(&self) -> (Tallies, Evaluation) {
+        let mut tallies: Tallies = Default::default();
+        let mut strict = Evaluation { predictions: Vec::new(), missed: Vec::new() };
+        for (schema, tally) in Schema::ALL.into_iter().zip(tallies.iter_mut()) {
+            let evaluation = self.evaluate(schema);
+            *tally = evaluation.tally();
+            if schema == Schema::Strict {
+                strict = evaluation;
+            }
+        }
+        (tallies, strict)
+    }
+
+    fn evaluate(&self, schema: Schema) -> Evaluation {
+        let min = self.min_overlap_percentage;
+        if self.texts_differ {
+            // Every gold span missed, every prediction spurious.
+            let mut evaluation = evaluate_with(schema, &self.gold, &[], min);
+            evaluation.predictions = evaluate_with(schema, &[], &self.prediction, min).predictions;
+            evaluation
+        } else {
+            evaluate_with(schema, &self.gold, &self.prediction, min)
+        }
+    }
+
+    /// Adds this document to the per-label tallies. nervaluate evaluates each
+    /// label on the spans of that label alone.
+    fn tally_labels(&self, label_tallies: &mut BTreeMap<String, Tallies>) {
+        let mut labels: Vec<&str> =
+            self.gold.iter().chain(&self.prediction).map(|entity| entity.label).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        for label in labels {
+            let of_label = |entities: &[Entity<'_>]| -> Vec<Entity<'static>> {
+                entities
+                    .iter()
+                    .filter(|entity| entity.label == label)
+                    .map(|entity| Entity::new(entity.start, entity.end, ""))
+                    .collect()
+            };
+            let gold = of_label(&self.gold);
+            let prediction = of_label(&self.prediction);
+            let sums = label_tallies.entry(label.to_string()).or_default();
+            for (schema, sum) in Schema::ALL.into_iter().zip(sums.iter_mut()) {
+                *sum += if self.texts_differ {
+                    Tally {
+                        missed: gold.len() as u64,
+                        spurious: prediction.len() as u64,
+                        ..Tally::default()
+                    }
+                } else {
+                    evaluate_with(schema, &gold, &prediction, self.min_overlap_percentage).tally()
+                };
+            }
+        }
+    }
+}
+
+/// The strict evaluation's errors, in reading order: the gold spans it missed
+/// and the predictions it did not find correct, each with its kind.
+fn disagreements(gold: &[Span], prediction: &[Span], strict: &Evaluation) -> Vec<Disagreement> {
+    let missed = strict.missed.iter().map(|&g| Disagreement {
+        kind: DisagreementKind::Missed,
+        gold: Some(gold[g].clone()),
+        prediction: None,
+    });
+    let wrong = strict.predictions.iter().zip(prediction).filter_map(|(outcome, prediction)| {
+        let (kind, gold) = match *outcome {
+            Outcome::Correct(_) => return None,
+            Outcome::Spurious => (DisagreementKind::Spurious, None),
+            Outcome::Incorrect(g) | Outcome::Partial(g) => {
+                (classify(&gold[g], prediction), Some(gold[g].clone()))
+            }
+        };
+        Some(Disagreement { kind, gold, prediction: Some(prediction.clone()) })
+    });
+    // A stable sort: disagreements at the same place and of the same kind keep
+    // the order of the sorted spans.
+    let mut disagreements: Vec<Disagreement> = missed.chain(wrong).collect();
+    disagreements.sort_by_key(|d| (d.start(), d.end(), d.kind));
+    disagreements
+}
+
 impl DocumentComparison {
     /// What became of each gold span under `strict`, in the order of
     /// [`DocumentComparison::gold`]: `None` when a prediction matched it exactly.
@@ -675,6 +674,17 @@ impl DocumentComparison {
 pub(crate) struct Pair<'a> {
     pub(crate) gold: Option<&'a Document>,
     pub(crate) prediction: Option<&'a Document>,
+}
+
+impl Pair<'_> {
+    fn pairing(&self) -> Pairing {
+        match (self.gold, self.prediction) {
+            (Some(g), Some(p)) if g.text == p.text => Pairing::Paired,
+            (Some(_), Some(_)) => Pairing::TextDiffers,
+            (Some(_), None) => Pairing::GoldOnly,
+            _ => Pairing::PredictionOnly,
+        }
+    }
 }
 
 fn sorted_spans(document: &Document) -> Vec<Span> {

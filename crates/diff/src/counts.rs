@@ -88,28 +88,34 @@ impl Tally {
 /// Invariants: `possible = correct + incorrect + partial + missed` (the gold
 /// spans) and `actual = correct + incorrect + partial + spurious` (the predicted
 /// spans).
+///
+/// The fields are declared in alphabetical order, because serde writes them in
+/// the order declared and the JSON report has always written its keys sorted (it
+/// was first built as a `serde_json::Value`, whose map sorts them): reports that
+/// users keep and compare stay byte for byte the same. The same holds for every
+/// type the report serializes; a test in `json.rs` checks it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Counts {
-    /// Predictions judged correct.
-    pub correct: u64,
-    /// Predictions judged incorrect.
-    pub incorrect: u64,
-    /// Predictions judged partial.
-    pub partial: u64,
-    /// Gold spans left unmatched.
-    pub missed: u64,
-    /// Predictions left unmatched.
-    pub spurious: u64,
-    /// Gold spans.
-    pub possible: u64,
     /// Predicted spans.
     pub actual: u64,
+    /// Predictions judged correct.
+    pub correct: u64,
+    /// F1, the harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Predictions judged incorrect.
+    pub incorrect: u64,
+    /// Gold spans left unmatched.
+    pub missed: u64,
+    /// Predictions judged partial.
+    pub partial: u64,
+    /// Gold spans.
+    pub possible: u64,
     /// Precision, in [0, 1].
     pub precision: f64,
     /// Recall, in [0, 1].
     pub recall: f64,
-    /// F1, the harmonic mean of precision and recall.
-    pub f1: f64,
+    /// Predictions left unmatched.
+    pub spurious: u64,
 }
 
 impl Counts {
@@ -125,23 +131,27 @@ impl Counts {
     }
 }
 
-/// The same comparison under all four schemas.
+/// One value per schema: [`Scores`] (the counts of one comparison under all
+/// four) and [`MacroScores`] (their macro averages) are this, so that the one
+/// way to pick a schema's value is [`PerSchema::get`].
+///
+/// Fields in alphabetical order of their JSON names, as [`Counts`] says why.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct Scores {
-    /// Under [`Schema::Strict`].
-    pub strict: Counts,
+pub struct PerSchema<T> {
     /// Under [`Schema::Exact`].
-    pub exact: Counts,
+    pub exact: T,
     /// Under [`Schema::Partial`].
-    pub partial: Counts,
+    pub partial: T,
+    /// Under [`Schema::Strict`].
+    pub strict: T,
     /// Under [`Schema::Type`] (nervaluate's `ent_type`).
     #[serde(rename = "type")]
-    pub entity_type: Counts,
+    pub entity_type: T,
 }
 
-impl Scores {
-    /// The counts under `schema`.
-    pub fn get(&self, schema: Schema) -> &Counts {
+impl<T> PerSchema<T> {
+    /// The value under `schema`.
+    pub fn get(&self, schema: Schema) -> &T {
         match schema {
             Schema::Strict => &self.strict,
             Schema::Exact => &self.exact,
@@ -150,7 +160,7 @@ impl Scores {
         }
     }
 
-    pub(crate) fn get_mut(&mut self, schema: Schema) -> &mut Counts {
+    pub(crate) fn get_mut(&mut self, schema: Schema) -> &mut T {
         match schema {
             Schema::Strict => &mut self.strict,
             Schema::Exact => &mut self.exact,
@@ -158,7 +168,12 @@ impl Scores {
             Schema::Type => &mut self.entity_type,
         }
     }
+}
 
+/// The same comparison under all four schemas.
+pub type Scores = PerSchema<Counts>;
+
+impl Scores {
     /// Scores from one tally per schema, in [`Schema::ALL`] order.
     pub(crate) fn from_tallies(tallies: &Tallies) -> Scores {
         let mut scores = Scores::default();
@@ -173,43 +188,24 @@ impl Scores {
 pub(crate) type Tallies = [Tally; 4];
 
 /// Precision, recall and F1 without counts: an average over labels.
+///
+/// Fields in alphabetical order, as [`Counts`] says why.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Figures {
+    /// F1.
+    pub f1: f64,
     /// Precision.
     pub precision: f64,
     /// Recall.
     pub recall: f64,
-    /// F1.
-    pub f1: f64,
 }
 
 /// The macro average under all four schemas: the unweighted mean, over the labels,
 /// of each label's precision, recall and F1 (so F1 is the mean of the labels' F1,
 /// not the F1 of the mean precision and recall, as in scikit-learn).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct MacroScores {
-    /// Under [`Schema::Strict`].
-    pub strict: Figures,
-    /// Under [`Schema::Exact`].
-    pub exact: Figures,
-    /// Under [`Schema::Partial`].
-    pub partial: Figures,
-    /// Under [`Schema::Type`].
-    #[serde(rename = "type")]
-    pub entity_type: Figures,
-}
+pub type MacroScores = PerSchema<Figures>;
 
 impl MacroScores {
-    /// The macro average under `schema`.
-    pub fn get(&self, schema: Schema) -> &Figures {
-        match schema {
-            Schema::Strict => &self.strict,
-            Schema::Exact => &self.exact,
-            Schema::Partial => &self.partial,
-            Schema::Type => &self.entity_type,
-        }
-    }
-
     /// The mean of `labels`' figures, label by label in the order given; all zero
     /// when there is no label.
     pub(crate) fn mean<'a>(labels: impl IntoIterator<Item = &'a Scores>) -> MacroScores {
@@ -234,14 +230,5 @@ impl MacroScores {
             }
         }
         sums
-    }
-
-    fn get_mut(&mut self, schema: Schema) -> &mut Figures {
-        match schema {
-            Schema::Strict => &mut self.strict,
-            Schema::Exact => &mut self.exact,
-            Schema::Partial => &mut self.partial,
-            Schema::Type => &mut self.entity_type,
-        }
     }
 }

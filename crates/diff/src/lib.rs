@@ -50,14 +50,17 @@ pub use compare::{
     Comparison, Differ, DifferBuilder, Disagreement, DisagreementKind, DocumentComparison, Pairing,
     SourceTally,
 };
-pub use counts::{Counts, Figures, MacroScores, Scores, Tally};
+pub use counts::{Counts, Figures, MacroScores, PerSchema, Scores, Tally};
 pub use error::{Error, ErrorKind};
 pub use evaluate::{
     evaluate, evaluate_with, Entity, Evaluation, Outcome, DEFAULT_MIN_OVERLAP_PERCENTAGE,
 };
 pub use html::html_report;
 pub use input::{Annotations, Document, Span};
-pub use json::{agreement_json, json_report};
+pub use json::{
+    agreement_json, json_report, AgreementReport, ComparisonReport, DisagreementReport,
+    DocumentReport, SpanReport,
+};
 pub use schema::Schema;
 pub use text::{agreement_text, text_report, TextOptions};
 

@@ -69,15 +69,39 @@ impl fmt::Display for Schema {
 impl FromStr for Schema {
     type Err = String;
 
+    /// Accepts each schema's name and nervaluate's (`ent_type`).
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        match name {
-            "strict" => Ok(Schema::Strict),
-            "exact" => Ok(Schema::Exact),
-            "partial" => Ok(Schema::Partial),
-            "type" | "ent_type" => Ok(Schema::Type),
-            other => {
-                Err(format!("unknown schema {other:?}: expected strict, exact, partial or type"))
-            }
+        Schema::ALL
+            .into_iter()
+            .find(|schema| schema.as_str() == name || schema.nervaluate_name() == name)
+            .ok_or_else(|| {
+                format!("unknown schema {name:?}: expected strict, exact, partial or type")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back_and_unknown_names_are_errors() {
+        for (name, schema) in [
+            ("strict", Schema::Strict),
+            ("exact", Schema::Exact),
+            ("partial", Schema::Partial),
+            ("type", Schema::Type),
+            ("ent_type", Schema::Type),
+        ] {
+            assert_eq!(name.parse::<Schema>(), Ok(schema), "{name}");
+        }
+        for schema in Schema::ALL {
+            assert_eq!(schema.to_string().parse::<Schema>(), Ok(schema));
+        }
+        for name in ["Strict", "", "types", "partial "] {
+            let error = name.parse::<Schema>().unwrap_err();
+            assert!(error.contains(&format!("{name:?}")), "{error}");
+            assert!(error.contains("expected strict, exact, partial or type"), "{error}");
         }
     }
 }

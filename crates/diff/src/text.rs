@@ -6,7 +6,7 @@ use rubric_exporter::{escape_controls, is_terminal_control};
 
 use crate::{
     Agreement, Comparison, Counts, Disagreement, DisagreementKind, DocumentComparison, Figures,
-    Pairing, Schema, Span,
+    Pairing, Schema, SourceTally, Span,
 };
 
 /// How [`text_report`] renders.
@@ -50,14 +50,43 @@ fn marker(kind: DisagreementKind) -> (&'static str, &'static str, &'static str) 
 /// label, `|` wrong boundary, `*` wrong label and boundary) and its context, the
 /// disagreeing text between `⟦` and `⟧`.
 pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
+    let paint = Paint { color: options.color };
     let mut out = String::new();
-    let paint = |colour: &str, text: &str| {
-        if options.color {
+    write_summary(&mut out, comparison);
+    write_counts(&mut out, comparison, paint);
+    write_label_figures(&mut out, comparison, paint);
+    if options.by_source {
+        write_sources(&mut out, &comparison.by_source(), options.sources_limit, paint);
+    }
+    for document in &comparison.documents {
+        write_disagreements(&mut out, document, options.context, paint);
+    }
+    out
+}
+
+/// ANSI colours, or none.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn paint(self, colour: &str, text: &str) -> String {
+        if self.color {
             format!("{colour}{text}{RESET}")
         } else {
             text.to_string()
         }
-    };
+    }
+
+    /// A table's header or a document's title: one line in bold.
+    fn heading(self, out: &mut String, text: &str) {
+        let _ = writeln!(out, "{}", self.paint(BOLD, text));
+    }
+}
+
+/// What was compared with what.
+fn write_summary(out: &mut String, comparison: &Comparison) {
     let _ = writeln!(
         out,
         "gold: {}  prediction: {}  documents: {}  offsets: {}",
@@ -66,27 +95,27 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
         comparison.documents.len(),
         comparison.unit
     );
+}
+
+/// The counts and figures under each schema, over all documents.
+fn write_counts(out: &mut String, comparison: &Comparison, paint: Paint) {
     out.push('\n');
-    let _ = writeln!(
+    paint.heading(
         out,
-        "{}",
-        paint(
-            BOLD,
-            &format!(
-                "{:<8} {:>8} {:>9} {:>7} {:>6} {:>8} {:>8} {:>6} {:>9} {:>6} {:>6}",
-                "schema",
-                "correct",
-                "incorrect",
-                "partial",
-                "missed",
-                "spurious",
-                "possible",
-                "actual",
-                "precision",
-                "recall",
-                "f1"
-            )
-        )
+        &format!(
+            "{:<8} {:>8} {:>9} {:>7} {:>6} {:>8} {:>8} {:>6} {:>9} {:>6} {:>6}",
+            "schema",
+            "correct",
+            "incorrect",
+            "partial",
+            "missed",
+            "spurious",
+            "possible",
+            "actual",
+            "precision",
+            "recall",
+            "f1"
+        ),
     );
     for schema in Schema::ALL {
         let c = comparison.overall.get(schema);
@@ -106,7 +135,11 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
             c.f1
         );
     }
+}
 
+/// Per schema, a table of each label's precision, recall and F1, then the micro
+/// and macro averages.
+fn write_label_figures(out: &mut String, comparison: &Comparison, paint: Paint) {
     let width = comparison
         .labels
         .keys()
@@ -116,25 +149,20 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
         .max(8);
     for schema in Schema::ALL {
         out.push('\n');
-        let _ = writeln!(
+        paint.heading(
             out,
-            "{}",
-            paint(
-                BOLD,
-                &format!(
-                    "{:<width$} {:>9} {:>6} {:>6} {:>6} {:>6}",
-                    schema.as_str(),
-                    "precision",
-                    "recall",
-                    "f1",
-                    "gold",
-                    "pred"
-                )
-            )
+            &format!(
+                "{:<width$} {:>9} {:>6} {:>6} {:>6} {:>6}",
+                schema.as_str(),
+                "precision",
+                "recall",
+                "f1",
+                "gold",
+                "pred"
+            ),
         );
         for (label, scores) in &comparison.labels {
-            let c = scores.get(schema);
-            let _ = writeln!(out, "{}", label_row(label, c, width));
+            let _ = writeln!(out, "{}", label_row(label, scores.get(schema), width));
         }
         let _ = writeln!(out, "{}", label_row("micro", comparison.overall.get(schema), width));
         let m: &Figures = comparison.macro_average.get(schema);
@@ -144,105 +172,92 @@ pub fn text_report(comparison: &Comparison, options: &TextOptions) -> String {
             "macro", m.precision, m.recall, m.f1
         );
     }
+}
 
-    if options.by_source {
-        out.push('\n');
-        let sources = comparison.by_source();
-        if sources.is_empty() {
-            let _ = writeln!(out, "sources: no span names its source");
-        } else {
-            let shown = sources.len().min(options.sources_limit);
-            let width = sources[..shown]
-                .iter()
-                .map(|s| escape_controls(&s.source).chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(6);
-            let _ = writeln!(
-                out,
-                "{}",
-                paint(
-                    BOLD,
-                    &format!(
-                        "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
-                        "source",
-                        "predicted",
-                        "correct",
-                        "spurious",
-                        "wrong_label",
-                        "wrong_boundary",
-                        "missed"
-                    )
-                )
-            );
-            for s in &sources[..shown] {
-                let _ = writeln!(
-                    out,
-                    "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
-                    escape_controls(&s.source),
-                    s.predicted,
-                    s.correct,
-                    s.spurious,
-                    s.wrong_label,
-                    s.wrong_boundary,
-                    s.missed
-                );
-            }
-            if sources.len() > shown {
-                let _ = writeln!(
-                    out,
-                    "({} more sources; --format json lists them all)",
-                    sources.len() - shown
-                );
-            }
-        }
+/// The sources with the most errors, at most `limit` of them (the rest counted).
+fn write_sources(out: &mut String, sources: &[SourceTally], limit: usize, paint: Paint) {
+    out.push('\n');
+    if sources.is_empty() {
+        let _ = writeln!(out, "sources: no span names its source");
+        return;
     }
-
-    for document in &comparison.documents {
-        if document.disagreements.is_empty() && document.pairing == Pairing::Paired {
-            continue;
-        }
-        out.push('\n');
-        let pairing = match document.pairing {
-            Pairing::Paired => "",
-            Pairing::GoldOnly => ", only in gold: its spans count as missed",
-            Pairing::PredictionOnly => ", only in prediction: its spans count as spurious",
-            Pairing::TextDiffers => ", texts differ: spans count as missed and spurious",
-        };
-        let count = document.disagreements.len();
+    let shown = &sources[..sources.len().min(limit)];
+    let width =
+        shown.iter().map(|s| escape_controls(&s.source).chars().count()).max().unwrap_or(0).max(6);
+    paint.heading(
+        out,
+        &format!(
+            "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
+            "source", "predicted", "correct", "spurious", "wrong_label", "wrong_boundary", "missed"
+        ),
+    );
+    for s in shown {
         let _ = writeln!(
             out,
-            "{}",
-            paint(
-                BOLD,
-                &format!(
-                    "{} ({count} disagreement{}{pairing})",
-                    escape_controls(&document.id),
-                    if count == 1 { "" } else { "s" }
-                )
-            )
+            "{:<width$} {:>9} {:>7} {:>8} {:>11} {:>14} {:>6}",
+            escape_controls(&s.source),
+            s.predicted,
+            s.correct,
+            s.spurious,
+            s.wrong_label,
+            s.wrong_boundary,
+            s.missed
         );
-        for disagreement in &document.disagreements {
-            let (mark, name, colour) = marker(disagreement.kind);
-            let text = text_of(document, disagreement);
-            let (line, column) = line_column(text, disagreement.start());
-            let context =
-                context(text, disagreement.start(), disagreement.end(), options.context, |s| {
-                    paint(BOLD, s)
-                });
-            let _ = writeln!(
-                out,
-                "  {} {} {:>4}:{:<3} {}  {}",
-                paint(colour, mark),
-                paint(colour, &format!("{name:<20}")),
-                line,
-                column,
-                describe(disagreement, document),
-                context
-            );
-        }
     }
-    out
+    if sources.len() > shown.len() {
+        let _ = writeln!(
+            out,
+            "({} more sources; --format json lists them all)",
+            sources.len() - shown.len()
+        );
+    }
+}
+
+/// One document's disagreements, each on a line with its place, marker and
+/// context; nothing for a paired document without any.
+fn write_disagreements(
+    out: &mut String,
+    document: &DocumentComparison,
+    context_chars: usize,
+    paint: Paint,
+) {
+    if document.disagreements.is_empty() && document.pairing == Pairing::Paired {
+        return;
+    }
+    out.push('\n');
+    let pairing = match document.pairing {
+        Pairing::Paired => "",
+        Pairing::GoldOnly => ", only in gold: its spans count as missed",
+        Pairing::PredictionOnly => ", only in prediction: its spans count as spurious",
+        Pairing::TextDiffers => ", texts differ: spans count as missed and spurious",
+    };
+    let count = document.disagreements.len();
+    paint.heading(
+        out,
+        &format!(
+            "{} ({count} disagreement{}{pairing})",
+            escape_controls(&document.id),
+            if count == 1 { "" } else { "s" }
+        ),
+    );
+    for disagreement in &document.disagreements {
+        let (mark, name, colour) = marker(disagreement.kind);
+        let text = text_of(document, disagreement);
+        let (line, column) = line_column(text, disagreement.start());
+        let context = context(text, disagreement.start(), disagreement.end(), context_chars, |s| {
+            paint.paint(BOLD, s)
+        });
+        let _ = writeln!(
+            out,
+            "  {} {} {:>4}:{:<3} {}  {}",
+            paint.paint(colour, mark),
+            paint.paint(colour, &format!("{name:<20}")),
+            line,
+            column,
+            describe(disagreement, document),
+            context
+        );
+    }
 }
 
 fn label_row(label: &str, c: &Counts, width: usize) -> String {
