@@ -56,13 +56,55 @@ fn tokenize_txt_file_is_one_document_named_after_its_stem() {
         String::from_utf8_lossy(&output.stdout),
         concat!(
             r#"{"id":"article","offsets":"char","tokens":["#,
-            r#"{"text":"Iraqi","start":0,"end":5,"ws":true,"kind":"word"},"#,
-            r#"{"text":"militia","start":6,"end":13,"ws":true,"kind":"word"},"#,
-            r#"{"text":"groups","start":14,"end":20,"ws":true,"kind":"word"},"#,
-            r#"{"text":"threaten","start":21,"end":29,"ws":false,"kind":"word"}]}"#,
+            r#"{"text":"Iraqi","start":0,"end":5,"id":0,"ws":true,"kind":"word"},"#,
+            r#"{"text":"militia","start":6,"end":13,"id":1,"ws":true,"kind":"word"},"#,
+            r#"{"text":"groups","start":14,"end":20,"id":2,"ws":true,"kind":"word"},"#,
+            r#"{"text":"threaten","start":21,"end":29,"id":3,"ws":false,"kind":"word"}]}"#,
             "\n"
         )
     );
+}
+
+#[test]
+fn tokenize_tokens_placed_in_a_record_make_a_valid_record_in_every_unit() {
+    // The issue: tokenize wrote tokens (with `kind`, without `id`) that a record
+    // refused. Now they are a record's `tokens` as they are.
+    let dir = tempdir();
+    let text = "🦀 Zoë met @nytimes at https://example.com/a — 2,500 people.\n\nThen  left.";
+    write(dir.path(), "doc.txt", text);
+    for unit in ["char", "byte", "utf16"] {
+        let tokenized = run_ok(dir.path(), &["tokenize", "--offsets", unit, "doc.txt"], b"");
+        let record = serde_json::json!({
+            "id": tokenized[0]["id"],
+            "text": text,
+            "tokens": tokenized[0]["tokens"],
+            "spans": [],
+            "meta": {"offsets": tokenized[0]["offsets"]},
+        });
+        let kinds: Vec<&str> =
+            tokens(&record).iter().map(|t| t["kind"].as_str().expect("a kind")).collect();
+        for kind in ["word", "number", "punctuation", "handle", "url", "space"] {
+            assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+        }
+        let line = format!("{record}\n");
+        crate::support::assert_records_match_the_schema(&line);
+        write(dir.path(), "record.jsonl", &line);
+        let validated = run(dir.path(), &["validate", "record.jsonl"], b"");
+        assert!(validated.status.success(), "{unit}: {}", failure(&validated));
+        // And the record reader (convert) reads it back with the same tokens.
+        let back = run_ok(
+            dir.path(),
+            &["convert", "record.jsonl", "--to", "jsonl", "--offsets", unit],
+            b"",
+        );
+        let offsets = |r: &Value| -> Vec<(Value, Value, Value)> {
+            tokens(r)
+                .iter()
+                .map(|t| (t["start"].clone(), t["end"].clone(), t["id"].clone()))
+                .collect()
+        };
+        assert_eq!(offsets(&back[0]), offsets(&record), "{unit}");
+    }
 }
 
 #[test]
