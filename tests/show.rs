@@ -215,3 +215,16 @@ fn annotate_to_a_terminal_with_o_or_format_writes_what_a_pipe_gets() {
     let (_, explained) = in_terminal(dir.path(), &annotate_args(&["--explain"]), &[]);
     assert!(explained.starts_with("{\"id\":\"doc\""), "{explained}");
 }
+
+#[test]
+fn no_progress_bar_is_drawn_over_output_on_the_same_terminal() {
+    // The bar's redraws clear the lines they think are the bar's; with the view
+    // (or JSON Lines) on the same terminal they would clear the output.
+    let dir = fixture();
+    let args: Vec<&str> = annotate_args(&[]).into_iter().filter(|arg| *arg != "-q").collect();
+    let (code, shown) = in_terminal(dir.path(), &args, &[]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(!shown.contains("\u{1b}[2K") && !shown.contains('░'), "{}", visible(&shown));
+    let last = shown.lines().last().unwrap_or_default();
+    assert!(last.starts_with("rubric: 1 document read, 1 written, 0 skipped; 7 spans"), "{last}");
+}
