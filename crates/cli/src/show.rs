@@ -211,6 +211,13 @@ impl Sink<Record> for ViewSink {
     }
 }
 
+/// `text[start..end]`. A record's spans are on character boundaries of its
+/// text and nested as the view walks them (its invariant), so this is the
+/// slice; if it ever were not, a mark is drawn around nothing rather than a panic.
+fn cut(text: &str, start: usize, end: usize) -> &str {
+    text.get(start..end).unwrap_or_default()
+}
+
 /// Background colours for labels, in the order labels get them. Bright and
 /// normal tones with black text on them, readable on dark and light terminals
 /// alike; blue, red and the greys are left out (black text on them is hard to
@@ -290,7 +297,7 @@ impl View {
                 if top.end > span.start {
                     break;
                 }
-                self.text(&text[at..top.end], open.last().map(|(_, style)| *style), out);
+                self.text(cut(text, at, top.end), open.last().map(|(_, style)| *style), out);
                 at = top.end;
                 self.close(&mut open, out);
             }
@@ -298,22 +305,16 @@ impl View {
                 crossing.push(span);
                 continue;
             }
-            self.text(&text[at..span.start], open.last().map(|(_, style)| *style), out);
+            self.text(cut(text, at, span.start), open.last().map(|(_, style)| *style), out);
             at = span.start;
-            let style = self.colour_of(&span.label);
-            if self.colour {
-                out.extend_from_slice(style.render().to_string().as_bytes());
-            } else {
-                out.push(b'[');
-            }
-            open.push((span, style));
+            self.open(span, &mut open, out);
         }
         while let Some(&(top, style)) = open.last() {
-            self.text(&text[at..top.end], Some(style), out);
+            self.text(cut(text, at, top.end), Some(style), out);
             at = top.end;
             self.close(&mut open, out);
         }
-        self.text(&text[at..], None, out);
+        self.text(cut(text, at, text.len()), None, out);
         if !text.ends_with('\n') {
             out.push(b'\n');
         }
@@ -321,15 +322,10 @@ impl View {
             let chars = OffsetMap::new(text, OffsetUnit::Char);
             out.extend_from_slice(b"crossing the spans above, so not marked in the text:\n");
             for span in crossing {
-                let style = self.colour_of(&span.label);
                 out.extend_from_slice(b"  ");
-                let mut open = vec![(span, style)];
-                if self.colour {
-                    out.extend_from_slice(style.render().to_string().as_bytes());
-                } else {
-                    out.push(b'[');
-                }
-                self.text(&text[span.start..span.end], Some(style), out);
+                let mut open = Vec::new();
+                let style = self.open(span, &mut open, out);
+                self.text(cut(text, span.start, span.end), Some(style), out);
                 self.close(&mut open, out);
                 // Offsets in code points, as records give them by default.
                 let offset = |byte| chars.to_unit(byte).map_or(byte, |unit| unit);
@@ -339,6 +335,23 @@ impl View {
             }
         }
         out.push(b'\n');
+    }
+
+    /// Starts `span` inside the ones open (its colour, or `[`); returns its style.
+    fn open<'s>(
+        &mut self,
+        span: &'s Span,
+        open: &mut Vec<(&'s Span, Style)>,
+        out: &mut Vec<u8>,
+    ) -> Style {
+        let style = self.colour_of(&span.label);
+        if self.colour {
+            out.extend_from_slice(style.render().to_string().as_bytes());
+        } else {
+            out.push(b'[');
+        }
+        open.push((span, style));
+        style
     }
 
     /// Ends the innermost open span: its label tag, then the enclosing span's
