@@ -56,13 +56,55 @@ fn tokenize_txt_file_is_one_document_named_after_its_stem() {
         String::from_utf8_lossy(&output.stdout),
         concat!(
             r#"{"id":"article","offsets":"char","tokens":["#,
-            r#"{"text":"Iraqi","start":0,"end":5,"ws":true,"kind":"word"},"#,
-            r#"{"text":"militia","start":6,"end":13,"ws":true,"kind":"word"},"#,
-            r#"{"text":"groups","start":14,"end":20,"ws":true,"kind":"word"},"#,
-            r#"{"text":"threaten","start":21,"end":29,"ws":false,"kind":"word"}]}"#,
+            r#"{"text":"Iraqi","start":0,"end":5,"id":0,"ws":true,"kind":"word"},"#,
+            r#"{"text":"militia","start":6,"end":13,"id":1,"ws":true,"kind":"word"},"#,
+            r#"{"text":"groups","start":14,"end":20,"id":2,"ws":true,"kind":"word"},"#,
+            r#"{"text":"threaten","start":21,"end":29,"id":3,"ws":false,"kind":"word"}]}"#,
             "\n"
         )
     );
+}
+
+#[test]
+fn tokenize_tokens_placed_in_a_record_make_a_valid_record_in_every_unit() {
+    // The issue: tokenize wrote tokens (with `kind`, without `id`) that a record
+    // refused. Now they are a record's `tokens` as they are.
+    let dir = tempdir();
+    let text = "🦀 Zoë met @nytimes at https://example.com/a — 2,500 people.\n\nThen  left.";
+    write(dir.path(), "doc.txt", text);
+    for unit in ["char", "byte", "utf16"] {
+        let tokenized = run_ok(dir.path(), &["tokenize", "--offsets", unit, "doc.txt"], b"");
+        let record = serde_json::json!({
+            "id": tokenized[0]["id"],
+            "text": text,
+            "tokens": tokenized[0]["tokens"],
+            "spans": [],
+            "meta": {"offsets": tokenized[0]["offsets"]},
+        });
+        let kinds: Vec<&str> =
+            tokens(&record).iter().map(|t| t["kind"].as_str().expect("a kind")).collect();
+        for kind in ["word", "number", "punctuation", "handle", "url", "space"] {
+            assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+        }
+        let line = format!("{record}\n");
+        crate::support::assert_records_match_the_schema(&line);
+        write(dir.path(), "record.jsonl", &line);
+        let validated = run(dir.path(), &["validate", "record.jsonl"], b"");
+        assert!(validated.status.success(), "{unit}: {}", failure(&validated));
+        // And the record reader (convert) reads it back with the same tokens.
+        let back = run_ok(
+            dir.path(),
+            &["convert", "record.jsonl", "--to", "jsonl", "--offsets", unit],
+            b"",
+        );
+        let offsets = |r: &Value| -> Vec<(Value, Value, Value)> {
+            tokens(r)
+                .iter()
+                .map(|t| (t["start"].clone(), t["end"].clone(), t["id"].clone()))
+                .collect()
+        };
+        assert_eq!(offsets(&back[0]), offsets(&record), "{unit}");
+    }
 }
 
 #[test]
@@ -437,4 +479,58 @@ fn a_hundred_thousand_documents_on_stdin_come_out_once_each_in_order() {
         assert_eq!(record["text"], format!("Report {i} from Baghdad."));
         assert_eq!(record["spans"][0]["text"], "Baghdad");
     }
+}
+
+#[test]
+fn convert_from_another_format_writes_records_when_to_is_not_given() {
+    // Issue 20: `--from conll` required `--to` although records are the natural
+    // target. Without --from, --to stays required (records to records says nothing).
+    let dir = tempdir();
+    write(dir.path(), "train.conll", "Joe\tB-PER\nBiden\tI-PER\nspoke\tO\n");
+    let defaulted = run(dir.path(), &["convert", "--from", "conll", "train.conll"], b"");
+    let explicit =
+        run(dir.path(), &["convert", "--from", "conll", "--to", "jsonl", "train.conll"], b"");
+    assert!(defaulted.status.success(), "{}", failure(&defaulted));
+    assert_eq!(defaulted.stdout, explicit.stdout);
+    let records = records(&defaulted);
+    assert_eq!(records[0]["text"], "Joe Biden spoke");
+    assert_eq!(records[0]["spans"][0]["text"], "Joe Biden");
+    assert_eq!(records[0]["spans"][0]["label"], "PER");
+    let without_from = run(dir.path(), &["convert", "train.conll"], b"");
+    assert_eq!(without_from.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&without_from.stderr).contains("--to <FORMAT>"));
+}
+
+#[test]
+fn a_compiled_gazetteer_is_known_by_its_magic_bytes_whatever_its_name() {
+    // Issue 20: a compiled gazetteer renamed (or written over a .tsv by
+    // `gazetteer compile -o`) was read as its extension says. `.rgz` stays the
+    // convention: a `.rgz` that is not compiled is still refused as such.
+    let dir = tempdir();
+    write(dir.path(), "people.tsv", "Zorblax Quun\tPERSON\n");
+    write(dir.path(), "doc.txt", "Zorblax Quun spoke.");
+    let compiled =
+        run(dir.path(), &["gazetteer", "compile", "people.tsv", "-o", "people.rgz"], b"");
+    assert!(compiled.status.success(), "{}", failure(&compiled));
+    let bytes = std::fs::read(dir.path().join("people.rgz")).unwrap();
+    for name in ["people.bin", "people", "renamed.tsv", "renamed.jsonl"] {
+        write(dir.path(), name, &bytes);
+        let records = run_ok(
+            dir.path(),
+            &["annotate", "-q", "--no-default-gazetteer", "-g", name, "doc.txt"],
+            b"",
+        );
+        assert_eq!(records[0]["spans"][0]["text"], "Zorblax Quun", "{name}");
+        assert_eq!(records[0]["spans"][0]["label"], "PERSON", "{name}");
+        let stats = run_ok(dir.path(), &["gazetteer", "stats", name], b"");
+        assert_eq!(stats[0]["entries"], 1, "{name}");
+    }
+    write(dir.path(), "not-compiled.rgz", "Zorblax Quun\tPERSON\n");
+    let refused = run(dir.path(), &["gazetteer", "stats", "not-compiled.rgz"], b"");
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("not-compiled.rgz: not a compiled gazetteer"), "{message}");
+    // A source with no magic bytes is still read by its extension.
+    let tsv = run_ok(dir.path(), &["gazetteer", "stats", "people.tsv"], b"");
+    assert_eq!(tsv[0]["entries"], 1);
 }

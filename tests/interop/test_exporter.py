@@ -114,6 +114,36 @@ def test_every_record_validates_against_the_schema(rubric_bin, records_file, tmp
             assert record["meta"]["offsets"] == unit
 
 
+def test_tokenize_output_is_a_records_tokens(rubric_bin, tmp_path):
+    """`rubric tokenize`'s tokens, placed into a record as they are, make a record
+    that jsonschema and `rubric validate` both accept, in every offset unit."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    docs = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in documents())
+    for unit in ["char", "byte", "utf16"]:
+        out = run(rubric_bin, "tokenize", "--offsets", unit, stdin=docs.encode("utf-8"))
+        texts = dict(documents())
+        records = []
+        for line in out.decode("utf-8").splitlines():
+            tokenized = json.loads(line)
+            assert all("kind" in t and "id" in t for t in tokenized["tokens"])
+            record = {
+                "id": tokenized["id"],
+                "text": texts[tokenized["id"]],
+                "tokens": tokenized["tokens"],
+                "spans": [],
+                "meta": {"offsets": tokenized["offsets"]},
+            }
+            errors = [e.message for e in validator.iter_errors(record)]
+            assert errors == [], f"{record['id']} ({unit}): {errors}"
+            records.append(record)
+        assert len(records) == len(documents())
+        path = tmp_path / f"tokens-{unit}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        run(rubric_bin, "validate", path)
+
+
 def slice_in(text, unit, start, end):
     """`text[start:end]` with offsets counted in `unit`, decoded independently."""
     if unit == "char":

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rubric_gazetteer::{
-    Gazetteer, GazetteerBuilder, MatcherBuilder, OverlapPolicy, RuleSelection, COMPILED_EXTENSION,
+    is_compiled_file, Gazetteer, GazetteerBuilder, MatcherBuilder, OverlapPolicy, RuleSelection,
+    COMPILED_EXTENSION,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::{TokenizerBuilder, TokenizerMode};
@@ -18,8 +19,8 @@ use crate::{Annotator, Shared};
 /// copied).
 #[derive(Clone, Debug)]
 pub enum GazetteerSource {
-    /// A file, read by its extension: compiled (`.rgz`), TSV or spaCy patterns
-    /// (`.jsonl`); see [`load_gazetteer`].
+    /// A file: compiled (`.rgz`, or any name with a compiled file's magic bytes),
+    /// TSV or spaCy patterns (`.jsonl`); see [`load_gazetteer`].
     Path(PathBuf),
     /// A gazetteer already built.
     Value(Arc<Gazetteer>),
@@ -47,12 +48,14 @@ impl fmt::Display for Warning {
     }
 }
 
-/// Reads a gazetteer file by its extension: compiled (`.rgz`), or a source the
-/// [`GazetteerBuilder`] reads (TSV, spaCy EntityRuler patterns).
+/// Reads a gazetteer file: compiled (named `.rgz`, or starting with a compiled
+/// file's magic bytes whatever its name), or a source the [`GazetteerBuilder`]
+/// reads by its extension (TSV, spaCy EntityRuler patterns).
 pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, rubric_gazetteer::Error> {
     let is_compiled = path
         .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case(COMPILED_EXTENSION));
+        .is_some_and(|extension| extension.eq_ignore_ascii_case(COMPILED_EXTENSION))
+        || is_compiled_file(path);
     let gazetteer = if is_compiled {
         Gazetteer::load_compiled(path)?
     } else {

@@ -19,6 +19,7 @@ use crate::formats::{FormatOptions, FormatWriter, To};
 use crate::input::Document;
 use crate::output::{check_paths, Output, OutputKind};
 use crate::run::{self, offset_unit_parser, Processed, RunArgs, Status};
+use crate::show;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -96,9 +97,11 @@ pub struct Args {
 
     /// Write another of rubric's formats instead of records (as `rubric convert
     /// --to` does): conll (IOB2), iob1, bioes, bilou, doccano, hf, spacy or brat;
-    /// hf, spacy and brat need -o.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
-    pub format: To,
+    /// hf, spacy and brat need -o. Default: jsonl (records); on a terminal without
+    /// -o, the records shown for reading as `rubric show` shows them (`--format
+    /// jsonl` writes JSON Lines there too).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<To>,
 
     /// Which rules cut the text into tokens: rubric's news rules, or spaCy 3.8's
     /// English tokenizer exactly, so that every span boundary is a token boundary of
@@ -109,11 +112,12 @@ pub struct Args {
 
 /// Runs `rubric annotate`.
 pub fn run(args: &Args) -> Result<Status, Error> {
+    let format = args.format.unwrap_or_else(To::records);
     // The gazetteers are inputs too: `-o places.tsv -g places.tsv` would overwrite
     // one. Checked before they are read.
     let inputs_and_gazetteers: Vec<PathBuf> =
         args.run.inputs.iter().chain(&args.gazetteers).cloned().collect();
-    let output_kind = if args.format.format.info().layout == Layout::Directory {
+    let output_kind = if format.format.info().layout == Layout::Directory {
         OutputKind::Directory
     } else {
         OutputKind::File
@@ -128,7 +132,15 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     check_paths(&outputs, &inputs_and_gazetteers)?;
     let annotator = build_annotator(args)?;
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
-    if args.format.format == Format::Jsonl {
+    // A person at a terminal reads the view; JSON Lines go to pipes and files.
+    // `--explain` asks for the trace, which only the records carry.
+    if args.format.is_none() && output.is_none() && !args.explain && show::stdout_is_terminal() {
+        return show::annotate_to_terminal(&args.run, annotator.labels(), |document| {
+            let (record, tally) = annotate(document, &annotator)?;
+            Ok(Processed { item: record, tally })
+        });
+    }
+    if format.format == Format::Jsonl {
         // Records are serialized on the worker threads: the main thread only
         // copies bytes, which is what lets annotate scale with threads.
         return run::run(&args.run, "spans", Output::open(output, inputs)?, |document| {
@@ -141,7 +153,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         });
     }
     let options = FormatOptions {
-        to: args.format,
+        to: format,
         unit: args.offsets,
         // The matcher's spans start and end on tokens (its invariant), so a
         // misaligned one is a bug to report, never something to adjust.

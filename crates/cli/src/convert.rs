@@ -32,7 +32,7 @@ Examples:
   rubric convert records.jsonl --to hf -o train.jsonl      (+ train.labels.json)
   rubric convert records.jsonl --to conll --misaligned expand
   rubric convert --from doccano --to jsonl --offsets utf16 < doccano.jsonl
-  rubric convert --from conll --to jsonl train.conll
+  rubric convert --from conll train.conll                  (--to jsonl is the default with --from)
   rubric convert --from brat --to jsonl brat/
 
 Records are rubric's JSON Lines (schemas/record.schema.json). Token-based formats
@@ -53,9 +53,10 @@ pub struct Args {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// The format to write.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub to: To,
+    /// The format to write. Default with --from: jsonl (rubric's records), the
+    /// natural target of a conversion from another tool's format.
+    #[arg(long = "to", value_enum, value_name = "FORMAT", required_unless_present = "from")]
+    pub to_given: Option<To>,
 
     /// The format of the inputs.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
@@ -111,6 +112,13 @@ pub struct Args {
     pub tokenizer: crate::tokenize::TokenizerRules,
 }
 
+impl Args {
+    /// The format to write: `--to`, else (with `--from`) records.
+    pub fn to(&self) -> To {
+        self.to_given.unwrap_or_else(To::records)
+    }
+}
+
 const STDIN_NAME: &str = "<stdin>";
 
 /// Runs `rubric convert`.
@@ -118,7 +126,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     check_usage(args);
     let mut inputs = Inputs::new(args);
     let options = FormatOptions {
-        to: args.to,
+        to: args.to(),
         unit: args.offsets.unwrap_or(OffsetUnit::Char),
         misaligned: args.misaligned,
         doccano_layout: args.doccano_layout.unwrap_or_default(),
@@ -180,16 +188,16 @@ fn notice(message: &str) {
 /// Refuses option combinations that cannot mean anything, before any output, the
 /// way clap refuses bad arguments (same message style, exit code 2).
 fn check_usage(args: &Args) {
-    let problem = if args.offsets.is_some() && args.to.format != Format::Jsonl {
+    let problem = if args.offsets.is_some() && args.to().format != Format::Jsonl {
         Some(
             "--offsets applies to --to jsonl only: the other formats fix their own units \
              (code points for brat and doccano, tokens for the rest)",
         )
-    } else if args.doccano_layout.is_some() && args.to.format != Format::Doccano {
+    } else if args.doccano_layout.is_some() && args.to().format != Format::Doccano {
         Some("--doccano-layout applies to --to doccano only")
     } else if args.labels.is_some() && args.from.0.info().label_list.is_none() {
         Some("--labels applies to --from hf only")
-    } else if args.output.is_none() && args.to.needs_output_path() {
+    } else if args.output.is_none() && args.to().needs_output_path() {
         Some(
             "--to spacy, hf and brat write files: name them with -o (a .spacy file, a \
              .jsonl file with its .labels.json beside it, or a directory for brat)",

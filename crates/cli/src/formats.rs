@@ -32,6 +32,12 @@ pub struct To {
 }
 
 impl To {
+    /// Records (`jsonl`): what `annotate` writes without `--format` and `convert`
+    /// writes without `--to`.
+    pub fn records() -> To {
+        To { format: Format::Jsonl, name: &Format::Jsonl.info().write_names[0] }
+    }
+
     /// Whether the format writes files, not a stream (it needs `-o`).
     pub fn needs_output_path(self) -> bool {
         self.format.info().layout != Layout::Stream

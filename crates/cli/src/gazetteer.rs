@@ -20,7 +20,8 @@ Examples:
   rubric gazetteer check --default
 
 Sources: *.tsv or *.txt (pattern<TAB>label[<TAB>id[<TAB>priority[<TAB>case]]], `#`
-comments), *.jsonl (spaCy EntityRuler patterns), *.rgz (compiled gazetteers).";
+comments), *.jsonl (spaCy EntityRuler patterns), *.rgz (compiled gazetteers; a compiled
+file is also known by its first bytes, whatever its name).";
 
 /// `rubric gazetteer`'s subcommands.
 #[derive(Debug, clap::Subcommand)]

@@ -20,6 +20,7 @@ mod input;
 mod output;
 mod pipeline;
 mod run;
+mod show;
 mod tokenize;
 mod validate;
 
@@ -60,6 +61,9 @@ enum Command {
     /// Check record files against the schema and the format's invariants; report
     /// every problem.
     Validate(validate::Args),
+    /// Show annotated documents for reading: entities highlighted by label on a
+    /// terminal, in brackets elsewhere.
+    Show(show::Args),
 }
 
 impl Command {
@@ -71,6 +75,7 @@ impl Command {
             Command::Gazetteer(args) => gazetteer::run(args),
             Command::Diff(args) => diff::run(args),
             Command::Validate(args) => validate::run(args),
+            Command::Show(args) => show::run(args),
         }
     }
 }

@@ -357,8 +357,11 @@ impl ErrorSink {
     }
 }
 
-/// The progress bar: on standard error when it is a terminal and `--quiet` is not
-/// given, hidden otherwise.
+/// The progress bar: on standard error when it is a terminal, standard output is
+/// not, and `--quiet` is not given; hidden otherwise. Output written to the
+/// terminal the bar is drawn on (annotate's view, JSON Lines with `--format
+/// jsonl`) would be garbled by its redraws, which clear the lines it thinks are
+/// its own.
 struct Progress {
     bar: ProgressBar,
     documents: std::cell::Cell<u64>,
@@ -366,7 +369,7 @@ struct Progress {
 
 impl Progress {
     fn new(args: &RunArgs) -> Self {
-        let visible = !args.quiet && io::stderr().is_terminal();
+        let visible = !args.quiet && io::stderr().is_terminal() && !io::stdout().is_terminal();
         let target =
             if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = match total_input_bytes(&args.inputs) {

@@ -17,7 +17,8 @@ Examples:
   echo '{\"id\": \"d1\", \"text\": \"Iraqi militia groups\"}' | rubric tokenize
 
 Output, one line per document:
-  {\"id\":\"d1\",\"offsets\":\"char\",\"tokens\":[{\"text\":\"Iraqi\",\"start\":0,\"end\":5,\"ws\":true,\"kind\":\"word\"},...]}
+  {\"id\":\"d1\",\"offsets\":\"char\",\"tokens\":[{\"text\":\"Iraqi\",\"start\":0,\"end\":5,\"id\":0,\"ws\":true,\"kind\":\"word\"},...]}
+The tokens are a record's tokens (schemas/record.schema.json, where `kind` is optional).
 
 Inputs: a .txt file is one document (id = file stem, text exactly as stored); a .jsonl
 file holds one JSON object per line with a string \"text\" and an optional string \"id\"
@@ -73,18 +74,23 @@ impl TokenizerRules {
 /// One output line of `rubric tokenize`: a document's tokens.
 ///
 /// ```json
-/// {"id":"article","offsets":"char","tokens":[{"text":"Iraqi","start":0,"end":5,"ws":true,"kind":"word"}]}
+/// {"id":"article","offsets":"char","tokens":[{"text":"Iraqi","start":0,"end":5,"id":0,"ws":true,"kind":"word"}]}
 /// ```
 ///
 /// - `id`: the document's id.
 /// - `offsets`: the unit of every `start` and `end` in the line: `byte`, `char` or
 ///   `utf16`.
 /// - `tokens`: in text order. `text` is the token's text, exactly
-///   `text[start..end]` of the document in that unit; `ws` says whether one space
+///   `text[start..end]` of the document in that unit; `id` is its index in
+///   `tokens`, from 0; `ws` says whether one space
 ///   (U+0020) follows the token and belongs to it; `kind` is one of `word`,
 ///   `number`, `punctuation`, `symbol`, `url`, `email`, `handle`, `hashtag`,
 ///   `space`. Joining every token's `text`, plus a space where `ws` is true, gives
 ///   back the document's text.
+///
+/// Each token has exactly the shape of a record's token
+/// (`schemas/record.schema.json`, where `kind` is the optional field), so the
+/// list can be a record's `tokens` as it is.
 #[derive(Debug, Serialize)]
 pub struct TokenizedDocument<'a> {
     /// The document's id.
@@ -104,6 +110,8 @@ pub struct TokenRecord<'a> {
     pub start: usize,
     /// Where it ends (exclusive).
     pub end: usize,
+    /// Its index in the document's tokens, from 0 (a record's token `id`).
+    pub id: usize,
     /// Whether one space follows and belongs to the token.
     pub ws: bool,
     /// What the token is.
@@ -136,7 +144,8 @@ fn tokenize<'a>(
     let tokens = tokenizer
         .tokenize(text)
         .into_iter()
-        .map(|token| {
+        .enumerate()
+        .map(|(id, token)| {
             let start = map.to_unit(token.start).map_err(bad_token)?;
             let end = map.to_unit(token.end).map_err(bad_token)?;
             // Both offsets are char boundaries within the text now (`to_unit`
@@ -148,7 +157,7 @@ fn tokenize<'a>(
                     ErrorKind::BadTokenRange { start: token.start, end: token.end },
                 )
             })?;
-            Ok(TokenRecord { text: token_text, start, end, ws: token.ws, kind: token.kind })
+            Ok(TokenRecord { text: token_text, start, end, id, ws: token.ws, kind: token.kind })
         })
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(TokenizedDocument { id: &document.id, offsets: unit, tokens })

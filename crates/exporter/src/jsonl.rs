@@ -3,7 +3,8 @@
 use std::io::{BufRead, BufWriter, Write};
 
 use rubric_offsets::{OffsetMap, OffsetUnit};
-use serde::Serialize;
+use rubric_tokenizer::TokenKind;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
@@ -436,7 +437,8 @@ fn parse_checked(raw: RawLine<'_>) -> Result<Record, Error> {
 }
 
 const RECORD_FIELDS: [&str; 5] = ["id", "text", "tokens", "spans", "meta"];
-const TOKEN_FIELDS: [&str; 5] = ["text", "start", "end", "id", "ws"];
+/// `kind` is optional: `rubric tokenize` writes it, and its tokens are a record's.
+const TOKEN_FIELDS: [&str; 6] = ["text", "start", "end", "id", "ws", "kind"];
 const SPAN_FIELDS: [&str; 8] =
     ["start", "end", "token_start", "token_end", "label", "text", "kb_id", "source"];
 
@@ -692,6 +694,13 @@ fn parse_tokens(
                 ErrorKind::BadToken { document: id.to_string(), index, problem },
             )
         };
+        // Checked as the schema checks it (one of the tokenizer's kinds); the
+        // record keeps no kind, its tokens being offsets.
+        if let Some(kind) = token.get("kind") {
+            if let Err(err) = TokenKind::deserialize(kind) {
+                return Err(bad(format!("its \"kind\" is not a token kind: {err}")));
+            }
+        }
         if token_id != index {
             return Err(bad(format!("its \"id\" is {token_id}, but ids count tokens from 0")));
         }

@@ -31,7 +31,10 @@ use crate::error::{Error, ErrorKind, SpanRef};
 ///   index in `tokens`, from 0) and `ws` (whether one space, U+0020, follows the
 ///   token and belongs to it, as spaCy's `whitespace_`). White space that is not a
 ///   token's single trailing space is a token of its own, so the tokens' texts, each
-///   followed by a space where `ws` is true, give back `text`.
+///   followed by a space where `ws` is true, give back `text`. A token may also
+///   have `kind`, one of rubric's token kinds (`word`, `number`, `punctuation`,
+///   `symbol`, `url`, `email`, `handle`, `hashtag`, `space`), as `rubric tokenize`
+///   writes it; it is checked when read, and not written.
 /// - `spans` (array): the annotations, sorted by (`start`, `end`, `label`); they may
 ///   overlap or nest, but the same offsets with the same label occur once. Each has
 ///   `start` and `end` (offsets, `end` exclusive, `start < end`), `token_start` and

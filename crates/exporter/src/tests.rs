@@ -374,6 +374,17 @@ reader_error_cases! {
     reader_duplicate_key_is_an_error: r#"{"id":"a",TEXT,"spans":[],"spans":7}"# => "t.jsonl:2:", "the key \"spans\" appears twice in one object";
     reader_duplicate_key_inside_a_span: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","label":"ORG","text":"Iraq"}]}"# => "t.jsonl:2:", "the key \"label\" appears twice";
     reader_float_offset: r#"{"id":"a",TEXT,"spans":[{"start":3.0,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq"}]}"# => "t.jsonl:2:", "expected a non-negative integer";
+    reader_unknown_token_kind: r#"{"id":"a","text":"Hi","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":false,"kind":"verb"}],"spans":[]}"# => "t.jsonl:2:", "its \"kind\" is not a token kind: unknown variant `verb`";
+}
+
+#[test]
+fn reader_accepts_the_token_kind_rubric_tokenize_writes() {
+    // `rubric tokenize`'s tokens are a record's tokens; `kind` is optional and
+    // does not change the record.
+    let with_kind = r#"{"id":"a","text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":true,"kind":"word"},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false,"kind":"word"}],"spans":[],"meta":{"offsets":"char"}}"#;
+    let without = format!(r#"{{"id":"a",{TEXT},"spans":[],"meta":{{"offsets":"char"}}}}"#);
+    assert!(schema().is_valid(&serde_json::from_str(with_kind).unwrap()));
+    assert_eq!(read_jsonl(with_kind).unwrap(), read_jsonl(&without).unwrap());
 }
 
 #[test]

@@ -203,15 +203,18 @@ impl GazetteerBuilder {
 
     fn add_path_unchecked(&mut self, path: &Path) -> Result<&mut Self, Error> {
         let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        // A compiled file is known by its first bytes whatever its name; `.rgz`
+        // stays the convention, and a `.rgz` without them is `NotCompiled`.
+        let compiled = extension.as_deref() == Some(COMPILED_EXTENSION) || is_compiled_file(path);
         match extension.as_deref() {
-            Some("tsv" | "txt") => self.add_tsv_path(path),
-            Some("jsonl") => self.add_patterns_path(path),
-            Some(COMPILED_EXTENSION) => {
+            _ if compiled => {
                 let compiled = Gazetteer::load_compiled(path)?;
                 self.compiled.push((path.display().to_string(), compiled.folds_diacritics()));
                 self.entries.extend(compiled.entries().map(|entry| entry.to_entry()));
                 self.add_token_rules_of(&compiled)
             }
+            Some("tsv" | "txt") => self.add_tsv_path(path),
+            Some("jsonl") => self.add_patterns_path(path),
             _ => Err(Error::in_file(
                 ErrorKind::UnknownFormat { extension },
                 path.display().to_string(),
@@ -312,6 +315,29 @@ pub(crate) fn to_u32(value: usize) -> Result<u32, Error> {
 
 /// The extension of compiled gazetteers.
 pub const COMPILED_EXTENSION: &str = "rgz";
+
+/// Whether `path` is a regular file that starts with a compiled gazetteer's
+/// [`MAGIC`](crate::MAGIC) bytes, whatever its name (a compiled file renamed
+/// `news.bin`, or `people.tsv` overwritten by `gazetteer compile -o`).
+///
+/// Only a regular file is looked into: the first bytes of a FIFO or a device,
+/// once read here, would be missing for the reader that follows. A file that
+/// cannot be opened or read is `false`; reading it as its extension says then
+/// reports why, with its name.
+pub fn is_compiled_file(path: &Path) -> bool {
+    use std::io::Read;
+    let magic = crate::compiled::MAGIC;
+    let Ok(file) = File::open(path) else { return false };
+    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+        return false;
+    }
+    let mut start = Vec::with_capacity(magic.len());
+    // `take` + `read_to_end`: a short read before the end is retried.
+    match file.take(magic.len() as u64).read_to_end(&mut start) {
+        Ok(_) => start == magic,
+        Err(_) => false,
+    }
+}
 
 /// Marks an absent id.
 pub(crate) const NO_ID: u32 = u32::MAX;
