@@ -67,7 +67,7 @@ pub use error::{
 };
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
-pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
+pub use record::{inexact_number, ExactFields, KeptFields, Record, RecordToken, Span, SpanInput};
 pub use rubric_json::repeated_key;
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
 
