@@ -8,6 +8,7 @@ mod exporter;
 mod gazetteer;
 mod hostile;
 mod readme;
+mod records;
 mod support;
 mod tokenizer;
 mod validate;
