@@ -3,6 +3,10 @@
 //! span-only lines (`tests/data/span-only.jsonl`), read, validated, converted and
 //! diffed without losing anything; and `annotate --no-tokens`.
 
+// The helpers below unwrap what the test itself wrote (clippy's
+// allow-unwrap-in-tests only sees the test functions themselves).
+#![allow(clippy::unwrap_used)]
+
 use serde_json::{json, Map, Value};
 
 use crate::support::{assert_records_match_the_schema, records, run, tempdir, write, ARTICLE};

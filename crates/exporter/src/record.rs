@@ -74,7 +74,7 @@ use crate::error::{Error, ErrorKind, SpanRef};
 /// each as the same JSON value, numbers exactly as written (see [`KeptFields`]
 /// and [`ExactFields`]), in key order. A file rubric wrote reads back to the same
 /// records and writes back to the same bytes.
-
+///
 /// A span is *aligned* when it starts at the start of its `token_start` and ends at
 /// the end of its `token_end`. Records may hold misaligned spans (a gazetteer match
 /// inside a hyphenated token, say): they keep their exact offsets, and
