@@ -345,27 +345,60 @@ fn schema_refuses_what_the_format_forbids() {
     let good: Value = serde_json::from_str(&line).unwrap();
     type Breaking = fn(&mut Value);
     let broken: &[(&str, Breaking)] = &[
-        ("no id", |v| {
-            v.as_object_mut().unwrap().remove("id");
+        ("no text", |v| {
+            v.as_object_mut().unwrap().remove("text");
         }),
-        ("unknown top-level field", |v| v["extra"] = Value::from(1)),
+        ("no spans", |v| {
+            v.as_object_mut().unwrap().remove("spans");
+        }),
         ("offsets unit", |v| v["meta"]["offsets"] = Value::from("words")),
-        ("no offsets", |v| {
-            v["meta"].as_object_mut().unwrap().remove("offsets");
-        }),
         ("negative start", |v| v["spans"][0]["start"] = Value::from(-1)),
         ("label with a space", |v| v["spans"][0]["label"] = Value::from("A B")),
-        ("unknown span field", |v| v["spans"][0]["score"] = Value::from(0.5)),
+        ("span without label", |v| {
+            v["spans"][0].as_object_mut().unwrap().remove("label");
+        }),
         ("token without ws", |v| {
             v["tokens"][0].as_object_mut().unwrap().remove("ws");
         }),
         ("kb_id not a string", |v| v["spans"][0]["kb_id"] = Value::from(6279)),
+    ];
+    // What users' files have (Prodigy's exports, span-only lines) is a record too;
+    // the reader keeps every field it does not know where it was.
+    let accepted: &[(&str, Breaking)] = &[
+        ("no id", |v| {
+            v.as_object_mut().unwrap().remove("id");
+        }),
+        ("unknown top-level field", |v| v["_input_hash"] = Value::from(-1630245114)),
+        ("no offsets", |v| {
+            v["meta"].as_object_mut().unwrap().remove("offsets");
+        }),
+        ("unknown span field", |v| v["spans"][0]["score"] = Value::from(0.5)),
+        ("unknown token field", |v| v["tokens"][0]["disabled"] = Value::from(true)),
+        ("span without text", |v| {
+            v["spans"][0].as_object_mut().unwrap().remove("text");
+        }),
+        ("no tokens", |v| {
+            v.as_object_mut().unwrap().remove("tokens");
+            for span in v["spans"].as_array_mut().unwrap() {
+                span.as_object_mut().unwrap().remove("token_start");
+                span.as_object_mut().unwrap().remove("token_end");
+            }
+        }),
     ];
     assert!(validator.is_valid(&good));
     for (name, breaking) in broken {
         let mut value = good.clone();
         breaking(&mut value);
         assert!(!validator.is_valid(&value), "the schema accepts a record with {name}");
+    }
+    for (name, changing) in accepted {
+        let mut value = good.clone();
+        changing(&mut value);
+        assert!(validator.is_valid(&value), "the schema refuses a record with {name}");
+        // And the reader takes it.
+        let line = serde_json::to_string(&value).unwrap();
+        let read: Result<Vec<Record>, _> = RecordReader::new("t.jsonl", line.as_bytes()).collect();
+        assert!(read.is_ok(), "the reader refuses a record with {name}: {read:?}");
     }
 }
 

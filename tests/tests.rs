@@ -8,6 +8,7 @@ mod exporter;
 mod gazetteer;
 mod hostile;
 mod readme;
+mod records;
 mod show;
 mod support;
 mod tokenizer;

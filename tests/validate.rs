@@ -33,9 +33,9 @@ const CASES: &[Case] = &[
     ("malformed_json", &[(r#""meta":{"offsets":"byte"}}"#, r#""meta":{"offsets":"byte"}"#)], &[("malformed_json", "malformed JSON: EOF while parsing an object")]),
     ("wrong_offset_unit", &[(r#""offsets":"byte""#, r#""offsets":"bytes""#)], &[("schema", "schema: /meta/offsets: \"bytes\" is not one of \"char\", \"byte\" or \"utf16\"")]),
     ("duplicate_id", &[(r#""id":"ID""#, r#""id":"valid""#)], &[("duplicate_id", "the id \"valid\" was used on line 1 already")]),
-    // Every schema error of a line, and the invariant the exporter sees besides (it
-    // reads records without an id and with other top-level fields, as Prodigy's).
-    ("several_problems", &[(r#""id":"ID","#, ""), (r#""meta":{"#, r#""answer":"accept","meta":{"#), (r#""label":"GPE","text":"Köln""#, r#""label":"GPE","text":"Kiln""#)], &[("schema", "schema: (record): \"id\" is a required property"), ("schema", "schema: (record): Additional properties are not allowed ('answer' was unexpected)"), ("span_text_mismatch", "\"text\" is \"Kiln\" but the offsets cut out \"Köln\"")]),
+    // Prodigy's shape (no id, other top-level fields, a token's `disabled`) is no
+    // problem; a span that contradicts the text still is.
+    ("prodigy_shape_with_a_wrong_text", &[(r#""id":"ID","#, ""), (r#""meta":{"#, r#""answer":"accept","meta":{"#), (r#""end":3,"id":0,"ws":true"#, r#""end":3,"id":0,"ws":true,"disabled":true"#), (r#""label":"GPE","text":"Köln""#, r#""label":"GPE","text":"Kiln""#)], &[("span_text_mismatch", "\"text\" is \"Kiln\" but the offsets cut out \"Köln\"")]),
 ];
 
 /// The file of the broken records: a valid record, a blank line (skipped), one

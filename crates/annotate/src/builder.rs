@@ -74,7 +74,8 @@ pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, rubric_gazetteer::Error>
 
 /// Configures and builds an [`Annotator`]. Defaults: the built-in gazetteer,
 /// `longest` overlaps, aliases on, every label, every rule, no explain trace
-/// (offsets of the trace in code points), rubric's news tokenizer.
+/// (offsets of the trace in code points), rubric's news tokenizer, records with
+/// their tokens.
 #[derive(Clone, Debug)]
 pub struct AnnotatorBuilder {
     sources: Vec<GazetteerSource>,
@@ -86,6 +87,7 @@ pub struct AnnotatorBuilder {
     explain: bool,
     offsets: OffsetUnit,
     tokenizer: TokenizerMode,
+    tokens: bool,
 }
 
 impl Default for AnnotatorBuilder {
@@ -100,6 +102,7 @@ impl Default for AnnotatorBuilder {
             explain: false,
             offsets: OffsetUnit::Char,
             tokenizer: TokenizerMode::News,
+            tokens: true,
         }
     }
 }
@@ -182,6 +185,16 @@ impl AnnotatorBuilder {
         self
     }
 
+    /// Whether records carry their tokens (default `true`). Without them a record
+    /// is span-only (`text`, `spans` with their offsets, `meta`): the spans and
+    /// their offsets are the same, the text is still tokenized to match it, and
+    /// the JSON is a fraction of the size. Converters that need tokens tokenize
+    /// such records again with rubric's tokenizer.
+    pub fn tokens(&mut self, yes: bool) -> &mut Self {
+        self.tokens = yes;
+        self
+    }
+
     /// Loads the gazetteers (the default one first, then the others in order),
     /// checks the labels and rules against them and builds the annotator.
     pub fn build(&self) -> Result<Annotator, Error> {
@@ -221,7 +234,12 @@ impl AnnotatorBuilder {
             labels: self.labels.clone(),
             warnings,
         };
-        Ok(Annotator { shared: Arc::new(shared), explain: self.explain, offsets: self.offsets })
+        Ok(Annotator {
+            shared: Arc::new(shared),
+            explain: self.explain,
+            offsets: self.offsets,
+            tokens: self.tokens,
+        })
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Annotator {
     shared: Arc<Shared>,
     explain: bool,
     offsets: OffsetUnit,
+    /// Whether records carry their tokens.
+    tokens: bool,
 }
 
 /// What every clone of an [`Annotator`] shares.
@@ -83,8 +85,12 @@ impl Annotator {
         one_span_per_label(&mut matches);
         matches.spans.retain(|span| self.keeps(span));
         let spans = matches.spans.iter().map(span_input).collect();
-        let record = Record::new(id, text, &tokens, spans)?;
-        let mut record = record.with_meta(meta).with_exact_meta(exact_meta);
+        let record = if self.tokens {
+            Record::new(id, text, &tokens, spans)?.with_meta(meta)
+        } else {
+            Record::without_tokens(id, text, spans, meta)?
+        };
+        let mut record = record.with_exact_meta(exact_meta);
         if self.explain {
             let trace = explain(text, &matches.dropped, self.offsets)?;
             record.meta_mut().insert("explain".to_string(), trace);
@@ -102,7 +108,12 @@ impl Annotator {
     /// The same annotator with explain on or off: what a per-call `explain=`
     /// needs, without building anything again.
     pub fn explaining(&self, yes: bool) -> Annotator {
-        Annotator { shared: Arc::clone(&self.shared), explain: yes, offsets: self.offsets }
+        Annotator { explain: yes, ..self.clone() }
+    }
+
+    /// Whether records carry their tokens.
+    pub fn writes_tokens(&self) -> bool {
+        self.tokens
     }
 
     /// Whether records carry `meta.explain`.

@@ -108,6 +108,13 @@ pub struct Args {
     /// the `Doc` spaCy makes of the text.
     #[arg(long = "tokenizer", value_enum, value_name = "RULES", default_value = "news")]
     pub tokenizer: crate::tokenize::TokenizerRules,
+
+    /// Write records without tokens: text, spans (same offsets, no
+    /// token_start/token_end) and meta, a fraction of the size. Records only
+    /// (--format jsonl); `rubric convert` tokenizes such records when a format
+    /// needs tokens.
+    #[arg(long)]
+    pub no_tokens: bool,
 }
 
 /// Runs `rubric annotate`.
@@ -130,6 +137,12 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         outputs.push((errors, OutputKind::File));
     }
     check_paths(&outputs, &inputs_and_gazetteers)?;
+    if args.no_tokens && args.format.is_some_and(|to| to.format != Format::Jsonl) {
+        return Err(Error::usage(
+            "--no-tokens leaves the tokens out of records: it goes with --format jsonl (the \
+             default) only — the other formats are made of tokens or have none to leave out",
+        ));
+    }
     let annotator = build_annotator(args)?;
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
     // A person at a terminal reads the view; JSON Lines go to pipes and files.
@@ -179,7 +192,8 @@ fn build_annotator(args: &Args) -> Result<Annotator, Error> {
         .rules(rule_selection(args))
         .explain(args.explain)
         .offsets(args.offsets)
-        .tokenizer(args.tokenizer.mode());
+        .tokenizer(args.tokenizer.mode())
+        .tokens(!args.no_tokens);
     for path in &args.gazetteers {
         builder.gazetteer_path(path);
     }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::ValueEnum;
 use rubric_diff::{
-    agreement, agreement_json, agreement_text, html_report, json_report, text_report, Annotations,
-    DifferBuilder, Document, Schema, TextOptions,
+    agreement, agreement_json, agreement_text, html_report, json_report, pair_documents,
+    text_report, Annotations, ComparisonReport, DifferBuilder, PairedBy, Schema, TextOptions,
 };
 use rubric_exporter::{Format as RecordFormat, Ids, Record};
 use rubric_offsets::OffsetUnit;
@@ -34,7 +34,10 @@ Schemas (nervaluate's): strict = same boundaries and label; exact = same boundar
 partial = same boundaries, overlaps count half; type = overlap and same label.
 
 Inputs are paired by document id. CoNLL files have no ids: their documents are paired
-by position, as are doccano lines without an id. A brat input is a directory of
+by position, as are doccano lines without an id. Records without an id (Prodigy's
+exports, span-only lines) pair by Prodigy's _input_hash when every document has one,
+else by line number; the report says which. Records whose Prodigy answer is reject
+or ignore are left out and counted. Records need no tokens. A brat input is a directory of
 .txt/.ann pairs (id = file stem) or one .ann file beside its .txt.
 
 Exit status: 0 normally, 1 when the micro F1 (of any pair, with more than two inputs)
@@ -143,6 +146,9 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         .iter()
         .map(|path| read_input(path, args.from))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = inputs;
+    let paired_by = pair_documents(&mut inputs);
+    let pairing_note = pairing_note(paired_by, &inputs);
 
     if inputs.len() > 2 {
         if args.format == Format::Html {
@@ -191,7 +197,8 @@ pub fn run(args: &Args) -> Result<Status, Error> {
                 by_source: args.by_source,
                 ..TextOptions::default()
             };
-            let mut report = text_report(&comparison, &options);
+            let mut report = pairing_note.clone();
+            report.push_str(&text_report(&comparison, &options));
             if let Some(kappa) = &kappa {
                 report.push('\n');
                 report.push_str(&agreement_text(kappa));
@@ -203,12 +210,66 @@ pub fn run(args: &Args) -> Result<Status, Error> {
             if let Some(kappa) = &kappa {
                 json.kappa = Some(kappa.kappa.as_ref().and_then(|k| k[0][1]));
             }
+            add_pairing(&mut json, paired_by, &inputs);
             format!("{json}\n")
         }
         Format::Html => html_report(&comparison),
     };
     write_report(args, &report)?;
     Ok(check_fail_under(args, comparison.f1(args.schema)))
+}
+
+/// What the text report says first when documents were not paired by their ids
+/// or Prodigy lines were left out (nothing otherwise, so reports of records
+/// with ids stay as they were).
+fn pairing_note(paired_by: PairedBy, inputs: &[Annotations]) -> String {
+    let mut note = String::new();
+    let without_ids: Vec<String> = inputs
+        .iter()
+        .filter(|input| input.documents.iter().any(|d| !d.own_id))
+        .map(|input| rubric_exporter::escape_controls(&input.name).into_owned())
+        .collect();
+    match paired_by {
+        PairedBy::InputHash => note.push_str(&format!(
+            "documents paired by _input_hash ({} has documents without an id)\n",
+            without_ids.join(", ")
+        )),
+        PairedBy::Line => note.push_str(&format!(
+            "documents paired by line number ({} has documents without an id or \
+             _input_hash)\n",
+            without_ids.join(", ")
+        )),
+        _ => {}
+    }
+    for input in inputs {
+        if !input.skipped.is_empty() {
+            let counts: Vec<String> =
+                input.skipped.iter().map(|(answer, n)| format!("{n} {answer}")).collect();
+            note.push_str(&format!(
+                "{}: left out {} line(s) whose answer is not accept ({})\n",
+                rubric_exporter::escape_controls(&input.name),
+                input.skipped.values().sum::<usize>(),
+                counts.join(", ")
+            ));
+        }
+    }
+    if !note.is_empty() {
+        note.push('\n');
+    }
+    note
+}
+
+/// `paired_by` and `skipped` in the JSON report, when the documents were not
+/// paired by id or lines were left out (schemas/diff.schema.json).
+fn add_pairing(report: &mut ComparisonReport<'_>, paired_by: PairedBy, inputs: &[Annotations]) {
+    if paired_by != PairedBy::Id {
+        report.paired_by = Some(paired_by.as_str());
+    }
+    report.skipped = inputs
+        .iter()
+        .filter(|input| !input.skipped.is_empty())
+        .map(|input| (input.name.clone(), input.skipped.clone()))
+        .collect();
 }
 
 fn diff_error(err: rubric_diff::Error) -> Error {
@@ -254,6 +315,7 @@ fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Err
     // repeated (the comparison itself knows no lines).
     let mut ids = SeenIds::default();
     let mut records = Vec::with_capacity(located.len());
+    let mut lines = Vec::with_capacity(located.len());
     for (record, location) in located {
         // Ids numbered by position cannot repeat.
         if from.0.info().ids != Ids::Positional && ids.is_repeat(record.id()) {
@@ -263,14 +325,15 @@ fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Err
             ));
         }
         records.push(record);
+        // A line pairs documents that have neither an id nor an _input_hash.
+        lines.push(if from.0 == RecordFormat::Jsonl { location.line } else { None });
     }
     let records = match from.0.info().ids {
         Ids::Positional => renumbered(&name, records, true),
         Ids::Optional => renumbered(&name, records, false),
         Ids::Own => records,
     };
-    let documents = records.iter().map(Document::from).collect();
-    Ok(Annotations::new(name, documents))
+    Ok(Annotations::from_records(name, records.iter().zip(lines)))
 }
 
 /// Documents that have no id of their own (`<file>:<line>`, made up by the
@@ -296,26 +359,21 @@ fn renumbered(name: &str, records: Vec<Record>, all: bool) -> Vec<Record> {
 }
 
 fn rename(record: Record, id: String) -> Record {
-    let spans = record
-        .spans()
-        .iter()
-        .map(|span| {
-            let mut input =
-                rubric_exporter::SpanInput::new(span.start, span.end, span.label.clone());
-            input.kb_id = span.kb_id.clone();
-            input.source = span.source.clone();
-            input
-        })
-        .collect();
+    let spans = record.spans().iter().map(rubric_exporter::SpanInput::from_span).collect();
     // Rebuilding from the record's own checked parts cannot fail; keep the original
     // if it ever did rather than lose it.
-    match Record::from_parts(
-        id,
-        record.text(),
-        record.tokens().to_vec(),
-        spans,
-        record.meta().clone(),
-    ) {
+    let renamed = if record.has_tokens() {
+        Record::from_parts(
+            id,
+            record.text(),
+            record.tokens().to_vec(),
+            spans,
+            record.meta().clone(),
+        )
+    } else {
+        Record::without_tokens(id, record.text(), spans, record.meta().clone())
+    };
+    match renamed {
         Ok(renamed) => renamed,
         Err(_) => record,
     }

@@ -88,7 +88,7 @@ impl ColorWhen {
 
 /// Runs `rubric show`.
 pub fn run(args: &Args) -> Result<Status, Error> {
-    if matches!(args.from, From::Brat | From::Spacy | From::Hf)
+    if !args.from.0.reads_stdin()
         && (args.inputs.is_empty() || args.inputs.iter().any(|path| path.as_os_str() == "-"))
     {
         return Err(Error::usage(

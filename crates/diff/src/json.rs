@@ -51,8 +51,17 @@ pub struct ComparisonReport<'a> {
     pub offsets: OffsetUnit,
     /// Over all documents: the micro average.
     pub overall: &'a Scores,
+    /// What the documents were paired by when not by their ids (`_input_hash`,
+    /// `line`); left out unless set, as `rubric diff` does after
+    /// [`crate::pair_documents`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paired_by: Option<&'static str>,
     /// The prediction input's name.
     pub prediction: &'a str,
+    /// Per input name, the lines Prodigy's `answer` left out, counted by answer;
+    /// left out when empty.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<String, BTreeMap<String, usize>>,
     /// [`Comparison::by_source`]: empty when no span has a source.
     pub sources: Vec<SourceTally>,
 }
@@ -168,7 +177,9 @@ pub fn json_report(comparison: &Comparison) -> ComparisonReport<'_> {
         min_overlap_percentage: comparison.min_overlap_percentage,
         offsets: comparison.unit,
         overall: &comparison.overall,
+        paired_by: None,
         prediction: &comparison.prediction,
+        skipped: BTreeMap::new(),
         sources: comparison.by_source(),
     }
 }
@@ -350,6 +361,19 @@ mod tests {
                 report.kappa = kappa;
                 reports.push(("comparison", report.to_string()));
             }
+        }
+        // What `rubric diff` adds when documents had no ids of their own and
+        // Prodigy's `answer` left lines out.
+        let comparison =
+            allowing(OffsetUnit::Char).compare(&gold, &prediction).expect("comparable");
+        for paired_by in [crate::PairedBy::InputHash, crate::PairedBy::Line] {
+            let mut report = json_report(&comparison);
+            report.paired_by = Some(paired_by.as_str());
+            report.skipped = BTreeMap::from([(
+                "gold.jsonl".to_string(),
+                BTreeMap::from([("reject".to_string(), 2)]),
+            )]);
+            reports.push(("comparison", report.to_string()));
         }
         let empty = Annotations::new("empty.jsonl", Vec::new());
         let nothing = Differ::new().compare(&empty, &empty).expect("comparable");

@@ -56,7 +56,7 @@ pub use evaluate::{
     evaluate, evaluate_with, Entity, Evaluation, Outcome, DEFAULT_MIN_OVERLAP_PERCENTAGE,
 };
 pub use html::html_report;
-pub use input::{Annotations, Document, Span};
+pub use input::{pair_documents, Annotations, Document, PairedBy, Span};
 pub use json::{
     agreement_json, json_report, AgreementReport, ComparisonReport, DisagreementReport,
     DocumentReport, SpanReport,

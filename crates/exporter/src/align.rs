@@ -76,6 +76,9 @@ pub struct AlignmentReport {
     /// Misaligned spans left out (by `drop`, or by `contract` or `expand` when no
     /// written token was left).
     pub dropped: usize,
+    /// Documents that had no tokens (span-only records) and were tokenized with
+    /// rubric's tokenizer to be written ([`tokens_for`]).
+    pub tokenized: usize,
 }
 
 impl AlignmentReport {
@@ -91,6 +94,7 @@ impl AlignmentReport {
         self.expanded += other.expanded;
         self.contracted += other.contracted;
         self.dropped += other.dropped;
+        self.tokenized += other.tokenized;
     }
 }
 
@@ -100,7 +104,32 @@ impl fmt::Display for AlignmentReport {
             f,
             "{} span(s): {} aligned, {} expanded, {} contracted, {} dropped",
             self.spans, self.aligned, self.expanded, self.contracted, self.dropped
-        )
+        )?;
+        if self.tokenized > 0 {
+            write!(
+                f,
+                "; {} document(s) without tokens tokenized by rubric's tokenizer",
+                self.tokenized
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `record` with tokens a token-based writer can put its spans on: the record
+/// itself, or, when it has none (a span-only record), the record tokenized by
+/// `tokenizer`, counted in `report.tokenized`.
+pub(crate) fn tokens_for<'r>(
+    record: &'r Record,
+    tokenizer: &Tokenizer,
+    report: &mut AlignmentReport,
+) -> Result<std::borrow::Cow<'r, Record>, Error> {
+    match record.with_tokens(tokenizer) {
+        None => Ok(std::borrow::Cow::Borrowed(record)),
+        Some(tokenized) => {
+            report.tokenized += 1;
+            tokenized.map(std::borrow::Cow::Owned)
+        }
     }
 }
 

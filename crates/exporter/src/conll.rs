@@ -9,7 +9,7 @@ use rubric_tokenizer::Tokenizer;
 use serde_json::Map;
 
 use crate::align::{
-    align, decode, sentence_starts, AlignmentReport, Misaligned, Position, TokenSpan,
+    align, decode, sentence_starts, tokens_for, AlignmentReport, Misaligned, Position, TokenSpan,
 };
 use crate::error::{Error, ErrorKind, Location};
 use crate::record::{Record, RecordToken, SpanInput};
@@ -148,6 +148,7 @@ impl<W: Write> ConllWriter<W> {
 
     /// Writes one document.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
+        let record = &*tokens_for(record, &self.tokenizer, &mut self.report)?;
         let aligned = align(record, self.policy, true, "CoNLL", &mut self.report)?;
         let text = record.text();
         let all = record.tokens();

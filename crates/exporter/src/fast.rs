@@ -1,7 +1,9 @@
 //! The reader's fast path: a line that is a valid record, deserialized straight into
 //! typed fields, without building a `serde_json::Value` tree for its tokens.
 //!
-//! It accepts exactly what the checked path in `jsonl.rs` accepts, or less: on
+//! It accepts exactly what the checked path in `jsonl.rs` accepts, or less (a
+//! record without tokens, a span without `text` or token indices, a field the
+//! format does not define on a token or a span all go the checked way): on
 //! anything unusual (a serde error, a failed check) it gives up and returns `None`,
 //! and the line goes through the checked path, which finds the problem again and
 //! reports it with its file, line and column. A test holds the two paths to the
@@ -117,9 +119,9 @@ pub(crate) fn parse(raw: &RawLine<'_>) -> Option<Record> {
         return None;
     }
     let fields: Fields<'_> = serde_json::from_str(raw.text).ok()?;
-    let id = match fields.id {
-        Some(id) => id.into_owned(),
-        None => format!("{}:{}", raw.source, raw.number),
+    let (id, id_made_up) = match fields.id {
+        Some(id) => (id.into_owned(), false),
+        None => (format!("{}:{}", raw.source, raw.number), true),
     };
     let text = fields.text?.into_owned();
     let mut meta = fields.meta.unwrap_or_default();
@@ -133,10 +135,12 @@ pub(crate) fn parse(raw: &RawLine<'_>) -> Option<Record> {
         },
         Some(_) => return None,
     };
+    let mut top_level = Vec::with_capacity(fields.extra.len());
     for (key, value) in fields.extra {
         if key == "offsets" || meta.contains_key(&key) {
             return None;
         }
+        top_level.push(key.clone());
         meta.insert(key, value);
     }
     let (tokens, spans) = {
@@ -169,5 +173,7 @@ pub(crate) fn parse(raw: &RawLine<'_>) -> Option<Record> {
         }
         (tokens, spans)
     };
-    Record::from_parts(id, text, tokens, spans, meta).ok()
+    let record = Record::from_parts(id, text, tokens, spans, meta).ok()?;
+    let record = top_level.into_iter().fold(record, Record::with_top_level_field);
+    Some(if id_made_up { record.with_made_up_id() } else { record })
 }

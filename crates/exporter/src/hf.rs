@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 
+use rubric_tokenizer::Tokenizer;
 use serde_json::{Map, Value};
 
-use crate::align::{align, decode, AlignmentReport, Misaligned};
+use crate::align::{align, decode, tokens_for, AlignmentReport, Misaligned};
 use crate::conll::{check_token, parse_tag, Scheme};
 use crate::error::{Error, Location};
 use crate::lines::{LineReader, Step};
@@ -27,6 +28,8 @@ pub struct HfWriter {
     report: AlignmentReport,
     rows: Vec<(String, Vec<String>, Vec<String>)>,
     labels: BTreeSet<String>,
+    /// For records without tokens.
+    tokenizer: Tokenizer,
 }
 
 impl HfWriter {
@@ -37,6 +40,7 @@ impl HfWriter {
 
     /// Adds one document.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
+        let record = &*tokens_for(record, &self.tokenizer, &mut self.report)?;
         let aligned = align(record, self.policy, true, "Hugging Face", &mut self.report)?;
         for &i in &aligned.tokens {
             check_token(record, i)?;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
 use crate::lines::{Line, LineReader, RawLine, Step};
-use crate::record::{token_range, Record, RecordToken, SpanInput};
+use crate::record::{token_range, KeptFields, Record, RecordToken, SpanInput};
 
 /// Writes [`Record`]s as JSON Lines, one record per line, buffered, with offsets
 /// in the unit asked for (code points by default).
@@ -113,30 +113,61 @@ impl Record {
     }
 }
 
-#[derive(Serialize)]
+/// A record as written: the five fields, then the fields that were top-level
+/// fields of the line it was read from (Prodigy's `_input_hash`, `answer`, ...).
 pub(crate) struct RecordJson<'a> {
     id: &'a str,
     text: &'a str,
-    tokens: Vec<TokenJson<'a>>,
+    /// `None` for a record without tokens: no `tokens` field is written.
+    tokens: Option<Vec<TokenJson<'a>>>,
     spans: Vec<SpanJson<'a>>,
     meta: MetaJson<'a>,
+    /// The fields written back at the top level, in key order.
+    top_level: MetaJson<'a>,
+}
+
+impl Serialize for RecordJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", self.id)?;
+        map.serialize_entry("text", self.text)?;
+        if let Some(tokens) = &self.tokens {
+            map.serialize_entry("tokens", tokens)?;
+        }
+        map.serialize_entry("spans", &self.spans)?;
+        map.serialize_entry("meta", &self.meta)?;
+        for (key, value) in self.top_level.entries() {
+            match value {
+                Either::Value(value) => map.serialize_entry(key, value)?,
+                Either::Raw(json) => map.serialize_entry(key, json)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A field's value: parsed, or kept as its exact JSON text.
+enum Either<'a> {
+    Value(&'a Value),
+    Raw(&'a serde_json::value::RawValue),
 }
 
 /// `meta` as written: the record's fields and its exact ones (see
 /// [`crate::ExactFields`]) merged in key order, as one object.
 pub(crate) struct MetaJson<'a> {
     values: Map<String, Value>,
-    exact: &'a crate::ExactFields,
+    exact: Vec<(&'a str, &'a serde_json::value::RawValue)>,
 }
 
-impl Serialize for MetaJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        // A field set on `meta` after the exact ones were added (an `explain`)
-        // is the later word; the exact one of that name is not written twice.
+impl<'a> MetaJson<'a> {
+    /// The fields in key order. A field set on `meta` after the exact ones were
+    /// added (an `explain`) is the later word; the exact one of that name is not
+    /// written twice.
+    fn entries(&self) -> Vec<(&str, Either<'_>)> {
         let exact: Vec<(&str, &serde_json::value::RawValue)> =
-            self.exact.iter().filter(|(key, _)| !self.values.contains_key(*key)).collect();
-        let mut map = serializer.serialize_map(Some(self.values.len() + exact.len()))?;
+            self.exact.iter().copied().filter(|(key, _)| !self.values.contains_key(*key)).collect();
+        let mut entries = Vec::with_capacity(self.values.len() + exact.len());
         let mut values = self.values.iter().peekable();
         let mut exact = exact.into_iter().peekable();
         loop {
@@ -148,11 +179,43 @@ impl Serialize for MetaJson<'_> {
             };
             if take_value {
                 if let Some((key, value)) = values.next() {
-                    map.serialize_entry(key, value)?;
+                    entries.push((key.as_str(), Either::Value(value)));
                 }
             } else if let Some((key, json)) = exact.next() {
-                map.serialize_entry(key, json)?;
+                entries.push((key, Either::Raw(json)));
             }
+        }
+        entries
+    }
+}
+
+impl Serialize for MetaJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let entries = self.entries();
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (key, value) in entries {
+            match value {
+                Either::Value(value) => map.serialize_entry(key, value)?,
+                Either::Raw(json) => map.serialize_entry(key, json)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// Fields kept from the input ([`KeptFields`]), serialized as the entries of the
+/// object they were on.
+struct KeptJson<'a>(Option<&'a KeptFields>);
+
+impl Serialize for KeptJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap};
+        let mut map = serializer.serialize_map(None)?;
+        for (key, json) in self.0.into_iter().flat_map(KeptFields::iter) {
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_str(json).map_err(S::Error::custom)?;
+            map.serialize_entry(key, raw)?;
         }
         map.end()
     }
@@ -165,20 +228,26 @@ struct TokenJson<'a> {
     end: usize,
     id: usize,
     ws: bool,
+    #[serde(flatten)]
+    extra: KeptJson<'a>,
 }
 
 #[derive(Serialize)]
 struct SpanJson<'a> {
     start: usize,
     end: usize,
-    token_start: usize,
-    token_end: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_start: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_end: Option<usize>,
     label: &'a str,
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     kb_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
+    #[serde(flatten)]
+    extra: KeptJson<'a>,
 }
 
 impl<'a> RecordJson<'a> {
@@ -195,9 +264,37 @@ impl<'a> RecordJson<'a> {
         write_json_str(out, self.id)?;
         out.extend_from_slice(b",\"text\":");
         write_json_str(out, self.text)?;
-        out.extend_from_slice(b",\"tokens\":[");
         let mut numbers = itoa::Buffer::new();
-        for (index, token) in self.tokens.iter().enumerate() {
+        if let Some(tokens) = &self.tokens {
+            out.extend_from_slice(b",\"tokens\":[");
+            self.write_tokens(out, tokens, &mut numbers)?;
+            out.push(b']');
+        }
+        out.extend_from_slice(b",\"spans\":");
+        serde_json::to_writer(&mut *out, &self.spans).map_err(json_error)?;
+        out.extend_from_slice(b",\"meta\":");
+        serde_json::to_writer(&mut *out, &self.meta).map_err(json_error)?;
+        for (key, value) in self.top_level.entries() {
+            out.push(b',');
+            write_json_str(out, key)?;
+            out.push(b':');
+            match value {
+                Either::Value(value) => serde_json::to_writer(&mut *out, value),
+                Either::Raw(json) => serde_json::to_writer(&mut *out, json),
+            }
+            .map_err(json_error)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn write_tokens(
+        &self,
+        out: &mut Vec<u8>,
+        tokens: &[TokenJson<'_>],
+        numbers: &mut itoa::Buffer,
+    ) -> Result<(), Error> {
+        for (index, token) in tokens.iter().enumerate() {
             if index > 0 {
                 out.push(b',');
             }
@@ -209,13 +306,15 @@ impl<'a> RecordJson<'a> {
             out.extend_from_slice(numbers.format(token.end).as_bytes());
             out.extend_from_slice(b",\"id\":");
             out.extend_from_slice(numbers.format(token.id).as_bytes());
-            out.extend_from_slice(if token.ws { b",\"ws\":true}" } else { b",\"ws\":false}" });
+            out.extend_from_slice(if token.ws { b",\"ws\":true" } else { b",\"ws\":false" });
+            for (key, json) in token.extra.0.into_iter().flat_map(KeptFields::iter) {
+                out.push(b',');
+                write_json_str(out, key)?;
+                out.push(b':');
+                out.extend_from_slice(json.as_bytes());
+            }
+            out.push(b'}');
         }
-        out.extend_from_slice(b"],\"spans\":");
-        serde_json::to_writer(&mut *out, &self.spans).map_err(json_error)?;
-        out.extend_from_slice(b",\"meta\":");
-        serde_json::to_writer(&mut *out, &self.meta).map_err(json_error)?;
-        out.push(b'}');
         Ok(())
     }
 
@@ -235,16 +334,23 @@ impl<'a> RecordJson<'a> {
                 })
             })
         };
-        let mut tokens = Vec::with_capacity(record.tokens().len());
-        for (id, token) in record.tokens().iter().enumerate() {
-            tokens.push(TokenJson {
-                text: token.text(text),
-                start: convert(token.start, id)?,
-                end: convert(token.end, id)?,
-                id,
-                ws: token.ws,
-            });
-        }
+        let tokens = if record.has_tokens() {
+            let mut tokens = Vec::with_capacity(record.tokens().len());
+            for (id, token) in record.tokens().iter().enumerate() {
+                tokens.push(TokenJson {
+                    text: token.text(text),
+                    start: convert(token.start, id)?,
+                    end: convert(token.end, id)?,
+                    id,
+                    ws: token.ws,
+                    extra: KeptJson(record.token_extra(id)),
+                });
+            }
+            Some(tokens)
+        } else {
+            None
+        };
+        let token_indices = record.has_tokens();
         let mut spans = Vec::with_capacity(record.spans().len());
         for span in record.spans() {
             let convert = |byte| {
@@ -255,18 +361,28 @@ impl<'a> RecordJson<'a> {
             spans.push(SpanJson {
                 start: convert(span.start)?,
                 end: convert(span.end)?,
-                token_start: span.token_start,
-                token_end: span.token_end,
+                token_start: token_indices.then_some(span.token_start),
+                token_end: token_indices.then_some(span.token_end),
                 label: &span.label,
                 text: record.span_text(span),
                 kb_id: span.kb_id.as_deref(),
                 source: span.source.as_deref(),
+                extra: KeptJson((!span.extra.is_empty()).then_some(&span.extra)),
             });
         }
-        let mut values = record.meta().clone();
+        // `meta` fields that were top-level fields of the input go back there.
+        let mut values = Map::new();
+        let mut top_values = Map::new();
+        for (key, value) in record.meta() {
+            let to = if record.top_level.contains(key) { &mut top_values } else { &mut values };
+            to.insert(key.clone(), value.clone());
+        }
         values.insert("offsets".to_string(), Value::String(unit.as_str().to_string()));
-        let meta = MetaJson { values, exact: record.exact_meta() };
-        Ok(RecordJson { id: record.id(), text, tokens, spans, meta })
+        let (top_exact, exact) =
+            record.exact_meta().iter().partition(|(key, _)| record.top_level.contains(*key));
+        let meta = MetaJson { values, exact };
+        let top_level = MetaJson { values: top_values, exact: top_exact };
+        Ok(RecordJson { id: record.id(), text, tokens, spans, meta, top_level })
     }
 }
 
@@ -293,9 +409,10 @@ fn write_json_str(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
 /// end`, `token_start`/`token_end` are the tokens the span overlaps, no span occurs
 /// twice. The first violation ends reading with an error at file:line:column.
 /// Blank lines are skipped; a byte-order mark at the start is skipped. A record
-/// without `id` gets `<file>:<line>`; unknown top-level fields (Prodigy's
-/// `_input_hash`, `answer`, ...) move into `meta`, so writing the record again loses
-/// nothing.
+/// without `id` gets `<file>:<line>`; `tokens`, a span's `text` and its token
+/// indices may be left out (Prodigy's and span-only lines); fields the format does
+/// not define are kept where they were (see [`Record`]), so writing the record
+/// again loses nothing.
 ///
 /// ```
 /// use rubric_exporter::RecordReader;
@@ -437,8 +554,9 @@ fn parse_checked(raw: RawLine<'_>) -> Result<Record, Error> {
 }
 
 const RECORD_FIELDS: [&str; 5] = ["id", "text", "tokens", "spans", "meta"];
-/// `kind` is optional: `rubric tokenize` writes it, and its tokens are a record's.
-const TOKEN_FIELDS: [&str; 6] = ["text", "start", "end", "id", "ws", "kind"];
+/// `kind` (what `rubric tokenize` writes) is not among them: it is checked, then
+/// kept with the token like any other field a user's token carries.
+const TOKEN_FIELDS: [&str; 5] = ["text", "start", "end", "id", "ws"];
 const SPAN_FIELDS: [&str; 8] =
     ["start", "end", "token_start", "token_end", "label", "text", "kb_id", "source"];
 
@@ -536,26 +654,31 @@ impl Fields<'_> {
         }
     }
 
-    fn no_other_fields(
-        &self,
-        object: &Map<String, Value>,
-        path: &[Step<'_>],
-        what: &str,
-        allowed: &[&str],
-    ) -> Result<(), Error> {
-        match object.keys().find(|key| !allowed.contains(&key.as_str())) {
-            None => Ok(()),
-            Some(key) => Err(Error::at(
-                self.at(path),
-                ErrorKind::Syntax {
-                    message: format!(
-                        "the {what} has a field {key:?}, which records do not have — a {what} \
-                         has only {} (put anything else in the record's \"meta\")",
-                        allowed.join(", ")
-                    ),
-                },
-            )),
+    /// The fields of `object` other than `known`, as their JSON text, to be
+    /// written back on the same object. Numbers are kept exactly as written
+    /// (serde_json's arbitrary precision is not on, so the text is taken from the
+    /// line itself where a number could have been rounded).
+    fn kept(&self, object: &Map<String, Value>, path: &[Step<'_>], known: &[&str]) -> KeptFields {
+        let mut kept = KeptFields::new();
+        for (key, value) in object {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            let json = self
+                .raw(&with(path, key))
+                .filter(|raw| crate::inexact_number(raw).is_some())
+                .map_or_else(|| value.to_string(), str::to_string);
+            kept.insert(key.clone(), json);
         }
+        kept
+    }
+
+    /// The JSON text of the value at `path` in the line.
+    fn raw(&self, path: &[Step<'_>]) -> Option<&str> {
+        let text = &self.line.text;
+        let start = crate::lines::value_offset(text, path)?;
+        let end = crate::lines::value_end(text, start)?;
+        text.get(start..end)
     }
 }
 
@@ -569,9 +692,9 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
     let fields = Fields { source, line: &line };
     let object = &line.object;
     let root: &[Step<'_>] = &[];
-    let id = match fields.string(object, root, "record", "id")? {
-        Some(id) => id.to_string(),
-        None => format!("{source}:{}", line.number),
+    let (id, id_made_up) = match fields.string(object, root, "record", "id")? {
+        Some(id) => (id.to_string(), false),
+        None => (format!("{source}:{}", line.number), true),
     };
     let text = fields.required_string(object, root, "record", "text")?;
 
@@ -607,6 +730,7 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
         }
     };
     meta.remove("offsets");
+    let mut top_level = Vec::new();
     for (key, value) in object {
         if RECORD_FIELDS.contains(&key.as_str()) {
             continue;
@@ -619,14 +743,34 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
             ));
         }
         meta.insert(key.clone(), value.clone());
+        top_level.push(key.clone());
     }
 
     let map = OffsetMap::new(text, unit);
     let tokens = parse_tokens(&fields, &id, text, &map)?;
-    let spans = parse_spans(&fields, &id, text, &map, &tokens)?;
+    let spans =
+        parse_spans(&fields, &id, text, &map, tokens.as_ref().map(|(tokens, _)| &tokens[..]))?;
     let span_offsets: Vec<(usize, usize)> = spans.iter().map(|(_, original)| *original).collect();
     let inputs = spans.into_iter().map(|(input, _)| input).collect();
-    Record::from_parts(id, text, tokens, inputs, meta).map_err(|mut err| {
+    let record = match tokens {
+        Some((tokens, extras)) => {
+            Record::from_parts(id, text, tokens, inputs, meta).map(|record| {
+                extras
+                    .into_iter()
+                    .fold(record, |record, (index, kept)| record.with_token_extra(index, kept))
+            })
+        }
+        None => Record::without_tokens(id, text, inputs, meta),
+    };
+    let record = record.map(|record| {
+        let record = top_level.into_iter().fold(record, Record::with_top_level_field);
+        if id_made_up {
+            record.with_made_up_id()
+        } else {
+            record
+        }
+    });
+    record.map_err(|mut err| {
         // Errors name spans in the unit of the file, at the span's column.
         let span = match &mut err.kind {
             ErrorKind::SpanOffset { span, .. }
@@ -649,15 +793,19 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
     })
 }
 
+/// A record's tokens, with the fields of each that the format does not define;
+/// `None` when the record has no `tokens`.
+type ParsedTokens = Option<(Vec<RecordToken>, Vec<(usize, KeptFields)>)>;
+
 fn parse_tokens(
     fields: &Fields<'_>,
     id: &str,
     text: &str,
     map: &OffsetMap<'_>,
-) -> Result<Vec<RecordToken>, Error> {
+) -> Result<ParsedTokens, Error> {
     let object = &fields.line.object;
     let list = match object.get("tokens") {
-        None => return Err(fields.missing(&[], "record", "tokens")),
+        None => return Ok(None),
         Some(Value::Array(list)) => list,
         Some(other) => {
             return Err(fields.wrong_type(
@@ -670,13 +818,17 @@ fn parse_tokens(
         }
     };
     let mut tokens = Vec::with_capacity(list.len());
+    let mut extras = Vec::new();
     for (index, value) in list.iter().enumerate() {
         let path = [Step::Key("tokens"), Step::Index(index)];
         let what = format!("token {index}");
         let Value::Object(token) = value else {
             return Err(fields.wrong_type(&path, "record", "tokens", "an array of objects", value));
         };
-        fields.no_other_fields(token, &path, "token", &TOKEN_FIELDS)?;
+        let kept = fields.kept(token, &path, &TOKEN_FIELDS);
+        if !kept.is_empty() {
+            extras.push((index, kept));
+        }
         let token_text = fields.required_string(token, &path, &what, "text")?;
         let start = fields.required_index(token, &path, &what, "start")?;
         let end = fields.required_index(token, &path, &what, "end")?;
@@ -694,8 +846,8 @@ fn parse_tokens(
                 ErrorKind::BadToken { document: id.to_string(), index, problem },
             )
         };
-        // Checked as the schema checks it (one of the tokenizer's kinds); the
-        // record keeps no kind, its tokens being offsets.
+        // Checked as the schema checks it (one of the tokenizer's kinds), and
+        // kept with the token's other extra fields.
         if let Some(kind) = token.get("kind") {
             if let Err(err) = TokenKind::deserialize(kind) {
                 return Err(bad(format!("its \"kind\" is not a token kind: {err}")));
@@ -716,7 +868,7 @@ fn parse_tokens(
         }
         tokens.push(RecordToken { start: byte_start, end: byte_end, ws });
     }
-    Ok(tokens)
+    Ok(Some((tokens, extras)))
 }
 
 type ParsedSpan = (SpanInput, (usize, usize));
@@ -726,7 +878,7 @@ fn parse_spans(
     id: &str,
     text: &str,
     map: &OffsetMap<'_>,
-    tokens: &[RecordToken],
+    tokens: Option<&[RecordToken]>,
 ) -> Result<Vec<ParsedSpan>, Error> {
     let object = &fields.line.object;
     let list = match object.get("spans") {
@@ -749,15 +901,39 @@ fn parse_spans(
         let Value::Object(span) = value else {
             return Err(fields.wrong_type(&path, "record", "spans", "an array of objects", value));
         };
-        fields.no_other_fields(span, &path, "span", &SPAN_FIELDS)?;
+        let kept = fields.kept(span, &path, &SPAN_FIELDS);
         let start = fields.required_index(span, &path, &what, "start")?;
         let end = fields.required_index(span, &path, &what, "end")?;
-        let token_start = fields.required_index(span, &path, &what, "token_start")?;
-        let token_end = fields.required_index(span, &path, &what, "token_end")?;
+        // Token indices say nothing the offsets do not: they may be left out
+        // (and are computed), but when given they must agree. Without tokens
+        // they would index nothing.
+        let token_indices =
+            match (tokens, span.contains_key("token_start"), span.contains_key("token_end")) {
+                (_, false, false) => None,
+                (None, ..) => {
+                    let field =
+                        if span.contains_key("token_start") { "token_start" } else { "token_end" };
+                    return Err(Error::at(
+                        fields.at(&with(&path, field)),
+                        ErrorKind::Syntax {
+                            message: format!(
+                            "{what} has \"{field}\" but the record has no \"tokens\" for it to \
+                             index — add the record's tokens, or leave out the span's \
+                             \"token_start\" and \"token_end\""
+                        ),
+                        },
+                    ));
+                }
+                (Some(_), ..) => Some((
+                    fields.required_index(span, &path, &what, "token_start")?,
+                    fields.required_index(span, &path, &what, "token_end")?,
+                )),
+            };
         let label = fields.required_string(span, &path, &what, "label")?;
-        let span_text = fields.required_string(span, &path, &what, "text")?;
+        let given_text = fields.string(span, &path, &what, "text")?;
         let kb_id = fields.string(span, &path, &what, "kb_id")?;
         let span_source = fields.string(span, &path, &what, "source")?;
+        let span_text = given_text.unwrap_or("");
         let span_ref = |cut: Option<&str>| {
             Box::new(SpanRef {
                 document: id.to_string(),
@@ -783,7 +959,8 @@ fn parse_spans(
             return Err(Error::at(fields.at(&path), ErrorKind::SpanReversed { span }));
         }
         let cut = &text[byte_start..byte_end];
-        if cut != span_text {
+        // A span without `text` (as Prodigy writes them) takes the slice.
+        if given_text.is_some_and(|given| given != cut) {
             return Err(Error::at(
                 fields.at(&with(&path, "text")),
                 ErrorKind::SpanTextMismatch {
@@ -793,7 +970,8 @@ fn parse_spans(
                 },
             ));
         }
-        if let Some(expected) = token_range(tokens, byte_start, byte_end) {
+        let expected = tokens.and_then(|tokens| token_range(tokens, byte_start, byte_end));
+        if let (Some(expected), Some((token_start, token_end))) = (expected, token_indices) {
             if expected != (token_start, token_end) {
                 return Err(Error::at(
                     fields.at(&with(&path, "token_start")),
@@ -808,6 +986,7 @@ fn parse_spans(
         let mut input = SpanInput::new(byte_start, byte_end, label);
         input.kb_id = kb_id.map(str::to_string);
         input.source = span_source.map(str::to_string);
+        input.extra = kept;
         spans.push((input, (start, end)));
     }
     Ok(spans)

@@ -79,7 +79,7 @@ pub use format::{
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
 pub use lines::{json_error_message, LineReader, RawLine};
-pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
+pub use record::{inexact_number, ExactFields, KeptFields, Record, RecordToken, Span, SpanInput};
 pub use rubric_json::repeated_key;
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
 

@@ -370,6 +370,12 @@ pub(crate) fn value_offset(json: &str, path: &[Step<'_>]) -> Option<usize> {
     Some(pos)
 }
 
+/// The byte offset in `json` just past the value starting at `start` (as
+/// [`value_offset`] finds it).
+pub(crate) fn value_end(json: &str, start: usize) -> Option<usize> {
+    skip_value(json.as_bytes(), start)
+}
+
 fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     while bytes.get(pos).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
         pos += 1;

@@ -19,36 +19,64 @@ use crate::error::{Error, ErrorKind, SpanRef};
 /// {"id":"iran-1","text":"Iran’s IRGC hit Baghdad.","tokens":[{"text":"Iran","start":0,"end":4,"id":0,"ws":false},{"text":"’s","start":4,"end":6,"id":1,"ws":true},{"text":"IRGC","start":7,"end":11,"id":2,"ws":true},{"text":"hit","start":12,"end":15,"id":3,"ws":true},{"text":"Baghdad","start":16,"end":23,"id":4,"ws":false},{"text":".","start":23,"end":24,"id":5,"ws":false}],"spans":[{"start":0,"end":4,"token_start":0,"token_end":0,"label":"GPE","text":"Iran","kb_id":"Q794","source":"countries.tsv:12"},{"start":7,"end":11,"token_start":2,"token_end":2,"label":"ORG","text":"IRGC"},{"start":16,"end":23,"token_start":4,"token_end":4,"label":"GPE","text":"Baghdad"}],"meta":{"lang":"en","offsets":"char"}}
 /// ```
 ///
-/// Top-level fields, all always written (when reading, `id` and `meta` may be
-/// missing, as in some Prodigy files: the id becomes `<file>:<line>` and the offsets
-/// code points):
+/// Top-level fields, all written (`tokens` when the record has tokens). When
+/// reading, only `text` and `spans` are required, so that Prodigy's `ner_manual`
+/// lines and span-only lines (`{"text": ..., "spans": [{"start", "end", "label"}]}`,
+/// as nervaluate, GLiNER and most scripts write them) are records as they are:
 ///
-/// - `id` (string): the document's id, unique within a file.
+/// - `id` (string): the document's id, unique within a file. A line without one
+///   (Prodigy's exports) gets `<file>:<line>` ([`Record::id_is_made_up`]), and
+///   `rubric diff` pairs such documents by their `_input_hash`, else by line number.
 /// - `text` (string): the document, exactly as it was read; nothing is trimmed or
 ///   normalised, and every offset indexes this string.
-/// - `tokens` (array): the tokens in text order. Each has `text` (exactly
-///   `text[start..end]`), `start` and `end` (offsets, `end` exclusive), `id` (its
-///   index in `tokens`, from 0) and `ws` (whether one space, U+0020, follows the
-///   token and belongs to it, as spaCy's `whitespace_`). White space that is not a
-///   token's single trailing space is a token of its own, so the tokens' texts, each
-///   followed by a space where `ws` is true, give back `text`. A token may also
-///   have `kind`, one of rubric's token kinds (`word`, `number`, `punctuation`,
-///   `symbol`, `url`, `email`, `handle`, `hashtag`, `space`), as `rubric tokenize`
-///   writes it; it is checked when read, and not written.
+/// - `tokens` (array, optional): the tokens in text order. Each has `text`
+///   (exactly `text[start..end]`), `start` and `end` (offsets, `end` exclusive),
+///   `id` (its index in `tokens`, from 0) and `ws` (whether one space, U+0020,
+///   follows the token and belongs to it, as spaCy's `whitespace_`). White space
+///   that is not a token's single trailing space is a token of its own, so the
+///   tokens' texts, each followed by a space where `ws` is true, give back `text`.
+///   A token may also have `kind`, one of rubric's token kinds (`word`, `number`,
+///   `punctuation`, `symbol`, `url`, `email`, `handle`, `hashtag`, `space`), as
+///   `rubric tokenize` writes it; it is checked when read and kept like any other
+///   token field. A record without tokens ([`Record::has_tokens`]) is written
+///   without them; converters that need tokens (CoNLL, Hugging Face, spaCy)
+///   tokenize it with rubric's tokenizer ([`Record::with_tokens`]) and count it.
 /// - `spans` (array): the annotations, sorted by (`start`, `end`, `label`); they may
 ///   overlap or nest, but the same offsets with the same label occur once. Each has
 ///   `start` and `end` (offsets, `end` exclusive, `start < end`), `token_start` and
 ///   `token_end` (the indices of the first and the last token the span overlaps;
-///   `token_end` is inclusive, as in Prodigy), `label` (non-empty, no white space),
-///   `text` (exactly `text[start..end]`), and optionally `kb_id` (a knowledge-base
+///   `token_end` is inclusive, as in Prodigy; written only when the record has
+///   tokens, computed when a line leaves them out, an error in a line without
+///   tokens), `label` (non-empty, no white space), `text` (exactly
+///   `text[start..end]`; always written, filled from the offsets when a line
+///   leaves it out, as Prodigy does), and optionally `kb_id` (a knowledge-base
 ///   identifier, e.g. a Wikidata QID) and `source` (what produced the span: a
 ///   gazetteer `file:line` or entry id, a rule, or the input file and line it was
 ///   read from).
 /// - `meta` (object): `offsets` says the unit of every `start` and `end` in the
-///   line: `"char"` (Unicode code points, Python `str` indices; the default),
-///   `"byte"` (UTF-8 bytes) or `"utf16"` (UTF-16 code units, JavaScript and Java
-///   string indices). Any other field of `meta` is the user's and is kept as it is
-///   (fields are written in key order).
+///   line: `"char"` (Unicode code points, Python `str` indices; the default, and
+///   what a line without `meta` has), `"byte"` (UTF-8 bytes) or `"utf16"` (UTF-16
+///   code units, JavaScript and Java string indices). Any other field of `meta` is
+///   the user's and is kept as it is (fields are written in key order).
+///
+/// **Fields the format does not define are kept where they were.** Nothing a
+/// user's file carried is lost or refused (Prodigy's `_input_hash`, `_task_hash`,
+/// `_view_id`, `answer`, `_timestamp`, a token's `disabled`, a span's `score`):
+///
+/// - an unknown top-level field is held in `meta` (so that [`Record::meta`] shows
+///   it, and `rubric diff` reads Prodigy's `answer` and `_input_hash` there) and
+///   written back at the top level, after `meta`, in key order
+///   ([`Record::top_level_fields`]); a top-level field named like a field of the
+///   line's `meta` object, or named `offsets`, is an error, since one of the two
+///   would be lost;
+/// - an unknown field of a token is written back on that token, after `ws`
+///   ([`Record::token_extra`]);
+/// - an unknown field of a span is written back on that span, after the fields
+///   above ([`Span::extra`]);
+///
+/// each as the same JSON value, numbers exactly as written (see [`KeptFields`]
+/// and [`ExactFields`]), in key order. A file rubric wrote reads back to the same
+/// records and writes back to the same bytes.
 ///
 /// A span is *aligned* when it starts at the start of its `token_start` and ends at
 /// the end of its `token_end`. Records may hold misaligned spans (a gazetteer match
@@ -57,9 +85,9 @@ use crate::error::{Error, ErrorKind, SpanRef};
 /// (CoNLL, Hugging Face, spaCy) cannot hold them as they are; see [`Misaligned`].
 ///
 /// Reading a record ([`RecordReader`]) checks all of the above and reports the
-/// first violation with its file, line and column. A top-level field that is not
-/// one of the five moves into `meta`, so that nothing the user had is lost; fields
-/// of tokens and spans other than those listed are errors.
+/// first violation with its file, line and column: a span whose offsets are out
+/// of range, whose `text` is not the slice, or whose token indices disagree with
+/// its offsets is an error, never repaired.
 ///
 /// In memory, offsets are bytes of `text`; [`RecordWriter`] converts them to the
 /// unit asked for when it writes, and [`RecordReader`] back when it reads.
@@ -93,12 +121,61 @@ use crate::error::{Error, ErrorKind, SpanRef};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     id: String,
+    /// Whether `id` was made up by the reader (`<file>:<line>`) because the line
+    /// had none; `rubric diff` then pairs the document by `_input_hash` or line.
+    id_made_up: bool,
     text: String,
-    tokens: Vec<RecordToken>,
+    /// `None` for a record read or made without tokens (span-only).
+    tokens: Option<Vec<RecordToken>>,
     spans: Vec<Span>,
     meta: Map<String, Value>,
     /// `meta` fields kept as the JSON they were written as (see [`ExactFields`]).
     exact_meta: ExactFields,
+    /// The `meta` keys that were top-level fields of the line read (Prodigy's
+    /// `_input_hash`, `answer`, ...): written back at the top level.
+    pub(crate) top_level: std::collections::BTreeSet<String>,
+    /// Fields of tokens that the format does not define, by token index, kept to
+    /// be written back on the same token.
+    token_extra: std::collections::BTreeMap<usize, KeptFields>,
+}
+
+/// Fields of a token or a span that the record format does not define (Prodigy's
+/// `disabled` on a token, say), kept as their exact JSON text so that writing the
+/// record gives them back on the same object, byte for byte, in key order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct KeptFields(Vec<(String, String)>);
+
+impl KeptFields {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a field: its name and its value as JSON text (kept sorted by name; a
+    /// repeated name replaces the earlier value).
+    pub fn insert(&mut self, key: impl Into<String>, json: impl Into<String>) {
+        let key = key.into();
+        let json = json.into();
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(index) => self.0[index].1 = json,
+            Err(index) => self.0.insert(index, (key, json)),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value of a field, as JSON text.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, json)| json.as_str())
+    }
+
+    /// The fields, in key order: name and JSON text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(key, json)| (key.as_str(), json.as_str()))
+    }
 }
 
 /// `meta` fields carried as the exact JSON text they were read as: a number beyond
@@ -247,9 +324,11 @@ pub struct Span {
     pub start: usize,
     /// Byte offset one past the span's last byte.
     pub end: usize,
-    /// Index of the first token the span overlaps.
+    /// Index of the first token the span overlaps; 0 in a record without tokens
+    /// ([`Record::has_tokens`]), where it means nothing and is not written.
     pub token_start: usize,
-    /// Index of the last token the span overlaps (inclusive).
+    /// Index of the last token the span overlaps (inclusive); 0 in a record
+    /// without tokens.
     pub token_end: usize,
     /// The label, e.g. `GPE`.
     pub label: String,
@@ -257,6 +336,9 @@ pub struct Span {
     pub kb_id: Option<String>,
     /// What produced the span.
     pub source: Option<String>,
+    /// Fields of the span as it was read that the format does not define, written
+    /// back on the span.
+    pub extra: KeptFields,
 }
 
 /// A span as a producer gives it to [`Record::new`]: byte offsets into the text and
@@ -273,12 +355,34 @@ pub struct SpanInput {
     pub kb_id: Option<String>,
     /// What produced the span.
     pub source: Option<String>,
+    /// Fields the format does not define, kept on the span (see [`KeptFields`]).
+    pub extra: KeptFields,
 }
 
 impl SpanInput {
     /// A span of `text[start..end]` (bytes) labelled `label`.
     pub fn new(start: usize, end: usize, label: impl Into<String>) -> Self {
-        SpanInput { start, end, label: label.into(), kb_id: None, source: None }
+        SpanInput {
+            start,
+            end,
+            label: label.into(),
+            kb_id: None,
+            source: None,
+            extra: KeptFields::new(),
+        }
+    }
+
+    /// The span of a record as input for another record of the same text (its
+    /// offsets, label, `kb_id`, `source` and kept fields).
+    pub fn from_span(span: &Span) -> Self {
+        SpanInput {
+            start: span.start,
+            end: span.end,
+            label: span.label.clone(),
+            kb_id: span.kb_id.clone(),
+            source: span.source.clone(),
+            extra: span.extra.clone(),
+        }
     }
 
     /// Sets the knowledge-base identifier.
@@ -335,9 +439,59 @@ impl Record {
         spans: Vec<SpanInput>,
         meta: Map<String, Value>,
     ) -> Result<Record, Error> {
-        let id = id.into();
-        let text = text.into();
-        check_tokens(&id, &text, &tokens)?;
+        Record::build(id.into(), text.into(), Some(tokens), spans, meta)
+    }
+
+    /// Builds a record without tokens (a span-only record, as nervaluate, GLiNER and
+    /// most scripts write them); its spans are checked as [`Record::new`] checks
+    /// them, except that no token is needed under them. Converters that need tokens
+    /// tokenize such a record with rubric's tokenizer ([`Record::with_tokens`]).
+    pub fn without_tokens(
+        id: impl Into<String>,
+        text: impl Into<String>,
+        spans: Vec<SpanInput>,
+        meta: Map<String, Value>,
+    ) -> Result<Record, Error> {
+        Record::build(id.into(), text.into(), None, spans, meta)
+    }
+
+    /// This record with `tokenizer`'s tokens when it has none (`None` when it has
+    /// tokens already): the same id, text, spans and meta, every span's
+    /// `token_start`/`token_end` computed. What a token-based converter writes for
+    /// a span-only record.
+    pub fn with_tokens(&self, tokenizer: &Tokenizer) -> Option<Result<Record, Error>> {
+        if self.tokens.is_some() {
+            return None;
+        }
+        let tokens = tokenizer.tokenize(&self.text).into_iter().map(RecordToken::from).collect();
+        let spans = self.spans.iter().map(SpanInput::from_span).collect();
+        Some(
+            Record::build(
+                self.id.clone(),
+                self.text.clone(),
+                Some(tokens),
+                spans,
+                self.meta.clone(),
+            )
+            .map(|record| Record {
+                id_made_up: self.id_made_up,
+                exact_meta: self.exact_meta.clone(),
+                top_level: self.top_level.clone(),
+                ..record
+            }),
+        )
+    }
+
+    fn build(
+        id: String,
+        text: String,
+        tokens: Option<Vec<RecordToken>>,
+        spans: Vec<SpanInput>,
+        meta: Map<String, Value>,
+    ) -> Result<Record, Error> {
+        if let Some(tokens) = &tokens {
+            check_tokens(&id, &text, tokens)?;
+        }
         let bytes = OffsetMap::new(&text, OffsetUnit::Byte);
         let mut checked = Vec::with_capacity(spans.len());
         for (index, span) in spans.into_iter().enumerate() {
@@ -363,8 +517,15 @@ impl Record {
                 let label = span.label.clone();
                 return Err(Error::new(ErrorKind::BadLabel { span: span_ref(), label }));
             }
-            let Some((token_start, token_end)) = token_range(&tokens, span.start, span.end) else {
-                return Err(Error::new(ErrorKind::SpanOutsideTokens { span: span_ref() }));
+            // Without tokens, a span has no token indices (0, never written).
+            let (token_start, token_end) = match &tokens {
+                None => (0, 0),
+                Some(tokens) => match token_range(tokens, span.start, span.end) {
+                    Some(range) => range,
+                    None => {
+                        return Err(Error::new(ErrorKind::SpanOutsideTokens { span: span_ref() }))
+                    }
+                },
             };
             checked.push((
                 index,
@@ -376,6 +537,7 @@ impl Record {
                     label: span.label,
                     kb_id: span.kb_id,
                     source: span.source,
+                    extra: span.extra,
                 },
             ));
         }
@@ -396,7 +558,17 @@ impl Record {
             }
         }
         let spans = checked.into_iter().map(|(_, span)| span).collect();
-        Ok(Record { id, text, tokens, spans, meta, exact_meta: ExactFields::new() })
+        Ok(Record {
+            id,
+            id_made_up: false,
+            text,
+            tokens,
+            spans,
+            meta,
+            exact_meta: ExactFields::new(),
+            top_level: Default::default(),
+            token_extra: Default::default(),
+        })
     }
 
     /// Replaces `meta` (its `offsets`, if any, is replaced by the writer's unit on
@@ -438,9 +610,54 @@ impl Record {
         &self.text
     }
 
-    /// The tokens, in text order.
+    /// The tokens, in text order; empty when the record has none
+    /// ([`Record::has_tokens`]).
     pub fn tokens(&self) -> &[RecordToken] {
-        &self.tokens
+        self.tokens.as_deref().unwrap_or(&[])
+    }
+
+    /// Whether the record has tokens (a span-only record has none).
+    pub fn has_tokens(&self) -> bool {
+        self.tokens.is_some()
+    }
+
+    /// Whether the id was made up by the reader (`<file>:<line>`) because the
+    /// line had none, as in Prodigy's exports.
+    pub fn id_is_made_up(&self) -> bool {
+        self.id_made_up
+    }
+
+    /// Marks the id as made up by a reader (see [`Record::id_is_made_up`]).
+    pub fn with_made_up_id(mut self) -> Self {
+        self.id_made_up = true;
+        self
+    }
+
+    /// The `meta` keys that were top-level fields of the line the record was read
+    /// from; the writer writes them back at the top level.
+    pub fn top_level_fields(&self) -> impl Iterator<Item = &str> {
+        self.top_level.iter().map(String::as_str)
+    }
+
+    /// Says that the `meta` field `key` was a top-level field of the input and is
+    /// to be written back there.
+    pub fn with_top_level_field(mut self, key: impl Into<String>) -> Self {
+        self.top_level.insert(key.into());
+        self
+    }
+
+    /// Fields of token `index` that the format does not define, if any.
+    pub fn token_extra(&self, index: usize) -> Option<&KeptFields> {
+        self.token_extra.get(&index)
+    }
+
+    /// Keeps fields the format does not define on token `index`, to be written
+    /// back on it.
+    pub fn with_token_extra(mut self, index: usize, fields: KeptFields) -> Self {
+        if !fields.is_empty() {
+            self.token_extra.insert(index, fields);
+        }
+        self
     }
 
     /// The spans, sorted by (`start`, `end`, `label`).
@@ -466,8 +683,9 @@ impl Record {
     /// Whether `span` starts at the start of its first token and ends at the end of
     /// its last.
     pub fn is_aligned(&self, span: &Span) -> bool {
-        self.tokens.get(span.token_start).is_some_and(|t| t.start == span.start)
-            && self.tokens.get(span.token_end).is_some_and(|t| t.end == span.end)
+        self.has_tokens()
+            && self.tokens().get(span.token_start).is_some_and(|t| t.start == span.start)
+            && self.tokens().get(span.token_end).is_some_and(|t| t.end == span.end)
     }
 
     /// How an error message names `span` (byte offsets).

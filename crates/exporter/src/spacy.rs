@@ -33,7 +33,9 @@ use flate2::Compression;
 use rubric_tokenizer::Tokenizer;
 use serde_json::Map;
 
-use crate::align::{align, decode, sentence_starts, AlignmentReport, Misaligned, Position};
+use crate::align::{
+    align, decode, sentence_starts, tokens_for, AlignmentReport, Misaligned, Position,
+};
 use crate::error::{Error, Location};
 use crate::record::{Record, RecordToken, SpanInput};
 use crate::spacy_symbols::SYMBOLS;
@@ -132,6 +134,7 @@ impl DocBinWriter {
 
     /// Adds one document.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
+        let record = &*tokens_for(record, &self.tokenizer, &mut self.report)?;
         let aligned = align(record, self.policy, false, "spaCy", &mut self.report)?;
         let text = record.text();
         let length = i32::try_from(record.tokens().len()).map_err(|_| {

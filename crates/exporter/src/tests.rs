@@ -362,7 +362,8 @@ reader_error_cases! {
     reader_token_mismatch: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":0,"token_end":1,"label":"GPE","text":"Iraq"}]}"# => "t.jsonl:2:", "(token_start, token_end) is (0, 1) but the span's offsets cover tokens (1, 1)";
     reader_duplicate_span: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq"},{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq"}]}"# => "t.jsonl:2:", "occurs twice";
     reader_bad_label: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"A B","text":"Iraq"}]}"# => "t.jsonl:2:", "no spaces";
-    reader_unknown_span_field: r#"{"id":"a",TEXT,"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq","score":1}]}"# => "t.jsonl:2:", "has a field \"score\"";
+    reader_token_index_without_tokens: r#"{"id":"a","text":"Hi Iraq","spans":[{"start":3,"end":7,"token_end":1,"label":"GPE"}]}"# => "t.jsonl:2:68", "span 0 has \"token_end\" but the record has no \"tokens\"";
+    reader_span_without_text_out_of_range: r#"{"text":"Hi Iraq","spans":[{"start":3,"end":8,"label":"GPE"}]}"# => "t.jsonl:2:28", "past the end";
     reader_unknown_unit: r#"{"id":"a",TEXT,"spans":[],"meta":{"offsets":"words"}}"# => "t.jsonl:2:", "meta.offsets is \"words\"";
     reader_token_text_mismatch: r#"{"id":"a","text":"Hi Iraq","tokens":[{"text":"Ho","start":0,"end":2,"id":0,"ws":true},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[]}"# => "t.jsonl:2:", "its \"text\" is \"Ho\"";
     reader_tokens_leave_a_gap: r#"{"id":"a","text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":false},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[]}"# => "t.jsonl:2", "without gaps or overlaps";
@@ -421,19 +422,59 @@ fn from_json_line_reads_each_line_as_the_reader_does() {
 }
 
 #[test]
-fn reader_keeps_unknown_fields_in_meta() {
-    let line = format!(
-        r#"{{"id":"a",{TEXT},"spans":[],"_input_hash":12,"answer":"accept","meta":{{"lang":"en"}}}}"#
-    );
-    let records = read_jsonl(&line).unwrap();
-    let meta = records[0].meta();
+fn reader_keeps_unknown_fields_where_they_were() {
+    // Top-level fields are in `meta` for the API (diff reads `answer` there) and
+    // are written back at the top level; token and span fields stay on theirs.
+    let line = r#"{"text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":true,"disabled":true},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","score":0.5,"big":18446744073709551616}],"_input_hash":12,"answer":"accept","meta":{"lang":"en"}}"#;
+    let records = read_jsonl(line).unwrap();
+    let record = &records[0];
+    assert!(record.id_is_made_up());
+    assert_eq!(record.id(), "t.jsonl:1");
+    let meta = record.meta();
     assert_eq!(meta["_input_hash"], 12);
     assert_eq!(meta["answer"], "accept");
     assert_eq!(meta["lang"], "en");
     assert!(!meta.contains_key("offsets"));
+    assert_eq!(record.token_extra(0).and_then(|kept| kept.get("disabled")), Some("true"));
+    assert_eq!(record.token_extra(1), None);
+    assert_eq!(record.spans()[0].extra.get("score"), Some("0.5"));
     let again = jsonl(&records, OffsetUnit::Char);
-    assert!(again
-        .contains(r#""meta":{"_input_hash":12,"answer":"accept","lang":"en","offsets":"char"}"#));
+    assert_eq!(
+        again,
+        r#"{"id":"t.jsonl:1","text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":true,"disabled":true},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false}],"spans":[{"start":3,"end":7,"token_start":1,"token_end":1,"label":"GPE","text":"Iraq","big":18446744073709551616,"score":0.5}],"meta":{"lang":"en","offsets":"char"},"_input_hash":12,"answer":"accept"}"#
+            .to_string()
+            + "\n"
+    );
+    // Read again, written again: the same line.
+    assert_eq!(jsonl(&read_jsonl(&again).unwrap(), OffsetUnit::Char), again);
+}
+
+#[test]
+fn reader_takes_span_only_lines() {
+    let line = r#"{"text":"Hi Iraq and Iran","spans":[{"start":12,"end":16,"label":"GPE"},{"start":3,"end":7,"label":"GPE","text":"Iraq"}]}"#;
+    let records = read_jsonl(line).unwrap();
+    let record = &records[0];
+    assert!(!record.has_tokens());
+    assert!(record.tokens().is_empty());
+    let texts: Vec<&str> = record.spans().iter().map(|s| record.span_text(s)).collect();
+    assert_eq!(texts, ["Iraq", "Iran"]);
+    let again = jsonl(&records, OffsetUnit::Char);
+    assert_eq!(
+        again,
+        r#"{"id":"t.jsonl:1","text":"Hi Iraq and Iran","spans":[{"start":3,"end":7,"label":"GPE","text":"Iraq"},{"start":12,"end":16,"label":"GPE","text":"Iran"}],"meta":{"offsets":"char"}}"#
+            .to_string()
+            + "\n"
+    );
+    // A converter that needs tokens gets rubric's, and the span its token indices.
+    let tokenized = record.with_tokens(&Tokenizer::new()).unwrap().unwrap();
+    assert_eq!(tokenized.tokens().len(), 4);
+    assert_eq!((tokenized.spans()[1].token_start, tokenized.spans()[1].token_end), (3, 3));
+    assert!(record
+        .with_tokens(&Tokenizer::new())
+        .unwrap()
+        .unwrap()
+        .with_tokens(&Tokenizer::new())
+        .is_none());
 }
 
 macro_rules! record_error_cases {

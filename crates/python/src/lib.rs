@@ -393,7 +393,7 @@ fn rule_selection(
 #[pymethods]
 impl Annotator {
     #[new]
-    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None, tokenizer="news", rules=None, no_rules=None))]
+    #[pyo3(signature = (gazetteer=None, overlaps="longest", aliases=true, labels=None, tokenizer="news", rules=None, no_rules=None, tokens=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -404,6 +404,7 @@ impl Annotator {
         tokenizer: &str,
         rules: Option<&Bound<'_, PyAny>>,
         no_rules: Option<Vec<String>>,
+        tokens: bool,
     ) -> PyResult<Self> {
         let raise = |failure: Failure| failure.into_pyerr(py);
         let policy: OverlapPolicy =
@@ -418,7 +419,8 @@ impl Annotator {
             .aliases(aliases)
             .labels(labels)
             .rules(rule_selection(rules, no_rules).map_err(raise)?)
-            .tokenizer(mode);
+            .tokenizer(mode)
+            .tokens(tokens);
         if let Some(given) = gazetteer {
             for source in gazetteer_sources(given)? {
                 builder.source(source);

@@ -45,10 +45,26 @@ impl PyRecord {
         PyRecord { record, values: std::array::from_fn(|_| PyOnceLock::new()) }
     }
 
-    fn index(key: &Bound<'_, PyAny>) -> Option<usize> {
+    fn index(&self, key: &Bound<'_, PyAny>) -> Option<usize> {
         let key = key.cast::<PyString>().ok()?;
         let key = key.to_cow().ok()?;
-        KEYS.iter().position(|&known| known == key)
+        KEYS.iter().position(|&known| known == key).filter(|&index| self.has(index))
+    }
+
+    /// Whether the record has `KEYS[index]`: a record without tokens (annotated
+    /// with `tokens=False`) has no `tokens`, as its JSON line has none.
+    fn has(&self, index: usize) -> bool {
+        index != 2 || self.record.has_tokens()
+    }
+
+    /// The indices of the keys the record has, in order.
+    fn present(&self) -> Vec<usize> {
+        (0..KEYS.len()).filter(|&index| self.has(index)).collect()
+    }
+
+    /// The keys the record has, in order.
+    fn present_keys(&self) -> Vec<&'static str> {
+        self.present().into_iter().map(|index| KEYS[index]).collect()
     }
 
     /// The value of `KEYS[index]`, built the first time.
@@ -103,8 +119,10 @@ impl PyRecord {
             let dict = PyDict::new(py);
             dict.set_item(intern!(py, "start"), convert(span.start)?)?;
             dict.set_item(intern!(py, "end"), convert(span.end)?)?;
-            dict.set_item(intern!(py, "token_start"), span.token_start)?;
-            dict.set_item(intern!(py, "token_end"), span.token_end)?;
+            if self.record.has_tokens() {
+                dict.set_item(intern!(py, "token_start"), span.token_start)?;
+                dict.set_item(intern!(py, "token_end"), span.token_end)?;
+            }
             dict.set_item(intern!(py, "label"), &span.label)?;
             dict.set_item(intern!(py, "text"), self.record.span_text(span))?;
             // Absent, not None, as in the JSON line.
@@ -126,7 +144,7 @@ impl PyRecord {
 
     fn dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for index in 0..KEYS.len() {
+        for index in self.present() {
             dict.set_item(intern_key(py, index), self.value(py, index)?)?;
         }
         Ok(dict)
@@ -188,7 +206,7 @@ impl PyRecord {
         py: Python<'py>,
         key: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        match PyRecord::index(key) {
+        match self.index(key) {
             Some(index) => self.value(py, index),
             None => Err(PyKeyError::new_err(key.clone().unbind())),
         }
@@ -202,39 +220,45 @@ impl PyRecord {
         key: &Bound<'py, PyAny>,
         default: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        match PyRecord::index(key) {
+        match self.index(key) {
             Some(index) => self.value(py, index),
             None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
         }
     }
 
     fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
-        PyRecord::index(key).is_some()
+        self.index(key).is_some()
     }
 
     fn __len__(&self) -> usize {
-        KEYS.len()
+        self.present().len()
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyTuple::new(py, KEYS)?.try_iter()?.into_any())
+        Ok(PyTuple::new(py, self.present_keys())?.try_iter()?.into_any())
     }
 
-    /// The keys, in the JSON line's order: `id`, `text`, `tokens`, `spans`, `meta`.
+    /// The keys, in the JSON line's order: `id`, `text`, `tokens` (unless the
+    /// record has none), `spans`, `meta`.
     fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, KEYS)
+        PyList::new(py, self.present_keys())
     }
 
     /// The values, in the keys' order.
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let values =
-            (0..KEYS.len()).map(|index| self.value(py, index)).collect::<PyResult<Vec<_>>>()?;
+        let values = self
+            .present()
+            .into_iter()
+            .map(|index| self.value(py, index))
+            .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, values)
     }
 
     /// `(key, value)` pairs, in the keys' order.
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let items = (0..KEYS.len())
+        let items = self
+            .present()
+            .into_iter()
             .map(|index| Ok((intern_key(py, index).clone(), self.value(py, index)?)))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)

@@ -73,8 +73,10 @@ class Annotator(_rubric.Annotator):
     (``["person:"]``) for only those; ``no_rules``: a list of them for every rule
     but those (not with ``rules``). A selector that names no rule is a
     :class:`UsageError` listing the rules. Unnamed token patterns always run.
-    The options are those of ``rubric annotate`` (``--rules``, ``--no-rules``),
-    built by the same Rust builder.
+    ``tokens``: ``False`` for records without tokens (no ``tokens`` key, spans
+    without ``token_start``/``token_end``; the same spans and offsets).
+    The options are those of ``rubric annotate`` (``--rules``, ``--no-rules``,
+    ``--no-tokens``), built by the same Rust builder.
     """
 
     def pipe(

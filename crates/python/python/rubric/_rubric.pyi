@@ -102,6 +102,7 @@ class Annotator:
         tokenizer: str = "news",
         rules: Union[None, str, Sequence[str]] = None,
         no_rules: Optional[List[str]] = None,
+        tokens: bool = True,
     ) -> None: ...
     def annotate(self, text: str, id: Optional[str] = None, explain: bool = False) -> Record:
         """The record of ``text``: a :class:`Record` with exactly the keys and values of
