@@ -53,6 +53,7 @@ mod error;
 mod fast;
 mod hf;
 mod jsonl;
+pub mod label_studio;
 mod lines;
 mod record;
 mod spacy;
@@ -67,6 +68,10 @@ pub use error::{
 };
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
+pub use label_studio::{
+    read_label_studio, LabelStudioExport, LabelStudioOptions, LabelStudioReadOptions,
+    LabelStudioReport, LabelStudioStream, LabelStudioTarget, LabelStudioWriter, StreamKind,
+};
 pub use record::{inexact_number, ExactFields, Record, RecordToken, Span, SpanInput};
 pub use rubric_json::repeated_key;
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
