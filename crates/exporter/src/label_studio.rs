@@ -471,17 +471,34 @@ impl LabelStudioExport {
     /// front end that reads one set of documents takes. An error lists the
     /// streams there are.
     pub fn select(&self, name: Option<&str>) -> Result<&LabelStudioStream, Error> {
+        self.position(name).map(|index| &self.streams[index])
+    }
+
+    /// [`LabelStudioExport::select`], taking the stream out instead of borrowing it:
+    /// what a reader that hands the records on needs, without copying them.
+    pub fn into_selected(mut self, name: Option<&str>) -> Result<LabelStudioStream, Error> {
+        let index = self.position(name)?;
+        Ok(self.streams.swap_remove(index))
+    }
+
+    /// The index of the stream `select` picks.
+    fn position(&self, name: Option<&str>) -> Result<usize, Error> {
+        let streams = || self.streams.iter().enumerate();
         let found = match name {
-            Some(name) => [StreamKind::Annotator, StreamKind::Prediction]
-                .into_iter()
-                .find_map(|kind| self.streams.iter().find(|s| s.kind == kind && s.name == name)),
+            Some(name) => {
+                [StreamKind::Annotator, StreamKind::Prediction].into_iter().find_map(|kind| {
+                    streams().find(|(_, s)| s.kind == kind && s.name == name).map(|(i, _)| i)
+                })
+            }
             None => {
-                let annotators =
-                    self.streams.iter().filter(|s| s.kind == StreamKind::Annotator).count();
-                let candidates: Vec<&LabelStudioStream> = if annotators == 0 {
-                    self.streams.iter().collect()
+                let annotators: Vec<usize> = streams()
+                    .filter(|(_, s)| s.kind == StreamKind::Annotator)
+                    .map(|(i, _)| i)
+                    .collect();
+                let candidates: Vec<usize> = if annotators.is_empty() {
+                    streams().map(|(i, _)| i).collect()
                 } else {
-                    self.streams.iter().filter(|s| s.kind == StreamKind::Annotator).collect()
+                    annotators
                 };
                 match candidates.as_slice() {
                     [only] => Some(*only),

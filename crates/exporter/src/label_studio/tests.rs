@@ -209,6 +209,9 @@ fn one_stream_is_selected_by_name_or_because_it_is_the_only_one() {
     // Predictions alone: the model is the only stream.
     let json = write(&[crab_record()], LabelStudioOptions::new().predictions("m1"));
     assert_eq!(read(&json).unwrap().select(None).unwrap().name, "m1");
+    let taken = read(EXPORT).unwrap().into_selected(Some("bea@example.com")).unwrap();
+    assert_eq!((taken.name.as_str(), taken.records.len()), ("bea@example.com", 2));
+    assert!(read(EXPORT).unwrap().into_selected(None).is_err());
 }
 
 #[test]
