@@ -941,9 +941,12 @@ impl<'a> ExportReader<'a> {
             None => {
                 return Err(Error::at(
                     self.at(task, &[]),
-                    ErrorKind::MissingField {
-                        what: format!("Label Studio task {}", task.index),
-                        field: "data",
+                    ErrorKind::Syntax {
+                        message: format!(
+                            "Label Studio task {} has no \"data\" field, which holds the text \
+                             — export the project again as JSON (or JSON-MIN)",
+                            task.index
+                        ),
                     },
                 ))
             }
@@ -1043,12 +1046,13 @@ impl<'a> ExportReader<'a> {
                             None => {
                                 return Err(Error::at(
                                     self.at(task, &result_path),
-                                    ErrorKind::MissingField {
-                                        what: format!(
-                                            "Label Studio region {}",
+                                    ErrorKind::Syntax {
+                                        message: format!(
+                                            "the Label Studio region {} has no \"value\" field \
+                                             — a labels region needs \"value\": {{\"start\", \
+                                             \"end\", \"labels\"}}",
                                             path_text(task.index, &result_path)
                                         ),
-                                        field: "value",
                                     },
                                 ))
                             }
@@ -1217,9 +1221,13 @@ impl<'a> ExportReader<'a> {
                     )),
                     None => Err(Error::at(
                         self.at(task, path),
-                        ErrorKind::MissingField {
-                            what: format!("Label Studio region {}", path_text(task.index, path)),
-                            field: key,
+                        ErrorKind::Syntax {
+                            message: format!(
+                                "the Label Studio region {} has no {key:?} field — a labels \
+                                 region's value needs \"start\" and \"end\" (code point \
+                                 offsets) and \"labels\"",
+                                path_text(task.index, path)
+                            ),
                         },
                     )),
                 }

@@ -351,7 +351,12 @@ fn bad_regions_are_errors_that_say_where() {
     let err = error(r#"{"start": "3", "end": 7, "labels": ["GPE"]}"#);
     assert!(err.to_string().starts_with("ls.json:4:85: \"start\" of the Label Studio task [0].annotations[0].result[0].value is a string, expected a code point offset"), "{err}");
     let err = error(r#"{"start": 3, "labels": ["GPE"]}"#);
-    assert!(err.to_string().contains("has no \"end\" field"), "{err}");
+    assert!(
+        err.to_string().starts_with(
+            "ls.json:4:75: the Label Studio region [0].annotations[0].result[0].value has no \"end\" field — "
+        ),
+        "{err}"
+    );
     let err = error(r#"{"start": 3, "end": 3, "labels": ["GPE"]}"#);
     assert!(matches!(err.kind, ErrorKind::SpanReversed { .. }), "{err}");
     assert_eq!(err.location.as_deref(), Some(&Location::column("ls.json", 4, 75)));
@@ -389,6 +394,11 @@ fn malformed_files_are_errors_that_say_where() {
     assert_eq!(
         err.to_string().split(" —").next(),
         Some("ls.json:1:3: invalid UTF-8 at byte offset 2")
+    );
+    let err = read("[{\"annotations\": []}]").unwrap_err();
+    assert!(
+        err.to_string().starts_with("ls.json:1:2: Label Studio task 0 has no \"data\" field"),
+        "{err}"
     );
     // A byte-order mark is no part of the JSON.
     assert_eq!(read("\u{feff}[]").unwrap().report.tasks, 0);
