@@ -164,9 +164,9 @@ fn the_documented_export_is_read_annotator_by_annotator() {
     // Other data fields are the user's: kept in meta.
     assert_eq!(first[0].0.meta().get("source_url"), Some(&json!("https://example.com/a")));
     // Each annotation is located where it starts in the file; each span's source
-    // is the line of its region.
+    // is the line its region starts on.
     assert_eq!(first[0].1, Location::column("ls.json", 5, 7));
-    assert_eq!(first[0].0.spans()[0].source.as_deref(), Some("ls.json:10"));
+    assert_eq!(first[0].0.spans()[0].source.as_deref(), Some("ls.json:9"));
     let report = &export.report;
     assert_eq!(
         (
@@ -313,6 +313,8 @@ fn json_min_items_are_read_as_one_annotation_each() {
     assert_eq!(record.id(), "d7");
     assert_eq!(texts(record), pairs(&[("Iraq", "GPE"), ("Iran", "GPE")]));
     assert!(record.meta().is_empty(), "{:?}", record.meta());
+    let sources: Vec<_> = record.spans().iter().map(|s| s.source.as_deref()).collect();
+    assert_eq!(sources, [Some("ls.json:7"), Some("ls.json:8")]);
     assert_eq!(export.streams[1].records[0].0.id(), "5");
 }
 
