@@ -60,6 +60,7 @@ mod fast;
 mod format;
 mod hf;
 mod jsonl;
+mod label_studio;
 mod lines;
 mod record;
 mod spacy;
@@ -78,6 +79,10 @@ pub use format::{
 };
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
+pub use label_studio::{
+    read_label_studio, LabelStudioExport, LabelStudioOptions, LabelStudioReadOptions,
+    LabelStudioReport, LabelStudioStream, LabelStudioTarget, LabelStudioWriter, StreamKind,
+};
 pub use lines::{json_error_message, LineReader, RawLine};
 pub use record::{inexact_number, ExactFields, KeptFields, Record, RecordToken, Span, SpanInput};
 pub use rubric_json::repeated_key;
