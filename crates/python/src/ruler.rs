@@ -79,9 +79,12 @@ const IOB_BEGIN: u64 = 3;
 /// What the component sets on one `Doc`.
 #[derive(Debug)]
 struct Outcome {
-    /// `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]` per token, native-endian
-    /// `uint64`: what `Doc.set_ents` with the entities would write.
+    /// `[ENT_IOB, ENT_TYPE]`, then `ENT_KB_ID` and `ENT_ID` as `which` says,
+    /// per token, native-endian `uint64`: what `Doc.set_ents` with the
+    /// entities would write.
     columns: Vec<u8>,
+    /// [`WITH_KB_ID`] and [`WITH_ENT_ID`]: which columns follow the first two.
+    which: u8,
     /// The entities' labels and kb_ids, which the vocab's `StringStore` must hold.
     strings: Vec<String>,
     /// Every candidate on spaCy's tokens, when a spans key is set.
@@ -240,22 +243,32 @@ impl RubricRuler {
         };
         let (ents, kept_existing) =
             merge(resolved, existing, self.overwrite_ents, &mut counts.overlapping);
-        let (columns, strings) = entity_columns(&tokens, &ents, &kept_existing, existing);
-        Ok(Outcome { columns, strings, candidates, counts })
+        let (columns, which, strings) = entity_columns(&tokens, &ents, &kept_existing, existing);
+        Ok(Outcome { columns, which, strings, candidates, counts })
     }
 }
 
-/// `Doc.set_ents(entities)` as columns for `Doc.from_array([ENT_IOB,
-/// ENT_TYPE, ENT_KB_ID, ENT_ID])`: an entity's tokens get `B` then `I`, its
-/// label and kb_id (and its span id, if it has one); every other token is `O`
-/// with no type, its kb_id and id left as they were. Also the strings the
+/// Which columns after `ENT_IOB` and `ENT_TYPE` an [`Outcome`] holds: bit 0
+/// `ENT_KB_ID`, bit 1 `ENT_ID`.
+const WITH_KB_ID: u8 = 1;
+const WITH_ENT_ID: u8 = 2;
+
+/// `Doc.set_ents(entities)` as columns for `Doc.from_array`: an entity's tokens
+/// get `B` then `I`, its label and kb_id (and its span id, if it has one); every
+/// other token is `O` with no type, its kb_id and id left as they were. Also
+/// which columns they are ([`WITH_KB_ID`], [`WITH_ENT_ID`]) and the strings the
 /// labels and kb_ids are made of.
+///
+/// `ENT_KB_ID` and `ENT_ID` are only written where some token's value changes:
+/// `Doc.from_array` costs about as much per column as all of the component's
+/// other Python, and most documents get no span id, and no kb_id from a
+/// gazetteer without ids.
 fn entity_columns(
     tokens: &[SpacyToken],
     ours: &[TokenSpan],
     kept_existing: &[usize],
     existing: &[Existing],
-) -> (Vec<u8>, Vec<String>) {
+) -> (Vec<u8>, u8, Vec<String>) {
     let mut rows: Vec<[u64; 4]> =
         tokens.iter().map(|token| [IOB_OUTSIDE, 0, token.kb_id, token.ent_id]).collect();
     let mut strings: Vec<String> = Vec::new();
@@ -278,11 +291,31 @@ fn entity_columns(
     }
     strings.sort_unstable();
     strings.dedup();
-    let mut columns = Vec::with_capacity(rows.len() * 4 * 8);
-    for value in rows.iter().flatten() {
-        columns.extend_from_slice(&value.to_ne_bytes());
+    let changes = |column: usize, old: fn(&SpacyToken) -> u64| {
+        rows.iter().zip(tokens).any(|(row, token)| row[column] != old(token))
+    };
+    let mut which = 0;
+    if changes(2, |token| token.kb_id) {
+        which |= WITH_KB_ID;
     }
-    (columns, strings)
+    if changes(3, |token| token.ent_id) {
+        which |= WITH_ENT_ID;
+    }
+    let width = 2 + usize::from(which & WITH_KB_ID != 0) + usize::from(which & WITH_ENT_ID != 0);
+    let mut columns = Vec::with_capacity(rows.len() * width * 8);
+    for row in &rows {
+        for (column, value) in row.iter().enumerate() {
+            let wanted = match column {
+                2 => which & WITH_KB_ID != 0,
+                3 => which & WITH_ENT_ID != 0,
+                _ => true,
+            };
+            if wanted {
+                columns.extend_from_slice(&value.to_ne_bytes());
+            }
+        }
+    }
+    (columns, which, strings)
 }
 
 /// spaCy's tokens from `Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`:
@@ -401,9 +434,10 @@ fn rows(spans: Vec<TokenSpan>) -> Vec<SpanRow> {
         .collect()
 }
 
-/// An outcome as Python gets it: `(entity columns, strings, candidates or None,
-/// counts)`.
-type OutcomeRow<'py> = (Bound<'py, PyBytes>, Vec<String>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
+/// An outcome as Python gets it: `(entity columns, which columns, strings,
+/// candidates or None, counts)`.
+type OutcomeRow<'py> =
+    (Bound<'py, PyBytes>, u8, Vec<String>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
 
 fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
     let counts = PyDict::new(py);
@@ -419,7 +453,7 @@ fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
         counts.set_item(key, value)?;
     }
     let columns = PyBytes::new(py, &outcome.columns);
-    Ok((columns, outcome.strings, outcome.candidates.map(rows), counts))
+    Ok((columns, outcome.which, outcome.strings, outcome.candidates.map(rows), counts))
 }
 
 #[pymethods]
@@ -480,8 +514,9 @@ impl RubricRuler {
     /// `Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`
     /// (every string learnt first, see `_unknown`), `existing` the `Doc`'s
     /// entities as `(start, end, label_, kb_id_, id)`. For each, in order, all
-    /// matched without the GIL: the `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`
-    /// columns for `Doc.from_array`, the strings they use, the candidates
+    /// matched without the GIL: the `[ENT_IOB, ENT_TYPE]` columns for
+    /// `Doc.from_array` followed by `ENT_KB_ID` and `ENT_ID` where they change
+    /// (`which`: 1 for `ENT_KB_ID`, 2 for `ENT_ID`, 3 for both), `which`, the strings they use, the candidates
     /// `(start, end, label, kb_id)` in tokens (with a spans key, else `None`)
     /// and the counts.
     fn _process_batch<'py>(

@@ -115,7 +115,7 @@ class Annotator:
 
 SpanRow = Tuple[int, int, str, str]
 Existing = Tuple[int, int, str, str, int]
-Outcome = Tuple[bytes, List[str], Optional[List[SpanRow]], Dict[str, int]]
+Outcome = Tuple[bytes, int, List[str], Optional[List[SpanRow]], Dict[str, int]]
 
 class _Ruler:
     """The Rust half of ``rubric_ruler``: rebuilds a ``Doc``'s text and tokens from
@@ -135,9 +135,11 @@ class _Ruler:
     def _process_batch(self, documents: List[Tuple[bytes, List[Existing]]]) -> List[Outcome]:
         """For each ``(tokens, existing)`` (``existing``: the ``Doc``'s entities as
         ``(start, end, label_, kb_id_, id)``), in order, without the GIL: the
-        ``[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`` columns for ``Doc.from_array``
-        (``uint64``), the strings they use, the candidates ``(start, end, label,
-        kb_id)`` in tokens (``with_candidates``, else ``None``) and the counts for
+        ``[ENT_IOB, ENT_TYPE]`` columns for ``Doc.from_array`` (``uint64``), then
+        ``ENT_KB_ID`` and ``ENT_ID`` where a token's value changes, which of those
+        two follow (0 neither, 1 ``ENT_KB_ID``, 2 ``ENT_ID``, 3 both), the strings they use, the candidates
+        ``(start, end, label, kb_id)`` in tokens (``with_candidates``, else
+        ``None``) and the counts for
         ``doc.user_data["rubric"]``."""
 
 def _diff(

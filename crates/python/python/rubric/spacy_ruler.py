@@ -62,8 +62,15 @@ COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping"
 TOKEN_ATTRS = [ORTH, SPACY, ENT_KB_ID, ENT_ID]
 
 #: What the Rust side gives ``Doc.from_array``: the columns ``Doc.set_ents``
-#: would write for the entities.
-ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
+#: would write for the entities, ``ENT_KB_ID`` and ``ENT_ID`` only where a
+#: token's value changes (``from_array`` costs about as much per column as all
+#: the component's other Python); indexed by the Rust side's ``which``.
+ENT_ATTRS = [
+    [ENT_IOB, ENT_TYPE],
+    [ENT_IOB, ENT_TYPE, ENT_KB_ID],
+    [ENT_IOB, ENT_TYPE, ENT_ID],
+    [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID],
+]
 
 
 class RubricRuler:
@@ -138,13 +145,14 @@ class RubricRuler:
             self._set(doc, outcome)
 
     def _set(self, doc: Doc, outcome: tuple) -> None:
-        columns, strings, candidates, counts = outcome
+        columns, which, strings, candidates, counts = outcome
         # The entities as Doc.set_ents would set them, without a Span object
         # each; their labels and ids must be in the vocab for label_ and kb_id_.
         store = doc.vocab.strings
         for string in strings:
             store.add(string)
-        doc.from_array(ENT_ATTRS, numpy.frombuffer(columns, dtype=numpy.uint64).reshape(-1, 4))
+        attrs = ENT_ATTRS[which]
+        doc.from_array(attrs, numpy.frombuffer(columns, dtype=numpy.uint64).reshape(-1, len(attrs)))
         if candidates is not None:
             doc.spans[self.spans_key] = [Span(doc, start, end, label=label, kb_id=kb_id)
                                          for start, end, label, kb_id in candidates]
