@@ -101,8 +101,10 @@ class RubricRuler:
             )
         self.name = name
         self.spans_key = spans_key
-        # Kept for configs and code that read them; the component matches on the
-        # Doc's own tokens, so neither changes what it finds.
+        # `misaligned` and `tokenizer` stay valid for configs written for the
+        # versions that re-tokenized the text (the Annotator still checks the
+        # tokenizer's name); matching on the Doc's own tokens, neither changes
+        # what the component finds.
         self.misaligned = misaligned
         self.overwrite_ents = overwrite_ents
         self.annotator = Annotator(
