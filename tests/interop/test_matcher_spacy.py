@@ -258,7 +258,7 @@ def doc_from_words(nlp, tokens):
 
 def test_python_from_patterns_and_rubric_ruler_take_token_patterns(tmp_path):
     """rubric.Gazetteer.from_patterns goes through the same builder as `-g`, and
-    rubric_ruler matches token patterns (on rubric's tokenization of doc.text)."""
+    rubric_ruler matches token patterns (on the Doc's own tokens)."""
     import rubric
     import spacy
 

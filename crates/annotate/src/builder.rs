@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rubric_gazetteer::{
-    is_compiled_file, Gazetteer, GazetteerBuilder, MatcherBuilder, OverlapPolicy, RuleSelection,
+    is_compiled_file, Gazetteer, GazetteerBuilder, MatcherBuilder, Matches, OverlapPolicy,
+    RuleSelection,
     COMPILED_EXTENSION,
 };
 use rubric_offsets::OffsetUnit;
-use rubric_tokenizer::{TokenizerBuilder, TokenizerMode};
+use rubric_tokenizer::{Token, TokenizerBuilder, TokenizerMode};
 
 use crate::error::{Error, ErrorKind};
 use crate::{Annotator, Shared};
@@ -243,6 +244,30 @@ impl AnnotatorBuilder {
     }
 }
 
+// Kept here, beside the options it honours, rather than in `lib.rs` with
+// `annotate`: it is the façade's one way in for tokens cut elsewhere, and needs
+// no record.
+impl Annotator {
+    /// The matches of `text` on `tokens` that another tokenizer cut (a spaCy
+    /// `Doc`'s), instead of the builder's tokenizer: the kept spans (one per
+    /// offsets and label, only the asked-for labels), sorted by `(start, end,
+    /// label)`, and every dropped candidate. Every match starts at one of
+    /// `tokens`' starts and ends at one of their ends; offsets are bytes of
+    /// `text`. Tokens must be sorted, non-overlapping and on `text`'s character
+    /// boundaries, whitespace other than a token's single trailing space being a
+    /// [`rubric_tokenizer::TokenKind::Space`] token; one that does not fit `text`
+    /// is a `token_outside_text` error naming it.
+    ///
+    /// No record is built: a caller with tokens of its own (the `rubric_ruler`
+    /// spaCy component) puts the spans on them itself.
+    pub fn find_on_tokens(&self, text: &str, tokens: &[Token]) -> Result<Matches, Error> {
+        let mut matches = self.shared.matcher.try_find(text, tokens)?;
+        crate::one_span_per_label(&mut matches);
+        matches.spans.retain(|span| self.keeps(span));
+        Ok(matches)
+    }
+}
+
 /// Refuses a label list that would silently keep nothing of what it names: an
 /// empty label or one no gazetteer has (a typo, the wrong case).
 fn check_labels(wanted: &[String], gazetteers: &[Arc<Gazetteer>]) -> Result<(), Error> {
@@ -309,7 +334,10 @@ mod tests {
     }
 
     fn spans(annotator: &Annotator) -> Vec<String> {
-        let text = "President Obama flew to Erbil.";
+        spans_of(annotator, "President Obama flew to Erbil.")
+    }
+
+    fn spans_of(annotator: &Annotator, text: &str) -> Vec<String> {
         let annotated = annotator.annotate("d", text).expect("annotates");
         annotated.record.spans().iter().map(|span| text[span.start..span.end].to_string()).collect()
     }
@@ -371,6 +399,59 @@ mod tests {
                  case-sensitive: did you mean \"GPE\"? the gazetteers have \"GPE\", \"PERSON\""
             )
         );
+    }
+
+    /// Tokens of `text` cut at the byte offsets `edges` (each token up to the
+    /// next edge, a single trailing space its `ws`).
+    fn cut(text: &str, edges: &[(usize, usize)]) -> Vec<Token> {
+        edges
+            .iter()
+            .map(|&(start, end)| Token {
+                start,
+                end,
+                kind: rubric_tokenizer::TokenKind::of(&text[start..end]),
+                ws: text[end..].starts_with(' '),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn given_tokens_decide_where_matches_can_start_and_end() {
+        let annotator = build(|_| {}).expect("builds");
+        let found = |text: &str, edges: &[(usize, usize)]| -> Vec<String> {
+            let matches = annotator.find_on_tokens(text, &cut(text, edges)).expect("fits");
+            matches.spans.iter().map(|m| text[m.start..m.end].to_string()).collect()
+        };
+        // rubric's news tokenizer keeps a hashtag whole, so `Erbil` is no token
+        // of its own there; cut as spaCy cuts it, it is.
+        let text = "Rally in #Erbil";
+        assert!(spans_of(&annotator, text).is_empty());
+        assert_eq!(found(text, &[(0, 5), (6, 8), (9, 10), (10, 15)]), ["Erbil"]);
+        // A token that runs on past the name's end hides it.
+        assert!(found("Erbil is", &[(0, 8)]).is_empty());
+        // The label filter and the rules apply as they do in `annotate`.
+        let text = "President Obama flew to Erbil.";
+        let edges = [(0, 9), (10, 15), (16, 20), (21, 23), (24, 29), (29, 30)];
+        assert_eq!(found(text, &edges), ["Obama", "Erbil"]);
+        let gpe = build(|b| {
+            b.labels(Some(vec!["GPE".into()]));
+        })
+        .expect("builds");
+        let matches = gpe.find_on_tokens(text, &cut(text, &edges)).expect("fits");
+        assert_eq!(matches.spans.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["GPE"]);
+    }
+
+    #[test]
+    fn a_given_token_outside_the_text_is_an_error() {
+        let annotator = build(|_| {}).expect("builds");
+        let tokens =
+            [Token { start: 0, end: 9, kind: rubric_tokenizer::TokenKind::Word, ws: false }];
+        let err = annotator.find_on_tokens("Erbil", &tokens).err().map(|err| err.kind);
+        let inner = match err {
+            Some(ErrorKind::Gazetteer(err)) => err.kind().name(),
+            other => panic!("expected a gazetteer error, got {other:?}"),
+        };
+        assert_eq!(inner, "token_outside_text");
     }
 
     #[test]

@@ -1,85 +1,52 @@
-//! The Rust half of the `rubric_ruler` spaCy component: match a `Doc`'s text,
-//! put the spans on spaCy's tokens under the `misaligned` policy, resolve them
-//! into entities (with an earlier component's entities) and count everything,
-//! so that Python is left with making `Span`s and setting them.
+//! The Rust half of the `rubric_ruler` spaCy component: match a `Doc` on its
+//! own tokens, resolve the spans into entities (with an earlier component's
+//! entities) and count everything, so that Python is left with setting them.
 //!
-//! spaCy's tokens arrive as `Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID,
-//! ENT_ID])`'s bytes: the string id, character offset, length and trailing space
-//! of each token, and its entity ids. Placing a span on them follows
-//! `Doc.char_span` exactly, resolving follows `spacy.util.filter_spans`, and the
-//! entities come back as the `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]` columns
-//! `Doc.set_ents` would write (for `Doc.from_array`, which costs no `Span`
-//! object per entity), so the component sets what a pure-Python implementation
-//! over those spaCy calls would.
-//!
-//! The text is rebuilt here from the tokens' strings, as `Doc.text` builds it
-//! (each token's text, and a space where it has one): `Doc.text` makes a Python
+//! spaCy's tokens arrive as `Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID])`'s
+//! bytes: the string id and trailing space of each token, and its entity ids.
+//! The text is rebuilt from the tokens' strings, as `Doc.text` builds it (each
+//! token's text, and a space where it has one): `Doc.text` makes a Python
 //! `Token` object per token and took a quarter of the component's time. The
 //! strings come from the `StringStore` once, by id (a MurmurHash of the string,
 //! the same in every vocab), and are kept in [`RubricRuler`]'s own table.
+//! Writing the text token by token gives each token's byte range as it is
+//! written, so the tokens reach the matcher in the unit it speaks without
+//! converting any offset (spaCy's `IDX`, in code points, is not needed).
 //!
-//! The exporter's own alignment (`rubric_exporter`'s `Misaligned` policies) puts
-//! spans on a record's own tokens and is not public; this one puts them on
-//! another tokenizer's, with spaCy's rules for what `expand` and `contract` mean.
+//! The matcher runs on those tokens (`Annotator::find_on_tokens`), not on
+//! rubric's tokenization of the text, so every span starts and ends on spaCy's
+//! tokens and becomes token indices by a lookup: where rubric's tokenizer and
+//! spaCy's disagree, spaCy's tokens win. Resolving follows
+//! `spacy.util.filter_spans`, and the entities come back as the `[ENT_IOB,
+//! ENT_TYPE, ENT_KB_ID, ENT_ID]` columns `Doc.set_ents` would write (for
+//! `Doc.from_array`, which costs no `Span` object per entity), so the component
+//! sets what a pure-Python implementation over those spaCy calls would.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::RwLock;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict};
 use rubric_exporter::spacy_string_id;
-use rubric_offsets::{OffsetMap, OffsetUnit};
+use rubric_gazetteer::Match;
+use rubric_tokenizer::{Token, TokenKind};
 
 use crate::{detached, guarded, Annotator, Failure};
 
-/// What happens to a span that does not start and end on spaCy token boundaries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Policy {
-    Expand,
-    Contract,
-    Drop,
-    Error,
-}
-
-impl Policy {
-    fn parse(name: &str) -> Option<Policy> {
-        match name {
-            "expand" => Some(Policy::Expand),
-            "contract" => Some(Policy::Contract),
-            // `drop` is the CLI's and the exporter's word; `skip` was this
-            // component's before they were one spelling, and configs may name it.
-            "drop" | "skip" => Some(Policy::Drop),
-            "error" => Some(Policy::Error),
-            _ => None,
-        }
-    }
-}
-
-/// One spaCy token: string id, character offset, length, and whether one space
-/// follows it.
+/// One spaCy token: string id, whether one space follows it, its entity ids.
 #[derive(Clone, Copy, Debug)]
 struct SpacyToken {
     orth: u64,
-    idx: usize,
-    len: usize,
     space: bool,
     kb_id: u64,
     ent_id: u64,
 }
 
-/// A span in code points, as the matcher found it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct CharSpan {
-    start: usize,
-    end: usize,
-    label: String,
-    kb_id: Option<String>,
-}
-
 /// A span on spaCy's tokens: `start..end` token indices, `end` exclusive (as
-/// spaCy's `Span`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// spaCy's `Span`). Ordered as the matcher orders its matches (offsets, then
+/// label), then by kb_id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct TokenSpan {
     start: usize,
     end: usize,
@@ -91,6 +58,9 @@ struct TokenSpan {
 type Existing = (usize, usize, String, String, u64);
 
 /// The counts the component leaves in `doc.user_data["rubric"]`, in its order.
+/// Matching on spaCy's own tokens, every span is aligned: `expanded`,
+/// `contracted` and `skipped` stay 0, kept for the configs and code that read
+/// them from the versions that re-tokenized the text.
 #[derive(Clone, Copy, Debug, Default)]
 struct Counts {
     spans: usize,
@@ -106,50 +76,15 @@ const IOB_INSIDE: u64 = 1;
 const IOB_OUTSIDE: u64 = 2;
 const IOB_BEGIN: u64 = 3;
 
-/// A span that does not align while the policy is `error`, or bad input.
-#[derive(Debug)]
-enum RulerFailure {
-    Misaligned { start: usize, end: usize, label: String, text: String },
-    Other(Failure),
-}
-
-impl From<Failure> for RulerFailure {
-    fn from(failure: Failure) -> Self {
-        RulerFailure::Other(failure)
-    }
-}
-
-impl RulerFailure {
-    fn into_pyerr(self, py: Python<'_>) -> PyErr {
-        match self {
-            RulerFailure::Other(failure) => failure.into_pyerr(py),
-            RulerFailure::Misaligned { start, end, label, text } => {
-                // The text as Python shows it, as the message quotes a Python str.
-                let shown = PyString::new(py, &text)
-                    .repr()
-                    .map(|repr| repr.to_string())
-                    .unwrap_or_else(|_| format!("{text:?}"));
-                Failure::named(
-                    "AlignmentError",
-                    "misaligned",
-                    format!(
-                        "span {shown} ({label}) at {start}..{end} does not start and end on \
-                         spaCy token boundaries — use misaligned='expand', 'contract' or 'drop'"
-                    ),
-                )
-                .at(Some(format!("{start}..{end}")))
-                .into_pyerr(py)
-            }
-        }
-    }
-}
-
 /// What the component sets on one `Doc`.
 #[derive(Debug)]
 struct Outcome {
-    /// `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]` per token, native-endian
-    /// `uint64`: what `Doc.set_ents` with the entities would write.
+    /// `[ENT_IOB, ENT_TYPE]`, then `ENT_KB_ID` and `ENT_ID` as `which` says,
+    /// per token, native-endian `uint64`: what `Doc.set_ents` with the
+    /// entities would write.
     columns: Vec<u8>,
+    /// [`WITH_KB_ID`] and [`WITH_ENT_ID`]: which columns follow the first two.
+    which: u8,
     /// The entities' labels and kb_ids, which the vocab's `StringStore` must hold.
     strings: Vec<String>,
     /// Every candidate on spaCy's tokens, when a spans key is set.
@@ -191,23 +126,66 @@ type Strings = HashMap<u64, Box<str>, BuildHasherDefault<IdHasher>>;
 /// An output row for Python: start, end, label, kb_id ("" for none, as spaCy).
 type SpanRow = (usize, usize, String, String);
 
-/// Matches documents for the spaCy component and places the spans on spaCy's
-/// tokens.
+/// A `Doc` as the matcher sees it: its text, and its tokens in bytes of that
+/// text (an empty spaCy token, which can hold no match, left out), each with
+/// the index of the spaCy token it is.
+#[derive(Debug, Default)]
+struct Rebuilt {
+    text: String,
+    tokens: Vec<Token>,
+    spacy_index: Vec<usize>,
+}
+
+impl Rebuilt {
+    /// The spaCy tokens a match covers. The matcher only returns matches that
+    /// start at a token's start and end at a token's end, so both are found;
+    /// anything else is a bug, reported rather than guessed around.
+    fn span(&self, found: &Match) -> Result<TokenSpan, Failure> {
+        let first = self.tokens.partition_point(|token| token.start < found.start);
+        let last = self.tokens.partition_point(|token| token.end < found.end);
+        let starts = self.tokens.get(first).is_some_and(|token| token.start == found.start);
+        let ends = self.tokens.get(last).is_some_and(|token| token.end == found.end);
+        if !(starts && ends && first <= last) {
+            return Err(Failure::named(
+                "RubricError",
+                "internal",
+                format!(
+                    "the match {:?} at bytes {}..{} is not on the Doc's tokens — this is a bug \
+                     in rubric, please report it",
+                    self.text.get(found.start..found.end).unwrap_or_default(),
+                    found.start,
+                    found.end
+                ),
+            ));
+        }
+        Ok(TokenSpan {
+            start: self.spacy_index[first],
+            end: self.spacy_index[last] + 1,
+            label: found.label.clone(),
+            kb_id: found.id.clone(),
+        })
+    }
+}
+
+/// Matches documents on spaCy's tokens for the spaCy component.
 #[pyclass(frozen, module = "rubric", name = "_Ruler")]
 #[derive(Debug)]
 pub(crate) struct RubricRuler {
     annotator: rubric_annotate::Annotator,
-    policy: Policy,
     overwrite_ents: bool,
     with_candidates: bool,
     strings: RwLock<Strings>,
 }
 
 impl RubricRuler {
-    /// The `Doc`'s text, as `Doc.text` makes it.
-    fn text(&self, strings: &Strings, tokens: &[SpacyToken]) -> Result<String, Failure> {
-        let mut text = String::with_capacity(tokens.iter().map(|t| t.len + 1).sum());
-        for token in tokens {
+    /// The `Doc`'s text, as `Doc.text` makes it, and its tokens in bytes.
+    fn rebuild(&self, strings: &Strings, tokens: &[SpacyToken]) -> Result<Rebuilt, Failure> {
+        let mut rebuilt = Rebuilt {
+            text: String::with_capacity(tokens.len() * 8),
+            tokens: Vec::with_capacity(tokens.len()),
+            spacy_index: Vec::with_capacity(tokens.len()),
+        };
+        for (index, token) in tokens.iter().enumerate() {
             let string = strings.get(&token.orth).ok_or_else(|| {
                 Failure::named(
                     "RubricError",
@@ -215,144 +193,82 @@ impl RubricRuler {
                     format!("string {} was not learnt before matching", token.orth),
                 )
             })?;
-            text.push_str(string);
+            let start = rebuilt.text.len();
+            rebuilt.text.push_str(string);
+            if !string.is_empty() {
+                rebuilt.tokens.push(Token {
+                    start,
+                    end: rebuilt.text.len(),
+                    kind: TokenKind::of(string),
+                    ws: token.space,
+                });
+                rebuilt.spacy_index.push(index);
+            }
             if token.space {
-                text.push(' ');
+                rebuilt.text.push(' ');
             }
         }
-        Ok(text)
+        Ok(rebuilt)
     }
 
     fn process(
         &self,
         strings: &Strings,
-        offsets: &[u8],
+        array: &[u8],
         existing: &[Existing],
-    ) -> Result<Outcome, RulerFailure> {
-        let tokens = spacy_tokens(offsets)?;
-        let text = &self.text(strings, &tokens)?;
-        let annotated = self.annotator.annotate("0", text).map_err(Failure::annotate)?;
-        let map = OffsetMap::new(text, OffsetUnit::Char);
-        let to_char = |start: usize, end: usize, label: &str, kb_id: &Option<String>| {
-            let internal = |err| Failure::named("RubricError", "internal", err);
-            Ok::<_, Failure>(CharSpan {
-                start: map.to_unit(start).map_err(internal)?,
-                end: map.to_unit(end).map_err(internal)?,
-                label: label.to_string(),
-                kb_id: kb_id.clone(),
-            })
-        };
-        let kept = annotated
-            .record
-            .spans()
-            .iter()
-            .map(|span| to_char(span.start, span.end, &span.label, &span.kb_id))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut counts = Counts::default();
-        let placed = self.place(text, &map, &tokens, &kept, &mut counts)?;
-        let resolved = filter_spans(&placed);
-        // Expanding two neighbouring spans to spaCy's tokens can make them
-        // overlap, and an earlier component's entities may hold the tokens:
-        // doc.ents cannot hold both, so each of ours left out is counted.
-        counts.overlapping = placed.len() - resolved.len();
-        let (ents, kept_existing) =
-            merge(resolved, existing, self.overwrite_ents, &mut counts.overlapping);
+    ) -> Result<Outcome, Failure> {
+        let tokens = spacy_tokens(array)?;
+        let doc = self.rebuild(strings, &tokens)?;
+        let matches =
+            self.annotator.find_on_tokens(&doc.text, &doc.tokens).map_err(Failure::annotate)?;
+        let kept =
+            matches.spans.iter().map(|found| doc.span(found)).collect::<Result<Vec<_>, _>>()?;
+        let mut counts = Counts { spans: kept.len(), aligned: kept.len(), ..Counts::default() };
+        let resolved = filter_spans(&kept);
+        // The kept spans may overlap (overlaps="all" keeps them all), and an
+        // earlier component's entities may hold their tokens: doc.ents cannot
+        // hold both, so each of ours left out is counted.
+        counts.overlapping = kept.len() - resolved.len();
         let candidates = if self.with_candidates {
-            let mut all = kept;
-            for dropped in &annotated.matches.dropped {
-                let found = &dropped.candidate;
-                all.push(to_char(found.start, found.end, &found.label, &found.id)?);
+            let mut all = kept.clone();
+            for dropped in &matches.dropped {
+                all.push(doc.span(&dropped.candidate)?);
             }
             // A candidate beaten by two winners is dropped twice; it is listed once.
             all.sort();
             all.dedup();
-            Some(self.place(text, &map, &tokens, &all, &mut Counts::default())?)
+            Some(all)
         } else {
             None
         };
-        let (columns, strings) = entity_columns(&tokens, &ents, &kept_existing, existing);
-        Ok(Outcome { columns, strings, candidates, counts })
-    }
-
-    /// `spans` on spaCy's tokens, under the policy, each counted.
-    fn place(
-        &self,
-        text: &str,
-        map: &OffsetMap<'_>,
-        tokens: &[SpacyToken],
-        spans: &[CharSpan],
-        counts: &mut Counts,
-    ) -> Result<Vec<TokenSpan>, RulerFailure> {
-        let mut out = Vec::with_capacity(spans.len());
-        for span in spans {
-            counts.spans += 1;
-            let on_tokens = |mode| char_span(tokens, span.start, span.end, mode);
-            let range = if let Some(range) = on_tokens(Mode::Strict) {
-                counts.aligned += 1;
-                range
-            } else {
-                match self.policy {
-                    Policy::Error => {
-                        let bytes = map.to_byte(span.start).and_then(|start| {
-                            map.to_byte(span.end).map(|end| text.get(start..end))
-                        });
-                        return Err(RulerFailure::Misaligned {
-                            start: span.start,
-                            end: span.end,
-                            label: span.label.clone(),
-                            text: bytes.ok().flatten().unwrap_or_default().to_string(),
-                        });
-                    }
-                    Policy::Drop => {
-                        counts.skipped += 1;
-                        continue;
-                    }
-                    Policy::Expand | Policy::Contract => {
-                        let mode = if self.policy == Policy::Expand {
-                            Mode::Expand
-                        } else {
-                            Mode::Contract
-                        };
-                        match on_tokens(mode) {
-                            // Contracting a span inside one spaCy token leaves nothing.
-                            Some((start, end)) if start < end => {
-                                if mode == Mode::Expand {
-                                    counts.expanded += 1;
-                                } else {
-                                    counts.contracted += 1;
-                                }
-                                (start, end)
-                            }
-                            _ => {
-                                counts.skipped += 1;
-                                continue;
-                            }
-                        }
-                    }
-                }
-            };
-            out.push(TokenSpan {
-                start: range.0,
-                end: range.1,
-                label: span.label.clone(),
-                kb_id: span.kb_id.clone(),
-            });
-        }
-        Ok(out)
+        let (ents, kept_existing) =
+            merge(resolved, existing, self.overwrite_ents, &mut counts.overlapping);
+        let (columns, which, strings) = entity_columns(&tokens, &ents, &kept_existing, existing);
+        Ok(Outcome { columns, which, strings, candidates, counts })
     }
 }
 
-/// `Doc.set_ents(entities)` as columns for `Doc.from_array([ENT_IOB,
-/// ENT_TYPE, ENT_KB_ID, ENT_ID])`: an entity's tokens get `B` then `I`, its
-/// label and kb_id (and its span id, if it has one); every other token is `O`
-/// with no type, its kb_id and id left as they were. Also the strings the
+/// Which columns after `ENT_IOB` and `ENT_TYPE` an [`Outcome`] holds: bit 0
+/// `ENT_KB_ID`, bit 1 `ENT_ID`.
+const WITH_KB_ID: u8 = 1;
+const WITH_ENT_ID: u8 = 2;
+
+/// `Doc.set_ents(entities)` as columns for `Doc.from_array`: an entity's tokens
+/// get `B` then `I`, its label and kb_id (and its span id, if it has one); every
+/// other token is `O` with no type, its kb_id and id left as they were. Also
+/// which columns they are ([`WITH_KB_ID`], [`WITH_ENT_ID`]) and the strings the
 /// labels and kb_ids are made of.
+///
+/// `ENT_KB_ID` and `ENT_ID` are only written where some token's value changes:
+/// `Doc.from_array` costs about as much per column as all of the component's
+/// other Python, and most documents get no span id, and no kb_id from a
+/// gazetteer without ids.
 fn entity_columns(
     tokens: &[SpacyToken],
     ours: &[TokenSpan],
     kept_existing: &[usize],
     existing: &[Existing],
-) -> (Vec<u8>, Vec<String>) {
+) -> (Vec<u8>, u8, Vec<String>) {
     let mut rows: Vec<[u64; 4]> =
         tokens.iter().map(|token| [IOB_OUTSIDE, 0, token.kb_id, token.ent_id]).collect();
     let mut strings: Vec<String> = Vec::new();
@@ -375,21 +291,41 @@ fn entity_columns(
     }
     strings.sort_unstable();
     strings.dedup();
-    let mut columns = Vec::with_capacity(rows.len() * 4 * 8);
-    for value in rows.iter().flatten() {
-        columns.extend_from_slice(&value.to_ne_bytes());
+    let changes = |column: usize, old: fn(&SpacyToken) -> u64| {
+        rows.iter().zip(tokens).any(|(row, token)| row[column] != old(token))
+    };
+    let mut which = 0;
+    if changes(2, |token| token.kb_id) {
+        which |= WITH_KB_ID;
     }
-    (columns, strings)
+    if changes(3, |token| token.ent_id) {
+        which |= WITH_ENT_ID;
+    }
+    let width = 2 + usize::from(which & WITH_KB_ID != 0) + usize::from(which & WITH_ENT_ID != 0);
+    let mut columns = Vec::with_capacity(rows.len() * width * 8);
+    for row in &rows {
+        for (column, value) in row.iter().enumerate() {
+            let wanted = match column {
+                2 => which & WITH_KB_ID != 0,
+                3 => which & WITH_ENT_ID != 0,
+                _ => true,
+            };
+            if wanted {
+                columns.extend_from_slice(&value.to_ne_bytes());
+            }
+        }
+    }
+    (columns, which, strings)
 }
 
-/// spaCy's tokens from `Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID,
-/// ENT_ID]).tobytes()`: six native-endian `uint64` per token.
+/// spaCy's tokens from `Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`:
+/// four native-endian `uint64` per token.
 fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
-    const ROW: usize = 6 * 8;
+    const ROW: usize = 4 * 8;
     if bytes.len() % ROW != 0 {
         return Err(Failure::usage(format!(
-            "tokens must be Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]) as \
-             bytes (6 uint64 per token), not {} bytes",
+            "tokens must be Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID]) as bytes (4 uint64 \
+             per token), not {} bytes",
             bytes.len()
         )));
     }
@@ -398,75 +334,15 @@ fn spacy_tokens(bytes: &[u8]) -> Result<Vec<SpacyToken>, Failure> {
         word.copy_from_slice(&row[i * 8..i * 8 + 8]);
         u64::from_ne_bytes(word)
     };
-    let size = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
     Ok(bytes
         .chunks_exact(ROW)
         .map(|row| SpacyToken {
             orth: field(row, 0),
-            idx: size(field(row, 1)),
-            len: size(field(row, 2)),
-            space: field(row, 3) != 0,
-            kb_id: field(row, 4),
-            ent_id: field(row, 5),
+            space: field(row, 1) != 0,
+            kb_id: field(row, 2),
+            ent_id: field(row, 3),
         })
         .collect())
-}
-
-/// How `char_span` treats offsets inside a token (spaCy's `alignment_mode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Strict,
-    Expand,
-    Contract,
-}
-
-/// The token holding character `at`, its trailing space included (spaCy's
-/// `token_by_char`).
-fn token_by_char(tokens: &[SpacyToken], at: usize) -> Option<usize> {
-    let i = tokens.partition_point(|token| token.idx <= at).checked_sub(1)?;
-    let token = tokens[i];
-    (at < token.idx + token.len + usize::from(token.space)).then_some(i)
-}
-
-/// The tokens `start..end` (characters) covers, as `Doc.char_span` finds them:
-/// `(first, end)` token indices, `end` exclusive; `None` where spaCy returns
-/// `None`. `Expand` may give an empty range (`first == end`), as spaCy does.
-fn char_span(
-    tokens: &[SpacyToken],
-    start: usize,
-    end: usize,
-    mode: Mode,
-) -> Option<(usize, usize)> {
-    let mut first = token_by_char(tokens, start)?;
-    if mode == Mode::Strict && start != tokens[first].idx {
-        return None;
-    }
-    let mut last = token_by_char(tokens, end.checked_sub(1)?)?;
-    let last_end = tokens[last].idx + tokens[last].len;
-    if mode == Mode::Strict && end != last_end {
-        return None;
-    }
-    match mode {
-        Mode::Strict => {}
-        Mode::Contract => {
-            if tokens[first].idx < start {
-                first += 1;
-            }
-            if end < last_end {
-                last = last.checked_sub(1)?;
-            }
-            if last < first {
-                return None;
-            }
-        }
-        Mode::Expand => {
-            // The trailing space is not part of the token before it.
-            if start == tokens[first].idx + tokens[first].len {
-                first += 1;
-            }
-        }
-    }
-    Some((first, last + 1))
 }
 
 /// `spacy.util.filter_spans`: the longest spans first (the earlier one among
@@ -558,9 +434,10 @@ fn rows(spans: Vec<TokenSpan>) -> Vec<SpanRow> {
         .collect()
 }
 
-/// An outcome as Python gets it: `(entity columns, strings, candidates or None,
-/// counts)`.
-type OutcomeRow<'py> = (Bound<'py, PyBytes>, Vec<String>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
+/// An outcome as Python gets it: `(entity columns, which columns, strings,
+/// candidates or None, counts)`.
+type OutcomeRow<'py> =
+    (Bound<'py, PyBytes>, u8, Vec<String>, Option<Vec<SpanRow>>, Bound<'py, PyDict>);
 
 fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
     let counts = PyDict::new(py);
@@ -576,35 +453,21 @@ fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<OutcomeRow<'_>> {
         counts.set_item(key, value)?;
     }
     let columns = PyBytes::new(py, &outcome.columns);
-    Ok((columns, outcome.strings, outcome.candidates.map(rows), counts))
+    Ok((columns, outcome.which, outcome.strings, outcome.candidates.map(rows), counts))
 }
 
 #[pymethods]
 impl RubricRuler {
     #[new]
-    #[pyo3(signature = (annotator, misaligned, overwrite_ents, with_candidates))]
-    fn new(
-        py: Python<'_>,
-        annotator: &Bound<'_, Annotator>,
-        misaligned: &str,
-        overwrite_ents: bool,
-        with_candidates: bool,
-    ) -> PyResult<Self> {
-        let policy = Policy::parse(misaligned).ok_or_else(|| {
-            Failure::usage(format!(
-                "misaligned={misaligned:?}: use one of expand, contract, drop, error (skip is \
-                 the old name of drop)"
-            ))
-            .into_pyerr(py)
-        })?;
-        Ok(RubricRuler {
+    #[pyo3(signature = (annotator, overwrite_ents, with_candidates))]
+    fn new(annotator: &Bound<'_, Annotator>, overwrite_ents: bool, with_candidates: bool) -> Self {
+        RubricRuler {
             // Never explaining: the component reads the dropped candidates itself.
             annotator: annotator.get().inner.explaining(false),
-            policy,
             overwrite_ents,
             with_candidates,
             strings: RwLock::new(Strings::default()),
-        })
+        }
     }
 
     /// The string ids in these documents' tokens (`_process_batch`'s `tokens`
@@ -648,11 +511,12 @@ impl RubricRuler {
     }
 
     /// Documents as `(tokens, existing)`: `tokens` is
-    /// `Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`
+    /// `Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`
     /// (every string learnt first, see `_unknown`), `existing` the `Doc`'s
     /// entities as `(start, end, label_, kb_id_, id)`. For each, in order, all
-    /// matched without the GIL: the `[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`
-    /// columns for `Doc.from_array`, the strings they use, the candidates
+    /// matched without the GIL: the `[ENT_IOB, ENT_TYPE]` columns for
+    /// `Doc.from_array` followed by `ENT_KB_ID` and `ENT_ID` where they change
+    /// (`which`: 1 for `ENT_KB_ID`, 2 for `ENT_ID`, 3 for both), `which`, the strings they use, the candidates
     /// `(start, end, label, kb_id)` in tokens (with a spans key, else `None`)
     /// and the counts.
     fn _process_batch<'py>(
@@ -663,7 +527,7 @@ impl RubricRuler {
         // Borrowed: bytes objects cannot change, and `documents` keeps them alive.
         let documents: Vec<(&[u8], &[Existing])> = documents
             .iter()
-            .map(|(offsets, existing)| (offsets.as_bytes(), existing.as_slice()))
+            .map(|(tokens, existing)| (tokens.as_bytes(), existing.as_slice()))
             .collect();
         let outcomes = py
             .detach(|| {
@@ -671,11 +535,11 @@ impl RubricRuler {
                     let strings = self.strings.read().map_err(|_| poisoned())?;
                     documents
                         .iter()
-                        .map(|&(offsets, existing)| self.process(&strings, offsets, existing))
+                        .map(|&(tokens, existing)| self.process(&strings, tokens, existing))
                         .collect::<Result<Vec<_>, _>>()
                 })
             })
-            .map_err(|failure| failure.into_pyerr(py))?;
+            .map_err(|failure: Failure| failure.into_pyerr(py))?;
         outcomes.into_iter().map(|outcome| to_python(py, outcome)).collect()
     }
 }

@@ -43,8 +43,10 @@ impl TokenKind {
     }
 
     /// Classifies a token's text by its characters (web forms are recognized by the
-    /// tokenizer when it keeps them whole, not here).
-    pub(crate) fn of(text: &str) -> TokenKind {
+    /// tokenizer when it keeps them whole, not here). Public for tokens another
+    /// tokenizer cut (a spaCy `Doc`'s), which the matcher needs to tell
+    /// whitespace from words.
+    pub fn of(text: &str) -> TokenKind {
         let mut chars = text.chars();
         let first = chars.next().unwrap_or(' ');
         if is_space(first) {

@@ -116,21 +116,19 @@ class Annotator:
 
 SpanRow = Tuple[int, int, str, str]
 Existing = Tuple[int, int, str, str, int]
-Outcome = Tuple[bytes, List[str], Optional[List[SpanRow]], Dict[str, int]]
+Outcome = Tuple[bytes, int, List[str], Optional[List[SpanRow]], Dict[str, int]]
 
 class _Ruler:
-    """The Rust half of ``rubric_ruler``: rebuilds a ``Doc``'s text from its tokens'
-    string ids, matches it with the annotator's matcher, places the spans on spaCy's
-    tokens under ``misaligned`` (``Doc.char_span``'s rules), resolves them
-    (``filter_spans``' rules), merges them with the ``Doc``'s entities
-    (``overwrite_ents``) and returns the entity columns ``Doc.set_ents`` would write."""
+    """The Rust half of ``rubric_ruler``: rebuilds a ``Doc``'s text and tokens from
+    its tokens' string ids, matches the annotator's gazetteers on those tokens,
+    resolves the spans (``filter_spans``' rules), merges them with the ``Doc``'s
+    entities (``overwrite_ents``) and returns the entity columns ``Doc.set_ents``
+    would write."""
 
-    def __init__(
-        self, annotator: Annotator, misaligned: str, overwrite_ents: bool, with_candidates: bool
-    ) -> None: ...
+    def __init__(self, annotator: Annotator, overwrite_ents: bool, with_candidates: bool) -> None: ...
     def _unknown(self, tokens: List[bytes]) -> List[int]:
         """The string ids in ``tokens`` (one
-        ``Doc.to_array([ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`` per
+        ``Doc.to_array([ORTH, SPACY, ENT_KB_ID, ENT_ID]).tobytes()`` per
         document) not learnt yet, each once."""
     def _learn(self, pairs: List[Tuple[int, str]]) -> None:
         """Learns ``(id, string)`` pairs from a vocab's ``StringStore``; raises
@@ -138,11 +136,12 @@ class _Ruler:
     def _process_batch(self, documents: List[Tuple[bytes, List[Existing]]]) -> List[Outcome]:
         """For each ``(tokens, existing)`` (``existing``: the ``Doc``'s entities as
         ``(start, end, label_, kb_id_, id)``), in order, without the GIL: the
-        ``[ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]`` columns for ``Doc.from_array``
-        (``uint64``), the strings they use, the candidates ``(start, end, label,
-        kb_id)`` in tokens (``with_candidates``, else ``None``) and the counts for
-        ``doc.user_data["rubric"]``. Raises :class:`rubric.AlignmentError` under
-        ``misaligned="error"``."""
+        ``[ENT_IOB, ENT_TYPE]`` columns for ``Doc.from_array`` (``uint64``), then
+        ``ENT_KB_ID`` and ``ENT_ID`` where a token's value changes, which of those
+        two follow (0 neither, 1 ``ENT_KB_ID``, 2 ``ENT_ID``, 3 both), the strings they use, the candidates
+        ``(start, end, label, kb_id)`` in tokens (``with_candidates``, else
+        ``None``) and the counts for
+        ``doc.user_data["rubric"]``."""
 
 def _convert(
     records_jsonl: str,

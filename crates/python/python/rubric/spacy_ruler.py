@@ -5,30 +5,36 @@ A drop-in for spaCy's EntityRuler::
     nlp = spacy.blank("en")
     nlp.add_pipe("rubric_ruler", config={"gazetteer": "people.tsv", "spans_key": "rubric"})
 
-It matches on ``doc.text`` with rubric's own tokenizer and maps each span to
-spaCy's tokens. Token patterns (spaCy's Matcher language) run on rubric's
-tokens too, not on the Doc's: for now, a pattern sees spaCy's tokenization only
-where the two agree (they do on 99.5 % of news tokens; see
-tests/interop/test_tokenizer_spacy.py). A span whose edges fall inside a spaCy token follows
-``misaligned``: ``expand`` (default) or ``contract`` it to token boundaries,
-``drop`` it (``skip``, its old name, is still accepted), or raise
-:class:`rubric.AlignmentError`. Whatever happens is counted in
-``doc.user_data["rubric"]`` (a dropped span under ``skipped``, the key's old
-name, kept for readers of it); no span is dropped silently.
+It matches on the ``Doc``'s own tokens, as the EntityRuler does: an entry (or a
+token pattern, in spaCy's Matcher language) matches only where it starts at a
+spaCy token's start and ends at a token's end, so every span lands exactly on
+spaCy's tokens. Where rubric's own tokenizer would cut the text differently
+(``rubric.tokenize``; its differences from spaCy's are listed in
+crates/tokenizer/README.md: a hashtag such as ``#Tehran`` is one token there and
+``#`` ``Tehran`` in ``spacy.blank("en")``), the component follows spaCy's
+tokens, so ``rubric annotate`` on the same text may find a span the component
+cannot (a name inside a longer spaCy token) or miss one it finds. A custom
+tokenizer's tokens are followed just the same.
 
 ``doc.ents`` gets the resolved spans (with ``ent_kb_id_`` from the entry's
 id), next to an earlier component's entities: theirs win where they overlap,
 unless ``overwrite_ents`` (as the EntityRuler's option); with ``spans_key``
 set, ``doc.spans[spans_key]`` gets every candidate, overlapping ones included.
-The component is registered through the ``spacy_factories`` entry point, so
-``spacy train`` configs can name it.
+What happened is counted in ``doc.user_data["rubric"]``: ``spans`` found,
+``aligned`` (all of them), ``overlapping`` (left out of ``doc.ents`` for an
+overlap); no span is dropped silently. ``misaligned`` and ``tokenizer`` are
+still accepted, for configs written for the versions that re-tokenized the
+text, but no longer change anything: no span can be misaligned (``expanded``,
+``contracted`` and ``skipped`` stay 0). The component is registered through the
+``spacy_factories`` entry point, so ``spacy train`` configs can name it.
 
 The work is done in Rust (``rubric._rubric._Ruler``): the text is rebuilt from
-the tokens' string ids (``Doc.to_array``) as ``Doc.text`` would build it, the
-spans are placed on spaCy's tokens by ``Doc.char_span``'s rules and resolved by
-``spacy.util.filter_spans``' rules, and the entities come back as the columns
-``Doc.set_ents`` would write, for ``Doc.from_array``. ``nlp.pipe`` hands the
-component batches (:meth:`RubricRuler.pipe`), matched with the GIL released.
+the tokens' string ids (``Doc.to_array``) as ``Doc.text`` would build it, with
+each token's byte range as it is written, the matcher runs on those tokens,
+the spans are resolved by ``spacy.util.filter_spans``' rules, and the entities
+come back as the columns ``Doc.set_ents`` would write, for ``Doc.from_array``.
+``nlp.pipe`` hands the component batches (:meth:`RubricRuler.pipe`), matched
+with the GIL released.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, List, Optional, Union
 
 import numpy
-from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SPACY
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -53,14 +59,22 @@ MISALIGNED_ALIASES = {"skip": "drop"}
 #: The keys of ``doc.user_data["rubric"]``.
 COUNTS = ("spans", "aligned", "expanded", "contracted", "skipped", "overlapping")
 
-#: What ``Doc.to_array`` gives the Rust side: each token's string id, character
-#: offset, length and trailing space (the text is rebuilt from the strings), and
-#: the entity ids that ``Doc.set_ents`` leaves as they are outside entities.
-TOKEN_ATTRS = [ORTH, IDX, LENGTH, SPACY, ENT_KB_ID, ENT_ID]
+#: What ``Doc.to_array`` gives the Rust side: each token's string id and
+#: trailing space (the text and the tokens' offsets are rebuilt from the
+#: strings), and the entity ids that ``Doc.set_ents`` leaves as they are outside
+#: entities.
+TOKEN_ATTRS = [ORTH, SPACY, ENT_KB_ID, ENT_ID]
 
 #: What the Rust side gives ``Doc.from_array``: the columns ``Doc.set_ents``
-#: would write for the entities.
-ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
+#: would write for the entities, ``ENT_KB_ID`` and ``ENT_ID`` only where a
+#: token's value changes (``from_array`` costs about as much per column as all
+#: the component's other Python); indexed by the Rust side's ``which``.
+ENT_ATTRS = [
+    [ENT_IOB, ENT_TYPE],
+    [ENT_IOB, ENT_TYPE, ENT_KB_ID],
+    [ENT_IOB, ENT_TYPE, ENT_ID],
+    [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID],
+]
 
 
 class RubricRuler:
@@ -92,10 +106,12 @@ class RubricRuler:
             )
         self.name = name
         self.spans_key = spans_key
+        # `misaligned` and `tokenizer` stay valid for configs written for the
+        # versions that re-tokenized the text (the Annotator still checks the
+        # tokenizer's name); matching on the Doc's own tokens, neither changes
+        # what the component finds.
         self.misaligned = misaligned
         self.overwrite_ents = overwrite_ents
-        # tokenizer="spacy" matches on spaCy's own token boundaries, so no span
-        # needs the misaligned policy.
         self.annotator = Annotator(
             gazetteer,
             overlaps=overlaps,
@@ -105,11 +121,10 @@ class RubricRuler:
             rules=rules,
             no_rules=no_rules,
         )
-        # Matching, placing spans on spaCy's tokens (Doc.char_span's rules),
-        # resolving them (filter_spans') and merging with earlier entities all
-        # happen in Rust; Python moves arrays between it and the Docs.
-        self._ruler = _rubric._Ruler(self.annotator, misaligned, overwrite_ents,
-                                     spans_key is not None)
+        # Matching on the Doc's tokens, resolving the spans (filter_spans'
+        # rules) and merging them with earlier entities all happen in Rust;
+        # Python moves arrays between it and the Docs.
+        self._ruler = _rubric._Ruler(self.annotator, overwrite_ents, spans_key is not None)
 
     def __call__(self, doc: Doc) -> Doc:
         self._annotate([doc])
@@ -123,9 +138,9 @@ class RubricRuler:
 
     def _annotate(self, docs: List[Doc]) -> None:
         tokens = [doc.to_array(TOKEN_ATTRS).tobytes() for doc in docs]
-        # The Rust side rebuilds each Doc's text from its tokens' strings (what
-        # Doc.text does, without a Token object per token); it asks only for
-        # the strings it has not seen.
+        # The Rust side rebuilds each Doc's text and tokens from the tokens'
+        # strings (what Doc.text does, without a Token object per token); it
+        # asks only for the strings it has not seen.
         unknown = self._ruler._unknown(tokens)
         if unknown:
             self._ruler._learn([(key, _string(docs, key)) for key in unknown])
@@ -137,13 +152,14 @@ class RubricRuler:
             self._set(doc, outcome)
 
     def _set(self, doc: Doc, outcome: tuple) -> None:
-        columns, strings, candidates, counts = outcome
+        columns, which, strings, candidates, counts = outcome
         # The entities as Doc.set_ents would set them, without a Span object
         # each; their labels and ids must be in the vocab for label_ and kb_id_.
         store = doc.vocab.strings
         for string in strings:
             store.add(string)
-        doc.from_array(ENT_ATTRS, numpy.frombuffer(columns, dtype=numpy.uint64).reshape(-1, 4))
+        attrs = ENT_ATTRS[which]
+        doc.from_array(attrs, numpy.frombuffer(columns, dtype=numpy.uint64).reshape(-1, len(attrs)))
         if candidates is not None:
             doc.spans[self.spans_key] = [Span(doc, start, end, label=label, kb_id=kb_id)
                                          for start, end, label, kb_id in candidates]
