@@ -251,6 +251,8 @@ pub struct Matcher {
 pub(crate) struct Boundaries {
     starts: Vec<(usize, usize)>,
     ends: Vec<(usize, usize)>,
+    /// The distinct normalized offsets of `starts`: where the engine looks.
+    start_offsets: Vec<usize>,
 }
 
 impl Boundaries {
@@ -275,6 +277,7 @@ impl Boundaries {
         let mut boundaries = Boundaries {
             starts: Vec::with_capacity(tokens.len()),
             ends: Vec::with_capacity(tokens.len()),
+            start_offsets: Vec::new(),
         };
         for (index, token) in tokens.iter().enumerate() {
             let (start, end) = (normalized_edges[2 * index], normalized_edges[2 * index + 1]);
@@ -288,6 +291,9 @@ impl Boundaries {
         }
         boundaries.starts.sort_unstable();
         boundaries.ends.sort_unstable();
+        boundaries.start_offsets =
+            boundaries.starts.iter().map(|&(normalized, _)| normalized).collect();
+        boundaries.start_offsets.dedup();
         (normalized, boundaries)
     }
 
@@ -405,49 +411,78 @@ impl Matcher {
                 continue;
             };
             let written_folding = Folding { case: false, diacritics };
-            gazetteer.engine.for_each_overlapping(normalized, |key, start, end| {
-                let (Some(start), Some(end)) = (boundaries.start_at(start), boundaries.end_at(end))
-                else {
-                    return;
-                };
-                if start >= end {
-                    return;
-                }
-                let mut written: Option<String> = None;
-                for stored in gazetteer.key_entries(key) {
-                    let entry = gazetteer.entry_ref(stored);
-                    if let Some(labels) = &self.labels {
-                        if !labels.iter().any(|label| label == entry.label) {
-                            continue;
+            // Only from token starts: the engine walks its trie from each one.
+            gazetteer.engine.for_each_from(
+                normalized,
+                &boundaries.start_offsets,
+                |key, start, end| {
+                    let (Some(start), Some(end)) =
+                        (boundaries.start_at(start), boundaries.end_at(end))
+                    else {
+                        return;
+                    };
+                    if start >= end {
+                        return;
+                    }
+                    let mut written: Option<String> = None;
+                    for stored in gazetteer.key_entries(key) {
+                        let entry = gazetteer.entry_ref(stored);
+                        if let Some(labels) = &self.labels {
+                            if !labels.iter().any(|label| label == entry.label) {
+                                continue;
+                            }
+                        }
+                        // Text written exactly as the entry agrees with it under every
+                        // policy; only other spellings need normalizing to compare.
+                        let case_ok = entry.case == CasePolicy::Insensitive
+                            || text[start..end] == *entry.pattern
+                            || {
+                                let written = written.get_or_insert_with(|| {
+                                    normalize_str(&text[start..end], written_folding)
+                                });
+                                case_matches(entry.pattern, entry.case, written, diacritics)
+                            };
+                        if case_ok {
+                            candidates.push(Match {
+                                start,
+                                end,
+                                label: entry.label.to_string(),
+                                id: entry.id.map(str::to_string),
+                                source: source_of(entry.file, entry.line),
+                                rule: MatchRule::Entry,
+                                priority: entry.priority,
+                                alias_of: None,
+                            });
                         }
                     }
-                    // Text written exactly as the entry agrees with it under every
-                    // policy; only other spellings need normalizing to compare.
-                    let case_ok = entry.case == CasePolicy::Insensitive
-                        || text[start..end] == *entry.pattern
-                        || {
-                            let written = written.get_or_insert_with(|| {
-                                normalize_str(&text[start..end], written_folding)
-                            });
-                            case_matches(entry.pattern, entry.case, written, diacritics)
-                        };
-                    if case_ok {
-                        candidates.push(Match {
-                            start,
-                            end,
-                            label: entry.label.to_string(),
-                            id: entry.id.map(str::to_string),
-                            source: source_of(entry.file, entry.line),
-                            rule: MatchRule::Entry,
-                            priority: entry.priority,
-                            alias_of: None,
-                        });
-                    }
-                }
-            });
+                },
+            );
             self.token_candidates(gazetteer, text, tokens, &mut sentence_starts, &mut candidates);
         }
         candidates
+    }
+
+    /// For benchmarks (`benches/matching.rs`), not a stable API: `text`
+    /// normalized as the first gazetteer folds it, and the distinct normalized
+    /// offsets where its tokens start.
+    #[doc(hidden)]
+    pub fn normalized_for_bench(&self, text: &str, tokens: &[Token]) -> (String, Vec<usize>) {
+        let diacritics = self.gazetteers.first().is_some_and(|g| g.diacritics);
+        let (normalized, boundaries) =
+            Boundaries::normalize(text, tokens, Folding { case: true, diacritics });
+        (normalized, boundaries.start_offsets)
+    }
+
+    /// For benchmarks, not a stable API: the number of key occurrences the first
+    /// gazetteer's index finds from `starts` in `normalized` (from
+    /// [`Matcher::normalized_for_bench`]), before token ends are checked.
+    #[doc(hidden)]
+    pub fn walk_for_bench(&self, normalized: &str, starts: &[usize]) -> usize {
+        let mut count = 0;
+        if let Some(gazetteer) = self.gazetteers.first() {
+            gazetteer.engine.for_each_from(normalized, starts, |_, _, _| count += 1);
+        }
+        count
     }
 
     /// The matches of a gazetteer's token patterns, as candidates.
