@@ -9,6 +9,9 @@
 //!   `bench/run.sh` measures rubric against); the baseline.
 //! - `walk`: rubric's index walked from every token start of the normalized text
 //!   (the normalized text and its token starts given): the stage alone.
+//! - `daachorse scan`: the stage as it was before the walk (compiled format 2):
+//!   daachorse's overlapping scan of the same normalized text over the same
+//!   normalized keys, keeping what begins at a token start.
 //! - `candidates`: `Matcher::candidates`, tokens given: normalizing the text,
 //!   the walk, mapping back to the original and the case policy.
 //! - `find`: `Matcher::find`, tokens given: the above, overlaps and aliases.
@@ -19,6 +22,8 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use daachorse::DoubleArrayAhoCorasick;
+use rubric_gazetteer::normalize::{normalize_pattern, Folding};
 use rubric_gazetteer::{GazetteerBuilder, MatcherBuilder};
 use rubric_tokenizer::Tokenizer;
 
@@ -51,6 +56,14 @@ fn matching(c: &mut Criterion) {
         .build(&patterns)
         .expect("the patterns build");
 
+    let mut keys: Vec<String> = patterns
+        .iter()
+        .map(|pattern| normalize_pattern(pattern, Folding { case: true, diacritics: false }))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let before = DoubleArrayAhoCorasick::<u32>::new(&keys).expect("the keys build");
+
     let text = ARTICLE.repeat(100);
     let tokens = Tokenizer::new().tokenize(&text);
     let (normalized, starts) = matcher.normalized_for_bench(&text, &tokens);
@@ -73,6 +86,14 @@ fn matching(c: &mut Criterion) {
         })
     });
     group.bench_function("walk", |b| b.iter(|| matcher.walk_for_bench(&normalized, &starts)));
+    group.bench_function("daachorse scan", |b| {
+        b.iter(|| {
+            before
+                .find_overlapping_iter(&normalized)
+                .filter(|found| starts.binary_search(&found.start()).is_ok())
+                .count()
+        })
+    });
     group.bench_function("candidates", |b| b.iter(|| matcher.candidates(&text, &tokens).len()));
     group.bench_function("find", |b| b.iter(|| matcher.find(&text, &tokens).spans.len()));
     group.finish();

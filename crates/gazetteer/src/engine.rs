@@ -192,13 +192,15 @@ impl Trie {
     #[inline]
     fn for_each_prefix(&self, haystack: &[u8], start: usize, mut found: impl FnMut(u32, usize)) {
         let Some(rest) = haystack.get(start..) else { return };
-        let in_array = self.array.iter().flat_map(|array| array.common_prefix_search(rest));
         if self.with_nul.is_empty() {
-            for (key, len) in in_array {
-                found(key, start + len);
+            if let Some(array) = &self.array {
+                for (key, len) in array.common_prefix_search(rest) {
+                    found(key, start + len);
+                }
             }
             return;
         }
+        let in_array = self.array.iter().flat_map(|array| array.common_prefix_search(rest));
         let mut hits: Vec<(usize, u32)> = in_array.map(|(key, len)| (len, key)).collect();
         for (key, bytes) in &self.with_nul {
             if rest.starts_with(bytes) {
