@@ -18,7 +18,7 @@
 //!   token rules      u32 length + UTF-8 JSON (token patterns and lexicons, see
 //!                    `write_token_rules`; length 0 when there are none)
 //!   automaton        u64 length + bytes (the trie, see `engine::Trie::serialize`:
-//!                    keys it cannot hold, then yada's array, used as it is)
+//!                    the keys kept aside, then yada's array, used as it is)
 //! ```
 //!
 //! Loading checks, in order: magic (else `NotCompiled`), version (else

@@ -151,28 +151,38 @@ impl Engine {
 /// any byte slice, so a compiled file's bytes are the index as they are), plus
 /// the keys it cannot hold.
 ///
-/// `yada` ends each key with a NUL byte, so a key that contains one (a pattern
-/// with U+0000 in it: legal, if unlikely) is kept aside and compared at every
-/// start; there are almost never any.
+/// Two kinds of keys are kept aside and compared at every start instead: those
+/// with a NUL byte (`yada` ends each key with one; a pattern with U+0000 in it is
+/// legal, if unlikely) and those longer than [`MAX_TRIE_KEY`] bytes (`yada`'s
+/// builder recurses once per byte of a key, so a 10,000-character pattern would
+/// overflow the stack). A name dictionary has almost never any.
 #[derive(Clone)]
 pub(crate) struct Trie {
     /// `None` when every key holds a NUL byte (`yada` refuses an empty key set).
     array: Option<yada::DoubleArray<Vec<u8>>>,
-    with_nul: Vec<(u32, Box<[u8]>)>,
+    aside: Vec<(u32, Box<[u8]>)>,
 }
+
+/// The longest key the trie holds, in bytes; longer ones are kept aside.
+const MAX_TRIE_KEY: usize = 1024;
+
+/// The builder's stack: its recursion is at most `MAX_TRIE_KEY` deep, with
+/// frames of a few hundred bytes (more in a debug build), so this leaves a wide
+/// margin whatever thread builds (a test thread has 2 MB).
+const BUILDER_STACK: usize = 64 << 20;
 
 impl Trie {
     fn build<'k>(keys: impl Iterator<Item = &'k str>) -> Result<Trie, Error> {
         let mut in_array: Vec<(&[u8], u32)> = Vec::new();
-        let mut with_nul = Vec::new();
+        let mut aside = Vec::new();
         for (index, key) in keys.enumerate() {
             // yada's values are 31 bits.
             let index = u32::try_from(index)
                 .ok()
                 .filter(|&index| index < 1 << 31)
                 .ok_or_else(|| Error::new(ErrorKind::TooLarge))?;
-            if key.as_bytes().contains(&0) {
-                with_nul.push((index, key.as_bytes().into()));
+            if key.len() > MAX_TRIE_KEY || key.as_bytes().contains(&0) {
+                aside.push((index, key.as_bytes().into()));
             } else {
                 in_array.push((key.as_bytes(), index));
             }
@@ -180,11 +190,21 @@ impl Trie {
         let array = if in_array.is_empty() {
             None
         } else {
-            let bytes =
-                yada::builder::DoubleArrayBuilder::build(&in_array).map_err(engine_error)?;
+            let build = || yada::builder::DoubleArrayBuilder::build(&in_array);
+            let bytes = std::thread::scope(|scope| {
+                let builder = std::thread::Builder::new().stack_size(BUILDER_STACK);
+                match builder.spawn_scoped(scope, build) {
+                    Ok(handle) => {
+                        handle.join().map_err(|_| "the trie builder panicked".to_string())
+                    }
+                    Err(err) => Err(format!("cannot start the trie builder: {err}")),
+                }
+            })
+            .map_err(engine_error)?
+            .map_err(engine_error)?;
             Some(checked_array(bytes)?)
         };
-        Ok(Trie { array, with_nul })
+        Ok(Trie { array, aside })
     }
 
     /// Calls `found(key, end)` for every key that `haystack[start..]` begins
@@ -192,7 +212,7 @@ impl Trie {
     #[inline]
     fn for_each_prefix(&self, haystack: &[u8], start: usize, mut found: impl FnMut(u32, usize)) {
         let Some(rest) = haystack.get(start..) else { return };
-        if self.with_nul.is_empty() {
+        if self.aside.is_empty() {
             if let Some(array) = &self.array {
                 for (key, len) in array.common_prefix_search(rest) {
                     found(key, start + len);
@@ -202,7 +222,7 @@ impl Trie {
         }
         let in_array = self.array.iter().flat_map(|array| array.common_prefix_search(rest));
         let mut hits: Vec<(usize, u32)> = in_array.map(|(key, len)| (len, key)).collect();
-        for (key, bytes) in &self.with_nul {
+        for (key, bytes) in &self.aside {
             if rest.starts_with(bytes) {
                 hits.push((bytes.len(), *key));
             }
@@ -218,8 +238,8 @@ impl Trie {
     fn serialize(&self) -> Vec<u8> {
         let array: &[u8] = self.array.as_ref().map_or(&[], |array| &array.0);
         let mut out = Vec::with_capacity(array.len() + 4);
-        out.extend_from_slice(&(self.with_nul.len() as u32).to_le_bytes());
-        for (key, bytes) in &self.with_nul {
+        out.extend_from_slice(&(self.aside.len() as u32).to_le_bytes());
+        for (key, bytes) in &self.aside {
             out.extend_from_slice(&key.to_le_bytes());
             out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
             out.extend_from_slice(bytes);
@@ -237,23 +257,23 @@ impl Trie {
             Ok(u32::from_le_bytes([field[0], field[1], field[2], field[3]]))
         };
         let count = u32_at(&mut at)?;
-        let mut with_nul = Vec::new();
+        let mut aside = Vec::new();
         for _ in 0..count {
             let key = u32_at(&mut at)?;
             let len = u32_at(&mut at)? as usize;
             let key_bytes =
                 bytes.get(at..at + len).ok_or_else(|| Error::new(ErrorKind::Truncated))?;
-            with_nul.push((key, key_bytes.into()));
+            aside.push((key, key_bytes.into()));
             at += len;
         }
         bytes.drain(..at);
         let array = if bytes.is_empty() { None } else { Some(checked_array(bytes)?) };
-        Ok(Trie { array, with_nul })
+        Ok(Trie { array, aside })
     }
 
     fn heap_bytes(&self) -> usize {
         self.array.as_ref().map_or(0, |array| array.0.len())
-            + self.with_nul.iter().map(|(_, bytes)| bytes.len() + 16).sum::<usize>()
+            + self.aside.iter().map(|(_, bytes)| bytes.len() + 16).sum::<usize>()
     }
 }
 

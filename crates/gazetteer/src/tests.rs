@@ -972,3 +972,20 @@ fn trie_walk_finds_keys_with_nul_bytes_in_order_of_end() {
     found.sort_by_key(|&(_, start, end)| (start, end));
     assert_eq!(found, expected);
 }
+
+#[test]
+fn a_key_longer_than_the_trie_holds_is_found_by_comparison() {
+    // 36 bytes × 40: past the trie's 1,024-byte limit, so kept aside.
+    let long = "Wolfeschlegelsteinhausenbergerdorff ".repeat(40) + "Jr";
+    let tsv = format!("{long}\tPERSON\nParis\tGPE\n");
+    let text = format!("Dear {long}, welcome to Paris");
+    let built = gazetteer(&tsv, false, EngineKind::DoubleArray);
+    let stored = Gazetteer::from_compiled_bytes(&compiled(&built)).unwrap();
+    let tokens = Tokenizer::new().tokenize(&text);
+    for gazetteer in [built, stored] {
+        let matches = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]).find(&text, &tokens);
+        let found: Vec<(&str, &str)> =
+            matches.spans.iter().map(|m| (&text[m.start..m.end], m.label.as_str())).collect();
+        assert_eq!(found, [(long.as_str(), "PERSON"), ("Paris", "GPE")]);
+    }
+}
