@@ -10,14 +10,15 @@
 //! payload
 //!   flags            u8       bit 0: diacritics folded
 //!   automaton kind   u8       0 none (empty), 1 aho-corasick (rebuilt on load),
-//!                             2 double-array (stored below)
+//!                             2 double-array trie (stored below)
 //!   files, labels    u32 count, then each: u32 length + UTF-8
 //!   strings          u32 length + UTF-8 (patterns and ids)
 //!   entries          u32 count, then 33 bytes each (see `write_entry`)
 //!   key starts       u32 count, then u32 each
 //!   token rules      u32 length + UTF-8 JSON (token patterns and lexicons, see
 //!                    `write_token_rules`; length 0 when there are none)
-//!   automaton        u64 length + bytes (double-array serialization)
+//!   automaton        u64 length + bytes (the trie, see `engine::Trie::serialize`:
+//!                    the keys kept aside, then yada's array, used as it is)
 //! ```
 //!
 //! Loading checks, in order: magic (else `NotCompiled`), version (else
@@ -38,8 +39,10 @@ use crate::pattern::TokenRules;
 /// The magic bytes that start every compiled gazetteer.
 pub const MAGIC: &[u8; 8] = b"RUBRICGZ";
 /// The version of the compiled format this crate writes and reads.
-/// Version 2 added the token rules section (token patterns and lexicons).
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 2 added the token rules section (token patterns and lexicons);
+/// version 3 replaced daachorse's automaton by the double-array trie walked from
+/// token starts.
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 24;
 const ENTRY_LEN: usize = 33;
 
@@ -102,21 +105,20 @@ impl Gazetteer {
     /// Loads a compiled gazetteer from memory.
     pub fn from_compiled_bytes(bytes: &[u8]) -> Result<Gazetteer, Error> {
         let (gazetteer, automaton) = Gazetteer::read_compiled(bytes)?;
-        gazetteer.with_automaton(automaton.kind, &bytes[automaton.bytes])
+        gazetteer.with_automaton(automaton.kind, bytes[automaton.bytes].to_vec())
     }
 
     /// Loads a compiled gazetteer from a file's bytes, which it consumes: the
     /// automaton, most of a large file, is moved to the front of the buffer and
-    /// the rest freed before the automaton is deserialized, so that the file and
-    /// the loaded gazetteer are not both in memory at the peak (1M entries: the
-    /// file is 159 MB, 104 MB of it the automaton).
+    /// the rest freed, and the trie is then used where it is, so that the file
+    /// and the loaded gazetteer are not both in memory at the peak.
     fn from_compiled_vec(mut bytes: Vec<u8>) -> Result<Gazetteer, Error> {
         let (gazetteer, automaton) = Gazetteer::read_compiled(&bytes)?;
         let len = automaton.bytes.len();
         bytes.copy_within(automaton.bytes, 0);
         bytes.truncate(len);
         bytes.shrink_to_fit();
-        gazetteer.with_automaton(automaton.kind, &bytes)
+        gazetteer.with_automaton(automaton.kind, bytes)
     }
 
     /// Checks the header and checksum and reads everything but the automaton,
@@ -156,7 +158,7 @@ impl Gazetteer {
     }
 
     /// Builds or loads the automaton of a gazetteer read by `read_payload`.
-    fn with_automaton(mut self, kind: u8, automaton: &[u8]) -> Result<Gazetteer, Error> {
+    fn with_automaton(mut self, kind: u8, automaton: Vec<u8>) -> Result<Gazetteer, Error> {
         self.engine = match kind {
             0 if self.entries.is_empty() => Engine::Empty,
             1 => {
@@ -170,8 +172,9 @@ impl Gazetteer {
                     .collect();
                 Engine::build(EngineKind::AhoCorasick, keys.iter().map(String::as_str))?
             }
-            // A key the table does not have finds no entries (`key_entries`), so
-            // even a wrong automaton cannot make matching read out of bounds.
+            // A key the table does not have finds no entries (`key_entries`), and
+            // the trie is checked structurally, so even a wrong trie cannot make
+            // matching read out of bounds.
             2 => Engine::deserialize(automaton)?,
             other => return Err(corrupt(format!("unknown automaton kind {other}"))),
         };

@@ -251,6 +251,8 @@ pub struct Matcher {
 pub(crate) struct Boundaries {
     starts: Vec<(usize, usize)>,
     ends: Vec<(usize, usize)>,
+    /// The distinct normalized offsets of `starts`: where the engine looks.
+    start_offsets: Vec<usize>,
 }
 
 impl Boundaries {
@@ -275,6 +277,7 @@ impl Boundaries {
         let mut boundaries = Boundaries {
             starts: Vec::with_capacity(tokens.len()),
             ends: Vec::with_capacity(tokens.len()),
+            start_offsets: Vec::new(),
         };
         for (index, token) in tokens.iter().enumerate() {
             let (start, end) = (normalized_edges[2 * index], normalized_edges[2 * index + 1]);
@@ -288,6 +291,9 @@ impl Boundaries {
         }
         boundaries.starts.sort_unstable();
         boundaries.ends.sort_unstable();
+        boundaries.start_offsets =
+            boundaries.starts.iter().map(|&(normalized, _)| normalized).collect();
+        boundaries.start_offsets.dedup();
         (normalized, boundaries)
     }
 
@@ -341,8 +347,8 @@ impl Matcher {
         if !self.aliases {
             return resolve(candidates, self.overlaps);
         }
-        let first = resolve(candidates.clone(), self.overlaps);
-        let aliases = alias::candidates(text, tokens, &first.spans, &self.alias_config);
+        let first = resolved_spans(&candidates, self.overlaps);
+        let aliases = alias::candidates(text, tokens, &first, &self.alias_config);
         let mut inside = Vec::new();
         // Dictionary candidates by start; one that contains an alias starts at
         // most `longest` bytes before it.
@@ -405,49 +411,78 @@ impl Matcher {
                 continue;
             };
             let written_folding = Folding { case: false, diacritics };
-            gazetteer.engine.for_each_overlapping(normalized, |key, start, end| {
-                let (Some(start), Some(end)) = (boundaries.start_at(start), boundaries.end_at(end))
-                else {
-                    return;
-                };
-                if start >= end {
-                    return;
-                }
-                let mut written: Option<String> = None;
-                for stored in gazetteer.key_entries(key) {
-                    let entry = gazetteer.entry_ref(stored);
-                    if let Some(labels) = &self.labels {
-                        if !labels.iter().any(|label| label == entry.label) {
-                            continue;
+            // Only from token starts: the engine walks its trie from each one.
+            gazetteer.engine.for_each_from(
+                normalized,
+                &boundaries.start_offsets,
+                |key, start, end| {
+                    let (Some(start), Some(end)) =
+                        (boundaries.start_at(start), boundaries.end_at(end))
+                    else {
+                        return;
+                    };
+                    if start >= end {
+                        return;
+                    }
+                    let mut written: Option<String> = None;
+                    for stored in gazetteer.key_entries(key) {
+                        let entry = gazetteer.entry_ref(stored);
+                        if let Some(labels) = &self.labels {
+                            if !labels.iter().any(|label| label == entry.label) {
+                                continue;
+                            }
+                        }
+                        // Text written exactly as the entry agrees with it under every
+                        // policy; only other spellings need normalizing to compare.
+                        let case_ok = entry.case == CasePolicy::Insensitive
+                            || text[start..end] == *entry.pattern
+                            || {
+                                let written = written.get_or_insert_with(|| {
+                                    normalize_str(&text[start..end], written_folding)
+                                });
+                                case_matches(entry.pattern, entry.case, written, diacritics)
+                            };
+                        if case_ok {
+                            candidates.push(Match {
+                                start,
+                                end,
+                                label: entry.label.to_string(),
+                                id: entry.id.map(str::to_string),
+                                source: source_of(entry.file, entry.line),
+                                rule: MatchRule::Entry,
+                                priority: entry.priority,
+                                alias_of: None,
+                            });
                         }
                     }
-                    // Text written exactly as the entry agrees with it under every
-                    // policy; only other spellings need normalizing to compare.
-                    let case_ok = entry.case == CasePolicy::Insensitive
-                        || text[start..end] == *entry.pattern
-                        || {
-                            let written = written.get_or_insert_with(|| {
-                                normalize_str(&text[start..end], written_folding)
-                            });
-                            case_matches(entry.pattern, entry.case, written, diacritics)
-                        };
-                    if case_ok {
-                        candidates.push(Match {
-                            start,
-                            end,
-                            label: entry.label.to_string(),
-                            id: entry.id.map(str::to_string),
-                            source: source_of(entry.file, entry.line),
-                            rule: MatchRule::Entry,
-                            priority: entry.priority,
-                            alias_of: None,
-                        });
-                    }
-                }
-            });
+                },
+            );
             self.token_candidates(gazetteer, text, tokens, &mut sentence_starts, &mut candidates);
         }
         candidates
+    }
+
+    /// For benchmarks (`benches/matching.rs`), not a stable API: `text`
+    /// normalized as the first gazetteer folds it, and the distinct normalized
+    /// offsets where its tokens start.
+    #[doc(hidden)]
+    pub fn normalized_for_bench(&self, text: &str, tokens: &[Token]) -> (String, Vec<usize>) {
+        let diacritics = self.gazetteers.first().is_some_and(|g| g.diacritics);
+        let (normalized, boundaries) =
+            Boundaries::normalize(text, tokens, Folding { case: true, diacritics });
+        (normalized, boundaries.start_offsets)
+    }
+
+    /// For benchmarks, not a stable API: the number of key occurrences the first
+    /// gazetteer's index finds from `starts` in `normalized` (from
+    /// [`Matcher::normalized_for_bench`]), before token ends are checked.
+    #[doc(hidden)]
+    pub fn walk_for_bench(&self, normalized: &str, starts: &[usize]) -> usize {
+        let mut count = 0;
+        if let Some(gazetteer) = self.gazetteers.first() {
+            gazetteer.engine.for_each_from(normalized, starts, |_, _, _| count += 1);
+        }
+        count
     }
 
     /// The matches of a gazetteer's token patterns, as candidates.
@@ -588,30 +623,52 @@ fn sort_dropped(dropped: &mut [Dropped]) {
 }
 
 /// Resolves overlapping candidates by `policy`.
-pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matches {
+pub(crate) fn resolve(candidates: Vec<Match>, policy: OverlapPolicy) -> Matches {
     let mut dropped = Vec::new();
-    candidates.sort_by(duplicate_order);
-    let mut unique: Vec<Match> = Vec::with_capacity(candidates.len());
+    let mut spans = select(candidates, policy, |candidate, winner: &Match, reason| {
+        dropped.push(Dropped { winner: Some(winner.clone()), candidate, reason })
+    });
+    spans.sort_by(|a, b| (a.start, a.end, &a.label, &a.id).cmp(&(b.start, b.end, &b.label, &b.id)));
+    sort_dropped(&mut dropped);
+    Matches { spans, dropped }
+}
+
+/// The spans [`resolve`] keeps, in its order, without its trace: the candidates
+/// are borrowed and only the kept ones cloned (the alias pass needs the first
+/// resolution's spans only, and most candidates are dropped).
+fn resolved_spans(candidates: &[Match], policy: OverlapPolicy) -> Vec<Match> {
+    let mut spans = select(candidates.iter().collect(), policy, |_, _: &&Match, _| {});
+    spans.sort_by(|a, b| (a.start, a.end, &a.label, &a.id).cmp(&(b.start, b.end, &b.label, &b.id)));
+    spans.into_iter().cloned().collect()
+}
+
+/// The candidates `policy` keeps, in no particular order; each one it drops goes
+/// to `drop(candidate, winner, reason)`. Generic over owning or borrowing the
+/// candidates, so that [`resolve`] and [`resolved_spans`] share one implementation.
+fn select<M: std::borrow::Borrow<Match>>(
+    mut candidates: Vec<M>,
+    policy: OverlapPolicy,
+    mut drop: impl FnMut(M, &M, DropReason),
+) -> Vec<M> {
+    candidates.sort_by(|a, b| duplicate_order(a.borrow(), b.borrow()));
+    let mut unique: Vec<M> = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         match unique.last() {
             Some(kept)
-                if kept.same_span(&candidate)
-                    && kept.label == candidate.label
-                    && kept.id == candidate.id =>
+                if kept.borrow().same_span(candidate.borrow())
+                    && kept.borrow().label == candidate.borrow().label
+                    && kept.borrow().id == candidate.borrow().id =>
             {
-                dropped.push(Dropped {
-                    winner: Some(kept.clone()),
-                    candidate,
-                    reason: DropReason::Duplicate,
-                });
+                drop(candidate, kept, DropReason::Duplicate);
             }
             _ => unique.push(candidate),
         }
     }
-    let mut spans = match policy {
+    match policy {
         OverlapPolicy::All => unique,
         OverlapPolicy::Longest => {
             unique.sort_by(|a, b| {
+                let (a, b) = (a.borrow(), b.borrow());
                 (a.start, std::cmp::Reverse(a.end), std::cmp::Reverse(a.priority), &a.label, &a.id)
                     .cmp(&(
                         b.start,
@@ -621,14 +678,13 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
                         &b.id,
                     ))
             });
-            let mut kept: Vec<Match> = Vec::new();
+            let mut kept: Vec<M> = Vec::new();
             for candidate in unique {
                 match kept.last() {
-                    Some(winner) if candidate.start < winner.end => dropped.push(Dropped {
-                        reason: why(&candidate, winner, policy),
-                        winner: Some(winner.clone()),
-                        candidate,
-                    }),
+                    Some(winner) if candidate.borrow().start < winner.borrow().end => {
+                        let reason = why(candidate.borrow(), winner.borrow(), policy);
+                        drop(candidate, winner, reason);
+                    }
                     _ => kept.push(candidate),
                 }
             }
@@ -636,6 +692,7 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
         }
         OverlapPolicy::Priority => {
             unique.sort_by(|a, b| {
+                let (a, b) = (a.borrow(), b.borrow());
                 (
                     std::cmp::Reverse(a.priority),
                     std::cmp::Reverse(a.len()),
@@ -653,28 +710,24 @@ pub(crate) fn resolve(mut candidates: Vec<Match>, policy: OverlapPolicy) -> Matc
             });
             // Kept matches are disjoint, so the one starting last before a
             // candidate's end is the only one that can overlap it.
-            let mut kept: BTreeMap<usize, Match> = BTreeMap::new();
+            let mut kept: BTreeMap<usize, M> = BTreeMap::new();
             for candidate in unique {
                 let blocker = kept
-                    .range(..candidate.end)
+                    .range(..candidate.borrow().end)
                     .next_back()
                     .map(|(_, winner)| winner)
-                    .filter(|winner| winner.overlaps(&candidate));
+                    .filter(|winner| winner.borrow().overlaps(candidate.borrow()));
                 match blocker {
-                    Some(winner) => dropped.push(Dropped {
-                        reason: why(&candidate, winner, policy),
-                        winner: Some(winner.clone()),
-                        candidate,
-                    }),
+                    Some(winner) => {
+                        let reason = why(candidate.borrow(), winner.borrow(), policy);
+                        drop(candidate, winner, reason);
+                    }
                     None => {
-                        kept.insert(candidate.start, candidate);
+                        kept.insert(candidate.borrow().start, candidate);
                     }
                 }
             }
             kept.into_values().collect()
         }
-    };
-    spans.sort_by(|a, b| (a.start, a.end, &a.label, &a.id).cmp(&(b.start, b.end, &b.label, &b.id)));
-    sort_dropped(&mut dropped);
-    Matches { spans, dropped }
+    }
 }

@@ -320,7 +320,7 @@ fn version_1_files_are_refused() {
     built.write_compiled(&mut bytes).unwrap_or_else(|err| panic!("{err}"));
     bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
     match Gazetteer::from_compiled_bytes(&bytes).map_err(Error::into_kind) {
-        Err(ErrorKind::UnsupportedVersion { found: 1, supported: 2 }) => {}
+        Err(ErrorKind::UnsupportedVersion { found: 1, supported: 3 }) => {}
         other => panic!("{other:?}"),
     }
 }

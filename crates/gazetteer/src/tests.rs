@@ -588,11 +588,61 @@ compiled_errors! {
     compiled_ok: |_| {} => "ok";
     compiled_bad_magic: |b| b[0] = b'X' => "NotCompiled";
     compiled_tsv_is_not_compiled: |b| *b = b"Iran\tGPE\n".to_vec() => "NotCompiled";
-    compiled_future_version: |b| b[8..12].copy_from_slice(&3u32.to_le_bytes()) => "UnsupportedVersion { found: 3, supported: 2 }";
-    compiled_version_1: |b| b[8..12].copy_from_slice(&1u32.to_le_bytes()) => "UnsupportedVersion { found: 1, supported: 2 }";
+    compiled_future_version: |b| b[8..12].copy_from_slice(&4u32.to_le_bytes()) => "UnsupportedVersion { found: 4, supported: 3 }";
+    compiled_version_1: |b| b[8..12].copy_from_slice(&1u32.to_le_bytes()) => "UnsupportedVersion { found: 1, supported: 3 }";
+    compiled_version_2_daachorse: |b| b[8..12].copy_from_slice(&2u32.to_le_bytes()) => "UnsupportedVersion { found: 2, supported: 3 }";
+    compiled_trie_root_is_a_leaf: |b| edit_trie(b, |trie| trie[7] |= 0x80) => "Corrupt { what: \"double-array trie: the root is a leaf\" }";
     compiled_payload_flip: |b| { let last = b.len() - 1; b[last] ^= 1 } => "ChecksumMismatch";
     compiled_checksum_flip: |b| b[12] ^= 1 => "ChecksumMismatch";
     compiled_trailing_bytes: |b| b.push(0) => "Corrupt { what: \"bytes after the end\" }";
+}
+
+/// Edits the trie of a compiled file (the end of the payload: no key holds a NUL
+/// byte, so the trie is a count of 0 and the array) and recomputes the length and
+/// checksum, so that only the trie's own checks can catch it.
+fn edit_trie(bytes: &mut Vec<u8>, edit: impl Fn(&mut Vec<u8>)) {
+    let automaton_len = sample().engine.serialized().unwrap_or_default().len();
+    let mut trie = bytes.split_off(bytes.len() - automaton_len);
+    assert_eq!(trie[..4], [0, 0, 0, 0], "no key aside");
+    edit(&mut trie);
+    let mut payload = bytes.split_off(24);
+    let len_at = payload.len() - 8;
+    payload[len_at..].copy_from_slice(&(trie.len() as u64).to_le_bytes());
+    payload.extend_from_slice(&trie);
+    *bytes = with_header(&payload);
+}
+
+#[test]
+fn a_trie_cut_or_with_a_transition_outside_is_corrupt_even_with_a_valid_checksum() {
+    let cut_mid_unit: fn(&mut Vec<u8>) = |trie| {
+        trie.pop();
+    };
+    let cut_a_unit: fn(&mut Vec<u8>) = |trie| trie.truncate(trie.len() - 4);
+    // The root's offset pointing past the array (bits 10.. of the unit).
+    let root_outside: fn(&mut Vec<u8>) =
+        |trie| trie[4..8].copy_from_slice(&(0x7FFF_FC00u32).to_le_bytes());
+    for (name, edit) in [("mid unit", cut_mid_unit), ("a unit", cut_a_unit), ("root", root_outside)]
+    {
+        let mut bytes = compiled(&sample());
+        edit_trie(&mut bytes, edit);
+        let error = load_error(&bytes);
+        assert!(error.starts_with("Corrupt { what: \"double-array trie"), "{name}: {error}");
+    }
+}
+
+#[test]
+fn a_compiled_file_of_the_previous_format_is_a_located_error_that_says_to_recompile() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = compiled_file(dir.path(), "old.rgz", "Iran\tGPE\n", false);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Version 2 held daachorse's automaton where version 3 holds the trie.
+    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let err = Gazetteer::load_compiled(&path).unwrap_err();
+    assert_eq!(err.kind().name(), "unsupported_version");
+    assert_eq!(err.file(), Some(path.display().to_string().as_str()));
+    let message = err.to_string();
+    assert!(message.contains("version 2") && message.contains("recompile"), "{message}");
 }
 
 #[test]
@@ -853,20 +903,21 @@ proptest! {
     }
 
     /// A real payload with bytes changed and the checksum recomputed: the checks
-    /// past the checksum must hold on their own. The automaton's own bytes are
-    /// left alone: daachorse's deserializer checks their sizes, not every
-    /// transition (see the README), so only the checksum guards them.
+    /// past the checksum must hold on their own, the trie's included (it is
+    /// checked structurally, see `engine::checked_array`). Half the edits land in
+    /// the trie, which is most of the payload's end.
     #[test]
     fn edited_payload_with_a_valid_checksum_never_panics(
-        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<bool>()), 1..4),
     ) {
         let gazetteer = sample();
         let automaton_len = gazetteer.engine.serialized().unwrap_or_default().len();
         let bytes = compiled(&gazetteer);
         let mut payload = bytes[24..].to_vec();
-        let editable = payload.len() - automaton_len;
-        for (index, value) in edits {
-            let position = index.index(editable);
+        let tables = payload.len() - automaton_len;
+        for (index, value, in_trie) in edits {
+            let position =
+                if in_trie { tables + index.index(automaton_len) } else { index.index(tables) };
             payload[position] = value;
         }
         if let Ok(gazetteer) = Gazetteer::from_compiled_bytes(&with_header(&payload)) {
@@ -896,4 +947,45 @@ fn try_find_uses_every_token_or_names_the_first_that_does_not_fit() {
     }
     // `find` leaves the tokens out and still finds what the fitting ones hold.
     assert_eq!(matcher.find(text, &longer).spans.len(), 2);
+}
+
+#[test]
+fn trie_walk_finds_keys_with_nul_bytes_in_order_of_end() {
+    use crate::engine::Engine;
+    // Sorted by bytes, as the builder hands them over; key 1 holds a NUL byte,
+    // which yada's array cannot, so it is kept aside and merged in by end.
+    let keys = ["a", "a\0b", "ab", "b"];
+    let haystack = "a\0b ab b";
+    let starts = [0, 4, 7];
+    let expected = vec![(0, 0, 1), (1, 0, 3), (0, 4, 5), (2, 4, 6), (3, 7, 8)];
+    let trie = Engine::build(EngineKind::DoubleArray, keys.iter().copied()).unwrap();
+    let stored = Engine::deserialize(trie.serialized().unwrap()).unwrap();
+    let scan = Engine::build(EngineKind::AhoCorasick, keys.iter().copied()).unwrap();
+    for engine in [&trie, &stored] {
+        let mut found = Vec::new();
+        engine.for_each_from(haystack, &starts, |key, start, end| found.push((key, start, end)));
+        assert_eq!(found, expected, "{engine:?}");
+    }
+    // The scan reports by end across starts; the same set.
+    let mut found = Vec::new();
+    scan.for_each_from(haystack, &starts, |key, start, end| found.push((key, start, end)));
+    found.sort_by_key(|&(_, start, end)| (start, end));
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn a_key_longer_than_the_trie_holds_is_found_by_comparison() {
+    // 36 bytes × 40: past the trie's 1,024-byte limit, so kept aside.
+    let long = "Wolfeschlegelsteinhausenbergerdorff ".repeat(40) + "Jr";
+    let tsv = format!("{long}\tPERSON\nParis\tGPE\n");
+    let text = format!("Dear {long}, welcome to Paris");
+    let built = gazetteer(&tsv, false, EngineKind::DoubleArray);
+    let stored = Gazetteer::from_compiled_bytes(&compiled(&built)).unwrap();
+    let tokens = Tokenizer::new().tokenize(&text);
+    for gazetteer in [built, stored] {
+        let matches = MatcherBuilder::new().build(vec![Arc::new(gazetteer)]).find(&text, &tokens);
+        let found: Vec<(&str, &str)> =
+            matches.spans.iter().map(|m| (&text[m.start..m.end], m.label.as_str())).collect();
+        assert_eq!(found, [(long.as_str(), "PERSON"), ("Paris", "GPE")]);
+    }
 }
