@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use rubric_gazetteer::{
     is_compiled_file, Gazetteer, GazetteerBuilder, MatcherBuilder, Matches, OverlapPolicy,
-    RuleSelection,
-    COMPILED_EXTENSION,
+    RuleSelection, COMPILED_EXTENSION,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::{Token, TokenizerBuilder, TokenizerMode};
