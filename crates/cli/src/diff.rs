@@ -265,11 +265,12 @@ fn add_pairing(report: &mut ComparisonReport<'_>, paired_by: PairedBy, inputs: &
     if paired_by != PairedBy::Id {
         report.paired_by = Some(paired_by.as_str());
     }
-    report.skipped = inputs
-        .iter()
-        .filter(|input| !input.skipped.is_empty())
-        .map(|input| (input.name.clone(), input.skipped.clone()))
-        .collect();
+    // Every input is named once any line was left out, so a reader sees which
+    // inputs had none.
+    if inputs.iter().any(|input| !input.skipped.is_empty()) {
+        report.skipped =
+            inputs.iter().map(|input| (input.name.clone(), input.skipped.clone())).collect();
+    }
 }
 
 fn diff_error(err: rubric_diff::Error) -> Error {
