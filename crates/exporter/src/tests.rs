@@ -380,12 +380,20 @@ reader_error_cases! {
 
 #[test]
 fn reader_accepts_the_token_kind_rubric_tokenize_writes() {
-    // `rubric tokenize`'s tokens are a record's tokens; `kind` is optional and
-    // does not change the record.
+    // `rubric tokenize`'s tokens are a record's tokens; `kind` is optional, and
+    // kept with its token like any other field a token carries (nothing lost).
     let with_kind = r#"{"id":"a","text":"Hi Iraq","tokens":[{"text":"Hi","start":0,"end":2,"id":0,"ws":true,"kind":"word"},{"text":"Iraq","start":3,"end":7,"id":1,"ws":false,"kind":"word"}],"spans":[],"meta":{"offsets":"char"}}"#;
     let without = format!(r#"{{"id":"a",{TEXT},"spans":[],"meta":{{"offsets":"char"}}}}"#);
     assert!(schema().is_valid(&serde_json::from_str(with_kind).unwrap()));
-    assert_eq!(read_jsonl(with_kind).unwrap(), read_jsonl(&without).unwrap());
+    let read = read_jsonl(with_kind).unwrap();
+    let plain = read_jsonl(&without).unwrap();
+    assert_eq!(
+        (read[0].text(), read[0].tokens(), read[0].spans()),
+        (plain[0].text(), plain[0].tokens(), plain[0].spans())
+    );
+    let mut written = Vec::new();
+    read[0].write_json_line(OffsetUnit::Char, &mut written).unwrap();
+    assert_eq!(String::from_utf8(written).unwrap(), format!("{with_kind}\n"));
 }
 
 #[test]
