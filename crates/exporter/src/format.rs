@@ -701,7 +701,7 @@ registry! {
     Doccano("doccano JSONL") => Doccano,
     Hf("Hugging Face token classification JSONL") => Hf,
     Spacy("spaCy 3's DocBin") => Spacy,
-    LabelStudio("Label Studio's JSON tasks and exports") => crate::label_studio::LabelStudio,
+    LabelStudio("Label Studio's JSON export") => crate::label_studio::LabelStudio,
 }
 
 #[cfg(test)]
