@@ -224,3 +224,19 @@ fn diff_scores_one_annotator_of_an_export_against_another() {
     assert_eq!((exact["correct"].as_u64(), exact["incorrect"].as_u64()), (Some(5), Some(1)));
     assert_eq!(report["overall"]["strict"]["possible"], 6);
 }
+
+#[test]
+fn show_marks_one_annotators_spans_of_an_export() {
+    let dir = tempdir();
+    let export = export_path();
+    let export = export.to_str().unwrap_or_default();
+    let args = ["show", "--from", "label-studio", export, "--annotator", "bea@example.com"];
+    let output = run(dir.path(), &[&args[..], &["--color", "never"]].concat(), b"");
+    assert!(output.status.success(), "{}", failure(&output));
+    let shown = String::from_utf8_lossy(&output.stdout);
+    // Bea's Baghdad is a LOC and her Smith has no "Mr.".
+    assert!(shown.contains("met 🦀 officials in [Baghdad](LOC)."), "{shown}");
+    assert!(shown.contains("Mr. [Smith](PERSON) of the [United Nations](ORG)"), "{shown}");
+    let refused = run(dir.path(), &["show", export, "--annotator", "1"], b"");
+    assert_eq!(refused.status.code(), Some(2), "{}", failure(&refused));
+}
