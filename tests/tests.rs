@@ -7,6 +7,7 @@ mod diff;
 mod exporter;
 mod gazetteer;
 mod hostile;
+mod label_studio;
 mod readme;
 mod records;
 mod show;

@@ -34,6 +34,9 @@ Examples:
   rubric convert --from doccano --to jsonl --offsets utf16 < doccano.jsonl
   rubric convert --from conll train.conll                  (--to jsonl is the default with --from)
   rubric convert --from brat --to jsonl brat/
+  rubric convert records.jsonl --to label-studio -o tasks.json    (spans as predictions)
+  rubric convert records.jsonl --to label-studio-annotations -o tasks.json
+  rubric convert --from label-studio export.json --annotator bea@example.com
 
 Records are rubric's JSON Lines (schemas/record.schema.json). Token-based formats
 (CoNLL and its schemes, hf, spacy) need spans that start and end on token boundaries;
@@ -43,7 +46,13 @@ brat inputs have no tokens: their texts are tokenized with rubric's tokenizer.
 
 Output goes to standard output, or to -o PATH, written whole or not at all (a failed
 run leaves no partial file); spacy, hf and brat need -o. `-` or no input reads
-standard input (not for --from brat, spacy or hf, which read files).";
+standard input (not for --from brat, spacy, hf or label-studio, which read files).
+
+A Label Studio export holds one set of annotations per annotator (and per model whose
+predictions the tasks carry): --annotator names the one to read (the e-mail address
+or user id the export gives, or the model version); an export with only one needs no
+--annotator. What was not read (cancelled annotations, other annotators, results
+that are not labelled spans) is counted on standard error.";
 
 /// Arguments of `rubric convert`.
 #[derive(Debug, clap::Args)]
@@ -97,6 +106,11 @@ pub struct Args {
     /// Default: <input stem>.labels.json beside each input.
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
+
+    /// Whose annotations to read from a Label Studio export (--from label-studio
+    /// only): an annotator's e-mail address or user id, or a model version.
+    #[arg(long, value_name = "NAME")]
+    pub annotator: Option<String>,
 
     /// Where to write: a file, or a directory for brat. Default: standard output.
     #[arg(short = 'o', long, value_name = "PATH")]
@@ -197,6 +211,8 @@ fn check_usage(args: &Args) {
         Some("--doccano-layout applies to --to doccano only")
     } else if args.labels.is_some() && args.from.0.info().label_list.is_none() {
         Some("--labels applies to --from hf only")
+    } else if args.annotator.is_some() && args.from.0 != Format::LabelStudio {
+        Some("--annotator applies to --from label-studio only")
     } else if args.output.is_none() && args.to().needs_output_path() {
         Some(
             "--to spacy, hf and brat write files: name them with -o (a .spacy file, a \
@@ -206,8 +222,8 @@ fn check_usage(args: &Args) {
         && (args.inputs.is_empty() || args.inputs.iter().any(|path| path.as_os_str() == "-"))
     {
         Some(
-            "--from brat, spacy and hf read files (brat: directories or .ann files; hf: \
-             its label list beside it), not standard input: name the inputs",
+            "--from brat, spacy, hf and label-studio read files (brat: directories or .ann \
+             files; hf: its label list beside it), not standard input: name the inputs",
         )
     } else {
         None
@@ -221,6 +237,10 @@ fn check_usage(args: &Args) {
 pub struct Inputs {
     from: From,
     labels: Option<PathBuf>,
+    /// Whose annotations to read from a Label Studio export.
+    annotator: Option<String>,
+    /// The subcommand, to name it in notices on standard error.
+    command: &'static str,
     paths: Vec<PathBuf>,
     tokenizer: Tokenizer,
     /// brat annotations that are not entities, left out and reported.
@@ -238,6 +258,8 @@ impl Inputs {
         Inputs {
             from: args.from,
             labels: args.labels.clone(),
+            annotator: args.annotator.clone(),
+            command: "convert",
             paths,
             tokenizer: args.tokenizer.build(),
             brat_skipped: 0,
@@ -245,12 +267,20 @@ impl Inputs {
         }
     }
 
-    /// Every record of one input, read as `from` says, each with where it was
-    /// read (`rubric diff`'s reader).
-    pub fn read_all(path: &Path, from: From) -> Result<Vec<(Record, Location)>, Error> {
+    /// Every record of one input, read as `from` says (a Label Studio export:
+    /// `annotator`'s annotations), each with where it was read (`rubric diff`'s
+    /// and `rubric show`'s reader; `command` names the subcommand in notices).
+    pub fn read_all(
+        path: &Path,
+        from: From,
+        annotator: Option<&str>,
+        command: &'static str,
+    ) -> Result<Vec<(Record, Location)>, Error> {
         let mut inputs = Inputs {
             from,
             labels: None,
+            annotator: annotator.map(str::to_string),
+            command,
             paths: vec![path.to_path_buf()],
             tokenizer: Tokenizer::new(),
             brat_skipped: 0,
@@ -276,6 +306,9 @@ impl Inputs {
                 let record = record.map_err(exporter)?;
                 f(record, source.location())?;
             }
+            if let Some(notice) = source.notice() {
+                crate::run::stderr_line(&format!("rubric {}: {notice}", self.command));
+            }
         }
         Ok(())
     }
@@ -295,7 +328,8 @@ impl Inputs {
             // Read from the file system, which the exporter leaves to the CLI.
             return Ok(Box::new(ReadRecords::new(&name, self.read_brat(path)?)));
         }
-        let mut options = ReadOptions::default();
+        let mut options =
+            ReadOptions { annotator: self.annotator.clone(), ..ReadOptions::default() };
         if let Some(list) = info.label_list {
             let labels = self.labels.clone().unwrap_or_else(|| labels_beside(path, list));
             options.labels = read_label_list(&labels)?;

@@ -29,6 +29,8 @@ Examples:
   rubric diff gold.jsonl pred.jsonl --by-source        # which gazetteer entries cause errors
   rubric diff --from conll gold.conll pred.conll --fail-under 0.85
   rubric diff ann1.jsonl ann2.jsonl ann3.jsonl --kappa # pairwise F1 and Cohen's kappa
+  rubric diff export.json pred.jsonl --annotator bea@example.com   # a Label Studio export
+  rubric diff export.json export.json --annotator 1 --annotator bea@example.com
 
 Schemas (nervaluate's): strict = same boundaries and label; exact = same boundaries;
 partial = same boundaries, overlaps count half; type = overlap and same label.
@@ -38,7 +40,9 @@ by position, as are doccano lines without an id. Records without an id (Prodigy'
 exports, span-only lines) pair by Prodigy's _input_hash when every document has one,
 else by line number; the report says which. Records whose Prodigy answer is reject
 or ignore are left out and counted. Records need no tokens. A brat input is a directory of
-.txt/.ann pairs (id = file stem) or one .ann file beside its .txt.
+.txt/.ann pairs (id = file stem) or one .ann file beside its .txt. A .json file
+holding one JSON array is a Label Studio export (JSON or JSON-MIN); --annotator names
+whose annotations to score: once for every export, or once per input, in order.
 
 Exit status: 0 normally, 1 when the micro F1 (of any pair, with more than two inputs)
 is below --fail-under, 2 on bad input or usage.";
@@ -76,6 +80,12 @@ pub struct Args {
     /// The inputs' format (default: from the extension; a directory is brat).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub from: Option<InputFormat>,
+
+    /// Whose annotations to score from a Label Studio export: an annotator's e-mail
+    /// address or user id, or a model version. Once for every export among the
+    /// inputs, or once per input, in order.
+    #[arg(long, value_name = "NAME")]
+    pub annotator: Vec<String>,
 
     /// The report's format.
     #[arg(long, value_enum, default_value = "text")]
@@ -141,10 +151,15 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         .min_overlap_percentage(args.min_overlap)
         .build()
         .map_err(diff_error)?;
+    let formats: Vec<InputFormat> =
+        args.inputs.iter().map(|path| args.from.unwrap_or_else(|| guess_format(path))).collect();
+    let annotators = annotators(args, &formats)?;
     let inputs = args
         .inputs
         .iter()
-        .map(|path| read_input(path, args.from))
+        .zip(formats)
+        .zip(annotators)
+        .map(|((path, from), annotator)| read_input(path, from, annotator))
         .collect::<Result<Vec<_>, _>>()?;
     let mut inputs = inputs;
     let paired_by = pair_documents(&mut inputs);
@@ -297,21 +312,69 @@ fn write_report(args: &Args, report: &str) -> Result<(), Error> {
     output.finish()
 }
 
+/// `--annotator` for each input: the one given for every Label Studio input, or
+/// one per input in order; refused when no input is a Label Studio export.
+fn annotators<'a>(args: &'a Args, formats: &[InputFormat]) -> Result<Vec<Option<&'a str>>, Error> {
+    let studio = |format: &InputFormat| format.0 == RecordFormat::LabelStudio;
+    if args.annotator.is_empty() {
+        return Ok(vec![None; formats.len()]);
+    }
+    if !formats.iter().any(studio) {
+        return Err(Error::usage(
+            "--annotator applies to Label Studio exports, and no input is one — name a .json \
+             export, or say --from label-studio",
+        ));
+    }
+    match args.annotator.as_slice() {
+        [one] => Ok(formats.iter().map(|f| studio(f).then_some(one.as_str())).collect()),
+        many if many.len() == formats.len() => {
+            Ok(formats.iter().zip(many).map(|(f, a)| studio(f).then_some(a.as_str())).collect())
+        }
+        many => Err(Error::usage(format!(
+            "{} --annotator for {} inputs — give one for every Label Studio export, or one per \
+             input, in order",
+            many.len(),
+            formats.len()
+        ))),
+    }
+}
+
 /// The format of `path` when `--from` does not say: by the registry's
-/// extensions, a directory as the format read from directories, records otherwise.
+/// extensions, a directory as the format read from directories, a `.json` file
+/// holding one JSON array as a Label Studio export (records are objects, one a
+/// line), records otherwise.
 fn guess_format(path: &Path) -> InputFormat {
+    let extension = path.extension().and_then(|e| e.to_str());
     let format = if path.is_dir() {
         RecordFormat::of_directory()
+    } else if extension.is_some_and(|e| e.eq_ignore_ascii_case("json")) && holds_an_array(path) {
+        Some(RecordFormat::LabelStudio)
     } else {
-        path.extension().and_then(|e| e.to_str()).and_then(RecordFormat::by_extension)
+        extension.and_then(RecordFormat::by_extension)
     };
     InputFormat(format.unwrap_or(RecordFormat::Jsonl))
 }
 
-fn read_input(path: &Path, from: Option<InputFormat>) -> Result<Annotations, Error> {
+/// Whether the file's first character that is not white space (after a
+/// byte-order mark) is `[`. A file that cannot be read is not: reading it as
+/// records then says why.
+fn holds_an_array(path: &Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 512];
+    let Ok(mut file) = std::fs::File::open(path) else { return false };
+    let Ok(read) = file.read(&mut start) else { return false };
+    let start = &start[..read];
+    let start = start.strip_prefix("\u{feff}".as_bytes()).unwrap_or(start);
+    start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+fn read_input(
+    path: &Path,
+    from: InputFormat,
+    annotator: Option<&str>,
+) -> Result<Annotations, Error> {
     let name = path.display().to_string();
-    let from = from.unwrap_or_else(|| guess_format(path));
-    let located = Inputs::read_all(path, from)?;
+    let located = Inputs::read_all(path, from, annotator, "diff")?;
     // Documents are paired by id: a repeated id is an error, named where it is
     // repeated (the comparison itself knows no lines).
     let mut ids = SeenIds::default();

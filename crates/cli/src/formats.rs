@@ -160,6 +160,7 @@ impl FormatWriter {
             misaligned: options.misaligned,
             doccano_layout: options.doccano_layout,
             scheme: options.to.name.scheme.unwrap_or_default(),
+            label_studio_annotations: options.to.name.annotations,
         };
         let inner = options.to.format.writer(target, &write_options).map_err(exporter)?;
         Ok(FormatWriter { inner, paths })

@@ -49,6 +49,11 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
     pub from: From,
 
+    /// Whose annotations to show from a Label Studio export (--from label-studio
+    /// only): an annotator's e-mail address or user id, or a model version.
+    #[arg(long, value_name = "NAME")]
+    pub annotator: Option<String>,
+
     /// Show only spans with these labels (comma-separated, e.g. PERSON,ORG).
     #[arg(long, value_name = "LABELS", value_delimiter = ',')]
     pub labels: Option<Vec<String>>,
@@ -92,9 +97,12 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         && (args.inputs.is_empty() || args.inputs.iter().any(|path| path.as_os_str() == "-"))
     {
         return Err(Error::usage(
-            "--from brat, spacy and hf read files (brat: directories or .ann files; hf: its \
-             label list beside it), not standard input: name the inputs",
+            "--from brat, spacy, hf and label-studio read files (brat: directories or .ann \
+             files; hf: its label list beside it), not standard input: name the inputs",
         ));
+    }
+    if args.annotator.is_some() && args.from.0 != rubric_exporter::Format::LabelStudio {
+        return Err(Error::usage("--annotator applies to --from label-studio only"));
     }
     let paths = if args.inputs.is_empty() { vec![PathBuf::from("-")] } else { args.inputs.clone() };
     let mut out = Output::stdout_beside(&paths)?;
@@ -103,7 +111,8 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     // not an empty screen.
     let mut records = Vec::new();
     for path in &paths {
-        records.extend(Inputs::read_all(path, args.from)?.into_iter().map(|(record, _)| record));
+        let read = Inputs::read_all(path, args.from, args.annotator.as_deref(), "show")?;
+        records.extend(read.into_iter().map(|(record, _)| record));
     }
     let present: BTreeSet<&str> =
         records.iter().flat_map(|r| r.spans().iter().map(|s| s.label.as_str())).collect();

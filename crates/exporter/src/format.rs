@@ -55,6 +55,14 @@ pub trait RecordWrite<D> {
 pub trait RecordRead: Iterator<Item = Result<Record, Error>> {
     /// Where the record last returned was read.
     fn location(&self) -> Location;
+
+    /// What reading left out or chose, for the front end to tell the user once the
+    /// records are read (Label Studio: whose annotations, and the cancelled
+    /// annotations and other results not read). Formats that read everything say
+    /// nothing.
+    fn notice(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a format's output is, which says what the front end must open for it.
@@ -100,17 +108,25 @@ pub struct Name {
     pub help: &'static str,
     /// The tagging scheme the name picks, for token-tagging formats.
     pub scheme: Option<Scheme>,
+    /// Whether the name picks Label Studio's annotations (the shape of an export)
+    /// over its predictions (pre-annotation, the default).
+    pub annotations: bool,
 }
 
 impl Name {
     /// A name with its help.
     pub const fn new(name: &'static str, help: &'static str) -> Self {
-        Name { name, help, scheme: None }
+        Name { name, help, scheme: None, annotations: false }
     }
 
     /// A name that picks a tagging scheme.
     pub const fn scheme(name: &'static str, help: &'static str, scheme: Scheme) -> Self {
-        Name { name, help, scheme: Some(scheme) }
+        Name { name, help, scheme: Some(scheme), annotations: false }
+    }
+
+    /// A name that picks annotations over predictions (Label Studio).
+    pub const fn annotations(name: &'static str, help: &'static str) -> Self {
+        Name { name, help, scheme: None, annotations: true }
     }
 }
 
@@ -148,6 +164,9 @@ pub struct WriteOptions {
     pub doccano_layout: DoccanoLayout,
     /// The tagging scheme of token-tagging formats (a [`Name`] may pick it).
     pub scheme: Scheme,
+    /// Label Studio: the spans as annotations (the shape of an export), not as a
+    /// model's predictions (a [`Name`] picks it).
+    pub label_studio_annotations: bool,
 }
 
 /// How to read: every format's options (each format reads the ones it has).
@@ -155,6 +174,9 @@ pub struct WriteOptions {
 pub struct ReadOptions {
     /// The label list of a format that has one ([`FormatInfo::label_list`]).
     pub labels: Vec<String>,
+    /// Label Studio: the annotator (or model) whose annotations to read, when the
+    /// export holds more than one.
+    pub annotator: Option<String>,
 }
 
 /// What [`FormatSpec::writer`] and [`Format::writer`] return.
@@ -679,6 +701,7 @@ registry! {
     Doccano("doccano JSONL") => Doccano,
     Hf("Hugging Face token classification JSONL") => Hf,
     Spacy("spaCy 3's DocBin") => Spacy,
+    LabelStudio("Label Studio's JSON export") => crate::label_studio::LabelStudio,
 }
 
 #[cfg(test)]
@@ -739,18 +762,32 @@ mod tests {
         assert_eq!(Format::by_extension("CoNLL"), Some(Format::Conll));
         assert_eq!(Format::by_extension("ann"), Some(Format::Brat));
         assert_eq!(Format::by_extension("jsonl"), None);
+        // Label Studio's file is JSON, too generic an extension to claim.
+        assert_eq!(Format::by_extension("json"), None);
+        let (studio, name) = Format::by_write_name("label-studio-annotations").unwrap();
+        assert_eq!((studio, name.annotations), (Format::LabelStudio, true));
+        assert!(!Format::by_write_name("label-studio").unwrap().1.annotations);
         assert_eq!(Format::of_directory(), Some(Format::Brat));
         assert!(Format::Jsonl.reads_stdin() && !Format::Hf.reads_stdin());
     }
 
     /// Every format the registry can read back from what its writer wrote gives
-    /// back the same texts, spans and labels, through the registry alone.
+    /// back the same texts, spans and labels, through the registry alone, under
+    /// every name it is written by (CoNLL's schemes, Label Studio's predictions
+    /// and annotations).
     #[test]
     fn every_format_round_trips_through_the_registry() {
         let records = records();
-        for &format in Format::ALL {
+        let written_names = Format::ALL
+            .iter()
+            .flat_map(|&format| format.info().write_names.iter().map(move |name| (format, name)));
+        for (format, name) in written_names {
             let info = format.info();
-            let options = WriteOptions::default();
+            let options = WriteOptions {
+                scheme: name.scheme.unwrap_or_default(),
+                label_studio_annotations: name.annotations,
+                ..WriteOptions::default()
+            };
             let mut writer = format.writer(InMemory::default(), &options).unwrap();
             for record in &records {
                 writer.write(record).unwrap();
@@ -781,7 +818,7 @@ mod tests {
             let input = std::io::Cursor::new(written.stream);
             let reader = format.reader("mem".to_string(), input, &read);
             let back: Vec<Record> = reader.unwrap().collect::<Result<_, _>>().unwrap();
-            assert_eq!(spans(&back), spans(&records), "{format:?}");
+            assert_eq!(spans(&back), spans(&records), "{format:?} as {}", name.name);
         }
     }
 

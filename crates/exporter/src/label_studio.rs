@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::Tokenizer;
@@ -22,7 +22,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
+use crate::error::{escape_controls, json_type_name, Error, ErrorKind, Location, SpanRef};
+use crate::format::{
+    Destination, FormatInfo, FormatSpec, Ids, Input, Layout, Name, ReadOptions, ReadRecords,
+    Reader, RecordRead, RecordWrite, WriteOptions, Writer,
+};
 use crate::lines::{value_offset, Step};
 use crate::record::{Record, SpanInput};
 
@@ -1437,6 +1441,97 @@ fn collect_controls(task: &Map<String, Value>, shape: Shape, controls: &mut BTre
                 }
             }
         }
+    }
+}
+
+/// Label Studio in the format registry: `--to label-studio` (predictions),
+/// `--to label-studio-annotations` (the shape of an export) and `--from
+/// label-studio` (one annotator's, or one model's, stream of an export).
+#[derive(Debug)]
+pub struct LabelStudio;
+
+impl<W: Write> RecordWrite<W> for LabelStudioWriter<W> {
+    fn write(&mut self, record: &Record) -> Result<(), Error> {
+        LabelStudioWriter::write(self, record)
+    }
+
+    fn finish(self: Box<Self>) -> Result<W, Error> {
+        LabelStudioWriter::finish(*self)
+    }
+}
+
+/// The records of the stream read, and what to tell the user about the rest.
+struct SelectedStream {
+    records: ReadRecords,
+    notice: String,
+}
+
+impl Iterator for SelectedStream {
+    type Item = Result<Record, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.records.next()
+    }
+}
+
+impl RecordRead for SelectedStream {
+    fn location(&self) -> Location {
+        self.records.location()
+    }
+
+    fn notice(&self) -> Option<String> {
+        Some(self.notice.clone())
+    }
+}
+
+impl FormatSpec for LabelStudio {
+    const INFO: FormatInfo = FormatInfo {
+        name: "label-studio",
+        write_names: &[
+            Name::new(
+                "label-studio",
+                "Label Studio tasks to import, the spans as predictions to correct",
+            ),
+            Name::annotations(
+                "label-studio-annotations",
+                "Label Studio tasks with the spans as annotations (an export's shape)",
+            ),
+        ],
+        read_help: "a Label Studio JSON or JSON-MIN export (one annotator's spans: --annotator)",
+        // `.json` says nothing about what the JSON holds: `--from` names it.
+        extensions: &[],
+        layout: Layout::Stream,
+        input: Input::File,
+        label_list: None,
+        ids: Ids::Own,
+    };
+
+    fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
+        let label_studio = if options.label_studio_annotations {
+            LabelStudioOptions::new().annotations()
+        } else {
+            LabelStudioOptions::new()
+        };
+        Ok(Box::new(LabelStudioWriter::new(out, label_studio)))
+    }
+
+    fn reader<R: BufRead + 'static>(source: String, input: R, options: &ReadOptions) -> Reader {
+        let export = read_label_studio(&source, input, &LabelStudioReadOptions::new())?;
+        let report = export.report.clone();
+        let stream = export
+            .into_selected(options.annotator.as_deref())
+            .map_err(|err| err.or_at(|| Location::source(source.clone())))?;
+        let notice = format!(
+            "{}: read the {} {:?} ({} document(s)); {report}",
+            escape_controls(&source),
+            match stream.kind {
+                StreamKind::Annotator => "annotations of",
+                StreamKind::Prediction => "predictions of model",
+            },
+            stream.name,
+            stream.records.len(),
+        );
+        Ok(Box::new(SelectedStream { records: ReadRecords::new(&source, stream.records), notice }))
     }
 }
 

@@ -80,7 +80,7 @@ pub use format::{
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
 pub use label_studio::{
-    read_label_studio, LabelStudioExport, LabelStudioOptions, LabelStudioReadOptions,
+    read_label_studio, LabelStudio, LabelStudioExport, LabelStudioOptions, LabelStudioReadOptions,
     LabelStudioReport, LabelStudioStream, LabelStudioTarget, LabelStudioWriter, StreamKind,
 };
 pub use lines::{json_error_message, LineReader, RawLine};

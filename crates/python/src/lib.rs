@@ -556,6 +556,7 @@ fn _convert<'py>(
                 Failure::usage(format!("doccano_layout={doccano_layout:?}: {err}"))
             })?,
             scheme: format_name.scheme.unwrap_or_default(),
+            label_studio_annotations: format_name.annotations,
         };
         let mut writer = format.writer(InMemory::default(), &options).map_err(Failure::record)?;
         for record in RecordReader::new(name, records_jsonl.as_bytes()) {
