@@ -240,3 +240,36 @@ fn show_marks_one_annotators_spans_of_an_export() {
     let refused = run(dir.path(), &["show", export, "--annotator", "1"], b"");
     assert_eq!(refused.status.code(), Some(2), "{}", failure(&refused));
 }
+
+#[test]
+fn annotate_names_its_gazetteers_in_the_model_version() {
+    // Pre-annotating with two dictionaries must give predictions Label Studio
+    // tells apart: the model version names rubric's version and the gazetteers.
+    let dir = tempdir();
+    write(dir.path(), "people.tsv", "Zoë Lund\tPERSON\n");
+    write(dir.path(), "news.txt", "Zoë Lund met the United Nations.");
+    let version = |args: &[&str]| {
+        let args: Vec<&str> = args.iter().copied().chain(["news.txt"]).collect();
+        let out = run(dir.path(), &args, b"");
+        assert!(out.status.success(), "{}", failure(&out));
+        let tasks = json(&out.stdout);
+        tasks[0]["predictions"][0]["model_version"].as_str().unwrap_or_default().to_string()
+    };
+    let rubric = concat!("rubric ", env!("CARGO_PKG_VERSION"));
+    assert_eq!(version(&["annotate", "--format", "label-studio"]), format!("{rubric} (default)"));
+    assert_eq!(
+        version(&["annotate", "--format", "label-studio", "-g", "people.tsv"]),
+        format!("{rubric} (default, people.tsv)")
+    );
+    assert_eq!(
+        version(&[
+            "annotate",
+            "--format",
+            "label-studio",
+            "--no-default-gazetteer",
+            "-g",
+            "people.tsv"
+        ]),
+        format!("{rubric} (people.tsv)")
+    );
+}

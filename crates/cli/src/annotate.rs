@@ -117,6 +117,21 @@ pub struct Args {
     pub no_tokens: bool,
 }
 
+/// What Label Studio predictions name as their model: rubric's version and the
+/// gazetteers it annotated with (`default`, then every `-g` by file name), so a
+/// team that pre-annotates with two dictionaries tells their predictions apart.
+fn model_version(args: &Args) -> String {
+    let mut gazetteers: Vec<String> = Vec::new();
+    if !args.no_default_gazetteer {
+        gazetteers.push("default".to_string());
+    }
+    gazetteers.extend(args.gazetteers.iter().map(|path| {
+        path.file_name()
+            .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+    }));
+    format!("rubric {} ({})", env!("CARGO_PKG_VERSION"), gazetteers.join(", "))
+}
+
 /// Runs `rubric annotate`.
 pub fn run(args: &Args) -> Result<Status, Error> {
     let format = args.format.unwrap_or_else(To::records);
@@ -172,6 +187,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         // misaligned one is a bug to report, never something to adjust.
         misaligned: Misaligned::Error,
         doccano_layout: Default::default(),
+        model_version: Some(model_version(args)),
     };
     let writer = FormatWriter::open(&options, output, inputs)?;
     run::run(&args.run, "spans", writer, |document| {

@@ -144,6 +144,7 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         unit: args.offsets.unwrap_or(OffsetUnit::Char),
         misaligned: args.misaligned,
         doccano_layout: args.doccano_layout.unwrap_or_default(),
+        model_version: None,
     };
     // A label list given with --labels is an input too.
     let read: Vec<PathBuf> = args.inputs.iter().chain(&args.labels).cloned().collect();

@@ -79,7 +79,7 @@ impl ValueEnum for From {
 }
 
 /// How to write: the format and its options.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct FormatOptions {
     /// The format.
     pub to: To,
@@ -89,6 +89,8 @@ pub struct FormatOptions {
     pub misaligned: Misaligned,
     /// doccano's layout.
     pub doccano_layout: DoccanoLayout,
+    /// The model version Label Studio predictions name (`None`: rubric's version).
+    pub model_version: Option<String>,
 }
 
 /// A writer of records in one format: the exporter's writer for it, and where its
@@ -161,6 +163,7 @@ impl FormatWriter {
             doccano_layout: options.doccano_layout,
             scheme: options.to.name.scheme.unwrap_or_default(),
             label_studio_annotations: options.to.name.annotations,
+            model_version: options.model_version.clone(),
         };
         let inner = options.to.format.writer(target, &write_options).map_err(exporter)?;
         Ok(FormatWriter { inner, paths })

@@ -154,7 +154,7 @@ pub struct FormatInfo {
 }
 
 /// How to write: every format's options (each format reads the ones it has).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct WriteOptions {
     /// The offset unit of written records.
     pub unit: OffsetUnit,
@@ -167,6 +167,9 @@ pub struct WriteOptions {
     /// Label Studio: the spans as annotations (the shape of an export), not as a
     /// model's predictions (a [`Name`] picks it).
     pub label_studio_annotations: bool,
+    /// Label Studio: the `model_version` of the predictions (default: `rubric
+    /// <version>`); `rubric annotate` adds the gazetteers it annotated with.
+    pub model_version: Option<String>,
 }
 
 /// How to read: every format's options (each format reads the ones it has).
@@ -786,6 +789,7 @@ mod tests {
             let options = WriteOptions {
                 scheme: name.scheme.unwrap_or_default(),
                 label_studio_annotations: name.annotations,
+                model_version: None,
                 ..WriteOptions::default()
             };
             let mut writer = format.writer(InMemory::default(), &options).unwrap();

@@ -1507,10 +1507,10 @@ impl FormatSpec for LabelStudio {
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
-        let label_studio = if options.label_studio_annotations {
-            LabelStudioOptions::new().annotations()
-        } else {
-            LabelStudioOptions::new()
+        let label_studio = match (&options.model_version, options.label_studio_annotations) {
+            (_, true) => LabelStudioOptions::new().annotations(),
+            (Some(version), false) => LabelStudioOptions::new().predictions(version.clone()),
+            (None, false) => LabelStudioOptions::new(),
         };
         Ok(Box::new(LabelStudioWriter::new(out, label_studio)))
     }

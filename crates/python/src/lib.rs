@@ -557,6 +557,7 @@ fn _convert<'py>(
             })?,
             scheme: format_name.scheme.unwrap_or_default(),
             label_studio_annotations: format_name.annotations,
+            model_version: None,
         };
         let mut writer = format.writer(InMemory::default(), &options).map_err(Failure::record)?;
         for record in RecordReader::new(name, records_jsonl.as_bytes()) {
