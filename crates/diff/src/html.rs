@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use rubric_exporter::escape_markup as escape;
 use serde_json::json;
 
 use crate::{Comparison, DisagreementKind, DocumentComparison, Schema, Span};
@@ -259,19 +260,4 @@ fn write_side(out: &mut String, side: &str, text: &str, spans: &[Span], kinds: &
         );
     }
     out.push_str("</div>\n");
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -414,6 +414,25 @@ pub fn is_terminal_control(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` safe inside HTML or XML text and quoted attributes: `&`, `<`, `>`, `"`
+/// and `'` written as character references (`&#39;` for the apostrophe, which
+/// both read). One escaper for the diff's HTML report and Label Studio's labeling
+/// configuration.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `text` with every terminal control character written as an escape (`\u{1b}`,
 /// as Rust's `{:?}` writes it), for text from the input shown in a report or a
 /// message: a document's id, text or label, a file name found in a directory.

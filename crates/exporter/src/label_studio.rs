@@ -22,7 +22,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::error::{escape_controls, json_type_name, Error, ErrorKind, Location, SpanRef};
+use crate::error::{
+    escape_controls, escape_markup, json_type_name, Error, ErrorKind, Location, SpanRef,
+};
 use crate::format::{
     Destination, FormatInfo, FormatSpec, Ids, Input, Layout, Name, ReadOptions, ReadRecords,
     Reader, RecordRead, RecordWrite, WriteOptions, Writer,
@@ -139,35 +141,20 @@ impl LabelStudioOptions {
         let mut xml = String::from("<View>\n");
         xml.push_str(&format!(
             "  <Labels name=\"{}\" toName=\"{}\">\n",
-            xml_escape(&self.from_name),
-            xml_escape(&self.to_name)
+            escape_markup(&self.from_name),
+            escape_markup(&self.to_name)
         ));
         for label in labels {
-            xml.push_str(&format!("    <Label value=\"{}\"/>\n", xml_escape(label)));
+            xml.push_str(&format!("    <Label value=\"{}\"/>\n", escape_markup(label)));
         }
         xml.push_str("  </Labels>\n");
         xml.push_str(&format!(
             "  <Text name=\"{}\" value=\"${}\"/>\n</View>\n",
-            xml_escape(&self.to_name),
-            xml_escape(&self.text_field)
+            escape_markup(&self.to_name),
+            escape_markup(&self.text_field)
         ));
         xml
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Writes records as a Label Studio task list: one JSON array, one task per line.

@@ -71,7 +71,8 @@ pub use brat::{brat_file_stem, from_brat, to_brat, BratDocument, BratSkipped};
 pub use conll::{ConllReader, ConllWriter, Scheme};
 pub use doccano::{DoccanoLayout, DoccanoReader, DoccanoWriter};
 pub use error::{
-    escape_controls, is_terminal_control, json_type_name, Error, ErrorKind, Location, SpanRef,
+    escape_controls, escape_markup, is_terminal_control, json_type_name, Error, ErrorKind,
+    Location, SpanRef,
 };
 pub use format::{
     Destination, Format, FormatInfo, FormatSpec, Ids, InMemory, Input, Layout, Name, ReadOptions,
