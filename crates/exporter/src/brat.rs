@@ -190,13 +190,8 @@ pub fn from_brat(
     }
     let tokens = tokenizer.tokenize(&txt);
     let record = Record::new(id, txt, &tokens, spans).map_err(|mut err| {
-        let index = match &err.kind {
-            ErrorKind::SpanReversed { span }
-            | ErrorKind::SpanOutsideTokens { span }
-            | ErrorKind::DuplicateSpan { span }
-            | ErrorKind::BadLabel { span, .. } => span.index,
-            _ => None,
-        };
+        // The .ann file's offsets are the record's, in code points: nothing to put back.
+        let index = err.restate_span(|_| None);
         if let Some(&line) = index.and_then(|i| lines.get(i)) {
             err.location = Some(Box::new(Location::line(ann_source, line)));
         }

@@ -290,19 +290,9 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
     let meta: Map<String, Value> = object;
     let tokens = tokenizer.tokenize(&text);
     let record = Record::new(id, text, &tokens, spans).map_err(|mut err| {
-        let index = match &mut err.kind {
-            ErrorKind::SpanReversed { span }
-            | ErrorKind::SpanOutsideTokens { span }
-            | ErrorKind::DuplicateSpan { span }
-            | ErrorKind::BadLabel { span, .. } => {
-                if let Some((start, end, ..)) = span.index.and_then(|i| raw.get(i)) {
-                    span.start = *start as usize;
-                    span.end = *end as usize;
-                }
-                span.index
-            }
-            _ => None,
-        };
+        let index = err.restate_span(|index| {
+            raw.get(index).map(|(start, end, ..)| (*start as usize, *end as usize))
+        });
         if let Some((.., path)) = index.and_then(|i| raw.get(i)) {
             err.location = Some(Box::new(at(path)));
         }

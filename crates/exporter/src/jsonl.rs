@@ -772,22 +772,8 @@ fn parse_record(source: &str, line: Line) -> Result<Record, Error> {
     });
     record.map_err(|mut err| {
         // Errors name spans in the unit of the file, at the span's column.
-        let span = match &mut err.kind {
-            ErrorKind::SpanOffset { span, .. }
-            | ErrorKind::SpanReversed { span }
-            | ErrorKind::SpanOutsideTokens { span }
-            | ErrorKind::DuplicateSpan { span }
-            | ErrorKind::BadLabel { span, .. } => Some(span),
-            _ => None,
-        };
-        if let Some(span) = span {
-            if let Some(index) = span.index {
-                if let Some(&(start, end)) = span_offsets.get(index) {
-                    span.start = start;
-                    span.end = end;
-                }
-                err.location = Some(Box::new(fields.at(&[Step::Key("spans"), Step::Index(index)])));
-            }
+        if let Some(index) = err.restate_span(|index| span_offsets.get(index).copied()) {
+            err.location = Some(Box::new(fields.at(&[Step::Key("spans"), Step::Index(index)])));
         }
         err.or_at(|| Location::line(source, line.number))
     })

@@ -1336,19 +1336,8 @@ impl<'a> ExportReader<'a> {
         }
         let tokens = self.tokenizer.tokenize(text);
         let record = Record::new(id, text, &tokens, spans).map_err(|mut err| {
-            let index = match &mut err.kind {
-                ErrorKind::SpanReversed { span }
-                | ErrorKind::SpanOutsideTokens { span }
-                | ErrorKind::DuplicateSpan { span }
-                | ErrorKind::BadLabel { span, .. } => {
-                    if let Some((start, end, _)) = span.index.and_then(|i| origins.get(i)) {
-                        span.start = *start;
-                        span.end = *end;
-                    }
-                    span.index
-                }
-                _ => None,
-            };
+            let index =
+                err.restate_span(|index| origins.get(index).map(|(start, end, _)| (*start, *end)));
             if let Some((.., path)) = index.and_then(|i| origins.get(i)) {
                 err.location = Some(Box::new(self.at(task, path)));
             }
