@@ -250,7 +250,9 @@ impl Annotator {
     /// The matches of `text` on `tokens` that another tokenizer cut (a spaCy
     /// `Doc`'s), instead of the builder's tokenizer: the kept spans (one per
     /// offsets and label, only the asked-for labels), sorted by `(start, end,
-    /// label)`, and every dropped candidate. Every match starts at one of
+    /// label)`, and, when the annotator explains, every dropped candidate (the
+    /// trace costs a match each; without it `dropped` holds only the candidates
+    /// that lost to another label on the same offsets). Every match starts at one of
     /// `tokens`' starts and ends at one of their ends; offsets are bytes of
     /// `text`. Tokens must be sorted, non-overlapping and on `text`'s character
     /// boundaries, whitespace other than a token's single trailing space being a
@@ -260,7 +262,11 @@ impl Annotator {
     /// No record is built: a caller with tokens of its own (the `rubric_ruler`
     /// spaCy component) puts the spans on them itself.
     pub fn find_on_tokens(&self, text: &str, tokens: &[Token]) -> Result<Matches, Error> {
-        let mut matches = self.shared.matcher.try_find(text, tokens)?;
+        let mut matches = if self.explain {
+            self.shared.matcher.try_find(text, tokens)?
+        } else {
+            self.shared.matcher.try_find_untraced(text, tokens)?
+        };
         crate::one_span_per_label(&mut matches);
         matches.spans.retain(|span| self.keeps(span));
         Ok(matches)

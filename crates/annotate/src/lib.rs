@@ -81,7 +81,12 @@ impl Annotator {
     ) -> Result<Annotated, Error> {
         let shared = &*self.shared;
         let tokens = shared.tokenizer.tokenize(text);
-        let mut matches = shared.matcher.find(text, &tokens);
+        // The trace costs a match per dropped candidate: only when it is written.
+        let mut matches = if self.explain {
+            shared.matcher.find(text, &tokens)
+        } else {
+            shared.matcher.find_untraced(text, &tokens)
+        };
         one_span_per_label(&mut matches);
         matches.spans.retain(|span| self.keeps(span));
         let spans = matches.spans.iter().map(span_input).collect();
@@ -148,7 +153,9 @@ impl Annotator {
 pub struct Annotated {
     /// The record: text, tokens and the kept spans, in byte offsets.
     pub record: Record,
-    /// The kept matches (after the label filter) and every dropped candidate.
+    /// The kept matches (after the label filter) and, when the annotator
+    /// explains, every dropped candidate (else `dropped` holds only the
+    /// candidates that lost to another label's span on the same offsets).
     pub matches: Matches,
 }
 

@@ -137,10 +137,13 @@ pub(crate) fn candidates(
     }
     // Each word is folded once and looked up, rather than compared with every
     // alias: a long document may define many.
-    let mut by_first_token: HashMap<&str, Vec<&Alias>> = HashMap::new();
-    for alias in &aliases {
-        by_first_token.entry(alias.first_token.as_str()).or_default().push(alias);
+    let mut by_first_token: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (number, alias) in aliases.iter().enumerate() {
+        by_first_token.entry(alias.first_token.as_str()).or_default().push(number);
     }
+    // Each alias's surface case-folded, once, for the comparisons below.
+    let folded_surfaces: Vec<String> =
+        aliases.iter().map(|alias| normalize_str(&alias.surface, FOLD_CASE)).collect();
     // A word that starts with an ASCII byte folds to a string that starts with
     // that byte lower-cased; most words are ruled out by that byte alone, before
     // they are folded.
@@ -171,7 +174,8 @@ pub(crate) fn candidates(
         }
         let folded = normalize_str(word, FOLD_CASE);
         let Some(candidates) = by_first_token.get(folded.as_str()) else { continue };
-        for alias in candidates {
+        for &number in candidates {
+            let alias = &aliases[number];
             if words[index].start < alias.from {
                 continue;
             }
@@ -190,7 +194,7 @@ pub(crate) fn candidates(
             let same = match alias.rule {
                 MatchRule::AcronymAlias => written == alias.surface,
                 _ => {
-                    normalize_str(&written, FOLD_CASE) == normalize_str(&alias.surface, FOLD_CASE)
+                    normalize_str(&written, FOLD_CASE) == folded_surfaces[number]
                         && smart_case_matches(&alias.surface, &written)
                 }
             };

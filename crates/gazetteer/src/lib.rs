@@ -47,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod alias;
+mod candidate;
 mod check;
 mod compiled;
 mod engine;

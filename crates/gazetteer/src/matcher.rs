@@ -11,6 +11,7 @@ use rubric_tokenizer::{Token, TokenKind};
 use serde::Serialize;
 
 use crate::alias;
+use crate::candidate::{Candidate, Source};
 use crate::entry::CasePolicy;
 use crate::error::{Error, ErrorKind};
 use crate::gazetteer::Gazetteer;
@@ -321,42 +322,47 @@ impl Matcher {
     /// boundaries: tokens of another text) are left out rather than panicked on;
     /// [`Matcher::try_find`] reports the first of them instead.
     pub fn find(&self, text: &str, tokens: &[Token]) -> Matches {
-        self.find_fitting(text, &fitting_tokens(text, tokens))
+        self.find_fitting(text, &fitting_tokens(text, tokens), Trace::Dropped)
+    }
+
+    /// As [`Matcher::find`], the same spans, but without the trace: `dropped` is
+    /// empty. Faster when the trace is not wanted (most candidates are dropped,
+    /// and only the kept ones are written out).
+    pub fn find_untraced(&self, text: &str, tokens: &[Token]) -> Matches {
+        self.find_fitting(text, &fitting_tokens(text, tokens), Trace::None)
     }
 
     /// As [`Matcher::find`], but every token is used or the first that does not
     /// fit `text` is an error (`token_outside_text`), as aho-corasick pairs `find`
     /// with `try_find`.
     pub fn try_find(&self, text: &str, tokens: &[Token]) -> Result<Matches, Error> {
-        if let Some((index, token)) =
-            tokens.iter().enumerate().find(|(_, token)| !fits(text, token))
-        {
-            return Err(Error::new(ErrorKind::TokenOutsideText {
-                index,
-                start: token.start,
-                end: token.end,
-                text_len: text.len(),
-            }));
-        }
-        Ok(self.find_fitting(text, tokens))
+        check_tokens(text, tokens)?;
+        Ok(self.find_fitting(text, tokens, Trace::Dropped))
+    }
+
+    /// As [`Matcher::try_find`], without the trace (see [`Matcher::find_untraced`]).
+    pub fn try_find_untraced(&self, text: &str, tokens: &[Token]) -> Result<Matches, Error> {
+        check_tokens(text, tokens)?;
+        Ok(self.find_fitting(text, tokens, Trace::None))
     }
 
     /// [`Matcher::find`] on tokens that all fit `text`.
-    fn find_fitting(&self, text: &str, tokens: &[Token]) -> Matches {
-        let candidates = self.candidates(text, tokens);
+    fn find_fitting(&self, text: &str, tokens: &[Token], trace: Trace) -> Matches {
+        let candidates = self.candidate_list(text, tokens);
         if !self.aliases {
-            return resolve(candidates, self.overlaps);
+            return resolve(&candidates, self.overlaps, trace);
         }
         let first = resolved_spans(&candidates, self.overlaps);
         let aliases = alias::candidates(text, tokens, &first, &self.alias_config);
         let mut inside = Vec::new();
         // Dictionary candidates by start; one that contains an alias starts at
         // most `longest` bytes before it.
-        let mut by_start: Vec<&Match> = candidates.iter().collect();
+        let mut by_start: Vec<&Candidate<'_>> = candidates.iter().collect();
         by_start.sort_by_key(|m| m.start);
         let longest = by_start.iter().map(|m| m.len()).max().unwrap_or(0);
         let mut kept_aliases = Vec::new();
-        for candidate in aliases {
+        for found in &aliases {
+            let candidate = Candidate::of(found);
             let after = by_start.partition_point(|m| m.start <= candidate.start);
             let before = by_start.partition_point(|m| m.start + longest < candidate.start);
             let longer = by_start[before..after]
@@ -364,11 +370,15 @@ impl Matcher {
                 .copied()
                 .find(|other| other.contains(&candidate) && other.len() > candidate.len());
             match longer {
-                Some(winner) => inside.push(Dropped {
-                    winner: Some(winner.clone()),
-                    candidate,
-                    reason: DropReason::InsideLongerMatch,
-                }),
+                Some(winner) => {
+                    if trace == Trace::Dropped {
+                        inside.push(Dropped {
+                            winner: Some(winner.to_match()),
+                            candidate: found.clone(),
+                            reason: DropReason::InsideLongerMatch,
+                        });
+                    }
+                }
                 None => kept_aliases.push(candidate),
             }
         }
@@ -386,7 +396,7 @@ impl Matcher {
         }
         let mut all = candidates;
         all.extend(kept_aliases);
-        let mut matches = resolve(all, self.overlaps);
+        let mut matches = resolve(&all, self.overlaps, trace);
         matches.dropped.extend(inside);
         sort_dropped(&mut matches.dropped);
         matches
@@ -395,6 +405,12 @@ impl Matcher {
     /// Every dictionary candidate, before overlaps are resolved.
     pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
         let tokens = &*fitting_tokens(text, tokens);
+        self.candidate_list(text, tokens).iter().map(|candidate| candidate.to_match()).collect()
+    }
+
+    /// Every dictionary candidate, borrowing the gazetteers' strings, on tokens
+    /// that all fit `text`.
+    fn candidate_list<'m>(&'m self, text: &str, tokens: &[Token]) -> Vec<Candidate<'m>> {
         let mut candidates = Vec::new();
         let mut sentence_starts: Option<Vec<bool>> = None;
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
@@ -443,12 +459,16 @@ impl Matcher {
                                 case_matches(entry.pattern, entry.case, written, diacritics)
                             };
                         if case_ok {
-                            candidates.push(Match {
+                            candidates.push(Candidate {
                                 start,
                                 end,
-                                label: entry.label.to_string(),
-                                id: entry.id.map(str::to_string),
-                                source: source_of(entry.file, entry.line),
+                                label: entry.label,
+                                id: entry.id,
+                                source: Source::Origin {
+                                    file: entry.file,
+                                    line: entry.line,
+                                    name: None,
+                                },
                                 rule: MatchRule::Entry,
                                 priority: entry.priority,
                                 alias_of: None,
@@ -486,13 +506,13 @@ impl Matcher {
     }
 
     /// The matches of a gazetteer's token patterns, as candidates.
-    fn token_candidates(
+    fn token_candidates<'m>(
         &self,
-        gazetteer: &Gazetteer,
+        gazetteer: &'m Gazetteer,
         text: &str,
         tokens: &[Token],
         sentence_starts: &mut Option<Vec<bool>>,
-        candidates: &mut Vec<Match>,
+        candidates: &mut Vec<Candidate<'m>>,
     ) {
         let rules = &gazetteer.rules;
         if !rules.patterns.iter().any(|pattern| self.rules.runs(pattern.name.as_deref())) {
@@ -521,12 +541,16 @@ impl Matcher {
                     continue;
                 }
             }
-            candidates.push(Match {
+            candidates.push(Candidate {
                 start: tokens[found.start].start,
                 end: tokens[found.end - 1].end,
-                label: pattern.label.clone(),
-                id: pattern.id.clone(),
-                source: pattern.source_name(),
+                label: &pattern.label,
+                id: pattern.id.as_deref(),
+                source: Source::Origin {
+                    file: &pattern.origin.file,
+                    line: pattern.origin.line,
+                    name: pattern.name.as_deref(),
+                },
                 rule: MatchRule::TokenPattern,
                 priority: pattern.priority,
                 alias_of: None,
@@ -542,15 +566,17 @@ fn sentence_splitter() -> &'static rubric_tokenizer::Tokenizer {
     SPLITTER.get_or_init(rubric_tokenizer::Tokenizer::new)
 }
 
-/// `file:line`, built without the formatting machinery: one per candidate.
-fn source_of(file: &str, line: impl itoa::Integer) -> String {
-    let mut numbers = itoa::Buffer::new();
-    let line = numbers.format(line);
-    let mut source = String::with_capacity(file.len() + 1 + line.len());
-    source.push_str(file);
-    source.push(':');
-    source.push_str(line);
-    source
+/// The first token that does not fit `text`, as a `token_outside_text` error.
+fn check_tokens(text: &str, tokens: &[Token]) -> Result<(), Error> {
+    if let Some((index, token)) = tokens.iter().enumerate().find(|(_, token)| !fits(text, token)) {
+        return Err(Error::new(ErrorKind::TokenOutsideText {
+            index,
+            start: token.start,
+            end: token.end,
+            text_len: text.len(),
+        }));
+    }
+    Ok(())
 }
 
 /// The tokens of `tokens` that fit `text`: the slice itself when all do (the
@@ -588,17 +614,17 @@ pub(crate) fn case_matches(
 
 /// The order in which exact duplicates keep one of them: the highest priority,
 /// a dictionary entry before an alias, then the source name (never load order).
-fn duplicate_order(a: &Match, b: &Match) -> std::cmp::Ordering {
-    (a.start, a.end, &a.label, &a.id)
-        .cmp(&(b.start, b.end, &b.label, &b.id))
+fn duplicate_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    (a.start, a.end, a.label, a.id)
+        .cmp(&(b.start, b.end, b.label, b.id))
         .then(b.priority.cmp(&a.priority))
         .then(a.rule.cmp(&b.rule))
-        .then(a.source.cmp(&b.source))
+        .then_with(|| a.source.cmp_written(&b.source))
 }
 
 /// Why `winner` beat `candidate` under `policy`: under `longest`, a different
 /// span loses for its position or length whatever its priority.
-fn why(candidate: &Match, winner: &Match, policy: OverlapPolicy) -> DropReason {
+fn why(candidate: &Candidate<'_>, winner: &Candidate<'_>, policy: OverlapPolicy) -> DropReason {
     if candidate.same_span(winner) {
         if candidate.priority < winner.priority {
             DropReason::LowerPriority
@@ -622,30 +648,46 @@ fn sort_dropped(dropped: &mut [Dropped]) {
     });
 }
 
-/// Resolves overlapping candidates by `policy`.
-pub(crate) fn resolve(candidates: Vec<Match>, policy: OverlapPolicy) -> Matches {
+/// Whether [`Matcher`] keeps the dropped candidates (the trace) or only the spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trace {
+    Dropped,
+    None,
+}
+
+/// Resolves overlapping candidates by `policy`; the dropped ones are traced
+/// only if `trace` asks for them.
+fn resolve(candidates: &[Candidate<'_>], policy: OverlapPolicy, trace: Trace) -> Matches {
     let mut dropped = Vec::new();
-    let mut spans = select(candidates, policy, |candidate, winner: &Match, reason| {
-        dropped.push(Dropped { winner: Some(winner.clone()), candidate, reason })
+    // Sorted as references: a candidate is ten words, a reference one.
+    let by_ref = candidates.iter().collect();
+    let mut spans = select(by_ref, policy, |candidate, winner: &&Candidate<'_>, reason| {
+        if trace == Trace::Dropped {
+            dropped.push(Dropped {
+                winner: Some(winner.to_match()),
+                candidate: candidate.to_match(),
+                reason,
+            })
+        }
     });
-    spans.sort_by(|a, b| (a.start, a.end, &a.label, &a.id).cmp(&(b.start, b.end, &b.label, &b.id)));
+    spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
     sort_dropped(&mut dropped);
-    Matches { spans, dropped }
+    Matches { spans: spans.into_iter().map(|candidate| candidate.to_match()).collect(), dropped }
 }
 
 /// The spans [`resolve`] keeps, in its order, without its trace: the candidates
-/// are borrowed and only the kept ones cloned (the alias pass needs the first
-/// resolution's spans only, and most candidates are dropped).
-fn resolved_spans(candidates: &[Match], policy: OverlapPolicy) -> Vec<Match> {
-    let mut spans = select(candidates.iter().collect(), policy, |_, _: &&Match, _| {});
-    spans.sort_by(|a, b| (a.start, a.end, &a.label, &a.id).cmp(&(b.start, b.end, &b.label, &b.id)));
-    spans.into_iter().cloned().collect()
+/// are borrowed and only the kept ones made matches (the alias pass needs the
+/// first resolution's spans only, and most candidates are dropped).
+fn resolved_spans(candidates: &[Candidate<'_>], policy: OverlapPolicy) -> Vec<Match> {
+    let mut spans = select(candidates.iter().collect(), policy, |_, _: &&Candidate<'_>, _| {});
+    spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
+    spans.into_iter().map(|candidate| candidate.to_match()).collect()
 }
 
 /// The candidates `policy` keeps, in no particular order; each one it drops goes
 /// to `drop(candidate, winner, reason)`. Generic over owning or borrowing the
 /// candidates, so that [`resolve`] and [`resolved_spans`] share one implementation.
-fn select<M: std::borrow::Borrow<Match>>(
+fn select<'a, M: std::borrow::Borrow<Candidate<'a>>>(
     mut candidates: Vec<M>,
     policy: OverlapPolicy,
     mut drop: impl FnMut(M, &M, DropReason),
@@ -669,13 +711,13 @@ fn select<M: std::borrow::Borrow<Match>>(
         OverlapPolicy::Longest => {
             unique.sort_by(|a, b| {
                 let (a, b) = (a.borrow(), b.borrow());
-                (a.start, std::cmp::Reverse(a.end), std::cmp::Reverse(a.priority), &a.label, &a.id)
+                (a.start, std::cmp::Reverse(a.end), std::cmp::Reverse(a.priority), a.label, a.id)
                     .cmp(&(
                         b.start,
                         std::cmp::Reverse(b.end),
                         std::cmp::Reverse(b.priority),
-                        &b.label,
-                        &b.id,
+                        b.label,
+                        b.id,
                     ))
             });
             let mut kept: Vec<M> = Vec::new();
@@ -693,19 +735,13 @@ fn select<M: std::borrow::Borrow<Match>>(
         OverlapPolicy::Priority => {
             unique.sort_by(|a, b| {
                 let (a, b) = (a.borrow(), b.borrow());
-                (
-                    std::cmp::Reverse(a.priority),
-                    std::cmp::Reverse(a.len()),
-                    a.start,
-                    &a.label,
-                    &a.id,
-                )
+                (std::cmp::Reverse(a.priority), std::cmp::Reverse(a.len()), a.start, a.label, a.id)
                     .cmp(&(
                         std::cmp::Reverse(b.priority),
                         std::cmp::Reverse(b.len()),
                         b.start,
-                        &b.label,
-                        &b.id,
+                        b.label,
+                        b.id,
                     ))
             });
             // Kept matches are disjoint, so the one starting last before a

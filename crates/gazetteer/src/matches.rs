@@ -59,22 +59,6 @@ impl Match {
     pub fn text<'t>(&self, text: &'t str) -> Option<&'t str> {
         text.get(self.start..self.end)
     }
-
-    pub(crate) fn same_span(&self, other: &Match) -> bool {
-        self.start == other.start && self.end == other.end
-    }
-
-    pub(crate) fn contains(&self, other: &Match) -> bool {
-        self.start <= other.start && other.end <= self.end
-    }
-
-    pub(crate) fn overlaps(&self, other: &Match) -> bool {
-        self.start < other.end && other.start < self.end
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.end - self.start
-    }
 }
 
 /// Why a candidate was dropped.

@@ -168,6 +168,10 @@ pub(crate) fn normalize_mapped(
 /// Normalizes a pattern (or a slice of text between token boundaries) without the
 /// alignment map: leading and trailing whitespace is dropped.
 pub fn normalize_str(text: &str, folding: Folding) -> String {
+    // A word of ASCII letters and digits, the common case, only changes case.
+    if text.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        return if folding.case { text.to_ascii_lowercase() } else { text.to_string() };
+    }
     let mut out = String::with_capacity(text.len());
     let mut pending_space: Option<usize> = None;
     let mut previous = ' ';

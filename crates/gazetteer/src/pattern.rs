@@ -246,7 +246,7 @@ pub(crate) struct Condition {
 
 /// How many tokens one spec matches, after spaCy's expansion of `+` and
 /// `{n,m}` into copies of the spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Quantifier {
     /// Exactly one matching token (no `OP`, or `OP: "1"`).
     One,
@@ -303,15 +303,6 @@ impl TokenPattern {
     pub(crate) fn rename_lexicons(&mut self, lexicons: &[Lexicon]) {
         self.lexicon_names = lexicons.iter().map(|lexicon| lexicon.name.clone()).collect();
     }
-
-    /// The `source` of the spans it produces: `file:line`, then `#name` when the
-    /// pattern has a `name`.
-    pub(crate) fn source_name(&self) -> String {
-        match &self.name {
-            Some(name) => format!("{}#{name}", self.origin),
-            None => self.origin.to_string(),
-        }
-    }
 }
 
 /// A named word list declared in a patterns file.
@@ -350,6 +341,14 @@ pub(crate) struct TokenRules {
     pub(crate) memo_count: u32,
     /// How many distinct specs the atoms have (`Atom::spec` is below it).
     pub(crate) spec_count: u32,
+    /// Per pattern, the first pattern with the same atoms (specs, quantifiers and
+    /// context edges): patterns that differ only in label, id or priority match the
+    /// same token ranges, so the matcher searches once for all of them
+    /// (`TokenRules::finish` fills it; a pattern is its own leader when it has no
+    /// earlier twin).
+    pub(crate) leader: Vec<u32>,
+    /// Per pattern, the later patterns it leads (empty for most).
+    pub(crate) twins: Vec<Vec<u32>>,
 }
 
 /// Which patterns can start at a token, looked up by the token's text, lower
@@ -464,6 +463,7 @@ impl TokenRules {
             }
         }
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
+        self.group_twins()?;
         self.index = StartIndex::build(&self.patterns)?;
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {
@@ -485,6 +485,42 @@ impl TokenRules {
         }
         self.index.lexicon_words = lexicon_words;
         Ok(())
+    }
+}
+
+impl TokenRules {
+    /// Fills `leader` and `twins` (after specs are numbered): a pattern file often
+    /// repeats one shape under several labels or ids, and each repeat would
+    /// otherwise run the same search at the same tokens.
+    fn group_twins(&mut self) -> Result<(), Error> {
+        type Shape = (usize, usize, Vec<(u32, Quantifier)>);
+        let mut leaders: HashMap<Shape, u32> = HashMap::new();
+        self.leader = Vec::with_capacity(self.patterns.len());
+        self.twins = vec![Vec::new(); self.patterns.len()];
+        for (number, pattern) in self.patterns.iter().enumerate() {
+            let number = crate::gazetteer::to_u32(number)?;
+            let shape: Shape = (
+                pattern.lead,
+                pattern.trail,
+                pattern.atoms.iter().map(|atom| (atom.spec, atom.quantifier)).collect(),
+            );
+            let leader = *leaders.entry(shape).or_insert(number);
+            self.leader.push(leader);
+            if leader != number {
+                self.twins[leader as usize].push(number);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the matcher searches for `pattern` itself (it leads its twins).
+    pub(crate) fn leads(&self, pattern: u32) -> bool {
+        self.leader.get(pattern as usize).is_none_or(|&leader| leader == pattern)
+    }
+
+    /// The patterns that match wherever `pattern` does (its twins), if it leads any.
+    pub(crate) fn twins_of(&self, pattern: u32) -> &[u32] {
+        self.twins.get(pattern as usize).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -446,9 +446,20 @@ proptest! {
                 }
             }
         }
+        // The first pattern again under another id and label: a twin, which the
+        // matcher searches for once, must still have every match of its own.
+        let first = patterns[0].iter().map(spec_json).collect::<Vec<_>>().join(", ");
+        jsonl.push_str(&format!("{{\"label\": \"Y\", \"id\": \"twin\", \"pattern\": [{first}]}}\n"));
+        let twins: Vec<(String, usize, usize)> = expected
+            .iter()
+            .filter(|(id, _, _)| id == "p0")
+            .map(|(_, start, end)| ("twin".to_string(), *start, *end))
+            .collect();
+        expected.extend(twins);
         // A pattern that can match nothing is refused; drop those lines.
         let mut builder = GazetteerBuilder::new();
         for (number, line) in jsonl.lines().enumerate() {
+            let number = if number == patterns.len() { 0 } else { number };
             let mut one = GazetteerBuilder::new();
             if one.add_patterns_reader("g.jsonl", line.as_bytes()).and_then(|b| b.build()).is_ok() {
                 prop_assert!(patterns[number].iter().any(|spec| bounds(spec.op).0 > 0));

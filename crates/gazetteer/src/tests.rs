@@ -859,6 +859,10 @@ proptest! {
             // parentheses, so these are last-name aliases).
             let matcher = MatcherBuilder::new().overlaps(policy).build(vec![Arc::clone(&gazetteer)]);
             let matches = matcher.find(&text, &tokens);
+            // Without the trace: the same spans, nothing dropped listed.
+            let untraced = matcher.find_untraced(&text, &tokens);
+            prop_assert_eq!(&untraced.spans, &matches.spans);
+            prop_assert!(untraced.dropped.is_empty());
             for m in &matches.spans {
                 prop_assert!(tokens.iter().any(|t| t.start == m.start && t.kind != TokenKind::Space));
                 prop_assert!(tokens.iter().any(|t| t.end == m.end && t.kind != TokenKind::Space));

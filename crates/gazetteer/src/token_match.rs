@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 
 use rubric_tokenizer::Token;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::pattern::{Attr, Condition, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
 
@@ -54,27 +54,68 @@ struct Doc<'t> {
     sentence_starts: Vec<bool>,
     lazy: Vec<Lazy<'t>>,
     /// Results of costly tests shared by several specs (a regex in several
-    /// token specs), `token * memo_count + memo`, coded as `specs` is.
-    memo: RefCell<Vec<u8>>,
-    memo_count: usize,
-    /// Whether a spec holds at a token, `token * spec_count + spec`: 0 not yet
-    /// tested, 1 no, 2 yes. Empty when the table would be too large (a document
-    /// of millions of tokens), which only means testing again.
-    specs: RefCell<Vec<u8>>,
-    spec_count: usize,
+    /// token specs), per token and `Condition::memo`.
+    memo: RefCell<Known>,
+    /// Whether a spec holds at a token, per token and `Atom::spec`.
+    specs: RefCell<Known>,
 }
 
-/// The most spec results a document keeps (one byte each).
-const MAX_SPEC_TABLE: usize = 1 << 26;
+/// Test results already computed, per (token, column): a dense table while it
+/// is small, else a map of the cells actually asked for. A dense table of every
+/// spec at every token grows with the number of patterns, and a document must
+/// not pay (in zeroed memory) for the specs of patterns that never start in it:
+/// a thousand patterns times a thousand tokens is a megabyte per document, of
+/// which a few thousand cells are used.
+enum Known {
+    /// `token * columns + column`: 0 not yet tested, 1 no, 2 yes.
+    Dense {
+        cells: Vec<u8>,
+        columns: usize,
+    },
+    Sparse {
+        cells: FxHashMap<usize, bool>,
+        columns: usize,
+    },
+}
 
-/// A table of `tokens * columns` unknown results, or none when it would be
-/// larger than `MAX_SPEC_TABLE` (then results are computed again when asked).
-fn table(tokens: usize, columns: u32) -> Vec<u8> {
-    let cells = tokens.saturating_mul(columns as usize);
-    if cells <= MAX_SPEC_TABLE {
-        vec![0; cells]
-    } else {
-        Vec::new()
+/// The largest dense table (one byte a cell).
+const MAX_DENSE_CELLS: usize = 1 << 18;
+
+impl Known {
+    fn new(tokens: usize, columns: u32) -> Known {
+        let columns = columns as usize;
+        match tokens.checked_mul(columns) {
+            Some(cells) if cells <= MAX_DENSE_CELLS => {
+                Known::Dense { cells: vec![0; cells], columns }
+            }
+            _ => Known::Sparse { cells: FxHashMap::default(), columns },
+        }
+    }
+
+    fn get(&self, token: usize, column: usize) -> Option<bool> {
+        match self {
+            Known::Dense { cells, columns } => match cells.get(token * columns + column) {
+                Some(1) => Some(false),
+                Some(2) => Some(true),
+                _ => None,
+            },
+            Known::Sparse { cells, columns } => {
+                cells.get(&token.wrapping_mul(*columns).wrapping_add(column)).copied()
+            }
+        }
+    }
+
+    fn set(&mut self, token: usize, column: usize, value: bool) {
+        match self {
+            Known::Dense { cells, columns } => {
+                if let Some(cell) = cells.get_mut(token * *columns + column) {
+                    *cell = if value { 2 } else { 1 };
+                }
+            }
+            Known::Sparse { cells, columns } => {
+                cells.insert(token.wrapping_mul(*columns).wrapping_add(column), value);
+            }
+        }
     }
 }
 
@@ -160,10 +201,8 @@ pub(crate) fn find(
         tokens,
         sentence_starts: if rules.uses_sentences() { sentence_starts() } else { Vec::new() },
         lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
-        memo: RefCell::new(table(tokens.len(), rules.memo_count)),
-        memo_count: rules.memo_count as usize,
-        specs: RefCell::new(table(tokens.len(), rules.spec_count)),
-        spec_count: rules.spec_count as usize,
+        memo: RefCell::new(Known::new(tokens.len(), rules.memo_count)),
+        specs: RefCell::new(Known::new(tokens.len(), rules.spec_count)),
     };
     let index = &rules.index;
     let mut stamp = vec![usize::MAX; rules.patterns.len()];
@@ -173,6 +212,10 @@ pub(crate) fn find(
     for start in 0..tokens.len() {
         candidates.clear();
         let mut consider = |pattern: u32| {
+            // A twin's matches are its leader's: one search serves both.
+            if !rules.leads(pattern) {
+                return;
+            }
             let slot = &mut stamp[pattern as usize];
             if *slot != start {
                 *slot = start;
@@ -208,7 +251,14 @@ pub(crate) fn find(
                     continue;
                 }
             }
+            let before = found.len();
             search.run(rules, &doc, pattern, start, &mut found);
+            let after = found.len();
+            for &twin in rules.twins_of(pattern) {
+                for at in before..after {
+                    found.push(TokenMatch { pattern: twin, ..found[at] });
+                }
+            }
         }
     }
     found.sort_unstable();
@@ -332,31 +382,23 @@ fn spec_holds(
     index: usize,
 ) -> bool {
     let atom = &pattern.atoms[atom];
-    let cell = index * doc.spec_count + atom.spec as usize;
-    match doc.specs.borrow().get(cell) {
-        Some(1) => return false,
-        Some(2) => return true,
-        _ => {}
+    let spec = atom.spec as usize;
+    if let Some(known) = doc.specs.borrow().get(index, spec) {
+        return known;
     }
     let holds = atom.conditions.iter().all(|condition| match condition.memo {
         Some(memo) => {
-            let cell = index * doc.memo_count + memo as usize;
-            match doc.memo.borrow().get(cell) {
-                Some(1) => return false,
-                Some(2) => return true,
-                _ => {}
+            let memo = memo as usize;
+            if let Some(known) = doc.memo.borrow().get(index, memo) {
+                return known;
             }
             let holds = condition_holds(rules, condition, doc, index);
-            if let Some(known) = doc.memo.borrow_mut().get_mut(cell) {
-                *known = if holds { 2 } else { 1 };
-            }
+            doc.memo.borrow_mut().set(index, memo, holds);
             holds
         }
         None => condition_holds(rules, condition, doc, index),
     });
-    if let Some(known) = doc.specs.borrow_mut().get_mut(cell) {
-        *known = if holds { 2 } else { 1 };
-    }
+    doc.specs.borrow_mut().set(index, spec, holds);
     holds
 }
 
@@ -399,6 +441,12 @@ pub(crate) fn levenshtein_compare(input: &str, pattern: &str, max_edits: Option<
             (scaled as usize).max(2)
         }
     };
+    // The distance is at least the difference in length: most words are ruled
+    // out by that alone, without the table.
+    let (input_len, pattern_len) = (input.chars().count(), pattern.chars().count());
+    if input_len.abs_diff(pattern_len) > allowed {
+        return false;
+    }
     levenshtein(input, pattern) <= allowed
 }
 

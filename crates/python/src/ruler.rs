@@ -462,8 +462,9 @@ impl RubricRuler {
     #[pyo3(signature = (annotator, overwrite_ents, with_candidates))]
     fn new(annotator: &Bound<'_, Annotator>, overwrite_ents: bool, with_candidates: bool) -> Self {
         RubricRuler {
-            // Never explaining: the component reads the dropped candidates itself.
-            annotator: annotator.get().inner.explaining(false),
+            // Explaining only for the candidates: `find_on_tokens` then traces the
+            // dropped ones, which the component reads itself (no record is built).
+            annotator: annotator.get().inner.explaining(with_candidates),
             overwrite_ents,
             with_candidates,
             strings: RwLock::new(Strings::default()),

@@ -1,0 +1,164 @@
+//! A candidate span before overlaps are resolved, as the matcher handles it
+//! internally: its strings borrowed from the gazetteer (or from the alias list)
+//! and its `source` kept as parts, so that the thousands of candidates a
+//! document can have cost no allocation. Only the spans kept (and, when a trace
+//! is asked for, the dropped ones) become [`Match`]es, whose strings are owned.
+//!
+//! A thousand token patterns that start at every capitalized word make tens of
+//! candidates per sentence, nearly all of them dropped by the overlap policy;
+//! building three strings for each was most of the matcher's time.
+
+use std::cmp::Ordering;
+
+use crate::matches::{Match, MatchRule};
+
+/// A candidate span; see the module documentation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Candidate<'a> {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) label: &'a str,
+    pub(crate) id: Option<&'a str>,
+    pub(crate) source: Source<'a>,
+    pub(crate) rule: MatchRule,
+    pub(crate) priority: i32,
+    pub(crate) alias_of: Option<[usize; 2]>,
+}
+
+/// A candidate's `source`, as the parts it is written from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Source<'a> {
+    /// `file:line`, then `#name` when there is a name (a named token pattern).
+    Origin { file: &'a str, line: u64, name: Option<&'a str> },
+    /// Already written out (an alias's `alias:last-name`, or a `Match`'s source).
+    Text(&'a str),
+}
+
+impl Source<'_> {
+    /// The bytes of the written source, in up to five pieces; `digits` holds the
+    /// line number's.
+    fn pieces<'s>(&'s self, digits: &'s mut itoa::Buffer) -> [&'s [u8]; 5] {
+        match *self {
+            Source::Origin { file, line, name } => [
+                file.as_bytes(),
+                b":",
+                digits.format(line).as_bytes(),
+                if name.is_some() { b"#" } else { b"" },
+                name.unwrap_or("").as_bytes(),
+            ],
+            Source::Text(text) => [text.as_bytes(), b"", b"", b"", b""],
+        }
+    }
+
+    /// The order of the written sources (byte order of the strings), without
+    /// writing them.
+    pub(crate) fn cmp_written(&self, other: &Source<'_>) -> Ordering {
+        let (mut mine, mut theirs) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let mine = self.pieces(&mut mine);
+        let theirs = other.pieces(&mut theirs);
+        mine.iter().flat_map(|piece| piece.iter()).cmp(theirs.iter().flat_map(|piece| piece.iter()))
+    }
+
+    /// The source written out.
+    pub(crate) fn written(&self) -> String {
+        let mut digits = itoa::Buffer::new();
+        let pieces = self.pieces(&mut digits);
+        let mut out = Vec::with_capacity(pieces.iter().map(|piece| piece.len()).sum());
+        for piece in pieces {
+            out.extend_from_slice(piece);
+        }
+        // Every piece is a whole UTF-8 string or ASCII.
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl<'a> Candidate<'a> {
+    /// A candidate for an existing match (an alias), borrowing its strings.
+    pub(crate) fn of(found: &'a Match) -> Self {
+        Candidate {
+            start: found.start,
+            end: found.end,
+            label: &found.label,
+            id: found.id.as_deref(),
+            source: Source::Text(&found.source),
+            rule: found.rule,
+            priority: found.priority,
+            alias_of: found.alias_of,
+        }
+    }
+
+    /// The match it becomes, with its strings owned.
+    pub(crate) fn to_match(self) -> Match {
+        Match {
+            start: self.start,
+            end: self.end,
+            label: self.label.to_string(),
+            id: self.id.map(str::to_string),
+            source: self.source.written(),
+            rule: self.rule,
+            priority: self.priority,
+            alias_of: self.alias_of,
+        }
+    }
+
+    pub(crate) fn same_span(&self, other: &Candidate<'_>) -> bool {
+        self.start == other.start && self.end == other.end
+    }
+
+    pub(crate) fn contains(&self, other: &Candidate<'_>) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    pub(crate) fn overlaps(&self, other: &Candidate<'_>) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(file: &'static str, line: u64, name: Option<&'static str>) -> Source<'static> {
+        Source::Origin { file, line, name }
+    }
+
+    #[test]
+    fn written_sources_are_file_line_and_name() {
+        assert_eq!(origin("a.tsv", 12, None).written(), "a.tsv:12");
+        assert_eq!(origin("rules.jsonl", 3, Some("title")).written(), "rules.jsonl:3#title");
+        assert_eq!(Source::Text("alias:acronym").written(), "alias:acronym");
+    }
+
+    /// The order must be the written strings' byte order (`a.tsv:10` before
+    /// `a.tsv:9`), which the trace's order and the duplicate winner depend on.
+    #[test]
+    fn sources_compare_as_their_written_strings() {
+        let sources = [
+            origin("a.tsv", 9, None),
+            origin("a.tsv", 10, None),
+            origin("a.tsv", 1, Some("x")),
+            origin("a.tsv", 1, None),
+            origin("a.ts", 1, None),
+            origin("b", 0, Some("")),
+            origin("é.tsv", 7, None),
+            Source::Text("a.tsv:10"),
+            Source::Text("alias:last-name"),
+            Source::Text(""),
+        ];
+        for a in &sources {
+            for b in &sources {
+                assert_eq!(
+                    a.cmp_written(b),
+                    a.written().cmp(&b.written()),
+                    "{} vs {}",
+                    a.written(),
+                    b.written()
+                );
+            }
+        }
+    }
+}
