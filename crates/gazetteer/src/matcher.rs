@@ -19,6 +19,7 @@ use crate::matches::{DropReason, Dropped, Match, MatchRule, Matches};
 use crate::normalize::{
     normalize_mapped, normalize_pattern, normalize_str, smart_case_matches, Folding,
 };
+use crate::token_match::TokenAttrs;
 
 /// Which candidates survive when they overlap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -412,7 +413,8 @@ impl Matcher {
     /// that all fit `text`.
     fn candidate_list<'m>(&'m self, text: &str, tokens: &[Token]) -> Vec<Candidate<'m>> {
         let mut candidates = Vec::new();
-        let mut sentence_starts: Option<Vec<bool>> = None;
+        // The tokens' attributes, shared by every gazetteer's patterns.
+        let mut attrs: Option<TokenAttrs<'_>> = None;
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
         for gazetteer in &self.gazetteers {
             let diacritics = gazetteer.diacritics;
@@ -477,7 +479,7 @@ impl Matcher {
                     }
                 },
             );
-            self.token_candidates(gazetteer, text, tokens, &mut sentence_starts, &mut candidates);
+            self.token_candidates(gazetteer, text, tokens, &mut attrs, &mut candidates);
         }
         candidates
     }
@@ -506,32 +508,20 @@ impl Matcher {
     }
 
     /// The matches of a gazetteer's token patterns, as candidates.
-    fn token_candidates<'m>(
+    fn token_candidates<'m, 't>(
         &self,
         gazetteer: &'m Gazetteer,
-        text: &str,
-        tokens: &[Token],
-        sentence_starts: &mut Option<Vec<bool>>,
+        text: &'t str,
+        tokens: &'t [Token],
+        attrs: &mut Option<TokenAttrs<'t>>,
         candidates: &mut Vec<Candidate<'m>>,
     ) {
         let rules = &gazetteer.rules;
         if !rules.patterns.iter().any(|pattern| self.rules.runs(pattern.name.as_deref())) {
             return;
         }
-        let starts = || {
-            sentence_starts
-                .get_or_insert_with(|| {
-                    let mut starts = vec![false; tokens.len()];
-                    for sentence in sentence_splitter().sentences(text, tokens) {
-                        if let Some(start) = starts.get_mut(sentence.token_start) {
-                            *start = true;
-                        }
-                    }
-                    starts
-                })
-                .clone()
-        };
-        for found in crate::token_match::find(rules, text, tokens, starts) {
+        let attrs = attrs.get_or_insert_with(|| TokenAttrs::new(text, tokens, sentence_starts));
+        for found in crate::token_match::find(rules, attrs) {
             let pattern = &rules.patterns[found.pattern as usize];
             if !self.rules.runs(pattern.name.as_deref()) {
                 continue;
@@ -557,6 +547,17 @@ impl Matcher {
             });
         }
     }
+}
+
+/// Per token, whether it starts a sentence (what `IS_SENT_START` tests).
+fn sentence_starts(text: &str, tokens: &[Token]) -> Vec<bool> {
+    let mut starts = vec![false; tokens.len()];
+    for sentence in sentence_splitter().sentences(text, tokens) {
+        if let Some(start) = starts.get_mut(sentence.token_start) {
+            *start = true;
+        }
+    }
+    starts
 }
 
 /// The tokenizer whose sentence splitter `IS_SENT_START` follows, built once:

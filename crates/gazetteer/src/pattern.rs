@@ -378,16 +378,6 @@ impl TokenRules {
         self.patterns.is_empty() && self.lexicons.is_empty()
     }
 
-    /// Whether any pattern tests `IS_SENT_START` (only then are sentences split).
-    pub(crate) fn uses_sentences(&self) -> bool {
-        self.patterns.iter().any(|pattern| {
-            pattern
-                .atoms
-                .iter()
-                .any(|atom| atom.conditions.iter().any(|c| c.attr == Attr::IsSentStart))
-        })
-    }
-
     /// Adds a lexicon; the same name twice is an error unless the words agree
     /// (a compiled gazetteer loaded with its sources).
     pub(crate) fn add_lexicon(&mut self, lexicon: Lexicon) -> Result<(), Error> {

@@ -610,3 +610,45 @@ fn rule_selection_reports_selectors_that_name_nothing() {
     assert_eq!(selection.unknown(&gazetteer.rule_names()), ["persn:title"]);
     assert!(RuleSelection::All.unknown(&[]).is_empty());
 }
+
+/// Two gazetteers with token patterns share the document's token attributes
+/// (lower forms, flags, sentence starts): together they find exactly what each
+/// finds alone.
+#[test]
+fn gazetteers_sharing_token_attributes_find_what_each_finds_alone() {
+    let first = concat!(
+        r#"{"label": "A", "pattern": [{"IS_SENT_START": true, "IS_TITLE": true}, {"LOWER": "said"}]}"#,
+        "\n",
+        r#"{"label": "A", "pattern": [{"LOWER": "the"}, {"IS_TITLE": true, "OP": "+"}]}"#,
+        "\n"
+    );
+    let second = concat!(
+        r#"{"label": "B", "pattern": [{"IS_SENT_START": false, "IS_TITLE": true}, {"IS_TITLE": true}]}"#,
+        "\n",
+        r#"{"label": "B", "pattern": [{"LOWER": {"IN": ["the", "a"]}}, {"SHAPE": "Xxxxx"}]}"#,
+        "\n"
+    );
+    let text = "Smith said the Grand Hotel was full. Jones said a Hotel Royal is near.";
+    let tokens = Tokenizer::new().tokenize(text);
+    let candidates = |sources: &[&str]| -> BTreeSet<(usize, usize, String)> {
+        let gazetteers = sources
+            .iter()
+            .map(|jsonl| match build(jsonl) {
+                Ok(gazetteer) => Arc::new(gazetteer),
+                Err(err) => panic!("{err}"),
+            })
+            .collect();
+        let matcher =
+            MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(gazetteers);
+        matcher.candidates(text, &tokens).into_iter().map(|m| (m.start, m.end, m.label)).collect()
+    };
+    let alone: BTreeSet<_> = candidates(&[first]).union(&candidates(&[second])).cloned().collect();
+    let together = candidates(&[first, second]);
+    assert_eq!(together, alone);
+    // Each rule set found something, so the comparison says something.
+    assert!(together.iter().any(|(_, _, label)| label == "A"));
+    assert!(together.iter().any(|(_, _, label)| label == "B"));
+    let surfaces: Vec<&str> = together.iter().map(|(s, e, _)| &text[*s..*e]).collect();
+    assert!(surfaces.contains(&"Smith said"), "{surfaces:?}");
+    assert!(surfaces.contains(&"Hotel Royal"), "{surfaces:?}");
+}

@@ -47,14 +47,42 @@ struct Lazy<'t> {
     values: Cell<u32>,
 }
 
-/// The document as the patterns see it.
-struct Doc<'t> {
+/// A document's tokens and their attributes, computed on first use and shared
+/// by every gazetteer's patterns: a document matched against the default
+/// gazetteer's rules and a user's patterns computes each token's lower form and
+/// flags once.
+pub(crate) struct TokenAttrs<'t> {
     text: &'t str,
     tokens: &'t [Token],
-    sentence_starts: Vec<bool>,
     lazy: Vec<Lazy<'t>>,
-    /// Results of costly tests shared by several specs (a regex in several
-    /// token specs), per token and `Condition::memo`.
+    /// Per token, whether it starts a sentence: split on first use (only
+    /// patterns testing `IS_SENT_START` need it), by `split`.
+    sentence_starts: OnceCell<Vec<bool>>,
+    split: fn(&str, &[Token]) -> Vec<bool>,
+}
+
+impl<'t> TokenAttrs<'t> {
+    /// The attributes of `tokens`, which all fit `text`; `split` gives, per token,
+    /// whether it starts a sentence.
+    pub(crate) fn new(
+        text: &'t str,
+        tokens: &'t [Token],
+        split: fn(&str, &[Token]) -> Vec<bool>,
+    ) -> Self {
+        TokenAttrs {
+            text,
+            tokens,
+            lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
+            sentence_starts: OnceCell::new(),
+            split,
+        }
+    }
+}
+
+/// The document as one gazetteer's patterns see it: the shared attributes and
+/// this rule set's own memo of test results.
+struct Doc<'a, 't> {
+    attrs: &'a TokenAttrs<'t>,
     memo: RefCell<Known>,
     /// Whether a spec holds at a token, per token and `Atom::spec`.
     specs: RefCell<Known>,
@@ -119,7 +147,7 @@ impl Known {
     }
 }
 
-impl<'t> Doc<'t> {
+impl<'t> TokenAttrs<'t> {
     fn token_text(&self, index: usize) -> &'t str {
         let token = self.tokens[index];
         &self.text[token.start..token.end]
@@ -178,66 +206,63 @@ impl<'t> Doc<'t> {
             Attr::LikeNum => rubric_lexeme::like_num(text),
             Attr::LikeUrl => rubric_lexeme::like_url(text),
             Attr::LikeEmail => rubric_lexeme::like_email(text),
-            Attr::IsSentStart => self.sentence_starts.get(index).copied().unwrap_or(false),
+            Attr::IsSentStart => self
+                .sentence_starts
+                .get_or_init(|| (self.split)(self.text, self.tokens))
+                .get(index)
+                .copied()
+                .unwrap_or(false),
             _ => false,
         }
     }
 }
 
-/// Every match of every pattern of `rules` in the tokens, sorted and without
-/// duplicates. `sentence_starts` gives, per token, whether it starts a sentence;
-/// it is called only if a pattern tests `IS_SENT_START`.
-pub(crate) fn find(
-    rules: &TokenRules,
-    text: &str,
-    tokens: &[Token],
-    sentence_starts: impl FnOnce() -> Vec<bool>,
-) -> Vec<TokenMatch> {
+/// Every match of every pattern of `rules` in the tokens of `attrs`, sorted and
+/// without duplicates.
+pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch> {
+    let tokens = attrs.tokens;
     if rules.patterns.is_empty() || tokens.is_empty() {
         return Vec::new();
     }
     let doc = Doc {
-        text,
-        tokens,
-        sentence_starts: if rules.uses_sentences() { sentence_starts() } else { Vec::new() },
-        lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
+        attrs,
         memo: RefCell::new(Known::new(tokens.len(), rules.memo_count)),
         specs: RefCell::new(Known::new(tokens.len(), rules.spec_count)),
     };
     let index = &rules.index;
-    let mut stamp = vec![usize::MAX; rules.patterns.len()];
     let mut candidates: Vec<u32> = Vec::new();
     let mut search = Search::default();
     let mut found = Vec::new();
     for start in 0..tokens.len() {
         candidates.clear();
+        // A twin's matches are its leader's: one search serves both.
         let mut consider = |pattern: u32| {
-            // A twin's matches are its leader's: one search serves both.
-            if !rules.leads(pattern) {
-                return;
-            }
-            let slot = &mut stamp[pattern as usize];
-            if *slot != start {
-                *slot = start;
+            if rules.leads(pattern) {
                 candidates.push(pattern);
             }
         };
         for (attr, by_value) in &index.by_attr {
-            if let Some(patterns) = by_value.get(doc.string(start, *attr)) {
+            if let Some(patterns) = by_value.get(doc.attrs.string(start, *attr)) {
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
         for (attr, words) in &index.lexicon_words {
-            if let Some(patterns) = words.get(doc.string(start, *attr)) {
+            if let Some(patterns) = words.get(doc.attrs.string(start, *attr)) {
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
         for (flags, patterns) in &index.by_flag {
-            if flags.iter().all(|(attr, value)| doc.flag(start, *attr) == *value) {
+            if flags.iter().all(|(attr, value)| doc.attrs.flag(start, *attr) == *value) {
                 patterns.iter().copied().for_each(&mut consider);
             }
         }
         index.anywhere.iter().copied().for_each(&mut consider);
+        // A pattern indexed under several keys is tried once per start (a list
+        // of a few, sorted in place: no per-pattern table to clear per document).
+        if candidates.len() > 1 {
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
         for &pattern in &candidates {
             // Most tries end at the first token: settle those without a search.
             let first = &rules.patterns[pattern as usize];
@@ -312,7 +337,7 @@ impl Search {
     fn run(
         &mut self,
         rules: &TokenRules,
-        doc: &Doc<'_>,
+        doc: &Doc<'_, '_>,
         pattern_number: u32,
         start: usize,
         found: &mut Vec<TokenMatch>,
@@ -354,7 +379,7 @@ impl Search {
             if atom.quantifier.optional() {
                 next[0] = Some(enter(state, state.atom + 1, state.token));
             }
-            if state.token < doc.tokens.len() {
+            if state.token < doc.attrs.tokens.len() {
                 let holds = spec_holds(rules, pattern, state.atom, doc, state.token);
                 let accepted = if atom.quantifier == Quantifier::Not { !holds } else { holds };
                 if accepted {
@@ -378,7 +403,7 @@ fn spec_holds(
     rules: &TokenRules,
     pattern: &TokenPattern,
     atom: usize,
-    doc: &Doc<'_>,
+    doc: &Doc<'_, '_>,
     index: usize,
 ) -> bool {
     let atom = &pattern.atoms[atom];
@@ -403,28 +428,36 @@ fn spec_holds(
 }
 
 /// Whether token `index` satisfies `condition`.
-fn condition_holds(rules: &TokenRules, condition: &Condition, doc: &Doc<'_>, index: usize) -> bool {
+fn condition_holds(
+    rules: &TokenRules,
+    condition: &Condition,
+    doc: &Doc<'_, '_>,
+    index: usize,
+) -> bool {
     let attr = condition.attr;
     match &condition.predicate {
-        Predicate::Equals(Literal::Str(value)) => doc.string(index, attr) == value,
-        Predicate::Equals(Literal::Int(value)) => doc.length(index) == *value,
-        Predicate::Equals(Literal::Bool(value)) => doc.flag(index, attr) == *value,
+        Predicate::Equals(Literal::Str(value)) => doc.attrs.string(index, attr) == value,
+        Predicate::Equals(Literal::Int(value)) => doc.attrs.length(index) == *value,
+        Predicate::Equals(Literal::Bool(value)) => doc.attrs.flag(index, attr) == *value,
         Predicate::In { strings, ints, negated } => {
             let member = if attr == Attr::Length {
-                ints.contains(&doc.length(index))
+                ints.contains(&doc.attrs.length(index))
             } else {
-                strings.contains(doc.string(index, attr))
+                strings.contains(doc.attrs.string(index, attr))
             };
             member != *negated
         }
-        Predicate::Regex(regex) => regex.is_match(doc.string(index, attr)),
+        Predicate::Regex(regex) => regex.is_match(doc.attrs.string(index, attr)),
         Predicate::Fuzzy { value, max_edits } => {
-            let text = doc.string(index, attr);
+            let text = doc.attrs.string(index, attr);
             text == value || levenshtein_compare(text, value, *max_edits)
         }
-        Predicate::Compare(comparison, value) => comparison.holds(doc.length(index), *value),
+        Predicate::Compare(comparison, value) => comparison.holds(doc.attrs.length(index), *value),
         Predicate::Lexicon { lexicon, negated } => {
-            rules.lexicons.get(*lexicon).is_some_and(|l| l.set.contains(doc.string(index, attr)))
+            rules
+                .lexicons
+                .get(*lexicon)
+                .is_some_and(|l| l.set.contains(doc.attrs.string(index, attr)))
                 != *negated
         }
     }
