@@ -174,6 +174,10 @@ pub(crate) fn candidates(
         }
         let folded = normalize_str(word, FOLD_CASE);
         let Some(candidates) = by_first_token.get(folded.as_str()) else { continue };
+        // The text from this word, normalized as written and case-folded, per
+        // length in tokens: aliases that share a first word (one name defined
+        // under several labels or ids) compare the same text.
+        let mut spelled: Vec<(usize, String, String)> = Vec::new();
         for &number in candidates {
             let alias = &aliases[number];
             if words[index].start < alias.from {
@@ -190,12 +194,21 @@ pub(crate) fn candidates(
                 // The definition itself, or a mention overlapping it.
                 continue;
             }
-            let written = normalize_str(&text[start..end], KEEP_CASE);
+            let at = match spelled.iter().position(|(tokens, _, _)| *tokens == alias.tokens) {
+                Some(at) => at,
+                None => {
+                    let written = normalize_str(&text[start..end], KEEP_CASE);
+                    let folded = normalize_str(&written, FOLD_CASE);
+                    spelled.push((alias.tokens, written, folded));
+                    spelled.len() - 1
+                }
+            };
+            let (_, written, folded) = &spelled[at];
             let same = match alias.rule {
-                MatchRule::AcronymAlias => written == alias.surface,
+                MatchRule::AcronymAlias => *written == alias.surface,
                 _ => {
-                    normalize_str(&written, FOLD_CASE) == folded_surfaces[number]
-                        && smart_case_matches(&alias.surface, &written)
+                    *folded == folded_surfaces[number]
+                        && smart_case_matches(&alias.surface, written)
                 }
             };
             if !same {
