@@ -380,6 +380,42 @@ proptest! {
         check_invariants(&text, &tokens)?;
     }
 
+    /// The thread's cache of chunk cuts changes nothing: a text cut after the
+    /// cache has seen other texts (by this tokenizer and by another one with other
+    /// settings, which takes the cache over) is cut as a fresh thread cuts it.
+    #[test]
+    fn cached_chunk_cuts_are_the_cuts(
+        warm in prop::collection::vec(tricky_text(), 0..4),
+        text in tricky_text(),
+    ) {
+        let news = Tokenizer::new();
+        let other = Tokenizer::builder().hyphens(false).clitics(false).build();
+        let fresh = |text: String, spacy_mode: bool| {
+            std::thread::spawn(move || {
+                if spacy_mode { spacy().tokenize(&text) } else { Tokenizer::new().tokenize(&text) }
+            })
+            .join()
+        };
+        for warm in &warm {
+            news.tokenize(warm);
+            spacy().tokenize(warm);
+            other.tokenize(warm);
+            news.tokenize(warm);
+        }
+        let Ok(expected) = fresh(text.clone(), false) else {
+            return Err(TestCaseError::fail("the thread panicked"));
+        };
+        prop_assert_eq!(news.tokenize(&text), expected.clone());
+        // Twice: the second time every chunk of it is cached.
+        prop_assert_eq!(news.tokenize(&text), expected);
+        let Ok(expected) = fresh(text.clone(), true) else {
+            return Err(TestCaseError::fail("the thread panicked"));
+        };
+        prop_assert_eq!(spacy().tokenize(&text), expected);
+        other.tokenize(&text);
+        prop_assert_eq!(spacy().tokenize(&text), spacy().tokenize(&text));
+    }
+
     #[test]
     fn sentences_partition_the_tokens(text in tricky_text()) {
         let tokenizer = Tokenizer::new();

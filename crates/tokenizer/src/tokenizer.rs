@@ -1,4 +1,6 @@
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use regex::Regex;
@@ -208,6 +210,7 @@ impl TokenizerBuilder {
             hyphens: self.hyphens,
             clitics: self.clitics,
             patterns: Arc::clone(&WEB_PATTERNS),
+            id: TOKENIZER_IDS.fetch_add(1, Ordering::Relaxed) + 1,
         };
         // The matcher looks for each special case as the tokens the rules cut it
         // into when no special case applies (spaCy: `_tokenize_affixes(string,
@@ -266,6 +269,42 @@ pub struct Tokenizer {
     hyphens: bool,
     clitics: bool,
     patterns: Arc<WebPatterns>,
+    /// Which tokenizer this is, for the thread's cache of chunk cuts (see
+    /// [`ChunkCache`]): clones share it, as they cut alike.
+    id: u64,
+}
+
+/// The last id given to a tokenizer.
+static TOKENIZER_IDS: AtomicU64 = AtomicU64::new(0);
+
+/// A thread's cuts of recent chunks (runs of non-space text that are not a
+/// plain word), as spaCy's tokenizer caches each chunk's tokens: news repeats
+/// `said,`, `U.S.` and `(AP)` all the time, and peeling their prefixes and
+/// suffixes again is most of the tokenizer's work. A chunk's cut depends on
+/// nothing but its text and the tokenizer's settings, so a cached cut is the cut.
+/// The cache belongs to one tokenizer at a time (`owner`) and is emptied when
+/// another uses the thread or when it is full.
+#[derive(Default)]
+struct ChunkCache {
+    owner: u64,
+    cuts: FxHashMap<Box<str>, Box<[CachedToken]>>,
+}
+
+/// A token of a cached chunk: offsets from the chunk's start, and its kind.
+#[derive(Clone, Copy)]
+struct CachedToken {
+    start: u32,
+    end: u32,
+    kind: TokenKind,
+}
+
+/// The most chunks a thread keeps, and the longest chunk it keeps (longer ones
+/// are rarely repeated: URLs, long hyphenated runs).
+const MAX_CACHED_CHUNKS: usize = 1 << 16;
+const MAX_CACHED_CHUNK_LEN: usize = 48;
+
+thread_local! {
+    static CHUNK_CACHE: RefCell<ChunkCache> = RefCell::new(ChunkCache::default());
 }
 
 impl Default for Tokenizer {
@@ -459,6 +498,12 @@ impl Tokenizer {
         }
     }
 
+    /// Whether `s` is a key of the special-case table (what [`Tokenizer::special`]
+    /// looks up first).
+    fn in_special_table(&self, s: &str) -> bool {
+        self.with_specials && self.special_filter.may_contain(s) && self.specials.contains_key(s)
+    }
+
     fn special(&self, s: &str) -> Option<Special<'_>> {
         if !self.with_specials {
             return None;
@@ -532,10 +577,66 @@ impl Tokenizer {
         scratch: &mut Scratch,
     ) {
         let chunk = &text[start..end];
-        if chunk.bytes().all(|b| b.is_ascii_alphabetic()) && self.special(chunk).is_none() {
+        // A plain word, most chunks: of the special cases only the table can hold
+        // it (the others need an apostrophe, a leading digit or a period).
+        if chunk.bytes().all(|b| b.is_ascii_alphabetic()) && !self.in_special_table(chunk) {
             tokens.push(Token { start, end, kind: TokenKind::Word, ws: false });
             return;
         }
+        // While the builder cuts the special cases themselves (`with_specials`
+        // off), cuts differ from the finished tokenizer's: nothing is cached.
+        if !self.with_specials || chunk.len() > MAX_CACHED_CHUNK_LEN {
+            self.cut_chunk::<C>(text, start, end, tokens, scratch);
+            return;
+        }
+        let cached = CHUNK_CACHE.with(|cache| {
+            let cache = cache.borrow();
+            if cache.owner != self.id {
+                return false;
+            }
+            let Some(cut) = cache.cuts.get(chunk) else { return false };
+            tokens.extend(cut.iter().map(|token| Token {
+                start: start + token.start as usize,
+                end: start + token.end as usize,
+                kind: token.kind,
+                ws: false,
+            }));
+            true
+        });
+        if cached {
+            return;
+        }
+        let first = tokens.len();
+        self.cut_chunk::<C>(text, start, end, tokens, scratch);
+        let cut: Box<[CachedToken]> = tokens[first..]
+            .iter()
+            .map(|token| CachedToken {
+                // Within a chunk of at most `MAX_CACHED_CHUNK_LEN` bytes.
+                start: (token.start - start) as u32,
+                end: (token.end - start) as u32,
+                kind: token.kind,
+            })
+            .collect();
+        CHUNK_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.owner != self.id || cache.cuts.len() >= MAX_CACHED_CHUNKS {
+                cache.cuts.clear();
+                cache.owner = self.id;
+            }
+            cache.cuts.insert(chunk.into(), cut);
+        });
+    }
+
+    /// [`Tokenizer::split_chunk`]'s work, without the cache.
+    fn cut_chunk<C: Classes>(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        tokens: &mut Vec<Token>,
+        scratch: &mut Scratch,
+    ) {
+        let chunk = &text[start..end];
         let first = tokens.len();
         let suffixes_from = scratch.suffixes.len();
         let (mut s, mut e) = (start, end);
