@@ -380,8 +380,6 @@ fn read_token_rules(reader: &mut Reader<'_>) -> Result<TokenRules, Error> {
     if json.is_empty() {
         return Ok(TokenRules::default());
     }
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|_| corrupt("token rules are not JSON"))?;
-    crate::pattern::from_compiled_json(&value)
+    crate::pattern::from_compiled_str(json)
         .map_err(|what| corrupt(format!("bad token rules: {what}")))
 }

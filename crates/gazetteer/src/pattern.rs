@@ -349,6 +349,49 @@ pub(crate) struct TokenRules {
     pub(crate) leader: Vec<u32>,
     /// Per pattern, the later patterns it leads (empty for most).
     pub(crate) twins: Vec<Vec<u32>>,
+    /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
+    pub(crate) runs: Vec<Option<LeadingRun>>,
+}
+
+/// A pattern's first atoms when they are one spec repeated: `n` copies that must
+/// match, then either `m` optional ones or one `*` (spaCy's expansion of `{n,m}`
+/// and `+` on the first token: the capitalized-word runs of the name rules). The
+/// matcher consumes such a run with a count of the tokens the spec holds on from
+/// the start, instead of searching through it state by state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LeadingRun {
+    /// How many atoms the run is.
+    pub(crate) atoms: usize,
+    /// The fewest tokens it consumes (`n`, at least one).
+    pub(crate) min: usize,
+    /// The most (`None`: no limit, for `*`).
+    pub(crate) max: Option<usize>,
+}
+
+impl LeadingRun {
+    /// The run `pattern` starts with, if its span does not start or end inside it.
+    fn of(pattern: &TokenPattern) -> Option<LeadingRun> {
+        let atoms = &pattern.atoms;
+        let spec = atoms.first()?.spec;
+        let same = |index: usize, quantifier: Quantifier| {
+            atoms.get(index).is_some_and(|atom| atom.spec == spec && atom.quantifier == quantifier)
+        };
+        let ones = (0..atoms.len()).take_while(|&i| same(i, Quantifier::One)).count();
+        if ones == 0 {
+            return None;
+        }
+        let optional = (ones..atoms.len()).take_while(|&i| same(i, Quantifier::Optional)).count();
+        let (len, max) = if optional == 0 && same(ones, Quantifier::Any) {
+            (ones + 1, None)
+        } else {
+            (ones + optional, Some(ones + optional))
+        };
+        // The span's edges must fall outside the run: it starts at the first token
+        // or after the run, and ends after the run.
+        let span_last = atoms.len() - pattern.trail;
+        let fits = (pattern.lead == 0 || pattern.lead >= len) && span_last >= len;
+        (len >= 2 && fits).then_some(LeadingRun { atoms: len, min: ones, max })
+    }
 }
 
 /// Which patterns can start at a token, looked up by the token's text, lower
@@ -454,6 +497,7 @@ impl TokenRules {
         }
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.group_twins()?;
+        self.runs = self.patterns.iter().map(LeadingRun::of).collect();
         self.index = StartIndex::build(&self.patterns)?;
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {
@@ -1122,49 +1166,56 @@ pub(crate) fn to_compiled_json(rules: &TokenRules) -> Value {
     serde_json::json!({ "lexicons": lexicons, "patterns": patterns })
 }
 
+/// The compiled token rules as `to_compiled_json` writes them, read straight
+/// into their types: a default gazetteer holds 58,000 lexicon words, and going
+/// through `serde_json::Value` first (a string, then a copy of it, per word) was
+/// most of the start-up.
+#[derive(serde::Deserialize)]
+struct CompiledRules {
+    lexicons: Vec<CompiledLexicon>,
+    patterns: Vec<CompiledPattern>,
+}
+
+#[derive(serde::Deserialize)]
+struct CompiledLexicon {
+    lexicon: String,
+    words: Vec<String>,
+    file: String,
+    line: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct CompiledPattern {
+    label: String,
+    id: Option<String>,
+    name: Option<String>,
+    priority: i32,
+    file: String,
+    line: u64,
+    pattern: Vec<Value>,
+}
+
 /// Reads what `to_compiled_json` wrote.
-pub(crate) fn from_compiled_json(value: &Value) -> Result<TokenRules, String> {
+pub(crate) fn from_compiled_str(json: &str) -> Result<TokenRules, String> {
+    let compiled: CompiledRules = serde_json::from_str(json).map_err(|err| err.to_string())?;
     let mut rules = TokenRules::default();
-    let origin_of = |item: &Map<String, Value>| -> Result<Origin, String> {
-        let file = item.get("file").and_then(Value::as_str).ok_or("a rule without a file")?;
-        let line = item.get("line").and_then(Value::as_u64).ok_or("a rule without a line")?;
-        Ok(Origin { file: file.to_string(), line })
-    };
-    let list = |key: &str| -> Result<&Vec<Value>, String> {
-        value.get(key).and_then(Value::as_array).ok_or_else(|| format!("no {key} list"))
-    };
-    for item in list("lexicons")? {
-        let item = item.as_object().ok_or("a lexicon is not an object")?;
-        let origin = origin_of(item)?;
-        let name = item.get("lexicon").and_then(Value::as_str).ok_or("a lexicon without a name")?;
-        let words = item
-            .get("words")
-            .and_then(Value::as_array)
-            .ok_or("a lexicon without words")?
-            .iter()
-            .map(|word| word.as_str().map(str::to_string).ok_or("a word is not a string"))
-            .collect::<Result<Vec<_>, _>>()?;
+    for lexicon in compiled.lexicons {
+        let origin = Origin { file: lexicon.file, line: lexicon.line };
         rules
-            .add_lexicon(Lexicon::new(name.to_string(), words, origin))
+            .add_lexicon(Lexicon::new(lexicon.lexicon, lexicon.words, origin))
             .map_err(|e| e.to_string())?;
     }
-    for item in list("patterns")? {
-        let item = item.as_object().ok_or("a pattern is not an object")?;
-        let text = |key: &str| item.get(key).and_then(Value::as_str).map(str::to_string);
+    for pattern in compiled.patterns {
         let meta = PatternMeta {
-            label: text("label").ok_or("a pattern without a label")?,
-            id: text("id"),
-            name: text("name"),
-            priority: item
-                .get("priority")
-                .and_then(Value::as_i64)
-                .and_then(|p| i32::try_from(p).ok())
-                .ok_or("a pattern without a priority")?,
-            origin: origin_of(item)?,
+            label: pattern.label,
+            id: pattern.id,
+            name: pattern.name,
+            priority: pattern.priority,
+            origin: Origin { file: pattern.file, line: pattern.line },
         };
-        let tokens =
-            item.get("pattern").and_then(Value::as_array).ok_or("a pattern without tokens")?;
-        rules.patterns.push(parse_token_pattern(tokens, meta).map_err(|e| e.to_string())?);
+        rules
+            .patterns
+            .push(parse_token_pattern(&pattern.pattern, meta).map_err(|e| e.to_string())?);
     }
     rules.finish().map_err(|e| e.to_string())?;
     Ok(rules)

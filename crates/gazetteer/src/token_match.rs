@@ -361,8 +361,26 @@ impl Search {
             span_start: if span_first == 0 { start } else { UNSET },
             span_end: UNSET,
         };
-        self.stack.push(first);
-        self.first_visit(first);
+        match rules.runs.get(pattern_number as usize).copied().flatten() {
+            // A leading run of one spec: count the tokens it holds on, and start
+            // from every place the run can end, as the search would reach them.
+            Some(run) => {
+                let limit = run.max.unwrap_or(usize::MAX).min(doc.attrs.tokens.len() - start);
+                let held = (0..limit)
+                    .take_while(|&offset| spec_holds(rules, pattern, 0, doc, start + offset))
+                    .count();
+                for consumed in run.min..=held {
+                    let state = enter(first, run.atoms, start + consumed);
+                    if self.first_visit(state) {
+                        self.stack.push(state);
+                    }
+                }
+            }
+            None => {
+                self.stack.push(first);
+                self.first_visit(first);
+            }
+        }
         while let Some(state) = self.stack.pop() {
             if state.atom == atoms.len() {
                 if state.token > start && state.span_start < state.span_end {
