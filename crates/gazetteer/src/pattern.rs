@@ -351,7 +351,13 @@ pub(crate) struct TokenRules {
     pub(crate) twins: Vec<Vec<u32>>,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
+    /// Which finished rule set this is (a new number at every `finish`): the
+    /// matcher's per-thread cache of where patterns can start is kept per rule set.
+    pub(crate) id: u64,
 }
+
+/// The last id given to a finished rule set.
+static RULES_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A pattern's first atoms when they are one spec repeated: `n` copies that must
 /// match, then either `m` optional ones or one `*` (spaCy's expansion of `{n,m}`
@@ -498,6 +504,7 @@ impl TokenRules {
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.group_twins()?;
         self.runs = self.patterns.iter().map(LeadingRun::of).collect();
+        self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {

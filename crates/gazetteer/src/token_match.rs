@@ -230,51 +230,71 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch
         specs: RefCell::new(Known::new(tokens.len(), rules.spec_count)),
     };
     let index = &rules.index;
-    let mut candidates: Vec<u32> = Vec::new();
+    let mut cached: Vec<u32> = Vec::new();
+    let mut others: Vec<u32> = Vec::new();
     let mut search = Search::default();
     let mut found = Vec::new();
     for start in 0..tokens.len() {
-        candidates.clear();
-        // A twin's matches are its leader's: one search serves both.
-        let mut consider = |pattern: u32| {
-            if rules.leads(pattern) {
-                candidates.push(pattern);
-            }
-        };
-        for (attr, by_value) in &index.by_attr {
-            if let Some(patterns) = by_value.get(doc.attrs.string(start, *attr)) {
-                patterns.iter().copied().for_each(&mut consider);
-            }
-        }
-        for (attr, words) in &index.lexicon_words {
-            if let Some(patterns) = words.get(doc.attrs.string(start, *attr)) {
-                patterns.iter().copied().for_each(&mut consider);
-            }
-        }
-        for (flags, patterns) in &index.by_flag {
-            if flags.iter().all(|(attr, value)| doc.attrs.flag(start, *attr) == *value) {
-                patterns.iter().copied().for_each(&mut consider);
-            }
-        }
-        index.anywhere.iter().copied().for_each(&mut consider);
-        // A pattern indexed under several keys is tried once per start (a list
-        // of a few, sorted in place: no per-pattern table to clear per document).
-        if candidates.len() > 1 {
-            candidates.sort_unstable();
-            candidates.dedup();
-        }
-        for &pattern in &candidates {
-            // Most tries end at the first token: settle those without a search.
-            let first = &rules.patterns[pattern as usize];
-            if let Some(atom) = first.atoms.first() {
-                let refused = match atom.quantifier {
-                    Quantifier::One => !spec_holds(rules, first, 0, &doc, start),
-                    Quantifier::Not => spec_holds(rules, first, 0, &doc, start),
-                    Quantifier::Optional | Quantifier::Any => false,
-                };
-                if refused {
-                    continue;
+        // The patterns that can start at a token of this text (its literal, lower
+        // form, shape, lexicons and flags say so, and a lexical first token
+        // holds): computed once per text and thread, as spaCy's vocabulary keeps a
+        // word's attributes. News repeats its words; this was most of the cost of
+        // trying patterns.
+        let text = doc.attrs.token_text(start);
+        cached.clear();
+        let hit = START_CACHE.with(|cache| cache.borrow().get(rules.id, text, &mut cached));
+        if !hit {
+            let mut consider = |pattern: u32| {
+                // A twin's matches are its leader's: one search serves both.
+                if rules.leads(pattern) {
+                    cached.push(pattern);
                 }
+            };
+            for (attr, by_value) in &index.by_attr {
+                if let Some(patterns) = by_value.get(doc.attrs.string(start, *attr)) {
+                    patterns.iter().copied().for_each(&mut consider);
+                }
+            }
+            for (attr, words) in &index.lexicon_words {
+                if let Some(patterns) = words.get(doc.attrs.string(start, *attr)) {
+                    patterns.iter().copied().for_each(&mut consider);
+                }
+            }
+            // `IS_SENT_START` depends on the token's place, not its text: a flag
+            // set is kept on its other flags, and a first token that tests it is
+            // checked at each token below (the index only rules patterns out; the
+            // search checks every token it takes).
+            for (flags, patterns) in &index.by_flag {
+                if flags.iter().all(|(attr, value)| {
+                    *attr == Attr::IsSentStart || doc.attrs.flag(start, *attr) == *value
+                }) {
+                    patterns.iter().copied().for_each(&mut consider);
+                }
+            }
+            // A pattern indexed under several keys is tried once per start.
+            cached.sort_unstable();
+            cached.dedup();
+            cached.retain(|&pattern| {
+                !first_is_lexical(rules, pattern) || !refused_at(rules, pattern, &doc, start)
+            });
+            START_CACHE.with(|cache| cache.borrow_mut().put(rules.id, text, &cached));
+        }
+        others.clear();
+        others.extend(index.anywhere.iter().copied().filter(|&p| rules.leads(p)));
+        if !others.is_empty() {
+            others.sort_unstable();
+            others.dedup();
+            // Those the cache did not settle are checked here (and the cached
+            // ones again only if their first token depends on its place).
+            others.retain(|pattern| cached.binary_search(pattern).is_err());
+        }
+        for (&pattern, settled) in
+            cached.iter().map(|p| (p, true)).chain(others.iter().map(|p| (p, false)))
+        {
+            // Most tries end at the first token: settle those without a search.
+            let checked = settled && first_is_lexical(rules, pattern);
+            if !checked && refused_at(rules, pattern, &doc, start) {
+                continue;
             }
             let before = found.len();
             search.run(rules, &doc, pattern, start, &mut found);
@@ -289,6 +309,79 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch
     found.sort_unstable();
     found.dedup();
     found
+}
+
+/// Whether pattern `pattern`'s first token is refused at token `start` (so no
+/// match of it can start there): its spec fails, or holds under `!`.
+fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
+    let first = &rules.patterns[pattern as usize];
+    match first.atoms.first().map(|atom| atom.quantifier) {
+        Some(Quantifier::One) => !spec_holds(rules, first, 0, doc, start),
+        Some(Quantifier::Not) => spec_holds(rules, first, 0, doc, start),
+        Some(Quantifier::Optional | Quantifier::Any) | None => false,
+    }
+}
+
+/// Whether pattern `pattern`'s first token tests only what a token's text says
+/// (not `IS_SENT_START`), so whether it holds can be kept per text.
+fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
+    rules.patterns[pattern as usize]
+        .atoms
+        .first()
+        .is_none_or(|atom| atom.conditions.iter().all(|c| c.attr != Attr::IsSentStart))
+}
+
+/// Per thread, for the last few rule sets used on it: token text → the patterns
+/// that can start at such a token (see `find`). Bounded: a set's table is emptied
+/// when full, and the least recently added set is forgotten past `MAX_SETS`.
+#[derive(Default)]
+struct StartCache {
+    sets: Vec<(u64, StartsByText)>,
+}
+
+/// Token text → the patterns that can start at a token of that text.
+type StartsByText = FxHashMap<Box<str>, Box<[u32]>>;
+
+const MAX_SETS: usize = 8;
+const MAX_WORDS: usize = 1 << 16;
+
+impl StartCache {
+    /// Appends the cached patterns of `text` under rule set `id` to `out`; false
+    /// if there are none cached.
+    fn get(&self, id: u64, text: &str, out: &mut Vec<u32>) -> bool {
+        let Some((_, words)) = self.sets.iter().find(|(set, _)| *set == id) else {
+            return false;
+        };
+        match words.get(text) {
+            Some(patterns) => {
+                out.extend_from_slice(patterns);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn put(&mut self, id: u64, text: &str, patterns: &[u32]) {
+        let position = match self.sets.iter().position(|(set, _)| *set == id) {
+            Some(position) => position,
+            None => {
+                if self.sets.len() >= MAX_SETS {
+                    self.sets.remove(0);
+                }
+                self.sets.push((id, FxHashMap::default()));
+                self.sets.len() - 1
+            }
+        };
+        let words = &mut self.sets[position].1;
+        if words.len() >= MAX_WORDS {
+            words.clear();
+        }
+        words.insert(text.into(), patterns.into());
+    }
+}
+
+thread_local! {
+    static START_CACHE: RefCell<StartCache> = RefCell::new(StartCache::default());
 }
 
 /// One search state: the next atom, the next token, and the span's edges once
