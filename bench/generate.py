@@ -26,6 +26,9 @@ Planted entries come from the first 100,000 entries of the stream (`--plant-from
 a fifth from the first 1,000), so every gazetteer of 100k entries or more holds all
 of them; the manifest counts, for each gazetteer, the occurrences of its entries.
 The same arguments give byte-identical files (tests/interop/test_bench.py).
+`--gazetteers 100000,10000000` adds the 10M-entry gazetteer of bench/ten_million.py
+(`RUBRIC_BENCH_10M=1 bench/run.sh`): the same stream, so its first million entries are
+the 1M gazetteer's.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@
 #   bench/run.sh --full     adds the Python tools on 1M entries and on 50 MB (slow;
 #                           with --quick, on the quick sizes)
 #   bench/run.sh --note "what else was running"   (any option of bench/bench.py)
+#   RUBRIC_BENCH_10M=1 bench/run.sh   first runs bench/ten_million.py: a seeded 10M-entry
+#                           gazetteer compiled, loaded and annotated with beside the 100k
+#                           one (about ten minutes more; target/bench/10m/RESULTS-10m.md)
 #
 # Needs python3.11 with venv; installs GNU time and taskset with apt-get if missing;
 # the Python tools are installed in the project's pinned venv (scripts/python-venv),
@@ -38,6 +41,10 @@ export PYTHONDONTWRITEBYTECODE=1
 echo "bench: building rubric and the bare scan (release)" >&2
 cargo build --release --quiet --bin rubric
 cargo build --release --quiet -p rubric-gazetteer --example bare_scan
+
+if [[ "${RUBRIC_BENCH_10M:-}" == 1 ]]; then
+    "$venv/bin/python" bench/ten_million.py --rubric "$root/target/release/rubric"
+fi
 
 exec "$venv/bin/python" bench/bench.py \
     --rubric "$root/target/release/rubric" \

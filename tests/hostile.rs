@@ -201,8 +201,10 @@ fn hostile_gazetteers() {
 /// A compiled gazetteer whose index bytes were edited and whose checksum was
 /// recomputed, as a hand-edited or crafted `.rgz` would be. With daachorse's
 /// automaton (format 2) some such edits loaded and then panicked in matching; the
-/// double-array trie (format 3, issue 22) is checked structurally on load, so
-/// every edit either is an error when the file loads or matches without a panic.
+/// double-array trie (format 3, issue 22) is checked where that costs nothing on
+/// load (whole blocks, the root) and every unit is bounds-checked as the walk
+/// reads it, so every edit either is an error when the file loads or matches
+/// without a panic.
 /// Through the binary, an edit the check refuses is one error line naming the
 /// file, exit 2, and no partial output file.
 #[test]
@@ -275,6 +277,79 @@ fn an_edited_compiled_gazetteer_is_an_error_or_matches_never_a_panic() {
         .collect();
     names.sort();
     assert_eq!(names, ["docs.jsonl", "edited.rgz", "out.jsonl", "places.rgz", "places.tsv"]);
+}
+
+/// A damaged compiled gazetteer opened the way `annotate -g` opens it (mapped
+/// into memory, `Gazetteer::load_compiled`): cut short anywhere, any bit of the
+/// header flipped, a bit flipped in the tables (sampled through the whole
+/// payload: strings, entries, keys, trie), or another format version, each is an
+/// error that names the file, says what is wrong and says to recompile; never a
+/// panic, never a gazetteer.
+#[test]
+fn a_damaged_compiled_gazetteer_opened_by_mmap_is_a_located_error() {
+    use rubric_gazetteer::Gazetteer;
+
+    let dir = tempdir();
+    let tsv: String =
+        (0..300).map(|i| format!("Place {i}\tGPE\tQ{i}\nPerson {i}\tPERSON\n")).collect();
+    write(dir.path(), "places.tsv", tsv);
+    let output = run(dir.path(), &["gazetteer", "compile", "places.tsv", "-o", "places.rgz"], b"");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let bytes = std::fs::read(dir.path().join("places.rgz")).expect("compiled");
+    let path = dir.path().join("damaged.rgz");
+    // Returns the error's kind after checking that it is located and says what
+    // to do.
+    let load = |damaged: &[u8], what: &str| -> &'static str {
+        std::fs::write(&path, damaged).expect("write");
+        match Gazetteer::load_compiled(&path) {
+            Ok(_) => panic!("{what}: loaded"),
+            Err(err) => {
+                assert_eq!(err.file(), Some(path.display().to_string().as_str()), "{what}");
+                let message = err.to_string();
+                assert!(message.contains("compile"), "{what}: {message}");
+                err.kind().name()
+            }
+        }
+    };
+    // The header is magic (8), version (4), CRC-32 (4), payload length (8).
+    let header = 24;
+    let cuts =
+        [0, 1, 7, 8, 11, 12, 16, 23, 24, 25, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1];
+    for cut in cuts {
+        let kind = load(&bytes[..cut], &format!("cut at {cut}"));
+        let expected = if cut < 8 { "not_compiled" } else { "truncated" };
+        assert_eq!(kind, expected, "cut at {cut} of {}", bytes.len());
+    }
+    for bit in 0..header * 8 {
+        let mut flipped = bytes.clone();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        let kind = load(&flipped, &format!("header bit {bit}"));
+        let expected: &[&str] = match bit / 8 {
+            0..=7 => &["not_compiled"],
+            8..=11 => &["unsupported_version"],
+            12..=15 => &["checksum_mismatch"],
+            // A longer length is a cut file; a shorter one leaves bytes after it.
+            _ => &["truncated", "corrupt"],
+        };
+        assert!(expected.contains(&kind), "header bit {bit}: {kind}");
+    }
+    let payload = bytes.len() - header;
+    for (sample, position) in (header..bytes.len()).step_by(payload / 97 + 1).enumerate() {
+        let mut flipped = bytes.clone();
+        flipped[position] ^= 1 << (sample % 8);
+        assert_eq!(load(&flipped, &format!("byte {position}")), "checksum_mismatch");
+    }
+    for version in [1u32, 2, 4, 99] {
+        let mut other = bytes.clone();
+        other[8..12].copy_from_slice(&version.to_le_bytes());
+        assert_eq!(load(&other, &format!("version {version}")), "unsupported_version");
+        let message = Gazetteer::load_compiled(&path).expect_err("refused").to_string();
+        assert!(message.contains(&format!("version {version}")), "{message}");
+    }
+    // And the undamaged file loads through the same path.
+    std::fs::write(&path, &bytes).expect("write");
+    let loaded = Gazetteer::load_compiled(&path).expect("the undamaged file loads");
+    assert_eq!(loaded.len(), 600);
 }
 
 /// One JSON Lines line holding one huge document: no line-length limit, offsets

@@ -1,5 +1,5 @@
 //! The compiled form: a versioned, checksummed file that loads without parsing
-//! sources or rebuilding the automaton.
+//! sources or rebuilding the automaton, and is used where it is.
 //!
 //! ```text
 //! header (24 bytes)
@@ -13,26 +13,48 @@
 //!                             2 double-array trie (stored below)
 //!   files, labels    u32 count, then each: u32 length + UTF-8
 //!   strings          u32 length + UTF-8 (patterns and ids)
-//!   entries          u32 count, then 33 bytes each (see `write_entry`)
+//!   entries          u32 count, then 33 bytes each (`gazetteer::StoredEntry`)
 //!   key starts       u32 count, then u32 each
 //!   token rules      u32 length + UTF-8 JSON (token patterns and lexicons, see
 //!                    `write_token_rules`; length 0 when there are none)
-//!   automaton        u64 length + bytes (the trie, see `engine::Trie::serialize`:
-//!                    the keys kept aside, then yada's array, used as it is)
+//!   automaton        u64 length + bytes (the trie, see `engine::Trie`: the keys
+//!                    kept aside, then yada's array, used as it is)
 //! ```
 //!
-//! Loading checks, in order: magic (else `NotCompiled`), version (else
-//! `UnsupportedVersion`), length (else `Truncated`), checksum (else
-//! `ChecksumMismatch`), then every index and offset (else `Corrupt`), so that a
-//! file that loads can never make matching panic.
+//! Every field is little-endian and every record fixed-width, read with
+//! `from_le_bytes` on byte slices, so the file's layout is the matcher's layout
+//! whatever the alignment: `Gazetteer::load_compiled` maps the file (`memmap2`)
+//! and the strings, entries, key starts and trie are views of the mapping
+//! (`Bytes`); only file names, labels and token rules are copied out.
+//!
+//! What loading checks, in order: magic (else `NotCompiled`), version (else
+//! `UnsupportedVersion`), length (else `Truncated`, or `Corrupt` for bytes after
+//! the end), the CRC-32 of the whole payload (else `ChecksumMismatch`; it reads
+//! every page of the file, 0.06-0.12 s for the 809 MB file of ten million
+//! entries, which is why it stays), that each section fits in what is left (else
+//! `Truncated`), the small tables' UTF-8, the key table's first and last values,
+//! and the trie's length and root (else `Corrupt`). Nothing on load reads every
+//! record: what a crafted file (one with its checksum recomputed) could put in
+//! the large tables is checked where it is read, so that matching never panics
+//! and never reads out of bounds. A record's strings, label and file are
+//! bounds- and UTF-8-checked as it is read (`gazetteer::read_record`: a bad one
+//! reads as empty), a key's entry range is bounds-checked (`key_entries`: a bad
+//! one has none), and the trie's walk bounds-checks every unit it reads
+//! (`engine::walk`).
+//!
+//! A mapped file that another process truncates while it is mapped makes a read
+//! past the new end raise SIGBUS, and there is no cheap cure (the kernel drops
+//! those pages from every mapping). This is the documented limitation: replace a
+//! compiled file by renaming a new one over it, as `rubric gazetteer compile`
+//! does (the mapped file then stays whole until it is unmapped), never by
+//! writing into it.
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::engine::{Engine, EngineKind};
-use crate::entry::CasePolicy;
 use crate::error::{Error, ErrorKind};
-use crate::gazetteer::{to_u32, Gazetteer, StoredEntry, NO_ID};
+use crate::gazetteer::{to_u32, Gazetteer};
 use crate::normalize::{normalize_pattern, Folding};
 use crate::pattern::TokenRules;
 
@@ -44,7 +66,8 @@ pub const MAGIC: &[u8; 8] = b"RUBRICGZ";
 /// token starts.
 pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 24;
-const ENTRY_LEN: usize = 33;
+/// The length of an entry record (`gazetteer::StoredEntry`).
+pub(crate) const ENTRY_LEN: usize = 33;
 
 fn corrupt(what: impl Into<String>) -> Error {
     Error::new(ErrorKind::Corrupt { what: what.into() })
@@ -53,128 +76,115 @@ fn corrupt(what: impl Into<String>) -> Error {
 impl Gazetteer {
     /// Writes the compiled form. Write to a temporary file and rename it into
     /// place (as `rubric gazetteer compile` does) so that readers never see half
-    /// a file.
+    /// a file, and so that a process that has the old file mapped keeps reading
+    /// the old file (see the module doc on truncation).
     pub fn write_compiled(&self, mut out: impl Write) -> Result<(), Error> {
-        let mut payload = Vec::new();
-        payload.push(u8::from(self.diacritics));
-        let automaton = self.engine.serialized();
-        payload.push(match (&self.engine, &automaton) {
+        let automaton = self.engine.serialized_parts();
+        // Everything before the two large tables and the automaton, which are
+        // written from where they are, not copied into one payload first.
+        let mut head = Vec::new();
+        head.push(u8::from(self.diacritics));
+        head.push(match (&self.engine, &automaton) {
             (Engine::Empty, _) => 0,
             (_, None) => 1,
             (_, Some(_)) => 2,
         });
         for table in [&self.files, &self.labels] {
-            put_u32(&mut payload, to_u32(table.len())?);
+            put_u32(&mut head, to_u32(table.len())?);
             for value in table {
-                put_str(&mut payload, value)?;
+                put_str(&mut head, value)?;
             }
         }
-        put_str(&mut payload, &self.strings)?;
-        put_u32(&mut payload, to_u32(self.entries.len())?);
-        for entry in &self.entries {
-            write_entry(&mut payload, entry);
-        }
-        put_u32(&mut payload, to_u32(self.key_starts.len())?);
-        for start in &self.key_starts {
-            put_u32(&mut payload, *start);
-        }
-        write_token_rules(&mut payload, &self.rules)?;
-        let automaton = automaton.unwrap_or_default();
-        payload.extend_from_slice(&(automaton.len() as u64).to_le_bytes());
-        payload.extend_from_slice(&automaton);
+        put_u32(&mut head, to_u32(self.strings.len())?);
+        let strings: &[u8] = &self.strings;
+        let mut entries_head = Vec::new();
+        put_u32(&mut entries_head, to_u32(self.len())?);
+        let entries: &[u8] = &self.entries;
+        let mut keys_head = Vec::new();
+        put_u32(&mut keys_head, to_u32(self.key_starts.len() / 4)?);
+        let key_starts: &[u8] = &self.key_starts;
+        let mut tail = Vec::new();
+        write_token_rules(&mut tail, &self.rules)?;
+        let (aside, array) = automaton.unwrap_or_default();
+        tail.extend_from_slice(&((aside.len() + array.len()) as u64).to_le_bytes());
+        let parts: [&[u8]; 9] =
+            [&head, strings, &entries_head, entries, &keys_head, key_starts, &tail, &aside, array];
 
+        let mut crc = crc32fast::Hasher::new();
+        let mut length = 0u64;
+        for part in parts {
+            crc.update(part);
+            length += part.len() as u64;
+        }
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        header.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        header.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        header.extend_from_slice(&crc.finalize().to_le_bytes());
+        header.extend_from_slice(&length.to_le_bytes());
         let write = |err| Error::new(ErrorKind::Write(err));
         out.write_all(&header).map_err(write)?;
-        out.write_all(&payload).map_err(write)?;
+        for part in parts {
+            out.write_all(part).map_err(write)?;
+        }
         out.flush().map_err(write)
     }
 
-    /// Loads a compiled gazetteer from a file.
+    /// Loads a compiled gazetteer from a file, which it maps into memory and
+    /// uses where it is: the strings, entries, key table and trie are read from
+    /// the mapping, so loading costs the checks, not a copy (see the module doc
+    /// for what is checked, and for a file truncated while it is mapped).
     pub fn load_compiled(path: &Path) -> Result<Gazetteer, Error> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|err| Error::in_file(ErrorKind::Read(err), name.clone()))?;
-        Gazetteer::from_compiled_vec(bytes).map_err(|err| err.with_file(name))
+        let read_error = |err| Error::in_file(ErrorKind::Read(err), name.clone());
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let storage = match map_file(&file) {
+            Some(map) => Storage::Mapped(map),
+            // Not a regular file (a pipe, `/dev/stdin`), or empty: read it whole.
+            None => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(read_error)?;
+                Storage::Owned(bytes)
+            }
+        };
+        Gazetteer::from_storage(storage).map_err(|err| err.with_file(name))
     }
 
-    /// Loads a compiled gazetteer from memory.
+    /// Loads a compiled gazetteer from memory (copied once: the gazetteer
+    /// keeps its tables in one buffer of its own).
     pub fn from_compiled_bytes(bytes: &[u8]) -> Result<Gazetteer, Error> {
-        let (gazetteer, automaton) = Gazetteer::read_compiled(bytes)?;
-        gazetteer.with_automaton(automaton.kind, bytes[automaton.bytes].to_vec())
+        Gazetteer::from_storage(Storage::Owned(bytes.to_vec()))
     }
 
-    /// Loads a compiled gazetteer from a file's bytes, which it consumes: the
-    /// automaton, most of a large file, is moved to the front of the buffer and
-    /// the rest freed, and the trie is then used where it is, so that the file
-    /// and the loaded gazetteer are not both in memory at the peak.
-    fn from_compiled_vec(mut bytes: Vec<u8>) -> Result<Gazetteer, Error> {
-        let (gazetteer, automaton) = Gazetteer::read_compiled(&bytes)?;
-        let len = automaton.bytes.len();
-        bytes.copy_within(automaton.bytes, 0);
-        bytes.truncate(len);
-        bytes.shrink_to_fit();
-        gazetteer.with_automaton(automaton.kind, bytes)
+    /// Loads a compiled gazetteer from bytes that live as long as the program
+    /// (the embedded default), used where they are, without a copy.
+    pub fn from_static_compiled_bytes(bytes: &'static [u8]) -> Result<Gazetteer, Error> {
+        Gazetteer::from_storage(Storage::Static(bytes))
     }
 
-    /// Checks the header and checksum and reads everything but the automaton,
-    /// which it locates in `bytes`.
-    fn read_compiled(bytes: &[u8]) -> Result<(Gazetteer, StoredAutomaton), Error> {
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(Error::new(ErrorKind::NotCompiled));
-        }
-        let mut header = Reader { bytes: &bytes[MAGIC.len()..] };
-        let version = header.u32().map_err(|_| Error::new(ErrorKind::Truncated))?;
-        if version != FORMAT_VERSION {
-            return Err(Error::new(ErrorKind::UnsupportedVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            }));
-        }
-        let checksum = header.u32()?;
-        let length = header.u64()?;
-        let payload = header.bytes;
-        match u64::try_from(payload.len()) {
-            Ok(actual) if actual < length => return Err(Error::new(ErrorKind::Truncated)),
-            Ok(actual) if actual > length => return Err(corrupt("bytes after the end")),
-            _ => {}
-        }
-        if crc32fast::hash(payload) != checksum {
-            return Err(Error::new(ErrorKind::ChecksumMismatch));
-        }
-        let (gazetteer, automaton) = read_payload(payload)?;
-        let from = bytes.len() - payload.len();
-        Ok((
-            gazetteer,
-            StoredAutomaton {
-                kind: automaton.kind,
-                bytes: from + automaton.bytes.start..from + automaton.bytes.end,
-            },
-        ))
+    fn from_storage(storage: Storage) -> Result<Gazetteer, Error> {
+        let storage = std::sync::Arc::new(storage);
+        let payload = check_header(storage.as_slice())?;
+        let (gazetteer, automaton) = read_payload(&storage, payload)?;
+        gazetteer.with_automaton(automaton.kind, automaton.bytes)
     }
 
     /// Builds or loads the automaton of a gazetteer read by `read_payload`.
-    fn with_automaton(mut self, kind: u8, automaton: Vec<u8>) -> Result<Gazetteer, Error> {
+    fn with_automaton(mut self, kind: u8, automaton: Bytes) -> Result<Gazetteer, Error> {
         self.engine = match kind {
-            0 if self.entries.is_empty() => Engine::Empty,
+            0 if self.is_empty_of_entries() => Engine::Empty,
             1 => {
                 let folding = Folding { case: true, diacritics: self.diacritics };
+                let records = self.entry_records();
                 let keys: Vec<String> = self
                     .key_ranges()
-                    .map(|range| {
-                        let entry = self.entry_ref(&self.entries[range.start]);
-                        normalize_pattern(entry.pattern, folding)
-                    })
+                    .filter_map(|range| records.get(range.start))
+                    .map(|stored| normalize_pattern(self.entry_ref(stored).pattern, folding))
                     .collect();
                 Engine::build(EngineKind::AhoCorasick, keys.iter().map(String::as_str))?
             }
             // A key the table does not have finds no entries (`key_entries`), and
-            // the trie is checked structurally, so even a wrong trie cannot make
-            // matching read out of bounds.
+            // every read of the trie is bounds-checked, so even a wrong trie
+            // cannot make matching read out of bounds.
             2 => Engine::deserialize(automaton)?,
             other => return Err(corrupt(format!("unknown automaton kind {other}"))),
         };
@@ -182,10 +192,94 @@ impl Gazetteer {
     }
 }
 
+/// The memory a loaded gazetteer's tables live in.
+pub(crate) enum Storage {
+    /// Built in this process, or copied from borrowed bytes.
+    Owned(Vec<u8>),
+    /// The embedded default, in the binary's read-only data.
+    Static(&'static [u8]),
+    /// A compiled file, mapped read-only.
+    Mapped(memmap2::Mmap),
+}
+
+impl Storage {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Storage::Owned(bytes) => bytes,
+            Storage::Static(bytes) => bytes,
+            Storage::Mapped(map) => map,
+        }
+    }
+}
+
+/// A range of a [`Storage`], shared: a gazetteer's tables, and its clones',
+/// are views of one buffer or mapping. The range is checked when the view is
+/// made, so reading it never fails.
+#[derive(Clone)]
+pub(crate) struct Bytes {
+    storage: std::sync::Arc<Storage>,
+    range: std::ops::Range<usize>,
+}
+
+impl Bytes {
+    /// Bytes of their own (a table built in this process).
+    pub(crate) fn owned(bytes: Vec<u8>) -> Bytes {
+        let range = 0..bytes.len();
+        Bytes { storage: std::sync::Arc::new(Storage::Owned(bytes)), range }
+    }
+
+    /// The view of `range` of these bytes (clamped to them).
+    pub(crate) fn slice(&self, range: std::ops::RangeFrom<usize>) -> Bytes {
+        let start = (self.range.start + range.start).min(self.range.end);
+        Bytes { storage: self.storage.clone(), range: start..self.range.end }
+    }
+
+    /// The view of `range` of `storage`, if it is inside.
+    fn of(storage: &std::sync::Arc<Storage>, range: std::ops::Range<usize>) -> Option<Bytes> {
+        storage.as_slice().get(range.clone())?;
+        Some(Bytes { storage: storage.clone(), range })
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        // Checked in `Bytes::of`; the storage never changes length.
+        self.storage.as_slice().get(self.range.clone()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.range.len())
+    }
+}
+
+/// Maps `file` read-only, or `None` when it cannot be mapped (not a regular
+/// file, or empty, which the kernel refuses to map) and must be read instead.
+#[allow(unsafe_code)]
+fn map_file(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() || metadata.len() == 0 {
+        return None;
+    }
+    // SAFETY: `Mmap::map` is unsafe because the mapping's bytes change if the
+    // file is modified while it is mapped, and a read past a truncated end
+    // raises SIGBUS. Nothing in this crate writes to the file; every length
+    // read from it is bounds-checked against the mapping's length as mapped,
+    // so a change can give wrong matches but never an out-of-bounds read. A
+    // file truncated while mapped is the documented limitation (module doc):
+    // `rubric gazetteer compile` replaces files by renaming, which leaves the
+    // mapped file whole.
+    unsafe { memmap2::Mmap::map(file) }.ok()
+}
+
 /// Where a compiled file keeps its automaton: its kind byte and its bytes.
 struct StoredAutomaton {
     kind: u8,
-    bytes: std::ops::Range<usize>,
+    bytes: Bytes,
 }
 
 impl Error {
@@ -205,22 +299,6 @@ fn put_str(out: &mut Vec<u8>, value: &str) -> Result<(), Error> {
     put_u32(out, to_u32(value.len())?);
     out.extend_from_slice(value.as_bytes());
     Ok(())
-}
-
-fn write_entry(out: &mut Vec<u8>, entry: &StoredEntry) {
-    for value in [
-        entry.pattern_start,
-        entry.pattern_len,
-        entry.id_start,
-        entry.id_len,
-        entry.label,
-        entry.file,
-        entry.line,
-    ] {
-        put_u32(out, value);
-    }
-    out.extend_from_slice(&entry.priority.to_le_bytes());
-    out.push(entry.case.to_byte());
 }
 
 /// Reads the payload; past the checksum, so every failure is `Truncated` (a
@@ -272,10 +350,49 @@ impl<'b> Reader<'b> {
     }
 }
 
-/// Reads the payload's tables; the automaton is left where it is, for
-/// `Gazetteer::with_automaton`.
-fn read_payload(payload: &[u8]) -> Result<(Gazetteer, StoredAutomaton), Error> {
+/// Checks the header, the length and the checksum, and returns the payload.
+fn check_header(bytes: &[u8]) -> Result<&[u8], Error> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(Error::new(ErrorKind::NotCompiled));
+    }
+    let mut header = Reader { bytes: &bytes[MAGIC.len()..] };
+    let version = header.u32().map_err(|_| Error::new(ErrorKind::Truncated))?;
+    if version != FORMAT_VERSION {
+        return Err(Error::new(ErrorKind::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        }));
+    }
+    let checksum = header.u32()?;
+    let length = header.u64()?;
+    let payload = header.bytes;
+    match u64::try_from(payload.len()) {
+        Ok(actual) if actual < length => return Err(Error::new(ErrorKind::Truncated)),
+        Ok(actual) if actual > length => return Err(corrupt("bytes after the end")),
+        _ => {}
+    }
+    if crc32fast::hash(payload) != checksum {
+        return Err(Error::new(ErrorKind::ChecksumMismatch));
+    }
+    Ok(payload)
+}
+
+/// Reads the payload's small tables into memory and locates the large ones
+/// (strings, entries, key starts) and the automaton in `storage`, where they
+/// stay. Every section's length is checked against what is left; what is in
+/// the large tables is checked when it is read (`Gazetteer::entry_ref`,
+/// `Gazetteer::key_entries`, the trie's walk).
+fn read_payload(
+    storage: &std::sync::Arc<Storage>,
+    payload: &[u8],
+) -> Result<(Gazetteer, StoredAutomaton), Error> {
     let mut reader = Reader { bytes: payload };
+    // A section of `len` bytes at the reader, as a view of the storage.
+    let section = |reader: &mut Reader<'_>, len: usize| -> Result<Bytes, Error> {
+        let start = HEADER_LEN + payload.len() - reader.bytes.len();
+        reader.take(len)?;
+        Bytes::of(storage, start..start + len).ok_or_else(|| Error::new(ErrorKind::Truncated))
+    };
     let diacritics = match reader.u8()? {
         0 => false,
         1 => true,
@@ -293,54 +410,24 @@ fn read_payload(payload: &[u8]) -> Result<(Gazetteer, StoredAutomaton), Error> {
     }
     let labels = tables.pop().unwrap_or_default();
     let files = tables.pop().unwrap_or_default();
-    let strings = reader.str()?.to_string();
+    let strings_len = reader.u32()? as usize;
+    let strings = section(&mut reader, strings_len)?;
     let count = reader.count(ENTRY_LEN)?;
-    let mut entries = Vec::with_capacity(count);
-    for _ in 0..count {
-        let entry = StoredEntry {
-            pattern_start: reader.u32()?,
-            pattern_len: reader.u32()?,
-            id_start: reader.u32()?,
-            id_len: reader.u32()?,
-            label: reader.u32()?,
-            file: reader.u32()?,
-            line: reader.u32()?,
-            priority: i32::from_le_bytes(reader.array()?),
-            case: CasePolicy::from_byte(reader.u8()?)
-                .ok_or_else(|| corrupt("unknown case policy"))?,
-        };
-        let in_strings = |start: u32, len: u32| {
-            let (start, end) = (start as usize, start as usize + len as usize);
-            strings.is_char_boundary(start)
-                && strings.is_char_boundary(end)
-                && start <= end
-                && end <= strings.len()
-        };
-        if !in_strings(entry.pattern_start, entry.pattern_len)
-            || (entry.id_len != NO_ID && !in_strings(entry.id_start, entry.id_len))
-            || entry.label as usize >= labels.len()
-            || entry.file as usize >= files.len()
-        {
-            return Err(corrupt("an entry points outside the tables"));
-        }
-        entries.push(entry);
-    }
-    let count = reader.count(4)?;
-    let mut key_starts = Vec::with_capacity(count);
-    for _ in 0..count {
-        key_starts.push(reader.u32()?);
-    }
-    let monotone = key_starts.windows(2).all(|pair| pair[0] < pair[1]);
-    let bounded = key_starts.first() == Some(&0)
-        && key_starts.last().is_some_and(|&last| last as usize == entries.len());
-    if !monotone || !(bounded || (entries.is_empty() && key_starts.len() <= 1)) {
+    let entries = section(&mut reader, count * ENTRY_LEN)?;
+    let keys = reader.count(4)?;
+    let key_starts = section(&mut reader, keys * 4)?;
+    // The ends of the key table; what lies between is checked where it is read
+    // (`Gazetteer::key_entries`), so that loading does not read every key.
+    let key_start = |index: usize| key_starts.get(index * 4..index * 4 + 4).map(le_u32);
+    let bounded = key_start(0) == Some(0)
+        && keys.checked_sub(1).and_then(key_start).is_some_and(|last| last as usize == count);
+    if !(bounded || (count == 0 && keys <= 1)) {
         return Err(corrupt("bad key table"));
     }
     let rules = read_token_rules(&mut reader)?;
     let automaton_len =
         usize::try_from(reader.u64()?).map_err(|_| Error::new(ErrorKind::Truncated))?;
-    let start = payload.len() - reader.bytes.len();
-    reader.take(automaton_len)?;
+    let automaton = section(&mut reader, automaton_len)?;
     if !reader.bytes.is_empty() {
         return Err(corrupt("bytes after the automaton"));
     }
@@ -355,7 +442,16 @@ fn read_payload(payload: &[u8]) -> Result<(Gazetteer, StoredAutomaton), Error> {
         diagnostics: Vec::new(),
         rules,
     };
-    Ok((gazetteer, StoredAutomaton { kind: automaton_kind, bytes: start..start + automaton_len }))
+    Ok((gazetteer, StoredAutomaton { kind: automaton_kind, bytes: automaton }))
+}
+
+/// A little-endian `u32` from 4 bytes (fewer or more read as zero-padded or cut;
+/// callers pass exactly 4).
+pub(crate) fn le_u32(bytes: &[u8]) -> u32 {
+    let mut array = [0; 4];
+    let len = bytes.len().min(4);
+    array[..len].copy_from_slice(&bytes[..len]);
+    u32::from_le_bytes(array)
 }
 
 // --- Token rules (issue 19), kept apart from the phrase tables above. ---

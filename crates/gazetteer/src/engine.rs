@@ -13,6 +13,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use crate::compiled::{le_u32, Bytes};
 use crate::error::{Error, ErrorKind};
 
 /// Which index to build.
@@ -114,8 +115,10 @@ impl Engine {
                 }
             }
             Engine::DoubleArray(trie) => {
+                // Once, not at every start: the array is a view of shared storage.
+                let array = trie.array.as_deref();
                 for &start in starts {
-                    trie.for_each_prefix(haystack.as_bytes(), start, |key, end| {
+                    trie.for_each_prefix(array, haystack.as_bytes(), start, |key, end| {
                         found(key, start, end)
                     });
                 }
@@ -125,15 +128,22 @@ impl Engine {
     }
 
     /// The stored index, for the compiled form (double-array only).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn serialized(&self) -> Option<Vec<u8>> {
+        self.serialized_parts().map(|(head, array)| [head.as_slice(), array].concat())
+    }
+
+    /// The stored index in two parts, written one after the other: the keys
+    /// kept aside, and the array, where it is (not copied to be written).
+    pub(crate) fn serialized_parts(&self) -> Option<(Vec<u8>, &[u8])> {
         match self {
-            Engine::DoubleArray(trie) => Some(trie.serialize()),
+            Engine::DoubleArray(trie) => Some(trie.serialize_parts()),
             _ => None,
         }
     }
 
     /// Loads a stored double-array trie from its bytes, which it keeps.
-    pub(crate) fn deserialize(bytes: Vec<u8>) -> Result<Engine, Error> {
+    pub(crate) fn deserialize(bytes: Bytes) -> Result<Engine, Error> {
         Trie::deserialize(bytes).map(Engine::DoubleArray)
     }
 
@@ -151,6 +161,11 @@ impl Engine {
 /// any byte slice, so a compiled file's bytes are the index as they are), plus
 /// the keys it cannot hold.
 ///
+/// `yada` builds the array; the walk is ours (`for_each_prefix`), the same as
+/// `yada`'s `common_prefix_search` but with every unit read bounds-checked, so
+/// that a mapped file needs no check of its whole array on load (`yada`'s
+/// reader reads units unchecked and must validate every unit first).
+///
 /// Two kinds of keys are kept aside and compared at every start instead: those
 /// with a NUL byte (`yada` ends each key with one; a pattern with U+0000 in it is
 /// legal, if unlikely) and those longer than [`MAX_TRIE_KEY`] bytes (`yada`'s
@@ -159,7 +174,7 @@ impl Engine {
 #[derive(Clone)]
 pub(crate) struct Trie {
     /// `None` when every key holds a NUL byte (`yada` refuses an empty key set).
-    array: Option<yada::DoubleArray<Vec<u8>>>,
+    array: Option<Bytes>,
     aside: Vec<(u32, Box<[u8]>)>,
 }
 
@@ -170,6 +185,47 @@ const MAX_TRIE_KEY: usize = 1024;
 /// frames of a few hundred bytes (more in a debug build), so this leaves a wide
 /// margin whatever thread builds (a test thread has 2 MB).
 const BUILDER_STACK: usize = 64 << 20;
+
+/// `yada`'s unit: bits 0-7 the label, 8 has-a-leaf, 9 the offset's scale, 10-30
+/// the offset, 31 is-a-leaf (then bits 0-30 the value).
+#[derive(Clone, Copy)]
+struct Unit(u32);
+
+impl Unit {
+    #[inline]
+    fn at(array: &[u8], index: usize) -> Option<Unit> {
+        let at = index.checked_mul(4)?;
+        array.get(at..at + 4).map(|bytes| Unit(le_u32(bytes)))
+    }
+
+    #[inline]
+    fn has_leaf(self) -> bool {
+        self.0 >> 8 & 1 == 1
+    }
+
+    #[inline]
+    fn is_leaf(self) -> bool {
+        self.0 >> 31 == 1
+    }
+
+    #[inline]
+    fn value(self) -> u32 {
+        self.0 & 0x7FFF_FFFF
+    }
+
+    #[inline]
+    fn label(self) -> u32 {
+        self.0 & ((1 << 31) | 0xFF)
+    }
+
+    #[inline]
+    fn offset(self) -> u32 {
+        (self.0 >> 10) << ((self.0 & (1 << 9)) >> 6)
+    }
+}
+
+/// `yada`'s arrays are whole blocks of this many units.
+const BLOCK_UNITS: usize = 256;
 
 impl Trie {
     fn build<'k>(keys: impl Iterator<Item = &'k str>) -> Result<Trie, Error> {
@@ -202,7 +258,7 @@ impl Trie {
             })
             .map_err(engine_error)?
             .map_err(engine_error)?;
-            Some(checked_array(bytes)?)
+            Some(checked_array(Bytes::owned(bytes))?)
         };
         Ok(Trie { array, aside })
     }
@@ -210,18 +266,24 @@ impl Trie {
     /// Calls `found(key, end)` for every key that `haystack[start..]` begins
     /// with, in order of end.
     #[inline]
-    fn for_each_prefix(&self, haystack: &[u8], start: usize, mut found: impl FnMut(u32, usize)) {
+    fn for_each_prefix(
+        &self,
+        array: Option<&[u8]>,
+        haystack: &[u8],
+        start: usize,
+        mut found: impl FnMut(u32, usize),
+    ) {
         let Some(rest) = haystack.get(start..) else { return };
         if self.aside.is_empty() {
-            if let Some(array) = &self.array {
-                for (key, len) in array.common_prefix_search(rest) {
-                    found(key, start + len);
-                }
+            if let Some(array) = array {
+                walk(array, rest, |key, len| found(key, start + len));
             }
             return;
         }
-        let in_array = self.array.iter().flat_map(|array| array.common_prefix_search(rest));
-        let mut hits: Vec<(usize, u32)> = in_array.map(|(key, len)| (len, key)).collect();
+        let mut hits: Vec<(usize, u32)> = Vec::new();
+        if let Some(array) = array {
+            walk(array, rest, |key, len| hits.push((len, key)));
+        }
         for (key, bytes) in &self.aside {
             if rest.starts_with(bytes) {
                 hits.push((bytes.len(), *key));
@@ -234,58 +296,93 @@ impl Trie {
     }
 
     /// `u32 count | (u32 key, u32 length, bytes) × count | the array (the rest;
-    /// empty for none)`: the array last, so that a loader can keep it where it is.
-    fn serialize(&self) -> Vec<u8> {
-        let array: &[u8] = self.array.as_ref().map_or(&[], |array| &array.0);
-        let mut out = Vec::with_capacity(array.len() + 4);
+    /// empty for none)`: the array last, so that a loader can keep it where it
+    /// is. The first part, and the array.
+    fn serialize_parts(&self) -> (Vec<u8>, &[u8]) {
+        let array: &[u8] = self.array.as_deref().unwrap_or_default();
+        let mut out = Vec::new();
         out.extend_from_slice(&(self.aside.len() as u32).to_le_bytes());
         for (key, bytes) in &self.aside {
             out.extend_from_slice(&key.to_le_bytes());
             out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
             out.extend_from_slice(bytes);
         }
-        out.extend_from_slice(array);
-        out
+        (out, array)
     }
 
-    /// Reads what `serialize` wrote, keeping the array's bytes in `bytes`.
-    fn deserialize(mut bytes: Vec<u8>) -> Result<Trie, Error> {
+    /// Reads what `serialize_parts` wrote, keeping the array where it is.
+    fn deserialize(bytes: Bytes) -> Result<Trie, Error> {
         let mut at = 0;
         let u32_at = |at: &mut usize| -> Result<u32, Error> {
             let field = bytes.get(*at..*at + 4).ok_or_else(|| Error::new(ErrorKind::Truncated))?;
             *at += 4;
-            Ok(u32::from_le_bytes([field[0], field[1], field[2], field[3]]))
+            Ok(le_u32(field))
         };
         let count = u32_at(&mut at)?;
         let mut aside = Vec::new();
         for _ in 0..count {
             let key = u32_at(&mut at)?;
             let len = u32_at(&mut at)? as usize;
-            let key_bytes =
-                bytes.get(at..at + len).ok_or_else(|| Error::new(ErrorKind::Truncated))?;
+            let key_bytes = bytes
+                .get(at..at.saturating_add(len))
+                .ok_or_else(|| Error::new(ErrorKind::Truncated))?;
             aside.push((key, key_bytes.into()));
             at += len;
         }
-        bytes.drain(..at);
-        let array = if bytes.is_empty() { None } else { Some(checked_array(bytes)?) };
+        let array = if at == bytes.len() { None } else { Some(checked_array(bytes.slice(at..))?) };
         Ok(Trie { array, aside })
     }
 
     fn heap_bytes(&self) -> usize {
-        self.array.as_ref().map_or(0, |array| array.0.len())
+        self.array.as_ref().map_or(0, |array| array.len())
             + self.aside.iter().map(|(_, bytes)| bytes.len() + 16).sum::<usize>()
     }
 }
 
-/// `yada`'s structural check (every transition out of an inner unit stays inside
-/// the array), plus one it leaves out: the root, where every walk starts without
-/// looking, must be an inner unit (its top bit clear). With both, no walk over
-/// any bytes can read outside the array, so a damaged file is an error, never a
-/// crash.
-fn checked_array(bytes: Vec<u8>) -> Result<yada::DoubleArray<Vec<u8>>, Error> {
-    if bytes.get(3).is_some_and(|byte| byte >> 7 == 1) {
+/// `yada`'s `common_prefix_search` over `array`: calls `found(key, length)` for
+/// every key that `text` begins with, in order of length. Every unit is read
+/// with a bounds check; a walk that would leave the array stops, as one that
+/// finds no transition does.
+#[inline]
+fn walk(array: &[u8], text: &[u8], mut found: impl FnMut(u32, usize)) {
+    let mut node = 0usize;
+    let Some(mut unit) = Unit::at(array, node) else { return };
+    for (position, &byte) in text.iter().enumerate() {
+        node = (unit.offset() ^ node as u32 ^ u32::from(byte)) as usize;
+        let Some(next) = Unit::at(array, node) else { return };
+        if next.label() != u32::from(byte) {
+            return;
+        }
+        unit = next;
+        if unit.has_leaf() {
+            let Some(leaf) = Unit::at(array, (unit.offset() ^ node as u32) as usize) else {
+                return;
+            };
+            found(leaf.value(), position + 1);
+        }
+    }
+}
+
+/// The checks on a stored array that cost nothing to make (the walk checks the
+/// rest as it reads): whole units, whole blocks (as `yada` builds them), and a
+/// root that is an inner unit whose transitions start inside the array. They
+/// catch a cut or misplaced array without reading it.
+fn checked_array(bytes: Bytes) -> Result<Bytes, Error> {
+    let units = bytes.len() / 4;
+    if bytes.len() % 4 != 0 {
+        return Err(corrupt("double-array trie: not a whole number of units"));
+    }
+    if units == 0 || units % BLOCK_UNITS != 0 {
+        return Err(corrupt("double-array trie: not a whole number of blocks"));
+    }
+    let Some(root) = Unit::at(&bytes, 0) else {
+        return Err(corrupt("double-array trie: empty"));
+    };
+    if root.is_leaf() {
         return Err(corrupt("double-array trie: the root is a leaf"));
     }
-    // yada's messages start with "double-array trie".
-    yada::DoubleArray::new(bytes).map_err(|err| corrupt(err.to_string()))
+    if root.offset() as usize >= units {
+        return Err(corrupt("double-array trie: the root points outside the array"));
+    }
+    Ok(bytes)
 }

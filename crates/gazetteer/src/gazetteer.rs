@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::compiled::{le_u32, Bytes, ENTRY_LEN};
 use crate::engine::{Engine, EngineKind};
 use crate::entry::{read_patterns, read_tsv, CasePolicy, Entry, Origin, PatternRecord};
 use crate::error::{Error, ErrorKind};
@@ -37,7 +38,13 @@ pub struct GazetteerBuilder {
     compiled: Vec<(String, bool)>,
     labels: Option<Vec<String>>,
     engine: EngineKind,
-    entries: Vec<Entry>,
+    /// The entries, stored compactly as they are added (a record each, strings
+    /// in one arena, labels and files interned), in the order added: ten
+    /// million entries must not be ten million `Entry` values.
+    entries: Tables,
+    /// An entry did not fit the compact form (a line past 4 Gi, or over 4 GiB
+    /// of text): reported by `build`, since `add_entry` cannot fail.
+    too_large: bool,
     /// Token patterns and lexicons, from every source (lexicons are shared by
     /// name across sources).
     rules: TokenRules,
@@ -92,15 +99,21 @@ impl GazetteerBuilder {
 
     /// Adds one entry. It is checked by [`GazetteerBuilder::build`].
     pub fn add_entry(&mut self, entry: Entry) -> &mut Self {
-        self.entries.push(entry);
+        self.push(&entry);
         self
+    }
+
+    fn push(&mut self, entry: &Entry) {
+        if self.entries.store(entry).is_err() {
+            self.too_large = true;
+        }
     }
 
     /// Adds the entries of a TSV source (see the crate docs for the format);
     /// `name` is used in origins and errors.
     pub fn add_tsv_reader(&mut self, name: &str, reader: impl BufRead) -> Result<&mut Self, Error> {
         read_tsv(name, reader, |entry| {
-            self.entries.push(entry);
+            self.push(&entry);
             Ok(())
         })?;
         Ok(self)
@@ -132,7 +145,7 @@ impl GazetteerBuilder {
     ) -> Result<&mut Self, Error> {
         read_patterns(name, base, reader, |record| {
             match record {
-                PatternRecord::Phrase(entry) => self.entries.push(entry),
+                PatternRecord::Phrase(entry) => self.push(&entry),
                 PatternRecord::Tokens(pattern) => self.rules.patterns.push(*pattern),
                 PatternRecord::Lexicon(lexicon) => self.rules.add_lexicon(lexicon)?,
             }
@@ -210,7 +223,11 @@ impl GazetteerBuilder {
             _ if compiled => {
                 let compiled = Gazetteer::load_compiled(path)?;
                 self.compiled.push((path.display().to_string(), compiled.folds_diacritics()));
-                self.entries.extend(compiled.entries().map(|entry| entry.to_entry()));
+                for entry in compiled.entries() {
+                    if self.entries.store_ref(&entry).is_err() {
+                        self.too_large = true;
+                    }
+                }
                 self.add_token_rules_of(&compiled)
             }
             Some("tsv" | "txt") => self.add_tsv_path(path),
@@ -227,40 +244,55 @@ impl GazetteerBuilder {
     /// [`Gazetteer::diagnostics`].
     pub fn build(&self) -> Result<Gazetteer, Error> {
         let diacritics = self.folds_diacritics()?;
-        for entry in &self.entries {
-            self.check(entry)?;
+        let records = self.entries.records();
+        for record in records {
+            self.check(&self.entries.entry_ref(record))?;
+        }
+        if self.too_large {
+            return Err(Error::new(ErrorKind::TooLarge));
         }
         let mut rules = self.rules.clone();
         for pattern in &rules.patterns {
-            self.check_label(&pattern.label, &pattern.origin)?;
+            self.check_label(&pattern.label, &pattern.origin.file, pattern.origin.line)?;
         }
         rules.finish()?;
+        // The normalized keys, in one arena (not a `String` each), and the
+        // entries sorted by them as indices: the records are copied once, in
+        // key order, into the gazetteer's table.
         let folding = Folding { case: true, diacritics };
-        let keys: Vec<String> =
-            self.entries.iter().map(|entry| normalize_pattern(&entry.pattern, folding)).collect();
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        let mut arena = String::new();
+        let mut spans: Vec<(u32, u32)> = Vec::with_capacity(records.len());
+        for record in records {
+            let key = normalize_pattern(self.entries.entry_ref(record).pattern, folding);
+            spans.push(self.entries_arena_push(&mut arena, &key)?);
+        }
+        let key = |index: u32| -> &str {
+            let (start, len) = spans[index as usize];
+            arena.get(start as usize..(start + len) as usize).unwrap_or_default()
+        };
+        let mut order: Vec<u32> = (0..to_u32(records.len())?).collect();
         // Ties keep insertion order, which only decides the order of `entries()`:
         // nothing about matching depends on it.
-        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-        let mut tables = Tables::default();
-        let mut stored = Vec::with_capacity(order.len());
+        order.sort_by(|&a, &b| key(a).cmp(key(b)));
+        let mut entries = Vec::with_capacity(records.len() * ENTRY_LEN);
         let mut key_starts = Vec::new();
-        let mut unique_keys: Vec<&str> = Vec::new();
+        let mut first_of_key: Vec<u32> = Vec::new();
         for (position, &index) in order.iter().enumerate() {
-            if unique_keys.last() != Some(&keys[index].as_str()) {
-                unique_keys.push(&keys[index]);
-                key_starts.push(to_u32(position)?);
+            if first_of_key.last().map(|&first| key(first)) != Some(key(index)) {
+                first_of_key.push(index);
+                key_starts.extend_from_slice(&to_u32(position)?.to_le_bytes());
             }
-            stored.push(tables.store(&self.entries[index])?);
+            entries.extend_from_slice(&records[index as usize]);
         }
-        key_starts.push(to_u32(order.len())?);
-        let engine = Engine::build(self.engine, unique_keys.into_iter())?;
+        key_starts.extend_from_slice(&to_u32(order.len())?.to_le_bytes());
+        drop(order);
+        let engine = Engine::build(self.engine, first_of_key.iter().map(|&index| key(index)))?;
         let mut gazetteer = Gazetteer {
-            strings: tables.strings,
-            labels: tables.labels.into_keys_by_index(),
-            files: tables.files.into_keys_by_index(),
-            entries: stored,
-            key_starts,
+            strings: Bytes::owned(self.entries.strings.clone().into_bytes()),
+            labels: self.entries.labels.values.clone(),
+            files: self.entries.files.values.clone(),
+            entries: Bytes::owned(entries),
+            key_starts: Bytes::owned(key_starts),
             diacritics,
             engine,
             diagnostics: Vec::new(),
@@ -270,8 +302,15 @@ impl GazetteerBuilder {
         Ok(gazetteer)
     }
 
-    fn check_label(&self, label: &str, origin: &Origin) -> Result<(), Error> {
-        let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
+    fn entries_arena_push(&self, arena: &mut String, key: &str) -> Result<(u32, u32), Error> {
+        let start = to_u32(arena.len())?;
+        arena.push_str(key);
+        to_u32(arena.len())?;
+        Ok((start, to_u32(key.len())?))
+    }
+
+    fn check_label(&self, label: &str, file: &str, line: u64) -> Result<(), Error> {
+        let at = |kind| Error::at(kind, file.to_string(), line);
         // A control character (an escape sequence, a bell) would reach every
         // report that shows the label; no label needs one.
         if label.is_empty() || label.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -288,11 +327,11 @@ impl GazetteerBuilder {
         Ok(())
     }
 
-    fn check(&self, entry: &Entry) -> Result<(), Error> {
-        let at = |kind| Error::at(kind, entry.origin.file.clone(), entry.origin.line);
-        self.check_label(&entry.label, &entry.origin)?;
+    fn check(&self, entry: &EntryRef<'_>) -> Result<(), Error> {
+        let at = |kind| Error::at(kind, entry.file.to_string(), entry.line);
+        self.check_label(entry.label, entry.file, entry.line)?;
         if !entry.pattern.chars().any(char::is_alphanumeric) {
-            return Err(at(ErrorKind::EmptyPattern { pattern: entry.pattern.clone() }));
+            return Err(at(ErrorKind::EmptyPattern { pattern: entry.pattern.to_string() }));
         }
         Ok(())
     }
@@ -342,26 +381,30 @@ pub fn is_compiled_file(path: &Path) -> bool {
 /// Marks an absent id.
 pub(crate) const NO_ID: u32 = u32::MAX;
 
-/// An entry as stored: strings live in one arena, labels and files are interned.
-/// 32 bytes an entry, which is what keeps a million entries small.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct StoredEntry {
-    pub pattern_start: u32,
-    pub pattern_len: u32,
-    pub id_start: u32,
-    /// [`NO_ID`] when the entry has no id.
-    pub id_len: u32,
-    pub label: u32,
-    pub file: u32,
-    pub line: u32,
-    pub priority: i32,
-    pub case: CasePolicy,
+/// An entry as stored, in the compiled file and in memory alike: a record of
+/// [`ENTRY_LEN`] bytes, read in place with `from_le_bytes` (alignment 1, so any
+/// buffer or mapping holds a slice of them). Strings live in one arena, labels
+/// and files are interned:
+///
+/// ```text
+/// 0 pattern start  4 pattern length  8 id start  12 id length (NO_ID: none)
+/// 16 label  20 file  24 line  28 priority (i32)   all u32 LE unless said
+/// 32 case policy (u8)
+/// ```
+pub(crate) type StoredEntry = [u8; ENTRY_LEN];
+
+/// The `u32` field of a record at byte `at`.
+#[inline]
+fn field(stored: &StoredEntry, at: usize) -> u32 {
+    crate::compiled::le_u32(stored.get(at..at + 4).unwrap_or_default())
 }
 
 /// Interns strings in insertion order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Interner {
     index: HashMap<String, u32>,
+    /// The strings by index.
+    values: Vec<String>,
 }
 
 impl Interner {
@@ -369,27 +412,33 @@ impl Interner {
         if let Some(&index) = self.index.get(value) {
             return Ok(index);
         }
-        let index = to_u32(self.index.len())?;
+        let index = to_u32(self.values.len())?;
         self.index.insert(value.to_string(), index);
+        self.values.push(value.to_string());
         Ok(index)
-    }
-
-    fn into_keys_by_index(self) -> Vec<String> {
-        let mut keys: Vec<(u32, String)> =
-            self.index.into_iter().map(|(key, index)| (index, key)).collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|(_, key)| key).collect()
     }
 }
 
-#[derive(Debug, Default)]
+/// Entries in the compact form of the compiled file, as the builder collects
+/// them (in the order added; `build` sorts them by key).
+#[derive(Clone, Debug, Default)]
 struct Tables {
     strings: String,
     labels: Interner,
     files: Interner,
+    /// Entry records, [`ENTRY_LEN`] bytes each.
+    entries: Vec<u8>,
 }
 
 impl Tables {
+    fn len(&self) -> usize {
+        self.entries.len() / ENTRY_LEN
+    }
+
+    fn records(&self) -> &[StoredEntry] {
+        bytemuck::try_cast_slice(&self.entries).unwrap_or_default()
+    }
+
     fn push_str(&mut self, value: &str) -> Result<(u32, u32), Error> {
         let start = to_u32(self.strings.len())?;
         self.strings.push_str(value);
@@ -397,23 +446,103 @@ impl Tables {
         Ok((start, to_u32(value.len())?))
     }
 
-    fn store(&mut self, entry: &Entry) -> Result<StoredEntry, Error> {
-        let (pattern_start, pattern_len) = self.push_str(&entry.pattern)?;
-        let (id_start, id_len) = match &entry.id {
-            Some(id) => self.push_str(id)?,
-            None => (0, NO_ID),
+    fn store(&mut self, entry: &Entry) -> Result<(), Error> {
+        self.store_parts(
+            &entry.pattern,
+            entry.id.as_deref(),
+            &entry.label,
+            &entry.origin.file,
+            entry.origin.line,
+            entry.priority,
+            entry.case,
+        )
+    }
+
+    fn store_ref(&mut self, entry: &EntryRef<'_>) -> Result<(), Error> {
+        self.store_parts(
+            entry.pattern,
+            entry.id,
+            entry.label,
+            entry.file,
+            entry.line,
+            entry.priority,
+            entry.case,
+        )
+    }
+
+    /// Appends the record of an entry; nothing is appended if it does not fit.
+    #[allow(clippy::too_many_arguments)]
+    fn store_parts(
+        &mut self,
+        pattern: &str,
+        id: Option<&str>,
+        label: &str,
+        file: &str,
+        line: u64,
+        priority: i32,
+        case: CasePolicy,
+    ) -> Result<(), Error> {
+        let line = u32::try_from(line).map_err(|_| Error::new(ErrorKind::TooLarge))?;
+        let strings = self.strings.len();
+        let stored = (|| {
+            let (pattern_start, pattern_len) = self.push_str(pattern)?;
+            let (id_start, id_len) = match id {
+                Some(id) => self.push_str(id)?,
+                None => (0, NO_ID),
+            };
+            Ok::<_, Error>([pattern_start, pattern_len, id_start, id_len])
+        })();
+        let Ok(strings_part) = stored else {
+            self.strings.truncate(strings);
+            return Err(Error::new(ErrorKind::TooLarge));
         };
-        Ok(StoredEntry {
-            pattern_start,
-            pattern_len,
-            id_start,
-            id_len,
-            label: self.labels.get(&entry.label)?,
-            file: self.files.get(&entry.origin.file)?,
-            line: u32::try_from(entry.origin.line).map_err(|_| Error::new(ErrorKind::TooLarge))?,
-            priority: entry.priority,
-            case: entry.case,
-        })
+        let label = self.labels.get(label)?;
+        let file = self.files.get(file)?;
+        for value in strings_part.into_iter().chain([label, file, line]) {
+            self.entries.extend_from_slice(&value.to_le_bytes());
+        }
+        self.entries.extend_from_slice(&priority.to_le_bytes());
+        self.entries.push(case.to_byte());
+        Ok(())
+    }
+
+    /// Reads a record (one this builder wrote, so every index is valid).
+    fn entry_ref(&self, stored: &StoredEntry) -> EntryRef<'_> {
+        read_record(stored, self.strings.as_bytes(), &self.labels.values, &self.files.values)
+    }
+}
+
+/// Reads a record against its tables. Each field is checked as it is read,
+/// so that a compiled file's records need no check of them all on load: a
+/// string outside the arena or not UTF-8 reads as empty, an unknown label or
+/// file as empty, an unknown case policy as `sensitive`. Only a crafted file
+/// (one that passed the checksum) can hold such a record; it then matches
+/// less, and never panics.
+fn read_record<'g>(
+    stored: &StoredEntry,
+    strings: &'g [u8],
+    labels: &'g [String],
+    files: &'g [String],
+) -> EntryRef<'g> {
+    let span = |start: u32, len: u32| {
+        let start = start as usize;
+        strings
+            .get(start..start.saturating_add(len as usize))
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    };
+    let in_table = |table: &'g [String], at: usize| -> &'g str {
+        table.get(field(stored, at) as usize).map_or("", String::as_str)
+    };
+    let id_len = field(stored, 12);
+    EntryRef {
+        pattern: span(field(stored, 0), field(stored, 4)),
+        label: in_table(labels, 16),
+        id: (id_len != NO_ID).then(|| span(field(stored, 8), id_len)),
+        priority: field(stored, 28) as i32,
+        case: CasePolicy::from_byte(stored[ENTRY_LEN - 1]).unwrap_or(CasePolicy::Sensitive),
+        file: in_table(files, 20),
+        line: u64::from(field(stored, 24)),
     }
 }
 
@@ -423,13 +552,15 @@ impl Tables {
 /// [`Gazetteer::load_compiled`], and match with a [`crate::Matcher`].
 #[derive(Clone)]
 pub struct Gazetteer {
-    pub(crate) strings: String,
+    /// The patterns and ids, UTF-8 (checked for each string as it is read).
+    pub(crate) strings: Bytes,
     pub(crate) labels: Vec<String>,
     pub(crate) files: Vec<String>,
-    /// Sorted by normalized key; key `k`'s entries are
-    /// `entries[key_starts[k]..key_starts[k + 1]]`.
-    pub(crate) entries: Vec<StoredEntry>,
-    pub(crate) key_starts: Vec<u32>,
+    /// [`StoredEntry`] records, sorted by normalized key; key `k`'s entries are
+    /// records `key_starts[k]..key_starts[k + 1]`.
+    pub(crate) entries: Bytes,
+    /// `u32` LE, one per key plus the end.
+    pub(crate) key_starts: Bytes,
     pub(crate) diacritics: bool,
     pub(crate) engine: Engine,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -441,8 +572,8 @@ pub struct Gazetteer {
 impl std::fmt::Debug for Gazetteer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gazetteer")
-            .field("entries", &self.entries.len())
-            .field("patterns", &self.key_starts.len().saturating_sub(1))
+            .field("entries", &self.len())
+            .field("patterns", &self.key_count())
             .field("labels", &self.labels)
             .field("diacritics", &self.diacritics)
             .field("engine", &self.engine)
@@ -592,12 +723,34 @@ impl std::fmt::Display for Diagnostic {
 impl Gazetteer {
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() / ENTRY_LEN
     }
 
     /// Whether there are no entries and no token patterns.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.rules.patterns.is_empty()
+        self.is_empty_of_entries() && self.rules.patterns.is_empty()
+    }
+
+    pub(crate) fn is_empty_of_entries(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry records, where they are (a compiled file's mapping, or the
+    /// built tables).
+    pub(crate) fn entry_records(&self) -> &[StoredEntry] {
+        // Records have alignment 1 and the table's length is a multiple of
+        // their length (checked on load), so this never falls back.
+        bytemuck::try_cast_slice(&self.entries).unwrap_or_default()
+    }
+
+    /// The number of distinct normalized keys.
+    pub(crate) fn key_count(&self) -> usize {
+        (self.key_starts.len() / 4).saturating_sub(1)
+    }
+
+    fn key_start(&self, key: usize) -> Option<usize> {
+        let at = key.checked_mul(4)?;
+        self.key_starts.get(at..at.checked_add(4)?).map(|bytes| le_u32(bytes) as usize)
     }
 
     /// The number of token patterns.
@@ -622,36 +775,26 @@ impl Gazetteer {
 
     /// Every entry, grouped by normalized pattern.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = EntryRef<'_>> + '_ {
-        self.entries.iter().map(|stored| self.entry_ref(stored))
+        self.entry_records().iter().map(|stored| self.entry_ref(stored))
     }
 
+    /// Reads a record (checked as it is read: see `read_record`).
     pub(crate) fn entry_ref(&self, stored: &StoredEntry) -> EntryRef<'_> {
-        let span = |start: u32, len: u32| {
-            let start = start as usize;
-            &self.strings[start..start + len as usize]
-        };
-        EntryRef {
-            pattern: span(stored.pattern_start, stored.pattern_len),
-            label: &self.labels[stored.label as usize],
-            id: (stored.id_len != NO_ID).then(|| span(stored.id_start, stored.id_len)),
-            priority: stored.priority,
-            case: stored.case,
-            file: &self.files[stored.file as usize],
-            line: u64::from(stored.line),
-        }
+        read_record(stored, &self.strings, &self.labels, &self.files)
     }
 
-    /// The entries of normalized key `key`.
+    /// The entries of normalized key `key` (none for a key the table does not
+    /// have, or whose range a crafted file made empty or out of bounds).
     pub(crate) fn key_entries(&self, key: u32) -> &[StoredEntry] {
         let key = key as usize;
-        match (self.key_starts.get(key), self.key_starts.get(key + 1)) {
-            (Some(&start), Some(&end)) => &self.entries[start as usize..end as usize],
+        match (self.key_start(key), key.checked_add(1).and_then(|next| self.key_start(next))) {
+            (Some(start), Some(end)) => self.entry_records().get(start..end).unwrap_or_default(),
             _ => &[],
         }
     }
 
     pub(crate) fn key_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        self.key_starts.windows(2).map(|pair| pair[0] as usize..pair[1] as usize)
+        (0..self.key_count()).filter_map(|key| Some(self.key_start(key)?..self.key_start(key + 1)?))
     }
 
     /// The names of its named token patterns (rules), in file order, each once:
@@ -687,7 +830,7 @@ impl Gazetteer {
         }
         Stats {
             entries: self.len(),
-            patterns: self.key_starts.len().saturating_sub(1),
+            patterns: self.key_count(),
             ids: ids.len(),
             labels,
             diacritics: self.diacritics,
@@ -706,8 +849,9 @@ impl Gazetteer {
             }
             // Within a key, entries are in load order (the build's sort is
             // stable), so "first" below means first loaded.
+            let records = self.entry_records().get(range).unwrap_or_default();
             let group: Vec<EntryRef<'_>> =
-                self.entries[range].iter().map(|stored| self.entry_ref(stored)).collect();
+                records.iter().map(|stored| self.entry_ref(stored)).collect();
             let mut exact: HashMap<(String, &str, Option<&str>, CasePolicy), EntryRef<'_>> =
                 HashMap::new();
             let mut by_label: HashMap<(String, &str, i32), EntryRef<'_>> = HashMap::new();

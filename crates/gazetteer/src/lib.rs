@@ -86,7 +86,7 @@ impl Gazetteer {
     /// compiled at build time), loaded on each call: load it once and share it
     /// behind an `Arc`.
     pub fn embedded_default() -> Result<Gazetteer, Error> {
-        Gazetteer::from_compiled_bytes(DEFAULT_COMPILED)
+        Gazetteer::from_static_compiled_bytes(DEFAULT_COMPILED)
     }
 }
 

@@ -963,7 +963,8 @@ fn trie_walk_finds_keys_with_nul_bytes_in_order_of_end() {
     let starts = [0, 4, 7];
     let expected = vec![(0, 0, 1), (1, 0, 3), (0, 4, 5), (2, 4, 6), (3, 7, 8)];
     let trie = Engine::build(EngineKind::DoubleArray, keys.iter().copied()).unwrap();
-    let stored = Engine::deserialize(trie.serialized().unwrap()).unwrap();
+    let stored =
+        Engine::deserialize(crate::compiled::Bytes::owned(trie.serialized().unwrap())).unwrap();
     let scan = Engine::build(EngineKind::AhoCorasick, keys.iter().copied()).unwrap();
     for engine in [&trie, &stored] {
         let mut found = Vec::new();
