@@ -438,7 +438,7 @@ impl Write for FileSink {
         match self {
             FileSink::Temporary { file, early_sync, .. } => {
                 let written = file.write(buf)?;
-                early_sync.wrote(written);
+                early_sync.wrote(file.as_file(), written);
                 Ok(written)
             }
             FileSink::InPlace(file) => file.write(buf),
@@ -495,7 +495,7 @@ impl AtomicFile {
         if let Ok(mut pending) = PENDING.lock() {
             pending.push(file.path().to_path_buf());
         }
-        let early_sync = EarlySync::new(file.as_file());
+        let early_sync = EarlySync::default();
         let file =
             BufWriter::with_capacity(1 << 16, FileSink::Temporary { file, target, early_sync });
         Ok(AtomicFile { path: path.to_path_buf(), file })
@@ -523,13 +523,10 @@ impl AtomicFile {
             Ok(FileSink::InPlace(mut file)) => file.flush(),
             Ok(FileSink::Stdout(mut out)) => out.flush(),
             Ok(FileSink::Temporary { file, target, early_sync }) => {
-                // The last sync asked for may still run; the one below waits for
-                // every byte anyway, so it is not waited for separately.
-                drop(early_sync);
                 let temporary = file.path().to_path_buf();
-                let result = file
-                    .as_file()
-                    .sync_all()
+                let result = early_sync
+                    .finish()
+                    .and_then(|()| file.as_file().sync_all())
                     .and_then(|()| file.persist(&target).map(drop).map_err(|err| err.error));
                 forget_pending(&temporary);
                 result
@@ -550,44 +547,69 @@ const EARLY_SYNC_BYTES: u64 = 16 << 20;
 /// byte to reach the disk: 60 to 90 ms for 140 MB of records here, after the last
 /// document, when no worker has anything left to do. Syncing every 16 MB while the
 /// workers still run writes most of the file during the run instead, and the final
-/// sync has only the tail left. The thread waits on the disk, not on a core.
-#[derive(Debug)]
+/// sync has only the tail left (5 to 8 ms). The thread waits on the disk, not on a
+/// core, and starts with the first 16 MB: a small file (a brat document, a label
+/// list) never starts one.
+#[derive(Debug, Default)]
 pub struct EarlySync {
     /// Bytes written since the last sync was asked for.
     unsynced: u64,
-    /// Asks the syncing thread for one more sync; `None` when it could not start
-    /// (then the final sync does all the work, as it always may).
-    request: Option<mpsc::SyncSender<()>>,
+    syncer: Syncer,
+}
+
+#[derive(Debug, Default)]
+enum Syncer {
+    /// Nothing asked for yet.
+    #[default]
+    NotStarted,
+    /// Takes requests for one more sync, and ends with the first error.
+    Running { request: mpsc::SyncSender<()>, thread: thread::JoinHandle<io::Result<()>> },
+    /// The thread could not start; the final sync does all the work, as it
+    /// always may.
+    Unavailable,
 }
 
 impl EarlySync {
-    fn new(file: &fs::File) -> Self {
-        let request = file.try_clone().ok().and_then(|file| {
-            // One request waits at most: a sync asked for while another runs covers
-            // the bytes of both.
-            let (sender, receiver) = mpsc::sync_channel::<()>(1);
-            let syncer = move || {
-                for () in receiver {
-                    // An error here is found again by the final sync, which
-                    // reports it; this one only starts the work early.
-                    let _ = file.sync_data();
-                }
-            };
-            thread::Builder::new().name("rubric-sync".into()).spawn(syncer).ok().map(|_| sender)
-        });
-        EarlySync { unsynced: 0, request }
+    /// Counts `bytes` written to `file`, and asks for a sync every
+    /// [`EARLY_SYNC_BYTES`].
+    fn wrote(&mut self, file: &fs::File, bytes: usize) {
+        self.unsynced += bytes as u64;
+        if self.unsynced < EARLY_SYNC_BYTES {
+            return;
+        }
+        self.unsynced = 0;
+        if let Syncer::NotStarted = self.syncer {
+            self.syncer = Syncer::start(file);
+        }
+        if let Syncer::Running { request, .. } = &self.syncer {
+            // Full means a sync is running and another waits, which covers these
+            // bytes too: never block the writer for it.
+            let _ = request.try_send(());
+        }
     }
 
-    /// Counts `bytes` written, and asks for a sync every [`EARLY_SYNC_BYTES`].
-    fn wrote(&mut self, bytes: usize) {
-        self.unsynced += bytes as u64;
-        if self.unsynced >= EARLY_SYNC_BYTES {
-            self.unsynced = 0;
-            if let Some(request) = &self.request {
-                // Full means a sync is running and another waits: never block the
-                // writer for it.
-                let _ = request.try_send(());
-            }
+    /// Waits for the sync under way, if any, and returns the first error the
+    /// early syncs met. It must be asked for: the syncing thread's descriptor is
+    /// a clone of the writer's, and Linux reports a failed write-back once per
+    /// open file, so an error one sync returned is not returned again to the
+    /// final sync.
+    fn finish(self) -> io::Result<()> {
+        let Syncer::Running { request, thread } = self.syncer else { return Ok(()) };
+        drop(request);
+        thread.join().unwrap_or_else(|_| Err(io::Error::other("the syncing thread panicked")))
+    }
+}
+
+impl Syncer {
+    fn start(file: &fs::File) -> Self {
+        let Ok(file) = file.try_clone() else { return Syncer::Unavailable };
+        let (request, requests) = mpsc::sync_channel::<()>(1);
+        // Ends when the output is persisted or dropped (the sender goes), or at
+        // the first error, which `EarlySync::finish` hands on.
+        let syncer = move || requests.iter().try_for_each(|()| file.sync_data());
+        match thread::Builder::new().name("rubric-sync".into()).spawn(syncer) {
+            Ok(thread) => Syncer::Running { request, thread },
+            Err(_) => Syncer::Unavailable,
         }
     }
 }
