@@ -26,7 +26,8 @@
 use std::fs;
 use std::io::{self, BufWriter, StdoutLock, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
+use std::sync::{mpsc, Mutex, Once};
+use std::thread;
 
 use serde::Serialize;
 use tempfile::NamedTempFile;
@@ -423,6 +424,8 @@ pub enum FileSink {
         file: NamedTempFile,
         /// The file it becomes.
         target: PathBuf,
+        /// Sends its bytes on to the disk while the run goes on.
+        early_sync: EarlySync,
     },
     /// The target itself, opened for appending: a device, a FIFO, a descriptor.
     InPlace(fs::File),
@@ -433,7 +436,11 @@ pub enum FileSink {
 impl Write for FileSink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            FileSink::Temporary { file, .. } => file.write(buf),
+            FileSink::Temporary { file, early_sync, .. } => {
+                let written = file.write(buf)?;
+                early_sync.wrote(file.as_file(), written);
+                Ok(written)
+            }
             FileSink::InPlace(file) => file.write(buf),
             FileSink::Stdout(out) => out.write(buf),
         }
@@ -488,7 +495,9 @@ impl AtomicFile {
         if let Ok(mut pending) = PENDING.lock() {
             pending.push(file.path().to_path_buf());
         }
-        let file = BufWriter::with_capacity(1 << 16, FileSink::Temporary { file, target });
+        let early_sync = EarlySync::default();
+        let file =
+            BufWriter::with_capacity(1 << 16, FileSink::Temporary { file, target, early_sync });
         Ok(AtomicFile { path: path.to_path_buf(), file })
     }
 
@@ -513,17 +522,95 @@ impl AtomicFile {
             Err(err) => Err(err),
             Ok(FileSink::InPlace(mut file)) => file.flush(),
             Ok(FileSink::Stdout(mut out)) => out.flush(),
-            Ok(FileSink::Temporary { file, target }) => {
+            Ok(FileSink::Temporary { file, target, early_sync }) => {
                 let temporary = file.path().to_path_buf();
-                let result = file
-                    .as_file()
-                    .sync_all()
+                let result = early_sync
+                    .finish()
+                    .and_then(|()| file.as_file().sync_all())
                     .and_then(|()| file.persist(&target).map(drop).map_err(|err| err.error));
                 forget_pending(&temporary);
                 result
             }
         };
         result.map_err(|err| Error::at(at(), ErrorKind::Write(err)))
+    }
+}
+
+/// How many bytes an output file takes before its disk writes are started.
+const EARLY_SYNC_BYTES: u64 = 16 << 20;
+
+/// Starts the disk writes of a temporary output file while the run is still
+/// writing it, on a thread of its own.
+///
+/// [`AtomicFile::persist`] syncs the file before renaming it (so that a crash
+/// never leaves a renamed file with missing data), and that sync waits for every
+/// byte to reach the disk: 60 to 90 ms for 140 MB of records here, after the last
+/// document, when no worker has anything left to do. Syncing every 16 MB while the
+/// workers still run writes most of the file during the run instead, and the final
+/// sync has only the tail left (5 to 8 ms). The thread waits on the disk, not on a
+/// core, and starts with the first 16 MB: a small file (a brat document, a label
+/// list) never starts one.
+#[derive(Debug, Default)]
+pub struct EarlySync {
+    /// Bytes written since the last sync was asked for.
+    unsynced: u64,
+    syncer: Syncer,
+}
+
+#[derive(Debug, Default)]
+enum Syncer {
+    /// Nothing asked for yet.
+    #[default]
+    NotStarted,
+    /// Takes requests for one more sync, and ends with the first error.
+    Running { request: mpsc::SyncSender<()>, thread: thread::JoinHandle<io::Result<()>> },
+    /// The thread could not start; the final sync does all the work, as it
+    /// always may.
+    Unavailable,
+}
+
+impl EarlySync {
+    /// Counts `bytes` written to `file`, and asks for a sync every
+    /// [`EARLY_SYNC_BYTES`].
+    fn wrote(&mut self, file: &fs::File, bytes: usize) {
+        self.unsynced += bytes as u64;
+        if self.unsynced < EARLY_SYNC_BYTES {
+            return;
+        }
+        self.unsynced = 0;
+        if let Syncer::NotStarted = self.syncer {
+            self.syncer = Syncer::start(file);
+        }
+        if let Syncer::Running { request, .. } = &self.syncer {
+            // Full means a sync is running and another waits, which covers these
+            // bytes too: never block the writer for it.
+            let _ = request.try_send(());
+        }
+    }
+
+    /// Waits for the sync under way, if any, and returns the first error the
+    /// early syncs met. It must be asked for: the syncing thread's descriptor is
+    /// a clone of the writer's, and Linux reports a failed write-back once per
+    /// open file, so an error one sync returned is not returned again to the
+    /// final sync.
+    fn finish(self) -> io::Result<()> {
+        let Syncer::Running { request, thread } = self.syncer else { return Ok(()) };
+        drop(request);
+        thread.join().unwrap_or_else(|_| Err(io::Error::other("the syncing thread panicked")))
+    }
+}
+
+impl Syncer {
+    fn start(file: &fs::File) -> Self {
+        let Ok(file) = file.try_clone() else { return Syncer::Unavailable };
+        let (request, requests) = mpsc::sync_channel::<()>(1);
+        // Ends when the output is persisted or dropped (the sender goes), or at
+        // the first error, which `EarlySync::finish` hands on.
+        let syncer = move || requests.iter().try_for_each(|()| file.sync_data());
+        match thread::Builder::new().name("rubric-sync".into()).spawn(syncer) {
+            Ok(thread) => Syncer::Running { request, thread },
+            Err(_) => Syncer::Unavailable,
+        }
     }
 }
 
@@ -577,5 +664,38 @@ impl Write for Output {
 
     fn flush(&mut self) -> io::Result<()> {
         self.writer().flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes written past several early syncs (which run on another thread while
+    /// the writing goes on) are all in the file when it is put in place, in order.
+    #[test]
+    fn a_file_synced_early_is_whole_when_persisted() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("records.jsonl");
+        let mut file = AtomicFile::new(&path).expect("the output opens");
+        let block: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+        let blocks = 3 * (EARLY_SYNC_BYTES >> 20) + 1;
+        for index in 0..blocks {
+            file.writer().write_all(&block).expect("the block is written");
+            file.writer().write_all(&index.to_le_bytes()).expect("the index is written");
+        }
+        file.persist().expect("the file is put in place");
+        let written = fs::read(&path).expect("the file reads back");
+        assert_eq!(written.len() as u64, blocks * (block.len() as u64 + 8));
+        for (index, chunk) in written.chunks(block.len() + 8).enumerate() {
+            assert_eq!(&chunk[..block.len()], &block[..]);
+            assert_eq!(chunk[block.len()..], (index as u64).to_le_bytes());
+        }
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .expect("the directory lists")
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_name() != "records.jsonl")
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     }
 }
