@@ -271,9 +271,10 @@ impl GazetteerBuilder {
             arena.get(start as usize..(start + len) as usize).unwrap_or_default()
         };
         let mut order: Vec<u32> = (0..to_u32(records.len())?).collect();
-        // Ties keep insertion order, which only decides the order of `entries()`:
-        // nothing about matching depends on it.
-        order.sort_by(|&a, &b| key(a).cmp(key(b)));
+        // Ties keep insertion order (the index breaks them, so the faster
+        // unstable sort gives the stable order), which only decides the order of
+        // `entries()`: nothing about matching depends on it.
+        order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
         let mut entries = Vec::with_capacity(records.len() * ENTRY_LEN);
         let mut key_starts = Vec::new();
         let mut first_of_key: Vec<u32> = Vec::new();
