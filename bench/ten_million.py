@@ -45,7 +45,7 @@ def timed(command: list[str], pin: bool = False) -> tuple[float, float, str]:
         full = ["/usr/bin/time", "-f", "%M", "-o", timing.name]
         full += (["taskset", "-c", "0"] if pin else []) + command
         started = time.perf_counter()
-        done = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(full, capture_output=True, text=True)
         wall = time.perf_counter() - started
         if done.returncode != 0:
             sys.exit(f"ten-million: {' '.join(command)} failed:\n{done.stderr[-2000:]}")

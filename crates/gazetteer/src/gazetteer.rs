@@ -264,16 +264,17 @@ impl GazetteerBuilder {
         let mut spans: Vec<(u32, u32)> = Vec::with_capacity(records.len());
         for record in records {
             let key = normalize_pattern(self.entries.entry_ref(record).pattern, folding);
-            spans.push(self.entries_arena_push(&mut arena, &key)?);
+            spans.push(push_key(&mut arena, &key)?);
         }
         let key = |index: u32| -> &str {
             let (start, len) = spans[index as usize];
             arena.get(start as usize..(start + len) as usize).unwrap_or_default()
         };
         let mut order: Vec<u32> = (0..to_u32(records.len())?).collect();
-        // Ties keep insertion order, which only decides the order of `entries()`:
-        // nothing about matching depends on it.
-        order.sort_by(|&a, &b| key(a).cmp(key(b)));
+        // Ties keep insertion order (the index breaks them, so the faster
+        // unstable sort gives the stable order), which only decides the order of
+        // `entries()`: nothing about matching depends on it.
+        order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
         let mut entries = Vec::with_capacity(records.len() * ENTRY_LEN);
         let mut key_starts = Vec::new();
         let mut first_of_key: Vec<u32> = Vec::new();
@@ -300,13 +301,6 @@ impl GazetteerBuilder {
         };
         gazetteer.diagnostics = gazetteer.find_conflicts();
         Ok(gazetteer)
-    }
-
-    fn entries_arena_push(&self, arena: &mut String, key: &str) -> Result<(u32, u32), Error> {
-        let start = to_u32(arena.len())?;
-        arena.push_str(key);
-        to_u32(arena.len())?;
-        Ok((start, to_u32(key.len())?))
     }
 
     fn check_label(&self, label: &str, file: &str, line: u64) -> Result<(), Error> {
@@ -346,6 +340,14 @@ fn open(path: &Path) -> Result<BufReader<File>, Error> {
         ));
     }
     File::open(path).map(BufReader::new).map_err(|err| Error::in_file(ErrorKind::Read(err), name()))
+}
+
+/// Appends a normalized key to the build's key arena: its start and length.
+fn push_key(arena: &mut String, key: &str) -> Result<(u32, u32), Error> {
+    let start = to_u32(arena.len())?;
+    arena.push_str(key);
+    to_u32(arena.len())?;
+    Ok((start, to_u32(key.len())?))
 }
 
 pub(crate) fn to_u32(value: usize) -> Result<u32, Error> {

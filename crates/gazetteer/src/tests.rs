@@ -907,9 +907,10 @@ proptest! {
     }
 
     /// A real payload with bytes changed and the checksum recomputed: the checks
-    /// past the checksum must hold on their own, the trie's included (it is
-    /// checked structurally, see `engine::checked_array`). Half the edits land in
-    /// the trie, which is most of the payload's end.
+    /// past the checksum must hold on their own, the trie's included (its root
+    /// and length on load, `engine::checked_array`; every unit as the walk reads
+    /// it, `engine::walk`). Half the edits land in the trie, which is most of the
+    /// payload's end.
     #[test]
     fn edited_payload_with_a_valid_checksum_never_panics(
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<bool>()), 1..4),
