@@ -26,9 +26,9 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+import bench  # bench/bench.py: its runner (/usr/bin/time, taskset), so both time alike
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"100k": 100_000, "10m": 10_000_000}
@@ -40,17 +40,10 @@ def log(message: str) -> None:
 
 
 def timed(command: list[str], pin: bool = False) -> tuple[float, float, str]:
-    """Runs `command` under /usr/bin/time: (wall seconds, peak RSS MB, stderr)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
-        full = ["/usr/bin/time", "-f", "%M", "-o", timing.name]
-        full += (["taskset", "-c", "0"] if pin else []) + command
-        started = time.perf_counter()
-        done = subprocess.run(full, capture_output=True, text=True)
-        wall = time.perf_counter() - started
-        if done.returncode != 0:
-            sys.exit(f"ten-million: {' '.join(command)} failed:\n{done.stderr[-2000:]}")
-        rss_kb = float(timing.read().strip().splitlines()[-1])
-    return wall, rss_kb / 1024, done.stderr
+    """Runs `command` under /usr/bin/time (bench.py's runner): (wall seconds, peak
+    RSS MB, stderr)."""
+    done = bench.run(command, pin)
+    return done.wall_s, done.rss_mb, done.stderr
 
 
 def best(command: list[str], repeat: int, pin: bool = False) -> tuple[float, float]:
