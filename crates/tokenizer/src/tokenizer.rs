@@ -501,17 +501,24 @@ impl Tokenizer {
     /// Whether `s` is a key of the special-case table (what [`Tokenizer::special`]
     /// looks up first).
     fn in_special_table(&self, s: &str) -> bool {
-        self.with_specials && self.special_filter.may_contain(s) && self.specials.contains_key(s)
+        self.table_pieces(s).is_some()
+    }
+
+    /// The pieces the special-case table cuts `s` into, if it is a key (none
+    /// while the builder cuts the special cases themselves).
+    fn table_pieces(&self, s: &str) -> Option<&[usize]> {
+        if !self.with_specials || !self.special_filter.may_contain(s) {
+            return None;
+        }
+        self.specials.get(s).map(Vec::as_slice)
     }
 
     fn special(&self, s: &str) -> Option<Special<'_>> {
         if !self.with_specials {
             return None;
         }
-        if self.special_filter.may_contain(s) {
-            if let Some(pieces) = self.specials.get(s) {
-                return Some(Special::Pieces(pieces));
-            }
+        if let Some(pieces) = self.table_pieces(s) {
+            return Some(Special::Pieces(pieces));
         }
         // spaCy has no special cases but its table.
         if self.mode == TokenizerMode::Spacy {
