@@ -351,6 +351,9 @@ pub(crate) struct TokenRules {
     pub(crate) twins: Vec<Vec<u32>>,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
+    /// Per pattern, whether its first token tests only what a token's text says
+    /// (not `IS_SENT_START`), so whether it holds can be kept per text.
+    pub(crate) lexical_first: Vec<bool>,
     /// Which finished rule set this is (a new number at every `finish`): the
     /// matcher's per-thread cache of where patterns can start is kept per rule set.
     pub(crate) id: u64,
@@ -504,6 +507,15 @@ impl TokenRules {
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.group_twins()?;
         self.runs = self.patterns.iter().map(LeadingRun::of).collect();
+        self.lexical_first =
+            self.patterns
+                .iter()
+                .map(|pattern| {
+                    pattern.atoms.first().is_none_or(|atom| {
+                        atom.conditions.iter().all(|c| c.attr != Attr::IsSentStart)
+                    })
+                })
+                .collect();
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();

@@ -323,12 +323,9 @@ fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize)
 }
 
 /// Whether pattern `pattern`'s first token tests only what a token's text says
-/// (not `IS_SENT_START`), so whether it holds can be kept per text.
+/// (`TokenRules::lexical_first`).
 fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
-    rules.patterns[pattern as usize]
-        .atoms
-        .first()
-        .is_none_or(|atom| atom.conditions.iter().all(|c| c.attr != Attr::IsSentStart))
+    rules.lexical_first.get(pattern as usize).copied().unwrap_or(false)
 }
 
 /// Per thread, for the last few rule sets used on it: token text → the patterns
