@@ -16,9 +16,8 @@
 //! the same overlap policy, and one inside a longer dictionary candidate is
 //! dropped (the matcher does that).
 
-use std::collections::HashMap;
-
 use rubric_tokenizer::{Token, TokenKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::matches::{Match, MatchRule};
 use crate::normalize::{normalize_str, smart_case_matches, Folding};
@@ -124,20 +123,20 @@ pub(crate) fn candidates(
         }
     }
     // One alias per surface, label and id: the first definition.
-    let mut seen = std::collections::HashSet::new();
-    aliases.retain(|alias| {
-        seen.insert((
-            alias.surface.clone(),
-            alias.defined_by.label.clone(),
-            alias.defined_by.id.clone(),
-        ))
-    });
+    let mut seen = FxHashSet::default();
+    let first: Vec<bool> = aliases
+        .iter()
+        .map(|alias| seen.insert((&alias.surface, &alias.defined_by.label, &alias.defined_by.id)))
+        .collect();
+    drop(seen);
+    let mut first = first.into_iter();
+    aliases.retain(|_| first.next().unwrap_or(false));
     if aliases.is_empty() {
         return Vec::new();
     }
     // Each word is folded once and looked up, rather than compared with every
     // alias: a long document may define many.
-    let mut by_first_token: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_first_token: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (number, alias) in aliases.iter().enumerate() {
         by_first_token.entry(alias.first_token.as_str()).or_default().push(number);
     }
@@ -162,6 +161,7 @@ pub(crate) fn candidates(
         aliases.iter().any(|alias| alias.surface.chars().next().is_some_and(|c| !c.is_uppercase()));
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
+    let mut folded = String::new();
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
         let word = words[index].text(text);
         if let Some(&byte) = word.as_bytes().first() {
@@ -172,7 +172,7 @@ pub(crate) fn candidates(
                 continue;
             }
         }
-        let folded = normalize_str(word, FOLD_CASE);
+        fold_into(word, &mut folded);
         let Some(candidates) = by_first_token.get(folded.as_str()) else { continue };
         // The text from this word, normalized as written and case-folded, per
         // length in tokens: aliases that share a first word (one name defined
@@ -192,6 +192,11 @@ pub(crate) fn candidates(
             let (start, end) = (span[0].start, span[span.len() - 1].end);
             if start < alias.defined_by.end && alias.defined_by.start < end {
                 // The definition itself, or a mention overlapping it.
+                continue;
+            }
+            // Most aliases that share a first word with the text here differ
+            // by their last: ruled out before the text is normalized.
+            if !may_end_with(&folded_surfaces[number], span[span.len() - 1].text(text)) {
                 continue;
             }
             let at = match spelled.iter().position(|(tokens, _, _)| *tokens == alias.tokens) {
@@ -247,6 +252,30 @@ pub(crate) fn candidates(
         }
     }
     found
+}
+
+/// `word` case-folded as `normalize_str` folds it, into `out`: a word of ASCII
+/// letters and digits (most words) without allocating.
+fn fold_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        out.push_str(&normalize_str(word, FOLD_CASE));
+    }
+}
+
+/// Whether text whose last token is `last` can be, normalized as written and
+/// then case-folded, `folded`. Both normalizations map each character on its own
+/// (only whitespace runs depend on their neighbours), so the last token's own
+/// fold must end `folded`. A necessary condition, never a sufficient one.
+fn may_end_with(folded: &str, last: &str) -> bool {
+    if last.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        folded.len() >= last.len()
+            && folded.as_bytes()[folded.len() - last.len()..].eq_ignore_ascii_case(last.as_bytes())
+    } else {
+        folded.ends_with(normalize_str(&normalize_str(last, KEEP_CASE), FOLD_CASE).as_str())
+    }
 }
 
 /// Whether the word before `words[index]` is a capitalized word of a name (`Data
@@ -419,4 +448,43 @@ fn short_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias>
         from: defined_by.end,
         defined_by: defined_by.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `may_end_with` only rules out what the full comparison would: the fold
+    /// of any text ends with the fold of its last token, whatever its case,
+    /// accents, ligatures, quotes or whitespace.
+    #[test]
+    fn the_last_token_check_never_rules_out_a_real_match() {
+        let texts = [
+            "Blue Harbor Trust",
+            "the  CAFÉ",
+            "Ligature ﬁNAL",
+            "O’Neil’s",
+            "Acme, Inc.",
+            "STRASSE Straße",
+            "x\u{a0}\u{a0}Ωmega",
+            "İstanbul",
+        ];
+        for text in texts {
+            let tokens = rubric_tokenizer::Tokenizer::new().tokenize(text);
+            let last = tokens.iter().rev().find(|t| t.kind != TokenKind::Space).unwrap();
+            let folded = normalize_str(&normalize_str(text, KEEP_CASE), FOLD_CASE);
+            assert!(may_end_with(&folded, last.text(text)), "{text:?} ({folded:?})");
+        }
+        assert!(!may_end_with("blue harbor trust", "Bank"));
+        assert!(!may_end_with("acme inc.", "Corp."));
+    }
+
+    #[test]
+    fn words_fold_as_normalize_str_folds_them() {
+        let mut out = String::from("left over");
+        for word in ["Harbor", "CAFÉ", "ﬁnal", "O’Neil", "x1Y2", ""] {
+            fold_into(word, &mut out);
+            assert_eq!(out, normalize_str(word, FOLD_CASE), "{word:?}");
+        }
+    }
 }

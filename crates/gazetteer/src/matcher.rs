@@ -19,7 +19,7 @@ use crate::matches::{DropReason, Dropped, Match, MatchRule, Matches};
 use crate::normalize::{
     normalize_mapped, normalize_pattern, normalize_str, smart_case_matches, Folding,
 };
-use crate::token_match::TokenAttrs;
+use crate::token_match::{TokenAttrs, Wanted};
 
 /// Which candidates survive when they overlap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -349,7 +349,14 @@ impl Matcher {
 
     /// [`Matcher::find`] on tokens that all fit `text`.
     fn find_fitting(&self, text: &str, tokens: &[Token], trace: Trace) -> Matches {
-        let candidates = self.candidate_list(text, tokens);
+        // Only the `longest` policy without a trace can do without a pattern's
+        // shorter matches (see `Wanted::LongestPerStart`).
+        let wanted = if trace == Trace::None && self.overlaps == OverlapPolicy::Longest {
+            Wanted::LongestPerStart
+        } else {
+            Wanted::Every
+        };
+        let candidates = self.candidate_list(text, tokens, wanted);
         if !self.aliases {
             return resolve(&candidates, self.overlaps, trace);
         }
@@ -406,12 +413,20 @@ impl Matcher {
     /// Every dictionary candidate, before overlaps are resolved.
     pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
         let tokens = &*fitting_tokens(text, tokens);
-        self.candidate_list(text, tokens).iter().map(|candidate| candidate.to_match()).collect()
+        self.candidate_list(text, tokens, Wanted::Every)
+            .iter()
+            .map(|candidate| candidate.to_match())
+            .collect()
     }
 
     /// Every dictionary candidate, borrowing the gazetteers' strings, on tokens
     /// that all fit `text`.
-    fn candidate_list<'m>(&'m self, text: &str, tokens: &[Token]) -> Vec<Candidate<'m>> {
+    fn candidate_list<'m>(
+        &'m self,
+        text: &str,
+        tokens: &[Token],
+        wanted: Wanted,
+    ) -> Vec<Candidate<'m>> {
         let mut candidates = Vec::new();
         // The tokens' attributes, shared by every gazetteer's patterns.
         let mut attrs: Option<TokenAttrs<'_>> = None;
@@ -479,7 +494,7 @@ impl Matcher {
                     }
                 },
             );
-            self.token_candidates(gazetteer, text, tokens, &mut attrs, &mut candidates);
+            self.token_candidates(gazetteer, text, tokens, &mut attrs, wanted, &mut candidates);
         }
         candidates
     }
@@ -514,6 +529,7 @@ impl Matcher {
         text: &'t str,
         tokens: &'t [Token],
         attrs: &mut Option<TokenAttrs<'t>>,
+        wanted: Wanted,
         candidates: &mut Vec<Candidate<'m>>,
     ) {
         let rules = &gazetteer.rules;
@@ -521,7 +537,7 @@ impl Matcher {
             return;
         }
         let attrs = attrs.get_or_insert_with(|| TokenAttrs::new(text, tokens, sentence_starts));
-        for found in crate::token_match::find(rules, attrs) {
+        for found in crate::token_match::find(rules, attrs, wanted) {
             let pattern = &rules.patterns[found.pattern as usize];
             if !self.rules.runs(pattern.name.as_deref()) {
                 continue;
@@ -659,6 +675,14 @@ enum Trace {
 /// Resolves overlapping candidates by `policy`; the dropped ones are traced
 /// only if `trace` asks for them.
 fn resolve(candidates: &[Candidate<'_>], policy: OverlapPolicy, trace: Trace) -> Matches {
+    if trace == Trace::None && policy == OverlapPolicy::Longest {
+        if let Some(kept) = leftmost_longest(candidates) {
+            return Matches {
+                spans: kept.into_iter().map(|candidate| candidate.to_match()).collect(),
+                dropped: Vec::new(),
+            };
+        }
+    }
     let mut dropped = Vec::new();
     // Sorted as references: a candidate is ten words, a reference one.
     let by_ref = candidates.iter().collect();
@@ -680,9 +704,59 @@ fn resolve(candidates: &[Candidate<'_>], policy: OverlapPolicy, trace: Trace) ->
 /// are borrowed and only the kept ones made matches (the alias pass needs the
 /// first resolution's spans only, and most candidates are dropped).
 fn resolved_spans(candidates: &[Candidate<'_>], policy: OverlapPolicy) -> Vec<Match> {
+    if policy == OverlapPolicy::Longest {
+        if let Some(kept) = leftmost_longest(candidates) {
+            return kept.into_iter().map(|candidate| candidate.to_match()).collect();
+        }
+    }
     let mut spans = select(candidates.iter().collect(), policy, |_, _: &&Candidate<'_>, _| {});
     spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
     spans.into_iter().map(|candidate| candidate.to_match()).collect()
+}
+
+/// The spans the `longest` policy keeps, in order, without sorting every
+/// candidate twice as [`select`] does (it must, to trace each loser): where a
+/// kept span starts, the winner is the least candidate starting there by
+/// (longer, higher priority, label, id, then [`duplicate_order`]'s tie-breaks),
+/// which one pass over the candidates grouped by start finds. A thousand token
+/// patterns make tens of candidates per sentence; sorting them by strings was
+/// most of the resolution's time. `None` if a candidate is empty (its overlap
+/// semantics are [`select`]'s to decide).
+fn leftmost_longest<'c, 'a>(candidates: &'c [Candidate<'a>]) -> Option<Vec<&'c Candidate<'a>>> {
+    if candidates.iter().any(|candidate| candidate.start >= candidate.end) {
+        return None;
+    }
+    let mut by_start: Vec<&Candidate<'a>> = candidates.iter().collect();
+    // Stable: of candidates equal in every compared part, the first one given
+    // wins, as in `select`.
+    by_start.sort_by_key(|candidate| candidate.start);
+    let mut kept: Vec<&Candidate<'a>> = Vec::new();
+    let mut reach = 0;
+    for group in by_start.chunk_by(|a, b| a.start == b.start) {
+        let Some((&first, rest)) = group.split_first() else { continue };
+        if first.start < reach {
+            continue;
+        }
+        let winner = rest.iter().copied().fold(first, |best, candidate| {
+            if longest_order(candidate, best) == std::cmp::Ordering::Less {
+                candidate
+            } else {
+                best
+            }
+        });
+        reach = winner.end;
+        kept.push(winner);
+    }
+    Some(kept)
+}
+
+/// The order of candidates that start at one place under the `longest` policy,
+/// the best first: the one [`select`] keeps of them.
+fn longest_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    (std::cmp::Reverse(a.end), std::cmp::Reverse(a.priority), a.label, a.id)
+        .cmp(&(std::cmp::Reverse(b.end), std::cmp::Reverse(b.priority), b.label, b.id))
+        .then(a.rule.cmp(&b.rule))
+        .then_with(|| a.source.cmp_written(&b.source))
 }
 
 /// The candidates `policy` keeps, in no particular order; each one it drops goes

@@ -354,6 +354,9 @@ pub(crate) struct TokenRules {
     /// Per pattern, whether its first token tests only what a token's text says
     /// (not `IS_SENT_START`), so whether it holds can be kept per text.
     pub(crate) lexical_first: Vec<bool>,
+    /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
+    /// so whether it holds can be kept per text across documents.
+    pub(crate) lexical_specs: Vec<bool>,
     /// Which finished rule set this is (a new number at every `finish`): the
     /// matcher's per-thread cache of where patterns can start is kept per rule set.
     pub(crate) id: u64,
@@ -505,6 +508,12 @@ impl TokenRules {
             }
         }
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
+        self.lexical_specs = vec![true; specs.len()];
+        for atom in self.patterns.iter().flat_map(|pattern| &pattern.atoms) {
+            if atom.conditions.iter().any(|c| c.attr == Attr::IsSentStart) {
+                self.lexical_specs[atom.spec as usize] = false;
+            }
+        }
         self.group_twins()?;
         self.runs = self.patterns.iter().map(LeadingRun::of).collect();
         self.lexical_first =

@@ -421,6 +421,7 @@ proptest! {
     fn token_matcher_agrees_with_brute_force(
         patterns in prop::collection::vec(prop::collection::vec(arbitrary_spec(), 1..5), 1..5),
         text in prop::collection::vec(0..WORDS.len(), 0..12),
+        priorities in prop::collection::vec(0..2i32, 5),
     ) {
         let words: Vec<&str> = text.iter().map(|&w| WORDS[w]).collect();
         let text_string = words.join(" ");
@@ -432,7 +433,8 @@ proptest! {
             // Lists of plain ORTH tokens go to the phrase automaton, which must
             // agree too.
             jsonl.push_str(&format!(
-                "{{\"label\": \"X\", \"id\": \"p{number}\", \"pattern\": [{}]}}\n",
+                "{{\"label\": \"X\", \"id\": \"p{number}\", \"priority\": {}, \"pattern\": [{}]}}\n",
+                priorities[number],
                 pattern.join(", ")
             ));
             if all_optional {
@@ -449,7 +451,8 @@ proptest! {
         // The first pattern again under another id and label: a twin, which the
         // matcher searches for once, must still have every match of its own.
         let first = patterns[0].iter().map(spec_json).collect::<Vec<_>>().join(", ");
-        jsonl.push_str(&format!("{{\"label\": \"Y\", \"id\": \"twin\", \"pattern\": [{first}]}}\n"));
+        let twin_priority = priorities[4];
+        jsonl.push_str(&format!("{{\"label\": \"Y\", \"id\": \"twin\", \"priority\": {twin_priority}, \"pattern\": [{first}]}}\n"));
         let twins: Vec<(String, usize, usize)> = expected
             .iter()
             .filter(|(id, _, _)| id == "p0")
@@ -468,13 +471,13 @@ proptest! {
                 prop_assert!(patterns[number].iter().all(|spec| bounds(spec.op).0 == 0), "{line}");
             }
         }
-        let gazetteer = builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
         let tokens = Tokenizer::new().tokenize(&text_string);
         let words_only: Vec<_> = tokens.iter().filter(|t| t.kind != rubric_tokenizer::TokenKind::Space).copied().collect();
         prop_assert_eq!(words_only.len(), text.len());
         let index_of_start = |offset: usize| words_only.iter().position(|t| t.start == offset);
         let index_of_end = |offset: usize| words_only.iter().position(|t| t.end == offset).map(|i| i + 1);
-        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(vec![Arc::new(gazetteer)]);
+        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(vec![Arc::clone(&gazetteer)]);
         let mut actual = BTreeSet::new();
         for m in matcher.candidates(&text_string, &tokens) {
             let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
@@ -483,6 +486,21 @@ proptest! {
             actual.insert((m.id.unwrap_or_default(), start, end));
         }
         prop_assert_eq!(actual, expected, "{} on {:?}", jsonl, text_string);
+
+        // Without the trace the matcher takes shortcuts (under `longest`, only
+        // each pattern's longest match per start, and no sort of every
+        // candidate): the same spans as with it, aliases of the matches included.
+        for policy in [OverlapPolicy::Longest, OverlapPolicy::Priority] {
+            for aliases in [false, true] {
+                let matcher = MatcherBuilder::new()
+                    .overlaps(policy)
+                    .aliases(aliases)
+                    .build(vec![Arc::clone(&gazetteer)]);
+                let traced = matcher.find(&text_string, &tokens);
+                let untraced = matcher.find_untraced(&text_string, &tokens);
+                prop_assert_eq!(&untraced.spans, &traced.spans, "{:?} on {}", policy, jsonl);
+            }
+        }
     }
 }
 

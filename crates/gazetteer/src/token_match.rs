@@ -79,13 +79,46 @@ impl<'t> TokenAttrs<'t> {
     }
 }
 
-/// The document as one gazetteer's patterns see it: the shared attributes and
-/// this rule set's own memo of test results.
+/// The document as one gazetteer's patterns see it: the shared attributes, this
+/// rule set's vocabulary (what is known of each token text) and its memo of the
+/// tests that depend on a token's place.
 struct Doc<'a, 't> {
     attrs: &'a TokenAttrs<'t>,
-    memo: RefCell<Known>,
-    /// Whether a spec holds at a token, per token and `Atom::spec`.
-    specs: RefCell<Known>,
+    vocabulary: RefCell<Vocabulary>,
+    /// Per token, its word in `vocabulary` (`UNKNOWN_WORD` until looked up).
+    words: Vec<Cell<u32>>,
+    /// Tests of specs that are not lexical, per token and `Condition::memo`;
+    /// made on first use (most rule sets have none).
+    memo: RefCell<Option<Known>>,
+    /// Whether a spec that is not lexical holds, per token and `Atom::spec`.
+    specs: RefCell<Option<Known>>,
+}
+
+const UNKNOWN_WORD: u32 = u32::MAX;
+
+impl Doc<'_, '_> {
+    /// Token `index`'s word in the vocabulary, added if new.
+    fn word(&self, index: usize) -> usize {
+        let known = self.words[index].get();
+        if known != UNKNOWN_WORD {
+            return known as usize;
+        }
+        let text = self.attrs.token_text(index);
+        let mut vocabulary = self.vocabulary.borrow_mut();
+        let word = match vocabulary.ids.get(text) {
+            Some(&word) => word,
+            None => {
+                // Below `UNKNOWN_WORD`: a vocabulary is emptied past `MAX_WORDS`
+                // between documents, and a document adds at most its tokens.
+                let word = u32::try_from(vocabulary.words.len()).unwrap_or(UNKNOWN_WORD - 1);
+                vocabulary.ids.insert(text.into(), word);
+                vocabulary.words.push(Word::default());
+                word
+            }
+        };
+        self.words[index].set(word);
+        word as usize
+    }
 }
 
 /// Test results already computed, per (token, column): a dense table while it
@@ -217,21 +250,37 @@ impl<'t> TokenAttrs<'t> {
     }
 }
 
-/// Every match of every pattern of `rules` in the tokens of `attrs`, sorted and
-/// without duplicates.
-pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch> {
+/// Which of a pattern's matches [`find`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wanted {
+    /// Every match (spaCy's `Matcher`; the trace and the `all` and `priority`
+    /// policies need them all).
+    Every,
+    /// Of a pattern's matches that start at one token, the longest: under the
+    /// `longest` policy a shorter one can never be kept, since the longest has
+    /// the same start, label, id and priority (`IS_TITLE+` on four title-case
+    /// words makes ten matches, of which four can win). An alias on a dropped
+    /// one's span is inside the longest, so it is dropped either way.
+    LongestPerStart,
+}
+
+/// The matches of every pattern of `rules` in the tokens of `attrs` that
+/// `wanted` asks for, without duplicates: every match sorted (by pattern, start,
+/// end), the longest per start sorted by start.
+pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -> Vec<TokenMatch> {
     let tokens = attrs.tokens;
     if rules.patterns.is_empty() || tokens.is_empty() {
         return Vec::new();
     }
     let doc = Doc {
         attrs,
-        memo: RefCell::new(Known::new(tokens.len(), rules.memo_count)),
-        specs: RefCell::new(Known::new(tokens.len(), rules.spec_count)),
+        vocabulary: RefCell::new(VOCABULARIES.with(|v| v.borrow_mut().take(rules.id))),
+        words: vec![Cell::new(UNKNOWN_WORD); tokens.len()],
+        memo: RefCell::new(None),
+        specs: RefCell::new(None),
     };
     let index = &rules.index;
     let mut cached: Vec<u32> = Vec::new();
-    let mut others: Vec<u32> = Vec::new();
     let mut search = Search::default();
     let mut found = Vec::new();
     for start in 0..tokens.len() {
@@ -240,9 +289,15 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch
         // holds): computed once per text and thread, as spaCy's vocabulary keeps a
         // word's attributes. News repeats its words; this was most of the cost of
         // trying patterns.
-        let text = doc.attrs.token_text(start);
+        let word = doc.word(start);
         cached.clear();
-        let hit = START_CACHE.with(|cache| cache.borrow().get(rules.id, text, &mut cached));
+        let hit = match &doc.vocabulary.borrow().words[word].starts {
+            Some(starts) => {
+                cached.extend_from_slice(starts);
+                true
+            }
+            None => false,
+        };
         if !hit {
             let mut consider = |pattern: u32| {
                 // A twin's matches are its leader's: one search serves both.
@@ -260,6 +315,10 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch
                     patterns.iter().copied().for_each(&mut consider);
                 }
             }
+            // Patterns with no literal, lower form, shape, lexicon or flag to
+            // index them by: whether a lexical first token holds is kept per
+            // text too, and the others are checked at each token below.
+            index.anywhere.iter().copied().for_each(&mut consider);
             // `IS_SENT_START` depends on the token's place, not its text: a flag
             // set is kept on its other flags, and a first token that tests it is
             // checked at each token below (the index only rules patterns out; the
@@ -277,23 +336,12 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch
             cached.retain(|&pattern| {
                 !first_is_lexical(rules, pattern) || !refused_at(rules, pattern, &doc, start)
             });
-            START_CACHE.with(|cache| cache.borrow_mut().put(rules.id, text, &cached));
+            doc.vocabulary.borrow_mut().words[word].starts = Some(cached.as_slice().into());
         }
-        others.clear();
-        others.extend(index.anywhere.iter().copied().filter(|&p| rules.leads(p)));
-        if !others.is_empty() {
-            others.sort_unstable();
-            others.dedup();
-            // Those the cache did not settle are checked here (and the cached
-            // ones again only if their first token depends on its place).
-            others.retain(|pattern| cached.binary_search(pattern).is_err());
-        }
-        for (&pattern, settled) in
-            cached.iter().map(|p| (p, true)).chain(others.iter().map(|p| (p, false)))
-        {
-            // Most tries end at the first token: settle those without a search.
-            let checked = settled && first_is_lexical(rules, pattern);
-            if !checked && refused_at(rules, pattern, &doc, start) {
+        for &pattern in &cached {
+            // A lexical first token was settled for the text; one that depends
+            // on the token's place is checked here, before a search.
+            if !first_is_lexical(rules, pattern) && refused_at(rules, pattern, &doc, start) {
                 continue;
             }
             let before = found.len();
@@ -306,8 +354,30 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>) -> Vec<TokenMatch
             }
         }
     }
-    found.sort_unstable();
-    found.dedup();
+    let vocabulary = doc.vocabulary.into_inner();
+    VOCABULARIES.with(|v| v.borrow_mut().give_back(rules.id, vocabulary));
+    match wanted {
+        Wanted::Every => {
+            found.sort_unstable();
+            found.dedup();
+        }
+        Wanted::LongestPerStart => {
+            // By start (the resolution then merges them with the phrase
+            // candidates, already in that order), then pattern and end: the last
+            // of each (start, pattern) is the longest.
+            found.sort_unstable_by_key(|m| (m.start, m.pattern, m.end));
+            let mut kept = 0;
+            for at in 0..found.len() {
+                let next = found.get(at + 1);
+                if next.is_none_or(|n| (n.start, n.pattern) != (found[at].start, found[at].pattern))
+                {
+                    found[kept] = found[at];
+                    kept += 1;
+                }
+            }
+            found.truncate(kept);
+        }
+    }
     found
 }
 
@@ -328,57 +398,76 @@ fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
     rules.lexical_first.get(pattern as usize).copied().unwrap_or(false)
 }
 
-/// Per thread, for the last few rule sets used on it: token text → the patterns
-/// that can start at such a token (see `find`). Bounded: a set's table is emptied
-/// when full, and the least recently added set is forgotten past `MAX_SETS`.
+/// What a thread knows of token texts under one rule set, as spaCy's vocabulary
+/// keeps a word's attributes: the patterns that can start at a token of that
+/// text, and which lexical specs (tests of the text alone, not of the token's
+/// place) hold on it. News repeats its words; testing each pattern's tokens
+/// afresh at every occurrence was most of the cost of the patterns.
 #[derive(Default)]
-struct StartCache {
-    sets: Vec<(u64, StartsByText)>,
+struct Vocabulary {
+    ids: FxHashMap<Box<str>, u32>,
+    words: Vec<Word>,
 }
 
-/// Token text → the patterns that can start at a token of that text.
-type StartsByText = FxHashMap<Box<str>, Box<[u32]>>;
+/// What is known of one token text.
+#[derive(Default)]
+struct Word {
+    /// The patterns that can start at a token of this text (see `find`), once
+    /// computed.
+    starts: Option<Box<[u32]>>,
+    /// Lexical specs tested on this text, sorted by spec, and whether each holds.
+    specs: Vec<(u32, bool)>,
+}
+
+impl Word {
+    fn spec(&self, spec: u32) -> Option<bool> {
+        self.specs.binary_search_by_key(&spec, |&(s, _)| s).ok().map(|at| self.specs[at].1)
+    }
+
+    fn set_spec(&mut self, spec: u32, holds: bool) {
+        if let Err(at) = self.specs.binary_search_by_key(&spec, |&(s, _)| s) {
+            self.specs.insert(at, (spec, holds));
+        }
+    }
+}
+
+/// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
+/// vocabulary past `MAX_WORDS` words is emptied before the next document, and
+/// the least recently added set is forgotten past `MAX_SETS`.
+#[derive(Default)]
+struct Vocabularies {
+    sets: Vec<(u64, Vocabulary)>,
+}
 
 const MAX_SETS: usize = 8;
 const MAX_WORDS: usize = 1 << 16;
 
-impl StartCache {
-    /// Appends the cached patterns of `text` under rule set `id` to `out`; false
-    /// if there are none cached.
-    fn get(&self, id: u64, text: &str, out: &mut Vec<u32>) -> bool {
-        let Some((_, words)) = self.sets.iter().find(|(set, _)| *set == id) else {
-            return false;
-        };
-        match words.get(text) {
-            Some(patterns) => {
-                out.extend_from_slice(patterns);
-                true
+impl Vocabularies {
+    /// Rule set `id`'s vocabulary, lent to one document (`give_back` returns it).
+    fn take(&mut self, id: u64) -> Vocabulary {
+        match self.sets.iter_mut().find(|(set, _)| *set == id) {
+            Some((_, vocabulary)) if vocabulary.words.len() < MAX_WORDS => {
+                std::mem::take(vocabulary)
             }
-            None => false,
+            _ => Vocabulary::default(),
         }
     }
 
-    fn put(&mut self, id: u64, text: &str, patterns: &[u32]) {
-        let position = match self.sets.iter().position(|(set, _)| *set == id) {
-            Some(position) => position,
+    fn give_back(&mut self, id: u64, vocabulary: Vocabulary) {
+        match self.sets.iter_mut().find(|(set, _)| *set == id) {
+            Some((_, slot)) => *slot = vocabulary,
             None => {
                 if self.sets.len() >= MAX_SETS {
                     self.sets.remove(0);
                 }
-                self.sets.push((id, FxHashMap::default()));
-                self.sets.len() - 1
+                self.sets.push((id, vocabulary));
             }
-        };
-        let words = &mut self.sets[position].1;
-        if words.len() >= MAX_WORDS {
-            words.clear();
         }
-        words.insert(text.into(), patterns.into());
     }
 }
 
 thread_local! {
-    static START_CACHE: RefCell<StartCache> = RefCell::new(StartCache::default());
+    static VOCABULARIES: RefCell<Vocabularies> = RefCell::new(Vocabularies::default());
 }
 
 /// One search state: the next atom, the next token, and the span's edges once
@@ -515,23 +604,41 @@ fn spec_holds(
     index: usize,
 ) -> bool {
     let atom = &pattern.atoms[atom];
+    if rules.lexical_specs.get(atom.spec as usize).copied().unwrap_or(false) {
+        // Known per token text, across documents (`Vocabulary`).
+        let word = doc.word(index);
+        if let Some(known) = doc.vocabulary.borrow().words[word].spec(atom.spec) {
+            return known;
+        }
+        let holds =
+            atom.conditions.iter().all(|condition| condition_holds(rules, condition, doc, index));
+        doc.vocabulary.borrow_mut().words[word].set_spec(atom.spec, holds);
+        return holds;
+    }
+    let tokens = doc.attrs.tokens.len();
     let spec = atom.spec as usize;
-    if let Some(known) = doc.specs.borrow().get(index, spec) {
+    if let Some(known) = doc.specs.borrow().as_ref().and_then(|specs| specs.get(index, spec)) {
         return known;
     }
     let holds = atom.conditions.iter().all(|condition| match condition.memo {
         Some(memo) => {
             let memo = memo as usize;
-            if let Some(known) = doc.memo.borrow().get(index, memo) {
+            if let Some(known) = doc.memo.borrow().as_ref().and_then(|m| m.get(index, memo)) {
                 return known;
             }
             let holds = condition_holds(rules, condition, doc, index);
-            doc.memo.borrow_mut().set(index, memo, holds);
+            doc.memo
+                .borrow_mut()
+                .get_or_insert_with(|| Known::new(tokens, rules.memo_count))
+                .set(index, memo, holds);
             holds
         }
         None => condition_holds(rules, condition, doc, index),
     });
-    doc.specs.borrow_mut().set(index, spec, holds);
+    doc.specs
+        .borrow_mut()
+        .get_or_insert_with(|| Known::new(tokens, rules.spec_count))
+        .set(index, spec, holds);
     holds
 }
 
