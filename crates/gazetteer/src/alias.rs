@@ -33,7 +33,7 @@ pub(crate) struct Config {
 
 /// A name defined by a match, valid from `from` (a byte offset) on.
 #[derive(Debug)]
-struct Alias {
+struct Alias<'k> {
     /// The alias as written, normalized without case folding.
     surface: String,
     /// How many tokens it spans.
@@ -44,7 +44,7 @@ struct Alias {
     first_token: String,
     rule: MatchRule,
     from: usize,
-    defined_by: Match,
+    defined_by: &'k Match,
 }
 
 /// Generational suffixes: never a last name on their own.
@@ -308,7 +308,7 @@ fn is_title_case(word: &str) -> bool {
 }
 
 /// The last whitespace-separated word of a multi-word match, as an alias.
-fn last_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+fn last_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let mut words = split_words(inside);
     let word_text = |word: &[Token]| &text[word[0].start..word[word.len() - 1].end];
     while words.last().is_some_and(|word| NAME_SUFFIXES.contains(&word_text(word))) {
@@ -329,13 +329,13 @@ fn last_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> 
         one_word: true,
         rule: MatchRule::LastNameAlias,
         from: defined_by.end,
-        defined_by: defined_by.clone(),
+        defined_by,
     })
 }
 
 /// `(ACRONYM)` right after an organization match (same line, whitespace only
 /// between), as an alias valid from the acronym itself on.
-fn acronym(text: &str, after: &[Token], defined_by: &Match) -> Option<Alias> {
+fn acronym<'k>(text: &str, after: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let [open, acronym, close, ..] = after else { return None };
     let gap = &text[defined_by.end..open.start];
     if !gap.chars().all(|c| c == ' ' || c == '\u{a0}' || c == '\t')
@@ -362,7 +362,7 @@ fn acronym(text: &str, after: &[Token], defined_by: &Match) -> Option<Alias> {
         one_word: true,
         rule: MatchRule::AcronymAlias,
         from: acronym.start,
-        defined_by: defined_by.clone(),
+        defined_by,
     })
 }
 
@@ -381,7 +381,7 @@ fn split_words(inside: &[Token]) -> Vec<&[Token]> {
 
 /// The first word of a multi-word person match, as an alias valid after it. An
 /// initial (`J.`) or a one-letter word is not a first name.
-fn first_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+fn first_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let words = split_words(inside);
     let [first, _, ..] = words.as_slice() else { return None };
     let written = &text[first[0].start..first[first.len() - 1].end];
@@ -395,12 +395,12 @@ fn first_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias>
         one_word: true,
         rule: MatchRule::FirstNameAlias,
         from: defined_by.end,
-        defined_by: defined_by.clone(),
+        defined_by,
     })
 }
 
 /// The whole of a token pattern's match, as an alias valid in the whole document.
-fn same_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+fn same_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let first = inside.first()?;
     let written = &text[defined_by.start..defined_by.end];
     if written.chars().filter(|c| c.is_alphabetic()).count() < 2 {
@@ -413,13 +413,13 @@ fn same_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> 
         one_word: split_words(inside).len() == 1,
         rule: MatchRule::SameNameAlias,
         from: 0,
-        defined_by: defined_by.clone(),
+        defined_by,
     })
 }
 
 /// An organization match without its last word, when that word is a legal form
 /// (`Acme Communications` → `Acme`), as an alias valid after it.
-fn short_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias> {
+fn short_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let words = split_words(inside);
     let (last, rest) = words.split_last()?;
     let last_written = &text[last[0].start..last[last.len() - 1].end];
@@ -446,7 +446,7 @@ fn short_name(text: &str, inside: &[Token], defined_by: &Match) -> Option<Alias>
         one_word: split_words(tokens).len() == 1,
         rule: MatchRule::ShortNameAlias,
         from: defined_by.end,
-        defined_by: defined_by.clone(),
+        defined_by,
     })
 }
 

@@ -168,10 +168,36 @@ pub(crate) fn normalize_mapped(
 /// Normalizes a pattern (or a slice of text between token boundaries) without the
 /// alignment map: leading and trailing whitespace is dropped.
 pub fn normalize_str(text: &str, folding: Folding) -> String {
-    // A word of ASCII letters and digits, the common case, only changes case.
-    if text.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+    // ASCII with single spaces between words, the common case (a word, a name),
+    // only changes case: no ASCII character but a space has another folded form.
+    if is_plain_ascii(text) {
         return if folding.case { text.to_ascii_lowercase() } else { text.to_string() };
     }
+    normalize_chars(text, folding)
+}
+
+/// Whether `text` is ASCII whose only whitespace is single spaces between
+/// other characters: what [`normalize_str`] leaves as it is, but for case.
+fn is_plain_ascii(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut after_space = true;
+    for &byte in bytes {
+        if byte == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if !byte.is_ascii() || is_space(char::from(byte)) {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || bytes.is_empty()
+}
+
+/// [`normalize_str`] character by character.
+fn normalize_chars(text: &str, folding: Folding) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space: Option<usize> = None;
     let mut previous = ' ';
@@ -247,6 +273,22 @@ pub fn smart_case_matches(pattern: &str, written: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The ASCII fast path is only a shortcut: the same string as the
+        /// character-by-character walk, for text of words, spaces, line breaks,
+        /// tabs, separators, quotes, dashes and other punctuation.
+        #[test]
+        fn plain_ascii_shortcut_agrees_with_the_walk(
+            text in r#"[ a-zA-Z0-9'"`.\-\t\n\r\x0b\x0c\x1c\x1f\x00\x7fé]{0,12}"#,
+            case in any::<bool>(),
+        ) {
+            let folding = Folding { case, diacritics: false };
+            prop_assert_eq!(normalize_str(&text, folding), normalize_chars(&text, folding));
+        }
+    }
+
     use super::*;
 
     const FOLD: Folding = Folding { case: true, diacritics: false };

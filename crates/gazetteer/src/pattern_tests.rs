@@ -501,6 +501,24 @@ proptest! {
                 prop_assert_eq!(&untraced.spans, &traced.spans, "{:?} on {}", policy, jsonl);
             }
         }
+        // The same with the first token of each pattern a context token (its
+        // span starts after where its search starts, and several searches can
+        // find one span): the patterns that accept it.
+        let mut builder = GazetteerBuilder::new();
+        for line in jsonl.lines() {
+            let line = line.replacen("\"pattern\": [{", "\"pattern\": [{\"IN_SPAN\": false, ", 1);
+            let mut one = GazetteerBuilder::new();
+            if one.add_patterns_reader("c.jsonl", line.as_bytes()).and_then(|b| b.build()).is_ok() {
+                builder.add_patterns_reader("c.jsonl", line.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
+        }
+        let context = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
+        for policy in [OverlapPolicy::Longest, OverlapPolicy::Priority] {
+            let matcher = MatcherBuilder::new().overlaps(policy).build(vec![Arc::clone(&context)]);
+            let traced = matcher.find(&text_string, &tokens);
+            let untraced = matcher.find_untraced(&text_string, &tokens);
+            prop_assert_eq!(&untraced.spans, &traced.spans, "context, {:?} on {}", policy, jsonl);
+        }
     }
 }
 

@@ -272,9 +272,11 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     if rules.patterns.is_empty() || tokens.is_empty() {
         return Vec::new();
     }
+    let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id));
+    vocabulary.columns.start(rules.spec_count as usize, tokens.len());
     let doc = Doc {
         attrs,
-        vocabulary: RefCell::new(VOCABULARIES.with(|v| v.borrow_mut().take(rules.id))),
+        vocabulary: RefCell::new(vocabulary),
         words: vec![Cell::new(UNKNOWN_WORD); tokens.len()],
         memo: RefCell::new(None),
         specs: RefCell::new(None),
@@ -346,6 +348,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             }
             let before = found.len();
             search.run(rules, &doc, pattern, start, &mut found);
+            if wanted == Wanted::LongestPerStart {
+                keep_longest_per_start(&mut found, before);
+            }
             let after = found.len();
             for &twin in rules.twins_of(pattern) {
                 for at in before..after {
@@ -361,6 +366,10 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             found.sort_unstable();
             found.dedup();
         }
+        // Each search kept its longest match per start, and a pattern whose span
+        // starts where its search starts (no leading context token) has one
+        // search per start: already in start order, nothing to merge.
+        Wanted::LongestPerStart if rules.patterns.iter().all(|pattern| pattern.lead == 0) => {}
         Wanted::LongestPerStart => {
             // By start (the resolution then merges them with the phrase
             // candidates, already in that order), then pattern and end: the last
@@ -379,6 +388,24 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         }
     }
     found
+}
+
+/// Keeps, of the matches `found[from..]` (one search's), the longest per start,
+/// in start order.
+fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
+    let Some(new) = found.get_mut(from..) else { return };
+    if new.len() < 2 {
+        return;
+    }
+    new.sort_unstable_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let mut kept = from;
+    for at in from..found.len() {
+        if at == from || found[at].start != found[kept - 1].start {
+            found[kept] = found[at];
+            kept += 1;
+        }
+    }
+    found.truncate(kept);
 }
 
 /// Whether pattern `pattern`'s first token is refused at token `start` (so no
@@ -407,6 +434,58 @@ fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
 struct Vocabulary {
     ids: FxHashMap<Box<str>, u32>,
     words: Vec<Word>,
+    /// The current document's table of lexical spec results.
+    columns: SpecColumns,
+}
+
+/// Per document, whether a lexical spec holds at each token, for the specs
+/// tested in it: a column of one byte per token is added for a spec at its first
+/// test in the document (0 not yet tested, 1 no, 2 yes). The vocabulary answers
+/// the first test of a text and spec; this answers the repeats (searches that
+/// start at neighbouring tokens test the same tokens) with an index instead of
+/// a lookup. Kept with the vocabulary so that its buffers serve every document.
+#[derive(Default)]
+struct SpecColumns {
+    /// A number for the current document: a spec's column belongs to it only if
+    /// stamped with it.
+    document: u32,
+    /// Per spec: the document its column was made for, and the column.
+    stamps: Vec<(u32, u32)>,
+    cells: Vec<u8>,
+    tokens: usize,
+}
+
+/// The most cells a document's columns hold (a document of a million tokens
+/// gets sixteen columns, then asks the vocabulary).
+const MAX_COLUMN_CELLS: usize = 1 << 24;
+
+impl SpecColumns {
+    /// Empties the table for a document of `tokens` tokens and `specs` specs.
+    fn start(&mut self, specs: usize, tokens: usize) {
+        self.document = self.document.wrapping_add(1);
+        if self.document == 0 {
+            self.stamps.clear();
+            self.document = 1;
+        }
+        self.stamps.resize(specs, (0, 0));
+        self.cells.clear();
+        self.tokens = tokens;
+    }
+
+    /// The cell of `spec` at `token`, its column made if new; `None` past the
+    /// table's bound.
+    fn cell(&mut self, spec: u32, token: usize) -> Option<&mut u8> {
+        let tokens = self.tokens;
+        let stamp = self.stamps.get_mut(spec as usize)?;
+        if stamp.0 != self.document {
+            if self.cells.len() + tokens > MAX_COLUMN_CELLS {
+                return None;
+            }
+            *stamp = (self.document, u32::try_from(self.cells.len() / tokens.max(1)).ok()?);
+            self.cells.resize(self.cells.len() + tokens, 0);
+        }
+        self.cells.get_mut(stamp.1 as usize * tokens + token)
+    }
 }
 
 /// What is known of one token text.
@@ -605,14 +684,25 @@ fn spec_holds(
 ) -> bool {
     let atom = &pattern.atoms[atom];
     if rules.lexical_specs.get(atom.spec as usize).copied().unwrap_or(false) {
-        // Known per token text, across documents (`Vocabulary`).
-        let word = doc.word(index);
-        if let Some(known) = doc.vocabulary.borrow().words[word].spec(atom.spec) {
-            return known;
+        // Known per token in this document (`SpecColumns`), else per token text
+        // across documents (`Vocabulary`).
+        if let Some(&cell) = doc.vocabulary.borrow_mut().columns.cell(atom.spec, index).as_deref() {
+            if cell != 0 {
+                return cell == 2;
+            }
         }
-        let holds =
-            atom.conditions.iter().all(|condition| condition_holds(rules, condition, doc, index));
-        doc.vocabulary.borrow_mut().words[word].set_spec(atom.spec, holds);
+        let word = doc.word(index);
+        let known = doc.vocabulary.borrow().words[word].spec(atom.spec);
+        let holds = known.unwrap_or_else(|| {
+            atom.conditions.iter().all(|condition| condition_holds(rules, condition, doc, index))
+        });
+        let mut vocabulary = doc.vocabulary.borrow_mut();
+        if known.is_none() {
+            vocabulary.words[word].set_spec(atom.spec, holds);
+        }
+        if let Some(cell) = vocabulary.columns.cell(atom.spec, index) {
+            *cell = if holds { 2 } else { 1 };
+        }
         return holds;
     }
     let tokens = doc.attrs.tokens.len();
