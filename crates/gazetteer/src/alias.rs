@@ -16,11 +16,13 @@
 //! the same overlap policy, and one inside a longer dictionary candidate is
 //! dropped (the matcher does that).
 
+use std::borrow::Cow;
+
 use rubric_tokenizer::{Token, TokenKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::matches::{Match, MatchRule};
-use crate::normalize::{normalize_str, smart_case_matches, Folding};
+use crate::normalize::{normalize_cow, normalize_str, smart_case_matches, Folding};
 
 /// Which labels define which aliases.
 #[derive(Clone, Debug)]
@@ -34,8 +36,9 @@ pub(crate) struct Config {
 /// A name defined by a match, valid from `from` (a byte offset) on.
 #[derive(Debug)]
 struct Alias<'k> {
-    /// The alias as written, normalized without case folding.
-    surface: String,
+    /// The alias as written, normalized without case folding (borrowed from the
+    /// text when that changes nothing, as for most names).
+    surface: Cow<'k, str>,
     /// How many tokens it spans.
     tokens: usize,
     /// Whether it is one whitespace-free word (its tokens must touch in the text).
@@ -81,10 +84,10 @@ const KEEP_CASE: Folding = Folding { case: false, diacritics: false };
 const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
 
 /// Alias candidates for the document, given the matches kept so far.
-pub(crate) fn candidates(
-    text: &str,
+pub(crate) fn candidates<'k>(
+    text: &'k str,
     tokens: &[Token],
-    kept: &[Match],
+    kept: &'k [Match],
     config: &Config,
 ) -> Vec<Match> {
     let words: Vec<Token> =
@@ -126,7 +129,7 @@ pub(crate) fn candidates(
     let mut seen = FxHashSet::default();
     let first: Vec<bool> = aliases
         .iter()
-        .map(|alias| seen.insert((&alias.surface, &alias.defined_by.label, &alias.defined_by.id)))
+        .map(|alias| seen.insert((&*alias.surface, &alias.defined_by.label, &alias.defined_by.id)))
         .collect();
     drop(seen);
     let mut first = first.into_iter();
@@ -210,7 +213,7 @@ pub(crate) fn candidates(
             };
             let (_, written, folded) = &spelled[at];
             let same = match alias.rule {
-                MatchRule::AcronymAlias => *written == alias.surface,
+                MatchRule::AcronymAlias => *written == *alias.surface,
                 _ => {
                     *folded == folded_surfaces[number]
                         && smart_case_matches(&alias.surface, written)
@@ -297,6 +300,11 @@ fn after_a_name_word(text: &str, words: &[Token], index: usize) -> bool {
     !sentence_start
 }
 
+/// Whether `text` has at least two letters (a one-letter word is no alias).
+fn has_two_letters(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphabetic()).nth(1).is_some()
+}
+
 /// Whether consecutive tokens touch (no whitespace between them).
 fn glued(tokens: &[Token]) -> bool {
     tokens.windows(2).all(|pair| pair[0].end == pair[1].start)
@@ -308,7 +316,7 @@ fn is_title_case(word: &str) -> bool {
 }
 
 /// The last whitespace-separated word of a multi-word match, as an alias.
-fn last_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn last_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let mut words = split_words(inside);
     let word_text = |word: &[Token]| &text[word[0].start..word[word.len() - 1].end];
     while words.last().is_some_and(|word| NAME_SUFFIXES.contains(&word_text(word))) {
@@ -318,8 +326,8 @@ fn last_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<
         return None;
     }
     let last = words[words.len() - 1];
-    let surface = normalize_str(word_text(last), KEEP_CASE);
-    if surface.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+    let surface = normalize_cow(word_text(last), KEEP_CASE);
+    if !has_two_letters(&surface) {
         return None;
     }
     Some(Alias {
@@ -335,7 +343,7 @@ fn last_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<
 
 /// `(ACRONYM)` right after an organization match (same line, whitespace only
 /// between), as an alias valid from the acronym itself on.
-fn acronym<'k>(text: &str, after: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn acronym<'k>(text: &'k str, after: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let [open, acronym, close, ..] = after else { return None };
     let gap = &text[defined_by.end..open.start];
     if !gap.chars().all(|c| c == ' ' || c == '\u{a0}' || c == '\t')
@@ -356,7 +364,7 @@ fn acronym<'k>(text: &str, after: &[Token], defined_by: &'k Match) -> Option<Ali
         return None;
     }
     Some(Alias {
-        surface: normalize_str(written, KEEP_CASE),
+        surface: normalize_cow(written, KEEP_CASE),
         first_token: normalize_str(written, FOLD_CASE),
         tokens: 1,
         one_word: true,
@@ -381,16 +389,16 @@ fn split_words(inside: &[Token]) -> Vec<&[Token]> {
 
 /// The first word of a multi-word person match, as an alias valid after it. An
 /// initial (`J.`) or a one-letter word is not a first name.
-fn first_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn first_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let words = split_words(inside);
     let [first, _, ..] = words.as_slice() else { return None };
     let written = &text[first[0].start..first[first.len() - 1].end];
-    if written.chars().filter(|c| c.is_alphabetic()).count() < 2 || written.contains('.') {
+    if !has_two_letters(written) || written.contains('.') {
         return None;
     }
     Some(Alias {
         first_token: normalize_str(first[0].text(text), FOLD_CASE),
-        surface: normalize_str(written, KEEP_CASE),
+        surface: normalize_cow(written, KEEP_CASE),
         tokens: first.len(),
         one_word: true,
         rule: MatchRule::FirstNameAlias,
@@ -400,17 +408,17 @@ fn first_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option
 }
 
 /// The whole of a token pattern's match, as an alias valid in the whole document.
-fn same_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn same_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let first = inside.first()?;
     let written = &text[defined_by.start..defined_by.end];
-    if written.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+    if !has_two_letters(written) {
         return None;
     }
     Some(Alias {
         first_token: normalize_str(first.text(text), FOLD_CASE),
-        surface: normalize_str(written, KEEP_CASE),
+        surface: normalize_cow(written, KEEP_CASE),
         tokens: inside.len(),
-        one_word: split_words(inside).len() == 1,
+        one_word: glued(inside),
         rule: MatchRule::SameNameAlias,
         from: 0,
         defined_by,
@@ -419,7 +427,7 @@ fn same_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<
 
 /// An organization match without its last word, when that word is a legal form
 /// (`Acme Communications` → `Acme`), as an alias valid after it.
-fn short_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn short_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
     let words = split_words(inside);
     let (last, rest) = words.split_last()?;
     let last_written = &text[last[0].start..last[last.len() - 1].end];
@@ -436,14 +444,14 @@ fn short_name<'k>(text: &str, inside: &[Token], defined_by: &'k Match) -> Option
     }
     let (first, end) = (tokens.first()?, tokens.last()?);
     let written = &text[first.start..end.end];
-    if written.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+    if !has_two_letters(written) {
         return None;
     }
     Some(Alias {
         first_token: normalize_str(first.text(text), FOLD_CASE),
-        surface: normalize_str(written, KEEP_CASE),
+        surface: normalize_cow(written, KEEP_CASE),
         tokens: tokens.len(),
-        one_word: split_words(tokens).len() == 1,
+        one_word: glued(tokens),
         rule: MatchRule::ShortNameAlias,
         from: defined_by.end,
         defined_by,

@@ -23,6 +23,11 @@ pub(crate) struct Candidate<'a> {
     pub(crate) rule: MatchRule,
     pub(crate) priority: i32,
     pub(crate) alias_of: Option<[usize; 2]>,
+    /// For a token pattern's match that stands for its twins (same atoms, same
+    /// matches; `Wanted::LongestPerStart`), the highest priority among the twins
+    /// left out that have another label: the alias pass ranks an alias on this
+    /// span above them.
+    pub(crate) other_label_twin: Option<i32>,
 }
 
 /// A candidate's `source`, as the parts it is written from.
@@ -84,6 +89,7 @@ impl<'a> Candidate<'a> {
             rule: found.rule,
             priority: found.priority,
             alias_of: found.alias_of,
+            other_label_twin: None,
         }
     }
 

@@ -19,6 +19,7 @@ use crate::matches::{DropReason, Dropped, Match, MatchRule, Matches};
 use crate::normalize::{
     normalize_mapped, normalize_pattern, normalize_str, smart_case_matches, Folding,
 };
+use crate::pattern::TokenRules;
 use crate::token_match::{TokenAttrs, Wanted};
 
 /// Which candidates survive when they overlap.
@@ -397,8 +398,15 @@ impl Matcher {
         for alias in &mut kept_aliases {
             let at = by_start.partition_point(|m| m.start < alias.start);
             for other in by_start[at..].iter().take_while(|m| m.start == alias.start) {
-                if other.end == alias.end && other.label != alias.label {
-                    alias.priority = alias.priority.max(other.priority.saturating_add(1));
+                // A token pattern's twins left out (`Wanted::LongestPerStart`)
+                // count as the candidates they would have been.
+                let other_priority = if other.label != alias.label {
+                    Some(other.priority)
+                } else {
+                    other.other_label_twin
+                };
+                if let Some(priority) = other_priority.filter(|_| other.end == alias.end) {
+                    alias.priority = alias.priority.max(priority.saturating_add(1));
                 }
             }
         }
@@ -489,6 +497,7 @@ impl Matcher {
                                 rule: MatchRule::Entry,
                                 priority: entry.priority,
                                 alias_of: None,
+                                other_label_twin: None,
                             });
                         }
                     }
@@ -537,31 +546,63 @@ impl Matcher {
             return;
         }
         let attrs = attrs.get_or_insert_with(|| TokenAttrs::new(text, tokens, sentence_starts));
+        let selected = |number: u32| {
+            let pattern = &rules.patterns[number as usize];
+            self.rules.runs(pattern.name.as_deref())
+                && self.labels.as_ref().is_none_or(|labels| labels.contains(&pattern.label))
+        };
         for found in crate::token_match::find(rules, attrs, wanted) {
-            let pattern = &rules.patterns[found.pattern as usize];
-            if !self.rules.runs(pattern.name.as_deref()) {
-                continue;
-            }
-            if let Some(labels) = &self.labels {
-                if !labels.contains(&pattern.label) {
-                    continue;
+            let (start, end) = (tokens[found.start].start, tokens[found.end - 1].end);
+            match wanted {
+                Wanted::Every => {
+                    if selected(found.pattern) {
+                        candidates.push(token_candidate(rules, found.pattern, start, end, None));
+                    }
+                }
+                // A leader's match stands for its twins': of the same span, only
+                // the first selected in their `longest` order can be kept. The
+                // best priority among those with another label is kept beside it
+                // for the alias pass (an alias on the span outranks it).
+                Wanted::LongestPerStart => {
+                    let alone = [found.pattern];
+                    let group = rules.ranked_twins(found.pattern).unwrap_or(&alone);
+                    let mut members = group.iter().copied().filter(|&p| selected(p));
+                    let Some(best) = members.next() else { continue };
+                    let label = &rules.patterns[best as usize].label;
+                    let other_label = members
+                        .map(|p| &rules.patterns[p as usize])
+                        .find(|twin| twin.label != *label)
+                        .map(|twin| twin.priority);
+                    candidates.push(token_candidate(rules, best, start, end, other_label));
                 }
             }
-            candidates.push(Candidate {
-                start: tokens[found.start].start,
-                end: tokens[found.end - 1].end,
-                label: &pattern.label,
-                id: pattern.id.as_deref(),
-                source: Source::Origin {
-                    file: &pattern.origin.file,
-                    line: pattern.origin.line,
-                    name: pattern.name.as_deref(),
-                },
-                rule: MatchRule::TokenPattern,
-                priority: pattern.priority,
-                alias_of: None,
-            });
         }
+    }
+}
+
+/// The candidate a match of token pattern `number` makes over `start..end`.
+fn token_candidate(
+    rules: &TokenRules,
+    number: u32,
+    start: usize,
+    end: usize,
+    other_label_twin: Option<i32>,
+) -> Candidate<'_> {
+    let pattern = &rules.patterns[number as usize];
+    Candidate {
+        start,
+        end,
+        label: &pattern.label,
+        id: pattern.id.as_deref(),
+        source: Source::Origin {
+            file: &pattern.origin.file,
+            line: pattern.origin.line,
+            name: pattern.name.as_deref(),
+        },
+        rule: MatchRule::TokenPattern,
+        priority: pattern.priority,
+        alias_of: None,
+        other_label_twin,
     }
 }
 

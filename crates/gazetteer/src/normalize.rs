@@ -8,6 +8,8 @@
 //! empty, range of normalized bytes, and a normalized offset that starts a
 //! character's output maps back to exactly that character's first byte.
 
+use std::borrow::Cow;
+
 use caseless::Caseless;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
@@ -176,6 +178,15 @@ pub fn normalize_str(text: &str, folding: Folding) -> String {
     normalize_chars(text, folding)
 }
 
+/// [`normalize_str`], borrowing `text` when normalizing would not change it.
+pub(crate) fn normalize_cow(text: &str, folding: Folding) -> Cow<'_, str> {
+    if is_plain_ascii(text) && !(folding.case && text.bytes().any(|b| b.is_ascii_uppercase())) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(normalize_str(text, folding))
+    }
+}
+
 /// Whether `text` is ASCII whose only whitespace is single spaces between
 /// other characters: what [`normalize_str`] leaves as it is, but for case.
 fn is_plain_ascii(text: &str) -> bool {
@@ -286,6 +297,7 @@ mod tests {
         ) {
             let folding = Folding { case, diacritics: false };
             prop_assert_eq!(normalize_str(&text, folding), normalize_chars(&text, folding));
+            prop_assert_eq!(normalize_cow(&text, folding), normalize_chars(&text, folding));
         }
     }
 

@@ -349,6 +349,10 @@ pub(crate) struct TokenRules {
     pub(crate) leader: Vec<u32>,
     /// Per pattern, the later patterns it leads (empty for most).
     pub(crate) twins: Vec<Vec<u32>>,
+    /// Per pattern that leads twins, it and its twins in the `longest` policy's
+    /// order for candidates on one span (higher priority, label, id, source):
+    /// the first selected one is the only one that can be kept.
+    pub(crate) ranked: Vec<Vec<u32>>,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
     /// Per pattern, whether its first token tests only what a token's text says
@@ -572,7 +576,34 @@ impl TokenRules {
                 self.twins[leader as usize].push(number);
             }
         }
+        // The span's `source` as written (`file:line`, `#name`), whose byte
+        // order breaks the last ties.
+        let source = |pattern: &TokenPattern| {
+            let origin = &pattern.origin;
+            match &pattern.name {
+                Some(name) => format!("{}:{}#{name}", origin.file, origin.line),
+                None => format!("{}:{}", origin.file, origin.line),
+            }
+        };
+        self.ranked = vec![Vec::new(); self.patterns.len()];
+        for (leader, twins) in self.twins.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+            let mut group = Vec::with_capacity(twins.len() + 1);
+            group.push(crate::gazetteer::to_u32(leader)?);
+            group.extend_from_slice(twins);
+            group.sort_by(|&a, &b| {
+                let (a, b) = (&self.patterns[a as usize], &self.patterns[b as usize]);
+                (std::cmp::Reverse(a.priority), &a.label, &a.id)
+                    .cmp(&(std::cmp::Reverse(b.priority), &b.label, &b.id))
+                    .then_with(|| source(a).cmp(&source(b)))
+            });
+            self.ranked[leader] = group;
+        }
         Ok(())
+    }
+
+    /// A leader and its twins in the order of `ranked`; `None` if it has none.
+    pub(crate) fn ranked_twins(&self, leader: u32) -> Option<&[u32]> {
+        self.ranked.get(leader as usize).filter(|group| !group.is_empty()).map(Vec::as_slice)
     }
 
     /// Whether the matcher searches for `pattern` itself (it leads its twins).

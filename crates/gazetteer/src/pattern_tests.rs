@@ -490,11 +490,15 @@ proptest! {
         // Without the trace the matcher takes shortcuts (under `longest`, only
         // each pattern's longest match per start, and no sort of every
         // candidate): the same spans as with it, aliases of the matches included.
+        // Also with only the twin's label selected: the twin stands in for its
+        // leader then.
+        let only_twin = Some(vec!["Y".to_string()]);
         for policy in [OverlapPolicy::Longest, OverlapPolicy::Priority] {
-            for aliases in [false, true] {
+            for (aliases, labels) in [(false, None), (true, None), (true, only_twin.clone())] {
                 let matcher = MatcherBuilder::new()
                     .overlaps(policy)
                     .aliases(aliases)
+                    .labels(labels)
                     .build(vec![Arc::clone(&gazetteer)]);
                 let traced = matcher.find(&text_string, &tokens);
                 let untraced = matcher.find_untraced(&text_string, &tokens);

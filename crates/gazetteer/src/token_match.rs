@@ -260,7 +260,8 @@ pub(crate) enum Wanted {
     /// `longest` policy a shorter one can never be kept, since the longest has
     /// the same start, label, id and priority (`IS_TITLE+` on four title-case
     /// words makes ten matches, of which four can win). An alias on a dropped
-    /// one's span is inside the longest, so it is dropped either way.
+    /// one's span is inside the longest, so it is dropped either way. A twin
+    /// pattern's matches are not repeated: its leader's stand for them.
     LongestPerStart,
 }
 
@@ -352,7 +353,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 keep_longest_per_start(&mut found, before);
             }
             let after = found.len();
-            for &twin in rules.twins_of(pattern) {
+            // Under `LongestPerStart` the caller picks which twin a match is.
+            let twins = if wanted == Wanted::Every { rules.twins_of(pattern) } else { &[] };
+            for &twin in twins {
                 for at in before..after {
                     found.push(TokenMatch { pattern: twin, ..found[at] });
                 }
