@@ -44,7 +44,7 @@ struct Alias<'k> {
     /// Whether it is one whitespace-free word (its tokens must touch in the text).
     one_word: bool,
     /// Its first token, case-folded: the key a word is looked up by.
-    first_token: String,
+    first_token: Cow<'k, str>,
     rule: MatchRule,
     from: usize,
     defined_by: &'k Match,
@@ -141,7 +141,7 @@ pub(crate) fn candidates<'k>(
     // alias: a long document may define many.
     let mut by_first_token: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (number, alias) in aliases.iter().enumerate() {
-        by_first_token.entry(alias.first_token.as_str()).or_default().push(number);
+        by_first_token.entry(&*alias.first_token).or_default().push(number);
     }
     // Each alias's surface case-folded, once, for the comparisons below.
     let folded_surfaces: Vec<String> =
@@ -331,7 +331,7 @@ fn last_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opti
         return None;
     }
     Some(Alias {
-        first_token: normalize_str(last[0].text(text), FOLD_CASE),
+        first_token: normalize_cow(last[0].text(text), FOLD_CASE),
         surface,
         tokens: last.len(),
         one_word: true,
@@ -365,7 +365,7 @@ fn acronym<'k>(text: &'k str, after: &[Token], defined_by: &'k Match) -> Option<
     }
     Some(Alias {
         surface: normalize_cow(written, KEEP_CASE),
-        first_token: normalize_str(written, FOLD_CASE),
+        first_token: normalize_cow(written, FOLD_CASE),
         tokens: 1,
         one_word: true,
         rule: MatchRule::AcronymAlias,
@@ -397,7 +397,7 @@ fn first_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opt
         return None;
     }
     Some(Alias {
-        first_token: normalize_str(first[0].text(text), FOLD_CASE),
+        first_token: normalize_cow(first[0].text(text), FOLD_CASE),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: first.len(),
         one_word: true,
@@ -415,7 +415,7 @@ fn same_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opti
         return None;
     }
     Some(Alias {
-        first_token: normalize_str(first.text(text), FOLD_CASE),
+        first_token: normalize_cow(first.text(text), FOLD_CASE),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: inside.len(),
         one_word: glued(inside),
@@ -448,7 +448,7 @@ fn short_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opt
         return None;
     }
     Some(Alias {
-        first_token: normalize_str(first.text(text), FOLD_CASE),
+        first_token: normalize_cow(first.text(text), FOLD_CASE),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: tokens.len(),
         one_word: glued(tokens),

@@ -361,9 +361,35 @@ pub(crate) struct TokenRules {
     /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
+    /// Per spec, an atom that has it (pattern, atom): where its conditions are.
+    pub(crate) spec_atoms: Vec<(u32, u32)>,
+    /// The search's view of the patterns, per pattern (`Program`).
+    pub(crate) programs: Vec<Program>,
+    /// Every pattern's atoms as the search reads them, one after another.
+    pub(crate) steps: Vec<Step>,
     /// Which finished rule set this is (a new number at every `finish`): the
     /// matcher's per-thread cache of where patterns can start is kept per rule set.
     pub(crate) id: u64,
+}
+
+/// A pattern as the search reads it: its atoms are `steps[first..first + len]`.
+/// The patterns themselves (conditions, strings, the source as written) are
+/// large and scattered in memory; the search touches only this, the steps and
+/// the spec results, so a thousand patterns' worth stays in the cache.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Program {
+    pub(crate) first: u32,
+    pub(crate) len: u32,
+    /// Leading and trailing context atoms (`TokenPattern::lead`, `trail`).
+    pub(crate) lead: u32,
+    pub(crate) trail: u32,
+}
+
+/// One atom as the search reads it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Step {
+    pub(crate) spec: u32,
+    pub(crate) quantifier: Quantifier,
 }
 
 /// The last id given to a finished rule set.
@@ -513,9 +539,23 @@ impl TokenRules {
         }
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.lexical_specs = vec![true; specs.len()];
-        for atom in self.patterns.iter().flat_map(|pattern| &pattern.atoms) {
-            if atom.conditions.iter().any(|c| c.attr == Attr::IsSentStart) {
-                self.lexical_specs[atom.spec as usize] = false;
+        self.spec_atoms = vec![(0, 0); specs.len()];
+        self.programs = Vec::with_capacity(self.patterns.len());
+        self.steps = Vec::new();
+        for (number, pattern) in self.patterns.iter().enumerate() {
+            let number = crate::gazetteer::to_u32(number)?;
+            self.programs.push(Program {
+                first: crate::gazetteer::to_u32(self.steps.len())?,
+                len: crate::gazetteer::to_u32(pattern.atoms.len())?,
+                lead: crate::gazetteer::to_u32(pattern.lead)?,
+                trail: crate::gazetteer::to_u32(pattern.trail)?,
+            });
+            for (at, atom) in pattern.atoms.iter().enumerate() {
+                self.steps.push(Step { spec: atom.spec, quantifier: atom.quantifier });
+                self.spec_atoms[atom.spec as usize] = (number, crate::gazetteer::to_u32(at)?);
+                if atom.conditions.iter().any(|c| c.attr == Attr::IsSentStart) {
+                    self.lexical_specs[atom.spec as usize] = false;
+                }
             }
         }
         self.group_twins()?;
@@ -604,6 +644,22 @@ impl TokenRules {
     /// A leader and its twins in the order of `ranked`; `None` if it has none.
     pub(crate) fn ranked_twins(&self, leader: u32) -> Option<&[u32]> {
         self.ranked.get(leader as usize).filter(|group| !group.is_empty()).map(Vec::as_slice)
+    }
+
+    /// Pattern `number`'s atoms as the search reads them.
+    pub(crate) fn steps_of(&self, number: u32) -> &[Step] {
+        let program = self.programs.get(number as usize).copied().unwrap_or_default();
+        let first = program.first as usize;
+        self.steps.get(first..first + program.len as usize).unwrap_or(&[])
+    }
+
+    /// The conditions of spec `spec` (of the first atom found to have it).
+    pub(crate) fn conditions_of(&self, spec: u32) -> &[Condition] {
+        let Some(&(pattern, atom)) = self.spec_atoms.get(spec as usize) else { return &[] };
+        self.patterns
+            .get(pattern as usize)
+            .and_then(|pattern| pattern.atoms.get(atom as usize))
+            .map_or(&[], |atom| atom.conditions.as_slice())
     }
 
     /// Whether the matcher searches for `pattern` itself (it leads its twins).

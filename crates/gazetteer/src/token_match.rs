@@ -22,7 +22,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use rubric_tokenizer::Token;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::pattern::{Attr, Condition, Literal, Predicate, Quantifier, TokenPattern, TokenRules};
+use crate::pattern::{Attr, Condition, Literal, Predicate, Quantifier, Step, TokenRules};
 
 /// A match of a token pattern: token indices of its span (context tokens
 /// excluded), `tokens[start..end]`.
@@ -414,11 +414,10 @@ fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
 /// Whether pattern `pattern`'s first token is refused at token `start` (so no
 /// match of it can start there): its spec fails, or holds under `!`.
 fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
-    let first = &rules.patterns[pattern as usize];
-    match first.atoms.first().map(|atom| atom.quantifier) {
-        Some(Quantifier::One) => !spec_holds(rules, first, 0, doc, start),
-        Some(Quantifier::Not) => spec_holds(rules, first, 0, doc, start),
-        Some(Quantifier::Optional | Quantifier::Any) | None => false,
+    match rules.steps_of(pattern).first() {
+        Some(&Step { spec, quantifier: Quantifier::One }) => !spec_holds(rules, spec, doc, start),
+        Some(&Step { spec, quantifier: Quantifier::Not }) => spec_holds(rules, spec, doc, start),
+        Some(Step { quantifier: Quantifier::Optional | Quantifier::Any, .. }) | None => false,
     }
 }
 
@@ -603,9 +602,11 @@ impl Search {
         start: usize,
         found: &mut Vec<TokenMatch>,
     ) {
-        let pattern = &rules.patterns[pattern_number as usize];
-        let atoms = &pattern.atoms;
-        let (span_first, span_last) = (pattern.lead, atoms.len() - pattern.trail);
+        let program = rules.programs.get(pattern_number as usize).copied().unwrap_or_default();
+        let atoms = rules.steps_of(pattern_number);
+        let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
+        let (span_first, span_last) =
+            (program.lead as usize, atoms.len().saturating_sub(program.trail as usize));
         self.stack.clear();
         self.few.clear();
         self.seen.clear();
@@ -628,7 +629,7 @@ impl Search {
             Some(run) => {
                 let limit = run.max.unwrap_or(usize::MAX).min(doc.attrs.tokens.len() - start);
                 let held = (0..limit)
-                    .take_while(|&offset| spec_holds(rules, pattern, 0, doc, start + offset))
+                    .take_while(|&offset| spec_holds(rules, first_spec, doc, start + offset))
                     .count();
                 for consumed in run.min..=held {
                     let state = enter(first, run.atoms, start + consumed);
@@ -653,13 +654,13 @@ impl Search {
                 }
                 continue;
             }
-            let atom = &atoms[state.atom];
+            let atom = atoms[state.atom];
             let mut next = [None, None];
             if atom.quantifier.optional() {
                 next[0] = Some(enter(state, state.atom + 1, state.token));
             }
             if state.token < doc.attrs.tokens.len() {
-                let holds = spec_holds(rules, pattern, state.atom, doc, state.token);
+                let holds = spec_holds(rules, atom.spec, doc, state.token);
                 let accepted = if atom.quantifier == Quantifier::Not { !holds } else { holds };
                 if accepted {
                     next[1] = Some(match atom.quantifier {
@@ -677,43 +678,38 @@ impl Search {
     }
 }
 
-/// Whether token `index` satisfies every condition of atom `atom`.
-fn spec_holds(
-    rules: &TokenRules,
-    pattern: &TokenPattern,
-    atom: usize,
-    doc: &Doc<'_, '_>,
-    index: usize,
-) -> bool {
-    let atom = &pattern.atoms[atom];
-    if rules.lexical_specs.get(atom.spec as usize).copied().unwrap_or(false) {
+/// Whether token `index` satisfies every condition of spec `spec`.
+fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) -> bool {
+    if rules.lexical_specs.get(spec as usize).copied().unwrap_or(false) {
         // Known per token in this document (`SpecColumns`), else per token text
         // across documents (`Vocabulary`).
-        if let Some(&cell) = doc.vocabulary.borrow_mut().columns.cell(atom.spec, index).as_deref() {
+        if let Some(&cell) = doc.vocabulary.borrow_mut().columns.cell(spec, index).as_deref() {
             if cell != 0 {
                 return cell == 2;
             }
         }
         let word = doc.word(index);
-        let known = doc.vocabulary.borrow().words[word].spec(atom.spec);
+        let known = doc.vocabulary.borrow().words[word].spec(spec);
         let holds = known.unwrap_or_else(|| {
-            atom.conditions.iter().all(|condition| condition_holds(rules, condition, doc, index))
+            let conditions = rules.conditions_of(spec);
+            conditions.iter().all(|condition| condition_holds(rules, condition, doc, index))
         });
         let mut vocabulary = doc.vocabulary.borrow_mut();
         if known.is_none() {
-            vocabulary.words[word].set_spec(atom.spec, holds);
+            vocabulary.words[word].set_spec(spec, holds);
         }
-        if let Some(cell) = vocabulary.columns.cell(atom.spec, index) {
+        if let Some(cell) = vocabulary.columns.cell(spec, index) {
             *cell = if holds { 2 } else { 1 };
         }
         return holds;
     }
     let tokens = doc.attrs.tokens.len();
-    let spec = atom.spec as usize;
+    let conditions = rules.conditions_of(spec);
+    let spec = spec as usize;
     if let Some(known) = doc.specs.borrow().as_ref().and_then(|specs| specs.get(index, spec)) {
         return known;
     }
-    let holds = atom.conditions.iter().all(|condition| match condition.memo {
+    let holds = conditions.iter().all(|condition| match condition.memo {
         Some(memo) => {
             let memo = memo as usize;
             if let Some(known) = doc.memo.borrow().as_ref().and_then(|m| m.get(index, memo)) {
