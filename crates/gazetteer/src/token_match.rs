@@ -103,7 +103,13 @@ impl Doc<'_, '_> {
         if known != UNKNOWN_WORD {
             return known as usize;
         }
-        let text = self.attrs.token_text(index);
+        let word = self.look_up(self.attrs.token_text(index));
+        self.words[index].set(word);
+        word as usize
+    }
+
+    /// The word of `text` in the vocabulary, added if new.
+    fn look_up(&self, text: &str) -> u32 {
         let mut vocabulary = self.vocabulary.borrow_mut();
         let word = match vocabulary.ids.get(text) {
             Some(&word) => word,
@@ -116,9 +122,17 @@ impl Doc<'_, '_> {
                 word
             }
         };
-        self.words[index].set(word);
-        word as usize
+        word
     }
+}
+
+/// Buffers one document's search uses, kept with the vocabulary between
+/// documents so that each document does not allocate them anew.
+#[derive(Default)]
+struct Buffers {
+    cached: Vec<u32>,
+    search: Search,
+    words: Vec<Cell<u32>>,
 }
 
 /// Test results already computed, per (token, column): a dense table while it
@@ -275,16 +289,17 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     }
     let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id));
     vocabulary.columns.start(rules.spec_count as usize, tokens.len());
+    let Buffers { mut cached, mut search, mut words } = std::mem::take(&mut vocabulary.buffers);
+    words.clear();
+    words.resize(tokens.len(), Cell::new(UNKNOWN_WORD));
     let doc = Doc {
         attrs,
         vocabulary: RefCell::new(vocabulary),
-        words: vec![Cell::new(UNKNOWN_WORD); tokens.len()],
+        words,
         memo: RefCell::new(None),
         specs: RefCell::new(None),
     };
     let index = &rules.index;
-    let mut cached: Vec<u32> = Vec::new();
-    let mut search = Search::default();
     let mut found = Vec::new();
     for start in 0..tokens.len() {
         // The patterns that can start at a token of this text (its literal, lower
@@ -362,7 +377,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             }
         }
     }
-    let vocabulary = doc.vocabulary.into_inner();
+    let Doc { vocabulary, words, .. } = doc;
+    let mut vocabulary = vocabulary.into_inner();
+    vocabulary.buffers = Buffers { cached, search, words };
     VOCABULARIES.with(|v| v.borrow_mut().give_back(rules.id, vocabulary));
     match wanted {
         Wanted::Every => {
@@ -438,6 +455,7 @@ struct Vocabulary {
     words: Vec<Word>,
     /// The current document's table of lexical spec results.
     columns: SpecColumns,
+    buffers: Buffers,
 }
 
 /// Per document, whether a lexical spec holds at each token, for the specs
