@@ -5,7 +5,8 @@
 # (the limit), pyahocorasick, FlashText and spaCy's PhraseMatcher and EntityRuler,
 # each as its own process on the same files, and writes the table to bench/RESULTS.md.
 #
-#   bench/run.sh            about 10 minutes on 2 cores
+#   bench/run.sh            about 12 minutes on 2 cores (the last two: issue 19's token
+#                           patterns against spaCy's EntityRuler, bench/token_patterns.py)
 #   bench/run.sh --quick    tiny sizes, a minute; writes target/bench/quick/RESULTS.md
 #   bench/run.sh --full     adds the Python tools on 1M entries and on 50 MB (slow;
 #                           with --quick, on the quick sizes)
@@ -46,6 +47,13 @@ if [[ "${RUBRIC_BENCH_10M:-}" == 1 ]]; then
     "$venv/bin/python" bench/ten_million.py --rubric "$root/target/release/rubric"
 fi
 
-exec "$venv/bin/python" bench/bench.py \
+"$venv/bin/python" bench/bench.py \
     --rubric "$root/target/release/rubric" \
     --bare-scan "$root/target/release/examples/bare_scan" "$@"
+
+# Issue 19's token patterns against the EntityRuler, appended to the same
+# RESULTS.md (not on --quick: the EntityRuler alone takes a minute).
+case " $* " in
+*" --quick "*) ;;
+*) "$venv/bin/python" bench/token_patterns.py "$root/target/release/rubric" --append bench/RESULTS.md ;;
+esac

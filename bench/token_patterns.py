@@ -1,6 +1,8 @@
 """Token patterns: rubric against spaCy's EntityRuler with the same 1,000 patterns.
 
     bench/token_patterns.sh            # builds rubric (release), runs this, prints a table
+    python bench/token_patterns.py RUBRIC [--append RESULTS.md]
+                                       # bench/run.sh appends it to bench/RESULTS.md
 
 In one run, on ~5 MB of news-like text (the news development set and the article,
 repeated, as JSON Lines):
@@ -93,6 +95,7 @@ def timed(command):
 
 def main():
     rubric = sys.argv[1]
+    append = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--append" else None
     import spacy
 
     docs, size = documents()
@@ -134,23 +137,35 @@ def main():
     spacy_rate = spacy_bytes / 1e6 / spacy_seconds
 
     mb = size / 1e6
-    print(f"text: {len(docs)} documents, {mb:.1f} MB; patterns: {len(rules)}; "
-          f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-    print(f"rubric spans with the patterns (-j max run): {spans}")
-    print()
-    print(f"rubric: best of {ROUNDS} alternating runs each" + (", -j 1 pinned to CPU 0" if shutil.which("taskset") else ""))
-    print()
-    print("| run | wall (s) | MB/s |")
-    print("| --- | --- | --- |")
-    for name, seconds in runs.items():
-        print(f"| rubric annotate, {name} | {seconds:.2f} | {mb / seconds:.2f} |")
-    print(f"| spaCy EntityRuler, blank('en'), {spacy_bytes / 1e6:.2f} MB prefix | {spacy_seconds:.1f} | {spacy_rate:.3f} |")
-    print()
     one = runs["default + 1,000 token patterns, -j 1"]
     base_one = runs["default gazetteer, -j 1"]
-    print(f"rubric (-j 1, default + patterns) / EntityRuler: {mb / one / spacy_rate:.0f}x")
-    print(f"cost of the patterns over annotate with the default gazetteer (-j 1): "
-          f"{(one / base_one - 1) * 100:.0f} %")
+    ratio = mb / one / spacy_rate
+    cost = (one / base_one - 1) * 100
+    pinned = ", -j 1 pinned to CPU 0" if shutil.which("taskset") else ""
+    lines = [
+        f"text: {len(docs)} documents, {mb:.1f} MB; patterns: {len(rules)} (seed 19); "
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        f"rubric spans with the patterns (-j max run): {spans}",
+        "",
+        f"rubric: best of {ROUNDS} alternating runs each{pinned}",
+        "",
+        "| run | wall (s) | MB/s |",
+        "| --- | --- | --- |",
+        *(f"| rubric annotate, {name} | {seconds:.2f} | {mb / seconds:.2f} |" for name, seconds in runs.items()),
+        f"| spaCy EntityRuler, blank('en'), {spacy_bytes / 1e6:.2f} MB prefix | {spacy_seconds:.1f} | {spacy_rate:.3f} |",
+        "",
+        f"- rubric (-j 1, default + patterns) / EntityRuler: **{ratio:.0f}x** "
+        f"(target >= 100x: {'met' if ratio >= 100 else 'missed'})",
+        f"- cost of the patterns over annotate with the default gazetteer (-j 1): **{cost:.0f} %** "
+        f"(target <= 30 %: {'met' if cost <= 30 else 'missed'})",
+    ]
+    print("\n".join(lines))
+    if append:
+        with open(append, "a", encoding="utf-8") as f:
+            f.write("\n## Token patterns (issue 19): 1,000 mixed patterns against spaCy's EntityRuler\n\n")
+            f.write("`bench/token_patterns.py`, in the same `bench/run.sh` run; see "
+                    "`crates/gazetteer/README.md` (Token patterns, Measured).\n\n")
+            f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
