@@ -453,6 +453,8 @@ fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
 struct Vocabulary {
     ids: FxHashMap<Box<str>, u32>,
     words: Vec<Word>,
+    /// How many spec results the words hold in all (bounded by `MAX_RESULTS`).
+    results: usize,
     /// The current document's table of lexical spec results.
     columns: SpecColumns,
     buffers: Buffers,
@@ -531,7 +533,8 @@ impl Word {
 }
 
 /// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
-/// vocabulary past `MAX_WORDS` words is emptied before the next document, and
+/// vocabulary past `MAX_WORDS` words or `MAX_RESULTS` spec results is emptied
+/// before the next document, and
 /// the least recently added set is forgotten past `MAX_SETS`.
 #[derive(Default)]
 struct Vocabularies {
@@ -540,12 +543,17 @@ struct Vocabularies {
 
 const MAX_SETS: usize = 8;
 const MAX_WORDS: usize = 1 << 16;
+/// The most spec results a vocabulary keeps (eight bytes each) before it is
+/// emptied: ten thousand patterns test many specs on a frequent word.
+const MAX_RESULTS: usize = 1 << 22;
 
 impl Vocabularies {
     /// Rule set `id`'s vocabulary, lent to one document (`give_back` returns it).
     fn take(&mut self, id: u64) -> Vocabulary {
         match self.sets.iter_mut().find(|(set, _)| *set == id) {
-            Some((_, vocabulary)) if vocabulary.words.len() < MAX_WORDS => {
+            Some((_, vocabulary))
+                if vocabulary.words.len() < MAX_WORDS && vocabulary.results < MAX_RESULTS =>
+            {
                 std::mem::take(vocabulary)
             }
             _ => Vocabulary::default(),
@@ -715,6 +723,7 @@ fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) ->
         let mut vocabulary = doc.vocabulary.borrow_mut();
         if known.is_none() {
             vocabulary.words[word].set_spec(spec, holds);
+            vocabulary.results += 1;
         }
         if let Some(cell) = vocabulary.columns.cell(spec, index) {
             *cell = if holds { 2 } else { 1 };
