@@ -262,7 +262,8 @@ pub(crate) fn candidates<'k>(
 fn fold_into(word: &str, out: &mut String) {
     out.clear();
     if word.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
-        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        out.push_str(word);
+        out.make_ascii_lowercase();
     } else {
         out.push_str(&normalize_str(word, FOLD_CASE));
     }
