@@ -565,7 +565,7 @@ impl Matcher {
                 // for the alias pass (an alias on the span outranks it).
                 Wanted::LongestPerStart => {
                     let alone = [found.pattern];
-                    let group = rules.ranked_twins(found.pattern).unwrap_or(&alone);
+                    let group = rules.twin_group(found.pattern).unwrap_or(&alone);
                     let mut members = group.iter().copied().filter(|&p| selected(p));
                     let Some(best) = members.next() else { continue };
                     let label = &rules.patterns[best as usize].label;

@@ -347,12 +347,13 @@ pub(crate) struct TokenRules {
     /// (`TokenRules::finish` fills it; a pattern is its own leader when it has no
     /// earlier twin).
     pub(crate) leader: Vec<u32>,
-    /// Per pattern, the later patterns it leads (empty for most).
-    pub(crate) twins: Vec<Vec<u32>>,
     /// Per pattern that leads twins, it and its twins in the `longest` policy's
     /// order for candidates on one span (higher priority, label, id, source):
-    /// the first selected one is the only one that can be kept.
-    pub(crate) ranked: Vec<Vec<u32>>,
+    /// the first selected one is the only one that can be kept. Empty for most.
+    pub(crate) twins: Vec<Vec<u32>>,
+    /// Whether any pattern has leading context tokens (`TokenPattern::lead`):
+    /// only then can two searches find one span.
+    pub(crate) leading_context: bool,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
     /// Per pattern, whether its first token tests only what a token's text says
@@ -560,15 +561,15 @@ impl TokenRules {
         }
         self.group_twins()?;
         self.runs = self.patterns.iter().map(LeadingRun::of).collect();
-        self.lexical_first =
-            self.patterns
-                .iter()
-                .map(|pattern| {
-                    pattern.atoms.first().is_none_or(|atom| {
-                        atom.conditions.iter().all(|c| c.attr != Attr::IsSentStart)
-                    })
-                })
-                .collect();
+        self.lexical_first = (0..self.programs.len())
+            .map(|number| {
+                let first = crate::gazetteer::to_u32(number)
+                    .ok()
+                    .and_then(|n| self.steps_of(n).first().map(|step| step.spec as usize));
+                first.is_none_or(|spec| self.lexical_specs[spec])
+            })
+            .collect();
+        self.leading_context = self.patterns.iter().any(|pattern| pattern.lead > 0);
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
@@ -613,7 +614,11 @@ impl TokenRules {
             let leader = *leaders.entry(shape).or_insert(number);
             self.leader.push(leader);
             if leader != number {
-                self.twins[leader as usize].push(number);
+                let group = &mut self.twins[leader as usize];
+                if group.is_empty() {
+                    group.push(leader);
+                }
+                group.push(number);
             }
         }
         // The span's `source` as written (`file:line`, `#name`), whose byte
@@ -625,25 +630,22 @@ impl TokenRules {
                 None => format!("{}:{}", origin.file, origin.line),
             }
         };
-        self.ranked = vec![Vec::new(); self.patterns.len()];
-        for (leader, twins) in self.twins.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
-            let mut group = Vec::with_capacity(twins.len() + 1);
-            group.push(crate::gazetteer::to_u32(leader)?);
-            group.extend_from_slice(twins);
+        let mut twins = std::mem::take(&mut self.twins);
+        for group in twins.iter_mut() {
             group.sort_by(|&a, &b| {
                 let (a, b) = (&self.patterns[a as usize], &self.patterns[b as usize]);
                 (std::cmp::Reverse(a.priority), &a.label, &a.id)
                     .cmp(&(std::cmp::Reverse(b.priority), &b.label, &b.id))
                     .then_with(|| source(a).cmp(&source(b)))
             });
-            self.ranked[leader] = group;
         }
+        self.twins = twins;
         Ok(())
     }
 
-    /// A leader and its twins in the order of `ranked`; `None` if it has none.
-    pub(crate) fn ranked_twins(&self, leader: u32) -> Option<&[u32]> {
-        self.ranked.get(leader as usize).filter(|group| !group.is_empty()).map(Vec::as_slice)
+    /// A leader and its twins in the order of `twins`; `None` if it has none.
+    pub(crate) fn twin_group(&self, leader: u32) -> Option<&[u32]> {
+        self.twins.get(leader as usize).filter(|group| !group.is_empty()).map(Vec::as_slice)
     }
 
     /// Pattern `number`'s atoms as the search reads them.
@@ -665,11 +667,6 @@ impl TokenRules {
     /// Whether the matcher searches for `pattern` itself (it leads its twins).
     pub(crate) fn leads(&self, pattern: u32) -> bool {
         self.leader.get(pattern as usize).is_none_or(|&leader| leader == pattern)
-    }
-
-    /// The patterns that match wherever `pattern` does (its twins), if it leads any.
-    pub(crate) fn twins_of(&self, pattern: u32) -> &[u32] {
-        self.twins.get(pattern as usize).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -369,8 +369,11 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             }
             let after = found.len();
             // Under `LongestPerStart` the caller picks which twin a match is.
-            let twins = if wanted == Wanted::Every { rules.twins_of(pattern) } else { &[] };
-            for &twin in twins {
+            let group = match wanted {
+                Wanted::Every => rules.twin_group(pattern).unwrap_or(&[]),
+                Wanted::LongestPerStart => &[],
+            };
+            for &twin in group.iter().filter(|&&twin| twin != pattern) {
                 for at in before..after {
                     found.push(TokenMatch { pattern: twin, ..found[at] });
                 }
@@ -389,38 +392,27 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         // Each search kept its longest match per start, and a pattern whose span
         // starts where its search starts (no leading context token) has one
         // search per start: already in start order, nothing to merge.
-        Wanted::LongestPerStart if rules.patterns.iter().all(|pattern| pattern.lead == 0) => {}
-        Wanted::LongestPerStart => {
-            // By start (the resolution then merges them with the phrase
-            // candidates, already in that order), then pattern and end: the last
-            // of each (start, pattern) is the longest.
-            found.sort_unstable_by_key(|m| (m.start, m.pattern, m.end));
-            let mut kept = 0;
-            for at in 0..found.len() {
-                let next = found.get(at + 1);
-                if next.is_none_or(|n| (n.start, n.pattern) != (found[at].start, found[at].pattern))
-                {
-                    found[kept] = found[at];
-                    kept += 1;
-                }
-            }
-            found.truncate(kept);
-        }
+        Wanted::LongestPerStart if !rules.leading_context => {}
+        // Several searches can find one span: merged the same way, by start (the
+        // resolution then merges them with the phrase candidates, already in
+        // that order).
+        Wanted::LongestPerStart => keep_longest_per_start(&mut found, 0),
     }
     found
 }
 
-/// Keeps, of the matches `found[from..]` (one search's), the longest per start,
-/// in start order.
+/// Keeps, of the matches `found[from..]`, each pattern's longest per start, in
+/// start order.
 fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
     let Some(new) = found.get_mut(from..) else { return };
     if new.len() < 2 {
         return;
     }
-    new.sort_unstable_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    new.sort_unstable_by_key(|m| (m.start, m.pattern, std::cmp::Reverse(m.end)));
     let mut kept = from;
     for at in from..found.len() {
-        if at == from || found[at].start != found[kept - 1].start {
+        let key = |m: &TokenMatch| (m.start, m.pattern);
+        if at == from || key(&found[at]) != key(&found[kept - 1]) {
             found[kept] = found[at];
             kept += 1;
         }
