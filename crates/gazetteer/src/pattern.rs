@@ -362,6 +362,11 @@ pub(crate) struct TokenRules {
     /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
+    /// Per spec, its bit in the matcher's per-word record of results
+    /// (`token_match::Word::known`), or 0: the `SPEC_BITS` lexical specs that the
+    /// most steps test (a flag such as `IS_TITLE` after a first token, shared by
+    /// many patterns) are answered by one bit test instead of a lookup.
+    pub(crate) spec_bits: Vec<u64>,
     /// Per spec, an atom that has it (pattern, atom): where its conditions are.
     pub(crate) spec_atoms: Vec<(u32, u32)>,
     /// The search's view of the patterns, per pattern (`Program`).
@@ -570,6 +575,7 @@ impl TokenRules {
             })
             .collect();
         self.leading_context = self.patterns.iter().any(|pattern| pattern.lead > 0);
+        self.spec_bits = self.bits_for_most_tested_specs();
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
@@ -595,7 +601,37 @@ impl TokenRules {
     }
 }
 
+/// How many specs get a bit in the matcher's per-word record (`spec_bits`).
+pub(crate) const SPEC_BITS: usize = 64;
+
 impl TokenRules {
+    /// `spec_bits`: a bit for each of the `SPEC_BITS` lexical specs the searched
+    /// patterns' steps name most often (ties to the lower spec number). A count
+    /// of steps is the best guess there is before any text: a spec many patterns
+    /// test after their first token is tested at most places.
+    fn bits_for_most_tested_specs(&self) -> Vec<u64> {
+        let mut uses = vec![0usize; self.lexical_specs.len()];
+        for (number, program) in self.programs.iter().enumerate() {
+            if self.leader.get(number).is_some_and(|&leader| leader as usize != number) {
+                continue; // searched as its leader
+            }
+            let first = program.first as usize;
+            for step in self.steps.get(first..first + program.len as usize).unwrap_or(&[]) {
+                let spec = step.spec as usize;
+                if self.lexical_specs.get(spec).copied().unwrap_or(false) {
+                    uses[spec] += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<usize> = (0..uses.len()).filter(|&spec| uses[spec] > 0).collect();
+        ranked.sort_by_key(|&spec| (std::cmp::Reverse(uses[spec]), spec));
+        let mut bits = vec![0u64; uses.len()];
+        for (bit, spec) in ranked.into_iter().take(SPEC_BITS).enumerate() {
+            bits[spec] = 1 << bit;
+        }
+        bits
+    }
+
     /// Fills `leader` and `twins` (after specs are numbered): a pattern file often
     /// repeats one shape under several labels or ids, and each repeat would
     /// otherwise run the same search at the same tokens.

@@ -422,6 +422,7 @@ proptest! {
         patterns in prop::collection::vec(prop::collection::vec(arbitrary_spec(), 1..5), 1..5),
         text in prop::collection::vec(0..WORDS.len(), 0..12),
         priorities in prop::collection::vec(0..2i32, 5),
+        crowded in any::<bool>(),
     ) {
         let words: Vec<&str> = text.iter().map(|&w| WORDS[w]).collect();
         let text_string = words.join(" ");
@@ -461,6 +462,16 @@ proptest! {
         expected.extend(twins);
         // A pattern that can match nothing is refused; drop those lines.
         let mut builder = GazetteerBuilder::new();
+        if crowded {
+            // More specs than the matcher keeps bits for (`SPEC_BITS`), each
+            // tested once and numbered first, so that the generated patterns'
+            // specs tested once are kept in the per-word lists instead: both
+            // ways of keeping a result are checked. These never match.
+            let fillers: String = (0..crate::pattern::SPEC_BITS)
+                .map(|n| format!("{{\"label\": \"Z\", \"pattern\": [{{\"ORTH\": \"zz{n}\"}}, {{\"LENGTH\": {n}}}]}}\n"))
+                .collect();
+            builder.add_patterns_reader("fill.jsonl", fillers.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
         for (number, line) in jsonl.lines().enumerate() {
             let number = if number == patterns.len() { 0 } else { number };
             let mut one = GazetteerBuilder::new();

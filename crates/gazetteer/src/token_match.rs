@@ -97,7 +97,9 @@ struct Doc<'a, 't> {
 const UNKNOWN_WORD: u32 = u32::MAX;
 
 impl Doc<'_, '_> {
-    /// Token `index`'s word in the vocabulary, added if new.
+    /// Token `index`'s word in the vocabulary, added if new. Inlined: it runs at
+    /// every spec test, and is almost always one load.
+    #[inline]
     fn word(&self, index: usize) -> usize {
         let known = self.words[index].get();
         if known != UNKNOWN_WORD {
@@ -109,6 +111,7 @@ impl Doc<'_, '_> {
     }
 
     /// The word of `text` in the vocabulary, added if new.
+    #[inline(never)]
     fn look_up(&self, text: &str) -> u32 {
         let mut vocabulary = self.vocabulary.borrow_mut();
         let word = match vocabulary.ids.get(text) {
@@ -288,7 +291,6 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         return Vec::new();
     }
     let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id));
-    vocabulary.columns.start(rules.spec_count as usize, tokens.len());
     let Buffers { mut cached, mut search, mut words } = std::mem::take(&mut vocabulary.buffers);
     words.clear();
     words.resize(tokens.len(), Cell::new(UNKNOWN_WORD));
@@ -447,59 +449,7 @@ struct Vocabulary {
     words: Vec<Word>,
     /// How many spec results the words hold in all (bounded by `MAX_RESULTS`).
     results: usize,
-    /// The current document's table of lexical spec results.
-    columns: SpecColumns,
     buffers: Buffers,
-}
-
-/// Per document, whether a lexical spec holds at each token, for the specs
-/// tested in it: a column of one byte per token is added for a spec at its first
-/// test in the document (0 not yet tested, 1 no, 2 yes). The vocabulary answers
-/// the first test of a text and spec; this answers the repeats (searches that
-/// start at neighbouring tokens test the same tokens) with an index instead of
-/// a lookup. Kept with the vocabulary so that its buffers serve every document.
-#[derive(Default)]
-struct SpecColumns {
-    /// A number for the current document: a spec's column belongs to it only if
-    /// stamped with it.
-    document: u32,
-    /// Per spec: the document its column was made for, and the column.
-    stamps: Vec<(u32, u32)>,
-    cells: Vec<u8>,
-    tokens: usize,
-}
-
-/// The most cells a document's columns hold (a document of a million tokens
-/// gets sixteen columns, then asks the vocabulary).
-const MAX_COLUMN_CELLS: usize = 1 << 24;
-
-impl SpecColumns {
-    /// Empties the table for a document of `tokens` tokens and `specs` specs.
-    fn start(&mut self, specs: usize, tokens: usize) {
-        self.document = self.document.wrapping_add(1);
-        if self.document == 0 {
-            self.stamps.clear();
-            self.document = 1;
-        }
-        self.stamps.resize(specs, (0, 0));
-        self.cells.clear();
-        self.tokens = tokens;
-    }
-
-    /// The cell of `spec` at `token`, its column made if new; `None` past the
-    /// table's bound.
-    fn cell(&mut self, spec: u32, token: usize) -> Option<&mut u8> {
-        let tokens = self.tokens;
-        let stamp = self.stamps.get_mut(spec as usize)?;
-        if stamp.0 != self.document {
-            if self.cells.len() + tokens > MAX_COLUMN_CELLS {
-                return None;
-            }
-            *stamp = (self.document, u32::try_from(self.cells.len() / tokens.max(1)).ok()?);
-            self.cells.resize(self.cells.len() + tokens, 0);
-        }
-        self.cells.get_mut(stamp.1 as usize * tokens + token)
-    }
 }
 
 /// What is known of one token text.
@@ -508,7 +458,12 @@ struct Word {
     /// The patterns that can start at a token of this text (see `find`), once
     /// computed.
     starts: Option<Box<[u32]>>,
-    /// Lexical specs tested on this text, sorted by spec, and whether each holds.
+    /// The specs with a bit (`TokenRules::spec_bits`) tested on this text, and
+    /// of those, the ones that hold.
+    known: u64,
+    holds: u64,
+    /// Other lexical specs tested on this text, sorted by spec, and whether each
+    /// holds.
     specs: Vec<(u32, bool)>,
 }
 
@@ -697,28 +652,54 @@ impl Search {
 }
 
 /// Whether token `index` satisfies every condition of spec `spec`.
+#[inline]
 fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) -> bool {
-    if rules.lexical_specs.get(spec as usize).copied().unwrap_or(false) {
-        // Known per token in this document (`SpecColumns`), else per token text
-        // across documents (`Vocabulary`).
-        if let Some(&cell) = doc.vocabulary.borrow_mut().columns.cell(spec, index).as_deref() {
-            if cell != 0 {
-                return cell == 2;
+    let bit = rules.spec_bits.get(spec as usize).copied().unwrap_or(0);
+    let word = doc.words[index].get();
+    if bit != 0 && word != UNKNOWN_WORD {
+        // One of the most tested lexical specs, on a token whose word is known:
+        // a bit of the word's record when the text was tested. The searches'
+        // most frequent question, so answered inline; the rest is `test_spec`.
+        if let Some(known) = doc.vocabulary.borrow().words.get(word as usize) {
+            if known.known & bit != 0 {
+                return known.holds & bit != 0;
             }
         }
+    }
+    test_spec(rules, spec, bit, doc, index)
+}
+
+/// `spec_holds` past its shortcut: the spec tested, or its result looked up.
+#[inline(never)]
+fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: usize) -> bool {
+    if bit != 0 || rules.lexical_specs.get(spec as usize).copied().unwrap_or(false) {
+        // Known per token text across documents (`Vocabulary`): in the word's
+        // bits, or its sorted list of other results.
         let word = doc.word(index);
-        let known = doc.vocabulary.borrow().words[word].spec(spec);
-        let holds = known.unwrap_or_else(|| {
-            let conditions = rules.conditions_of(spec);
-            conditions.iter().all(|condition| condition_holds(rules, condition, doc, index))
-        });
-        let mut vocabulary = doc.vocabulary.borrow_mut();
-        if known.is_none() {
-            vocabulary.words[word].set_spec(spec, holds);
-            vocabulary.results += 1;
+        let known = {
+            let vocabulary = doc.vocabulary.borrow();
+            let record = &vocabulary.words[word];
+            match bit {
+                0 => record.spec(spec),
+                _ => (record.known & bit != 0).then_some(record.holds & bit != 0),
+            }
+        };
+        if let Some(holds) = known {
+            return holds;
         }
-        if let Some(cell) = vocabulary.columns.cell(spec, index) {
-            *cell = if holds { 2 } else { 1 };
+        let conditions = rules.conditions_of(spec);
+        let holds =
+            conditions.iter().all(|condition| condition_holds(rules, condition, doc, index));
+        let mut vocabulary = doc.vocabulary.borrow_mut();
+        let record = &mut vocabulary.words[word];
+        if bit == 0 {
+            record.set_spec(spec, holds);
+            vocabulary.results += 1;
+        } else {
+            record.known |= bit;
+            if holds {
+                record.holds |= bit;
+            }
         }
         return holds;
     }
