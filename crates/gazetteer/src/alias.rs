@@ -21,8 +21,9 @@ use std::borrow::Cow;
 use rubric_tokenizer::{Token, TokenKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::matches::{Match, MatchRule};
-use crate::normalize::{normalize_cow, normalize_str, smart_case_matches, Folding};
+use crate::candidate::{Candidate, Source};
+use crate::matches::MatchRule;
+use crate::normalize::{is_plain_ascii, normalize_cow, normalize_str, smart_case_matches, Folding};
 
 /// Which labels define which aliases.
 #[derive(Clone, Debug)]
@@ -35,7 +36,7 @@ pub(crate) struct Config {
 
 /// A name defined by a match, valid from `from` (a byte offset) on.
 #[derive(Debug)]
-struct Alias<'k> {
+struct Alias<'k, 'a> {
     /// The alias as written, normalized without case folding (borrowed from the
     /// text when that changes nothing, as for most names).
     surface: Cow<'k, str>,
@@ -47,7 +48,7 @@ struct Alias<'k> {
     first_token: Cow<'k, str>,
     rule: MatchRule,
     from: usize,
-    defined_by: &'k Match,
+    defined_by: &'k Candidate<'a>,
 }
 
 /// Generational suffixes: never a last name on their own.
@@ -83,33 +84,34 @@ const LEGAL_FORMS: [&str; 20] = [
 const KEEP_CASE: Folding = Folding { case: false, diacritics: false };
 const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
 
-/// Alias candidates for the document, given the matches kept so far.
-pub(crate) fn candidates<'k>(
+/// Alias candidates for the document, given the spans kept so far (borrowed:
+/// only the spans kept in the end are made owned matches).
+pub(crate) fn candidates<'k, 'a>(
     text: &'k str,
     tokens: &[Token],
-    kept: &'k [Match],
+    kept: &'k [Candidate<'a>],
     config: &Config,
-) -> Vec<Match> {
+) -> Vec<Candidate<'a>> {
     let words: Vec<Token> =
         tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
-    let mut aliases: Vec<Alias> = Vec::new();
+    let mut aliases: Vec<Alias<'_, 'a>> = Vec::new();
     for defined_by in
         kept.iter().filter(|m| matches!(m.rule, MatchRule::Entry | MatchRule::TokenPattern))
     {
         let first = words.partition_point(|token| token.start < defined_by.start);
         let last = words.partition_point(|token| token.end <= defined_by.end);
         let Some(inside) = words.get(first..last) else { continue };
-        if config.last_name_labels.contains(&defined_by.label) {
+        if is_one_of(&config.last_name_labels, defined_by.label) {
             if let Some(alias) = last_name(text, inside, defined_by) {
                 aliases.push(alias);
             }
         }
-        if config.acronym_labels.contains(&defined_by.label) {
+        if is_one_of(&config.acronym_labels, defined_by.label) {
             if let Some(alias) = acronym(text, &words[last..], defined_by) {
                 aliases.push(alias);
             }
         }
-        if config.last_name_labels.contains(&defined_by.label) {
+        if is_one_of(&config.last_name_labels, defined_by.label) {
             if let Some(alias) = first_name(text, inside, defined_by) {
                 aliases.push(alias);
             }
@@ -119,7 +121,7 @@ pub(crate) fn candidates<'k>(
                 aliases.push(alias);
             }
         }
-        if config.short_name_labels.contains(&defined_by.label) {
+        if is_one_of(&config.short_name_labels, defined_by.label) {
             if let Some(alias) = short_name(text, inside, defined_by) {
                 aliases.push(alias);
             }
@@ -129,7 +131,7 @@ pub(crate) fn candidates<'k>(
     let mut seen = FxHashSet::default();
     let first: Vec<bool> = aliases
         .iter()
-        .map(|alias| seen.insert((&*alias.surface, &alias.defined_by.label, &alias.defined_by.id)))
+        .map(|alias| seen.insert((&*alias.surface, alias.defined_by.label, alias.defined_by.id)))
         .collect();
     drop(seen);
     let mut first = first.into_iter();
@@ -236,34 +238,39 @@ pub(crate) fn candidates<'k>(
                 // `Clean Air Bill`: a first name is only the person alone.
                 continue;
             }
-            found.push(Match {
+            found.push(Candidate {
                 start,
                 end,
-                label: alias.defined_by.label.clone(),
-                id: alias.defined_by.id.clone(),
-                source: match alias.rule {
-                    MatchRule::AcronymAlias => "alias:acronym".to_string(),
-                    MatchRule::FirstNameAlias => "alias:first-name".to_string(),
-                    MatchRule::SameNameAlias => "alias:same-name".to_string(),
-                    MatchRule::ShortNameAlias => "alias:short-name".to_string(),
-                    _ => "alias:last-name".to_string(),
-                },
+                label: alias.defined_by.label,
+                id: alias.defined_by.id,
+                source: Source::Text(match alias.rule {
+                    MatchRule::AcronymAlias => "alias:acronym",
+                    MatchRule::FirstNameAlias => "alias:first-name",
+                    MatchRule::SameNameAlias => "alias:same-name",
+                    MatchRule::ShortNameAlias => "alias:short-name",
+                    _ => "alias:last-name",
+                }),
                 rule: alias.rule,
                 priority: alias.defined_by.priority,
                 alias_of: Some([alias.defined_by.start, alias.defined_by.end]),
+                other_label_twin: None,
             });
         }
     }
     found
 }
 
-/// `word` case-folded as `normalize_str` folds it, into `out`: a word of ASCII
-/// letters and digits (most words) without allocating.
+/// Whether `label` is one of `labels`.
+fn is_one_of(labels: &[String], label: &str) -> bool {
+    labels.iter().any(|one| one == label)
+}
+
+/// `word` case-folded as `normalize_str` folds it, into `out`: plain ASCII (most
+/// words, punctuation included) lower-cased in one pass, without allocating.
 fn fold_into(word: &str, out: &mut String) {
     out.clear();
-    if word.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
-        out.push_str(word);
-        out.make_ascii_lowercase();
+    if is_plain_ascii(word) {
+        out.extend(word.bytes().map(|byte| char::from(byte.to_ascii_lowercase())));
     } else {
         out.push_str(&normalize_str(word, FOLD_CASE));
     }
@@ -274,7 +281,7 @@ fn fold_into(word: &str, out: &mut String) {
 /// (only whitespace runs depend on their neighbours), so the last token's own
 /// fold must end `folded`. A necessary condition, never a sufficient one.
 fn may_end_with(folded: &str, last: &str) -> bool {
-    if last.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+    if is_plain_ascii(last) {
         folded.len() >= last.len()
             && folded.as_bytes()[folded.len() - last.len()..].eq_ignore_ascii_case(last.as_bytes())
     } else {
@@ -317,7 +324,11 @@ fn is_title_case(word: &str) -> bool {
 }
 
 /// The last whitespace-separated word of a multi-word match, as an alias.
-fn last_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn last_name<'k, 'a>(
+    text: &'k str,
+    inside: &[Token],
+    defined_by: &'k Candidate<'a>,
+) -> Option<Alias<'k, 'a>> {
     let mut words = split_words(inside);
     let word_text = |word: &[Token]| &text[word[0].start..word[word.len() - 1].end];
     while words.last().is_some_and(|word| NAME_SUFFIXES.contains(&word_text(word))) {
@@ -344,7 +355,11 @@ fn last_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opti
 
 /// `(ACRONYM)` right after an organization match (same line, whitespace only
 /// between), as an alias valid from the acronym itself on.
-fn acronym<'k>(text: &'k str, after: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn acronym<'k, 'a>(
+    text: &'k str,
+    after: &[Token],
+    defined_by: &'k Candidate<'a>,
+) -> Option<Alias<'k, 'a>> {
     let [open, acronym, close, ..] = after else { return None };
     let gap = &text[defined_by.end..open.start];
     if !gap.chars().all(|c| c == ' ' || c == '\u{a0}' || c == '\t')
@@ -390,7 +405,11 @@ fn split_words(inside: &[Token]) -> Vec<&[Token]> {
 
 /// The first word of a multi-word person match, as an alias valid after it. An
 /// initial (`J.`) or a one-letter word is not a first name.
-fn first_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn first_name<'k, 'a>(
+    text: &'k str,
+    inside: &[Token],
+    defined_by: &'k Candidate<'a>,
+) -> Option<Alias<'k, 'a>> {
     let words = split_words(inside);
     let [first, _, ..] = words.as_slice() else { return None };
     let written = &text[first[0].start..first[first.len() - 1].end];
@@ -409,7 +428,11 @@ fn first_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opt
 }
 
 /// The whole of a token pattern's match, as an alias valid in the whole document.
-fn same_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn same_name<'k, 'a>(
+    text: &'k str,
+    inside: &[Token],
+    defined_by: &'k Candidate<'a>,
+) -> Option<Alias<'k, 'a>> {
     let first = inside.first()?;
     let written = &text[defined_by.start..defined_by.end];
     if !has_two_letters(written) {
@@ -428,7 +451,11 @@ fn same_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Opti
 
 /// An organization match without its last word, when that word is a legal form
 /// (`Acme Communications` → `Acme`), as an alias valid after it.
-fn short_name<'k>(text: &'k str, inside: &[Token], defined_by: &'k Match) -> Option<Alias<'k>> {
+fn short_name<'k, 'a>(
+    text: &'k str,
+    inside: &[Token],
+    defined_by: &'k Candidate<'a>,
+) -> Option<Alias<'k, 'a>> {
     let words = split_words(inside);
     let (last, rest) = words.split_last()?;
     let last_written = &text[last[0].start..last[last.len() - 1].end];
@@ -491,7 +518,8 @@ mod tests {
     #[test]
     fn words_fold_as_normalize_str_folds_them() {
         let mut out = String::from("left over");
-        for word in ["Harbor", "CAFÉ", "ﬁnal", "O’Neil", "x1Y2", ""] {
+        for word in ["Harbor", "CAFÉ", "ﬁnal", "O’Neil", "x1Y2", "", "U.S.", "'s", "--", "A\tB"]
+        {
             fold_into(word, &mut out);
             assert_eq!(out, normalize_str(word, FOLD_CASE), "{word:?}");
         }

@@ -78,21 +78,6 @@ impl Source<'_> {
 }
 
 impl<'a> Candidate<'a> {
-    /// A candidate for an existing match (an alias), borrowing its strings.
-    pub(crate) fn of(found: &'a Match) -> Self {
-        Candidate {
-            start: found.start,
-            end: found.end,
-            label: &found.label,
-            id: found.id.as_deref(),
-            source: Source::Text(&found.source),
-            rule: found.rule,
-            priority: found.priority,
-            alias_of: found.alias_of,
-            other_label_twin: None,
-        }
-    }
-
     /// The match it becomes, with its strings owned.
     pub(crate) fn to_match(self) -> Match {
         Match {

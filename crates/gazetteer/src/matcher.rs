@@ -370,8 +370,7 @@ impl Matcher {
         by_start.sort_by_key(|m| m.start);
         let longest = by_start.iter().map(|m| m.len()).max().unwrap_or(0);
         let mut kept_aliases = Vec::new();
-        for found in &aliases {
-            let candidate = Candidate::of(found);
+        for &candidate in &aliases {
             let after = by_start.partition_point(|m| m.start <= candidate.start);
             let before = by_start.partition_point(|m| m.start + longest < candidate.start);
             let longer = by_start[before..after]
@@ -383,7 +382,7 @@ impl Matcher {
                     if trace == Trace::Dropped {
                         inside.push(Dropped {
                             winner: Some(winner.to_match()),
-                            candidate: found.clone(),
+                            candidate: candidate.to_match(),
                             reason: DropReason::InsideLongerMatch,
                         });
                     }
@@ -741,18 +740,18 @@ fn resolve(candidates: &[Candidate<'_>], policy: OverlapPolicy, trace: Trace) ->
     Matches { spans: spans.into_iter().map(|candidate| candidate.to_match()).collect(), dropped }
 }
 
-/// The spans [`resolve`] keeps, in its order, without its trace: the candidates
-/// are borrowed and only the kept ones made matches (the alias pass needs the
-/// first resolution's spans only, and most candidates are dropped).
-fn resolved_spans(candidates: &[Candidate<'_>], policy: OverlapPolicy) -> Vec<Match> {
+/// The spans [`resolve`] keeps, in its order, without its trace, as candidates:
+/// the alias pass reads the first resolution's spans, and only the spans kept in
+/// the end are made matches.
+fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Vec<Candidate<'a>> {
     if policy == OverlapPolicy::Longest {
         if let Some(kept) = leftmost_longest(candidates) {
-            return kept.into_iter().map(|candidate| candidate.to_match()).collect();
+            return kept.into_iter().copied().collect();
         }
     }
     let mut spans = select(candidates.iter().collect(), policy, |_, _: &&Candidate<'_>, _| {});
     spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
-    spans.into_iter().map(|candidate| candidate.to_match()).collect()
+    spans.into_iter().copied().collect()
 }
 
 /// The spans the `longest` policy keeps, in order, without sorting every

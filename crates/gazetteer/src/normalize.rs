@@ -189,7 +189,7 @@ pub(crate) fn normalize_cow(text: &str, folding: Folding) -> Cow<'_, str> {
 
 /// Whether `text` is ASCII whose only whitespace is single spaces between
 /// other characters: what [`normalize_str`] leaves as it is, but for case.
-fn is_plain_ascii(text: &str) -> bool {
+pub(crate) fn is_plain_ascii(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut after_space = true;
     for &byte in bytes {
