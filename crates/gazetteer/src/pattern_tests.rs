@@ -130,6 +130,47 @@ token_patterns! {
         "Dr. Who" => ["Who"];
 }
 
+/// What the matcher keeps per thread between documents (token texts numbered
+/// once for every rule set, and per rule set what is known of each text) must
+/// never carry one document's answers into another's: not across rule sets
+/// that share the numbering, and not after a document so large that the
+/// numbering starts afresh (past 65,536 texts), when each text gets a number
+/// an earlier text had.
+#[test]
+fn per_thread_word_knowledge_survives_rule_sets_and_renumbering() {
+    let matcher = |jsonl: &str| {
+        let gazetteer = build(jsonl).unwrap_or_else(|err| panic!("{err}"));
+        MatcherBuilder::new()
+            .overlaps(OverlapPolicy::All)
+            .aliases(false)
+            .build(vec![Arc::new(gazetteer)])
+    };
+    let surfaces = |matcher: &Matcher, text: &str| -> Vec<String> {
+        let tokens = Tokenizer::new().tokenize(text);
+        let mut found: Vec<_> =
+            matcher.candidates(text, &tokens).into_iter().map(|m| (m.start, m.end)).collect();
+        found.sort();
+        found.into_iter().map(|(start, end)| text[start..end].to_string()).collect()
+    };
+    let name = matcher(&line(r#"[{"LOWER": "acme"}, {"IS_TITLE": true, "OP": "+"}]"#));
+    let other = matcher(&line(r#"[{"IS_TITLE": true}, {"LOWER": "acme"}]"#));
+    let text = "acme Corp said Bank acme left acme";
+    for _ in 0..2 {
+        assert_eq!(surfaces(&name, text), ["acme Corp"]);
+        assert_eq!(surfaces(&other, text), ["Bank acme"]);
+    }
+    // A document of more distinct texts than the numbering holds, then the
+    // same rule sets on the texts in another order: every text is renumbered,
+    // and what each rule set knew of the old numbers must be forgotten.
+    let big: String = (0..70_000).map(|n| format!("Word{n} ")).collect();
+    assert_eq!(surfaces(&name, &big), Vec::<String>::new());
+    let reordered = "left Bank acme said acme Corp acme";
+    for _ in 0..2 {
+        assert_eq!(surfaces(&name, reordered), ["acme Corp"]);
+        assert_eq!(surfaces(&other, reordered), ["Bank acme", "Corp acme"]);
+    }
+}
+
 #[test]
 fn lexicons_by_words_and_by_file() {
     let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));

@@ -55,6 +55,12 @@ pub(crate) struct TokenAttrs<'t> {
     text: &'t str,
     tokens: &'t [Token],
     lazy: Vec<Lazy<'t>>,
+    /// Per token, its text's number in `interner` (`UNKNOWN_WORD` until looked
+    /// up): one lookup per token for every rule set's vocabulary.
+    words: Vec<Cell<u32>>,
+    /// This thread's numbering of token texts, lent to the document (given back
+    /// on drop).
+    interner: RefCell<Interner>,
     /// Per token, whether it starts a sentence: split on first use (only
     /// patterns testing `IS_SENT_START` need it), by `split`.
     sentence_starts: OnceCell<Vec<bool>>,
@@ -73,6 +79,8 @@ impl<'t> TokenAttrs<'t> {
             text,
             tokens,
             lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
+            words: vec![Cell::new(UNKNOWN_WORD); tokens.len()],
+            interner: RefCell::new(INTERNER.with(|interner| interner.take().ready())),
             sentence_starts: OnceCell::new(),
             split,
         }
@@ -85,8 +93,6 @@ impl<'t> TokenAttrs<'t> {
 struct Doc<'a, 't> {
     attrs: &'a TokenAttrs<'t>,
     vocabulary: RefCell<Vocabulary>,
-    /// Per token, its word in `vocabulary` (`UNKNOWN_WORD` until looked up).
-    words: Vec<Cell<u32>>,
     /// Tests of specs that are not lexical, per token and `Condition::memo`;
     /// made on first use (most rule sets have none).
     memo: RefCell<Option<Known>>,
@@ -97,34 +103,14 @@ struct Doc<'a, 't> {
 const UNKNOWN_WORD: u32 = u32::MAX;
 
 impl Doc<'_, '_> {
-    /// Token `index`'s word in the vocabulary, added if new. Inlined: it runs at
-    /// every spec test, and is almost always one load.
+    /// Token `index`'s word in the vocabulary (its record made if new).
     #[inline]
     fn word(&self, index: usize) -> usize {
-        let known = self.words[index].get();
-        if known != UNKNOWN_WORD {
-            return known as usize;
-        }
-        let word = self.look_up(self.attrs.token_text(index));
-        self.words[index].set(word);
-        word as usize
-    }
-
-    /// The word of `text` in the vocabulary, added if new.
-    #[inline(never)]
-    fn look_up(&self, text: &str) -> u32 {
+        let word = self.attrs.word(index) as usize;
         let mut vocabulary = self.vocabulary.borrow_mut();
-        let word = match vocabulary.ids.get(text) {
-            Some(&word) => word,
-            None => {
-                // Below `UNKNOWN_WORD`: a vocabulary is emptied past `MAX_WORDS`
-                // between documents, and a document adds at most its tokens.
-                let word = u32::try_from(vocabulary.words.len()).unwrap_or(UNKNOWN_WORD - 1);
-                vocabulary.ids.insert(text.into(), word);
-                vocabulary.words.push(Word::default());
-                word
-            }
-        };
+        if vocabulary.words.len() <= word {
+            vocabulary.words.resize_with(word + 1, Word::default);
+        }
         word
     }
 }
@@ -135,7 +121,6 @@ impl Doc<'_, '_> {
 struct Buffers {
     cached: Vec<u32>,
     search: Search,
-    words: Vec<Cell<u32>>,
 }
 
 /// Test results already computed, per (token, column): a dense table while it
@@ -197,7 +182,71 @@ impl Known {
     }
 }
 
+impl Drop for TokenAttrs<'_> {
+    fn drop(&mut self) {
+        let interner = self.interner.take();
+        INTERNER.with(|slot| slot.replace(interner));
+    }
+}
+
+/// Per thread, the texts of the tokens seen, numbered: a document's tokens are
+/// looked up once (`TokenAttrs::word`) and every rule set's `Vocabulary` is a
+/// list indexed by those numbers. Bounded: past `MAX_WORDS` texts it starts
+/// afresh before a document, under a new `numbering`, and each vocabulary made
+/// under the old one starts afresh too.
+#[derive(Default)]
+struct Interner {
+    ids: FxHashMap<Box<str>, u32>,
+    /// Which numbering this is (0: not started): unique across threads, so that
+    /// a vocabulary never reads one numbering's words by another's numbers.
+    numbering: u64,
+}
+
+static NUMBERINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Interner {
+    /// The interner ready for a document: a new numbering if it has none yet
+    /// (a fresh thread, or a document that started while another on this
+    /// thread holds it) or holds too many texts.
+    fn ready(mut self) -> Interner {
+        if self.numbering == 0 || self.ids.len() >= MAX_WORDS {
+            self.ids.clear();
+            self.numbering = NUMBERINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        }
+        self
+    }
+}
+
+thread_local! {
+    static INTERNER: RefCell<Interner> = RefCell::new(Interner::default());
+}
+
 impl<'t> TokenAttrs<'t> {
+    /// Token `index`'s text's number (see `Interner`).
+    #[inline]
+    fn word(&self, index: usize) -> u32 {
+        let known = self.words[index].get();
+        if known != UNKNOWN_WORD {
+            return known;
+        }
+        let word = self.look_up(self.token_text(index));
+        self.words[index].set(word);
+        word
+    }
+
+    #[inline(never)]
+    fn look_up(&self, text: &str) -> u32 {
+        let mut interner = self.interner.borrow_mut();
+        if let Some(&word) = interner.ids.get(text) {
+            return word;
+        }
+        // Below `UNKNOWN_WORD`: the interner starts afresh past `MAX_WORDS`
+        // between documents, and a document adds at most its tokens.
+        let word = u32::try_from(interner.ids.len()).unwrap_or(UNKNOWN_WORD - 1);
+        interner.ids.insert(text.into(), word);
+        word
+    }
+
     fn token_text(&self, index: usize) -> &'t str {
         let token = self.tokens[index];
         &self.text[token.start..token.end]
@@ -290,14 +339,12 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     if rules.patterns.is_empty() || tokens.is_empty() {
         return Vec::new();
     }
-    let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id));
-    let Buffers { mut cached, mut search, mut words } = std::mem::take(&mut vocabulary.buffers);
-    words.clear();
-    words.resize(tokens.len(), Cell::new(UNKNOWN_WORD));
+    let numbering = attrs.interner.borrow().numbering;
+    let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id, numbering));
+    let Buffers { mut cached, mut search } = std::mem::take(&mut vocabulary.buffers);
     let doc = Doc {
         attrs,
         vocabulary: RefCell::new(vocabulary),
-        words,
         memo: RefCell::new(None),
         specs: RefCell::new(None),
     };
@@ -382,9 +429,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             }
         }
     }
-    let Doc { vocabulary, words, .. } = doc;
-    let mut vocabulary = vocabulary.into_inner();
-    vocabulary.buffers = Buffers { cached, search, words };
+    let mut vocabulary = doc.vocabulary.into_inner();
+    vocabulary.buffers = Buffers { cached, search };
     VOCABULARIES.with(|v| v.borrow_mut().give_back(rules.id, vocabulary));
     match wanted {
         Wanted::Every => {
@@ -445,7 +491,9 @@ fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
 /// afresh at every occurrence was most of the cost of the patterns.
 #[derive(Default)]
 struct Vocabulary {
-    ids: FxHashMap<Box<str>, u32>,
+    /// The `Interner` numbering `words` is indexed by.
+    numbering: u64,
+    /// Per token text (its number in the interner), what is known of it.
     words: Vec<Word>,
     /// How many spec results the words hold in all (bounded by `MAX_RESULTS`).
     results: usize,
@@ -480,15 +528,16 @@ impl Word {
 }
 
 /// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
-/// vocabulary past `MAX_WORDS` words or `MAX_RESULTS` spec results is emptied
-/// before the next document, and
-/// the least recently added set is forgotten past `MAX_SETS`.
+/// vocabulary is emptied before a document when the interner's numbering changed
+/// (past `MAX_WORDS` texts) or past `MAX_RESULTS` spec results, and the least
+/// recently added set is forgotten past `MAX_SETS`.
 #[derive(Default)]
 struct Vocabularies {
     sets: Vec<(u64, Vocabulary)>,
 }
 
 const MAX_SETS: usize = 8;
+/// The most token texts the interner numbers before it starts afresh.
 const MAX_WORDS: usize = 1 << 16;
 /// The most spec results a vocabulary keeps (eight bytes each) before it is
 /// emptied: ten thousand patterns test many specs on a frequent word.
@@ -496,14 +545,20 @@ const MAX_RESULTS: usize = 1 << 22;
 
 impl Vocabularies {
     /// Rule set `id`'s vocabulary, lent to one document (`give_back` returns it).
-    fn take(&mut self, id: u64) -> Vocabulary {
+    fn take(&mut self, id: u64, numbering: u64) -> Vocabulary {
         match self.sets.iter_mut().find(|(set, _)| *set == id) {
             Some((_, vocabulary))
-                if vocabulary.words.len() < MAX_WORDS && vocabulary.results < MAX_RESULTS =>
+                if vocabulary.numbering == numbering && vocabulary.results < MAX_RESULTS =>
             {
                 std::mem::take(vocabulary)
             }
-            _ => Vocabulary::default(),
+            // Words numbered otherwise, or too many results: started afresh,
+            // keeping the search's buffers.
+            found => Vocabulary {
+                numbering,
+                buffers: found.map(|(_, old)| std::mem::take(&mut old.buffers)).unwrap_or_default(),
+                ..Vocabulary::default()
+            },
         }
     }
 
@@ -655,7 +710,7 @@ impl Search {
 #[inline]
 fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) -> bool {
     let bit = rules.spec_bits.get(spec as usize).copied().unwrap_or(0);
-    let word = doc.words[index].get();
+    let word = doc.attrs.words[index].get();
     if bit != 0 && word != UNKNOWN_WORD {
         // One of the most tested lexical specs, on a token whose word is known:
         // a bit of the word's record when the text was tested. The searches'
