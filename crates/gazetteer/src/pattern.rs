@@ -389,6 +389,11 @@ pub(crate) struct Program {
     /// Leading and trailing context atoms (`TokenPattern::lead`, `trail`).
     pub(crate) lead: u32,
     pub(crate) trail: u32,
+    /// How many atoms from the first take exactly one token each (`Quantifier`
+    /// `One` or `Not`; 0 for a pattern with a leading run): a match needs the
+    /// tokens from its search's start to pass them, which the matcher checks
+    /// before it starts a search.
+    pub(crate) fixed: u32,
 }
 
 /// One atom as the search reads it.
@@ -555,6 +560,15 @@ impl TokenRules {
                 len: crate::gazetteer::to_u32(pattern.atoms.len())?,
                 lead: crate::gazetteer::to_u32(pattern.lead)?,
                 trail: crate::gazetteer::to_u32(pattern.trail)?,
+                fixed: crate::gazetteer::to_u32(
+                    pattern
+                        .atoms
+                        .iter()
+                        .take_while(|atom| {
+                            matches!(atom.quantifier, Quantifier::One | Quantifier::Not)
+                        })
+                        .count(),
+                )?,
             });
             for (at, atom) in pattern.atoms.iter().enumerate() {
                 self.steps.push(Step { spec: atom.spec, quantifier: atom.quantifier });
@@ -566,6 +580,11 @@ impl TokenRules {
         }
         self.group_twins()?;
         self.runs = self.patterns.iter().map(LeadingRun::of).collect();
+        for (program, run) in self.programs.iter_mut().zip(&self.runs) {
+            if run.is_some() {
+                program.fixed = 0;
+            }
+        }
         self.lexical_first = (0..self.programs.len())
             .map(|number| {
                 let first = crate::gazetteer::to_u32(number)

@@ -411,6 +411,10 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             if !first_is_lexical(rules, pattern) && refused_at(rules, pattern, &doc, start) {
                 continue;
             }
+            // Most searches end at their second token: checked before one starts.
+            if !passes_fixed_atoms(rules, pattern, &doc, start) {
+                continue;
+            }
             let before = found.len();
             search.run(rules, &doc, pattern, start, &mut found);
             if wanted == Wanted::LongestPerStart {
@@ -476,6 +480,20 @@ fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize)
         Some(&Step { spec, quantifier: Quantifier::Not }) => spec_holds(rules, spec, doc, start),
         Some(Step { quantifier: Quantifier::Optional | Quantifier::Any, .. }) | None => false,
     }
+}
+
+/// Whether the tokens after `start` pass pattern `pattern`'s atoms that take
+/// one token each (`Program::fixed`; the first is checked before): a necessary
+/// condition for a match from `start`, tested without a search's set-up.
+fn passes_fixed_atoms(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
+    let fixed = rules.programs.get(pattern as usize).map_or(0, |program| program.fixed as usize);
+    let steps = rules.steps_of(pattern);
+    (1..fixed.min(steps.len())).all(|offset| {
+        let token = start + offset;
+        token < doc.attrs.tokens.len()
+            && spec_holds(rules, steps[offset].spec, doc, token)
+                != (steps[offset].quantifier == Quantifier::Not)
+    })
 }
 
 /// Whether pattern `pattern`'s first token tests only what a token's text says
