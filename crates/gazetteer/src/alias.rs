@@ -94,6 +94,22 @@ pub(crate) fn candidates<'k, 'a>(
 ) -> Vec<Candidate<'a>> {
     let words: Vec<Token> =
         tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
+    let aliases = defined(text, &words, kept, config);
+    if aliases.is_empty() {
+        return Vec::new();
+    }
+    mentions(text, &words, &aliases)
+}
+
+/// The aliases the spans `kept` define, one per surface, label and id (the
+/// first definition).
+#[inline(never)]
+fn defined<'k, 'a>(
+    text: &'k str,
+    words: &[Token],
+    kept: &'k [Candidate<'a>],
+    config: &Config,
+) -> Vec<Alias<'k, 'a>> {
     let mut aliases: Vec<Alias<'_, 'a>> = Vec::new();
     for defined_by in
         kept.iter().filter(|m| matches!(m.rule, MatchRule::Entry | MatchRule::TokenPattern))
@@ -136,9 +152,12 @@ pub(crate) fn candidates<'k, 'a>(
     drop(seen);
     let mut first = first.into_iter();
     aliases.retain(|_| first.next().unwrap_or(false));
-    if aliases.is_empty() {
-        return Vec::new();
-    }
+    aliases
+}
+
+/// The aliases' mentions in the document's words, as candidates.
+#[inline(never)]
+fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<Candidate<'a>> {
     // Each word is folded once and looked up, rather than compared with every
     // alias: a long document may define many.
     let mut by_first_token: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
@@ -152,7 +171,7 @@ pub(crate) fn candidates<'k, 'a>(
     // that byte lower-cased; most words are ruled out by that byte alone, before
     // they are folded.
     let mut first_bytes = [false; 128];
-    for alias in &aliases {
+    for alias in aliases {
         match alias.first_token.as_bytes().first() {
             Some(&byte) if byte.is_ascii() => first_bytes[usize::from(byte)] = true,
             // Folded from a non-ASCII character: no byte rules anything out.
@@ -164,6 +183,14 @@ pub(crate) fn candidates<'k, 'a>(
     // starts with an ASCII lower-case letter, most words, is skipped unfolded.
     let lower_initial =
         aliases.iter().any(|alias| alias.surface.chars().next().is_some_and(|c| !c.is_uppercase()));
+    // A one-hash Bloom filter of the first tokens: with the many names a
+    // thousand token patterns find, most words start like some name (the byte
+    // checks above pass), but few are the first word of one. A plain ASCII
+    // word is hashed as it would fold, without folding it.
+    let mut maybe_first = FirstTokens::default();
+    for alias in aliases {
+        maybe_first.insert(&alias.first_token);
+    }
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
     let mut folded = String::new();
@@ -176,6 +203,9 @@ pub(crate) fn candidates<'k, 'a>(
             if !lower_initial && byte.is_ascii_lowercase() {
                 continue;
             }
+        }
+        if maybe_first.rules_out(word) {
+            continue;
         }
         fold_into(word, &mut folded);
         let Some(candidates) = by_first_token.get(folded.as_str()) else { continue };
@@ -234,7 +264,7 @@ pub(crate) fn candidates<'k, 'a>(
                 // `Nasrallah Street`, `Biden Administration`: part of another name.
                 continue;
             }
-            if alias.rule == MatchRule::FirstNameAlias && after_a_name_word(text, &words, index) {
+            if alias.rule == MatchRule::FirstNameAlias && after_a_name_word(text, words, index) {
                 // `Clean Air Bill`: a first name is only the person alone.
                 continue;
             }
@@ -270,9 +300,53 @@ fn is_one_of(labels: &[String], label: &str) -> bool {
 fn fold_into(word: &str, out: &mut String) {
     out.clear();
     if is_plain_ascii(word) {
-        out.extend(word.bytes().map(|byte| char::from(byte.to_ascii_lowercase())));
+        out.push_str(word);
+        out.make_ascii_lowercase();
     } else {
         out.push_str(&normalize_str(word, FOLD_CASE));
+    }
+}
+
+/// A one-hash Bloom filter of folded first tokens (see `candidates`).
+struct FirstTokens {
+    bits: Vec<u64>,
+}
+
+/// Bits in a `FirstTokens` filter (2 KiB): a few thousand first tokens leave
+/// most bits clear.
+const FIRST_TOKEN_BITS: usize = 1 << 14;
+
+impl Default for FirstTokens {
+    fn default() -> Self {
+        FirstTokens { bits: vec![0; FIRST_TOKEN_BITS / 64] }
+    }
+}
+
+impl FirstTokens {
+    /// FNV-1a over the bytes, each ASCII letter lower-cased: a folded text
+    /// (already lower-case) and a plain ASCII word that folds to it hash alike.
+    fn hash(bytes: &[u8]) -> usize {
+        let mut hash: u32 = 0x811c_9dc5;
+        for &byte in bytes {
+            hash = (hash ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
+        }
+        hash as usize % FIRST_TOKEN_BITS
+    }
+
+    fn insert(&mut self, folded: &str) {
+        let bit = Self::hash(folded.as_bytes());
+        self.bits[bit / 64] |= 1 << (bit % 64);
+    }
+
+    /// Whether `word` is surely no first token: it is plain ASCII (so it folds
+    /// to itself lower-cased) and its bit is clear. A word that folds otherwise
+    /// is never ruled out.
+    fn rules_out(&self, word: &str) -> bool {
+        if !is_plain_ascii(word) {
+            return false;
+        }
+        let bit = Self::hash(word.as_bytes());
+        self.bits[bit / 64] & (1 << (bit % 64)) == 0
     }
 }
 
@@ -513,6 +587,31 @@ mod tests {
         }
         assert!(!may_end_with("blue harbor trust", "Bank"));
         assert!(!may_end_with("acme inc.", "Corp."));
+    }
+
+    /// The filter rules a word out only when its fold is none of the first
+    /// tokens: any case of an inserted token passes, and a word that does not
+    /// fold to itself lower-cased is never ruled out.
+    #[test]
+    fn the_first_token_filter_never_rules_out_a_first_token() {
+        let firsts = ["blue", "u.s.", "o’neil", "café", "al-sudani", "x1"];
+        let mut filter = FirstTokens::default();
+        for first in firsts {
+            filter.insert(&normalize_str(first, FOLD_CASE));
+        }
+        for word in ["Blue", "BLUE", "blue", "U.S.", "u.S.", "O’Neil", "CAFÉ", "Al-Sudani", "X1"]
+        {
+            let mut folded = String::new();
+            fold_into(word, &mut folded);
+            assert!(
+                firsts.iter().any(|first| normalize_str(first, FOLD_CASE) == folded),
+                "{word:?} folds to {folded:?}"
+            );
+            assert!(!filter.rules_out(word), "{word:?}");
+        }
+        // Words that are no first token: most are ruled out (one hash, 2 KiB).
+        let others = (0..1000).filter(|n| filter.rules_out(&format!("Word{n}"))).count();
+        assert!(others > 950, "{others} of 1000 ruled out");
     }
 
     #[test]
