@@ -651,6 +651,10 @@ impl Search {
         let program = rules.programs.get(pattern_number as usize).copied().unwrap_or_default();
         let atoms = rules.steps_of(pattern_number);
         let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
+        if program.lead == 0 && program.trail == 0 && atoms.len() < 64 {
+            search_without_context(rules, doc, pattern_number, start, atoms, found);
+            return;
+        }
         let (span_first, span_last) =
             (program.lead as usize, atoms.len().saturating_sub(program.trail as usize));
         self.stack.clear();
@@ -721,6 +725,81 @@ impl Search {
                 }
             }
         }
+    }
+}
+
+/// [`Search::run`] for a pattern with no context tokens (its span is the tokens
+/// it matches) and fewer than 64 atoms, most patterns: the atoms reachable
+/// after each token as the bits of a word, advanced one token at a time (a
+/// Thompson simulation of the pattern). It reaches exactly the (atom, token)
+/// states the general search visits and tests each once, without a stack or a
+/// set of visited states; each end reached after at least one token is a match
+/// (none is reached after none: a pattern that can match nothing is refused
+/// when it is built).
+fn search_without_context(
+    rules: &TokenRules,
+    doc: &Doc<'_, '_>,
+    pattern: u32,
+    start: usize,
+    atoms: &[Step],
+    found: &mut Vec<TokenMatch>,
+) {
+    let accept = 1u64 << atoms.len();
+    // Reaching an atom that may take no token reaches the next one too.
+    let skippable = atoms
+        .iter()
+        .enumerate()
+        .filter(|(_, step)| step.quantifier.optional())
+        .fold(0u64, |bits, (atom, _)| bits | 1 << atom);
+    let close = |mut set: u64| loop {
+        let more = set | (set & skippable) << 1;
+        if more == set {
+            return set;
+        }
+        set = more;
+    };
+    let tokens = doc.attrs.tokens.len();
+    // A leading run (`LeadingRun`) is counted, as in the general search: its
+    // next atom is entered after each number of tokens it can take.
+    let run = rules.runs.get(pattern as usize).copied().flatten().map(|run| {
+        let limit = run.max.unwrap_or(usize::MAX).min(tokens - start);
+        let spec = atoms[0].spec;
+        let held =
+            (0..limit).take_while(|&offset| spec_holds(rules, spec, doc, start + offset)).count();
+        (run.atoms, run.min, held)
+    });
+    let mut set = if run.is_some() { 0 } else { close(1) };
+    let mut token = start;
+    loop {
+        let taken = token - start;
+        if let Some((next, min, held)) = run {
+            if (min..=held).contains(&taken) {
+                set |= close(1 << next);
+            }
+        }
+        if set & accept != 0 && taken > 0 {
+            found.push(TokenMatch { pattern, start, end: token });
+        }
+        let live = set & !accept;
+        let more_run = run.is_some_and(|(_, _, held)| taken < held);
+        if token >= tokens || (live == 0 && !more_run) {
+            return;
+        }
+        let mut next = 0u64;
+        let mut bits = live;
+        while bits != 0 {
+            let atom = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let step = atoms[atom];
+            if spec_holds(rules, step.spec, doc, token) != (step.quantifier == Quantifier::Not) {
+                next |= match step.quantifier {
+                    Quantifier::Any => 1 << atom,
+                    _ => 1 << (atom + 1),
+                };
+            }
+        }
+        set = close(next);
+        token += 1;
     }
 }
 
