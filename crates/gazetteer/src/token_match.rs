@@ -416,7 +416,11 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 continue;
             }
             let before = found.len();
-            search.run(rules, &doc, pattern, start, &mut found);
+            // The first atom passed (above, or where the pattern's starts were
+            // settled) and so did the fixed ones after it: the search takes
+            // them as given.
+            let verified = rules.programs.get(pattern as usize).map_or(0, |p| p.fixed as usize);
+            search.run(rules, &doc, pattern, start, verified, &mut found);
             if wanted == Wanted::LongestPerStart {
                 keep_longest_per_start(&mut found, before);
             }
@@ -646,13 +650,14 @@ impl Search {
         doc: &Doc<'_, '_>,
         pattern_number: u32,
         start: usize,
+        verified: usize,
         found: &mut Vec<TokenMatch>,
     ) {
         let program = rules.programs.get(pattern_number as usize).copied().unwrap_or_default();
         let atoms = rules.steps_of(pattern_number);
         let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
         if program.lead == 0 && program.trail == 0 && atoms.len() < 64 {
-            search_without_context(rules, doc, pattern_number, start, atoms, found);
+            search_without_context(rules, doc, pattern_number, start, verified, atoms, found);
             return;
         }
         let (span_first, span_last) =
@@ -735,12 +740,14 @@ impl Search {
 /// states the general search visits and tests each once, without a stack or a
 /// set of visited states; each end reached after at least one token is a match
 /// (none is reached after none: a pattern that can match nothing is refused
-/// when it is built).
+/// when it is built). The first `verified` atoms take one token each and are
+/// known to pass from `start` (`Program::fixed`): the walk starts after them.
 fn search_without_context(
     rules: &TokenRules,
     doc: &Doc<'_, '_>,
     pattern: u32,
     start: usize,
+    verified: usize,
     atoms: &[Step],
     found: &mut Vec<TokenMatch>,
 ) {
@@ -768,8 +775,12 @@ fn search_without_context(
             (0..limit).take_while(|&offset| spec_holds(rules, spec, doc, start + offset)).count();
         (run.atoms, run.min, held)
     });
-    let mut set = if run.is_some() { 0 } else { close(1) };
-    let mut token = start;
+    let verified = if run.is_some() { 0 } else { verified.min(atoms.len()) };
+    let mut set = match run {
+        Some(_) => 0,
+        None => close(1 << verified),
+    };
+    let mut token = start + verified;
     loop {
         let taken = token - start;
         if let Some((next, min, held)) = run {
