@@ -270,8 +270,9 @@ impl<'a> RecordJson<'a> {
             self.write_tokens(out, tokens, &mut numbers)?;
             out.push(b']');
         }
-        out.extend_from_slice(b",\"spans\":");
-        serde_json::to_writer(&mut *out, &self.spans).map_err(json_error)?;
+        out.extend_from_slice(b",\"spans\":[");
+        self.write_spans(out, &mut numbers)?;
+        out.push(b']');
         out.extend_from_slice(b",\"meta\":");
         serde_json::to_writer(&mut *out, &self.meta).map_err(json_error)?;
         for (key, value) in self.top_level.entries() {
@@ -307,12 +308,45 @@ impl<'a> RecordJson<'a> {
             out.extend_from_slice(b",\"id\":");
             out.extend_from_slice(numbers.format(token.id).as_bytes());
             out.extend_from_slice(if token.ws { b",\"ws\":true" } else { b",\"ws\":false" });
-            for (key, json) in token.extra.0.into_iter().flat_map(KeptFields::iter) {
+            write_kept(out, token.extra.0)?;
+            out.push(b'}');
+        }
+        Ok(())
+    }
+
+    /// The spans, by hand as the tokens are: with a thousand token patterns a
+    /// record has twice the spans, and serde's map path for a span (its kept
+    /// fields are flattened into it) cost as much as the tokens did.
+    fn write_spans(&self, out: &mut Vec<u8>, numbers: &mut itoa::Buffer) -> Result<(), Error> {
+        for (index, span) in self.spans.iter().enumerate() {
+            if index > 0 {
                 out.push(b',');
-                write_json_str(out, key)?;
-                out.push(b':');
-                out.extend_from_slice(json.as_bytes());
             }
+            out.extend_from_slice(b"{\"start\":");
+            out.extend_from_slice(numbers.format(span.start).as_bytes());
+            out.extend_from_slice(b",\"end\":");
+            out.extend_from_slice(numbers.format(span.end).as_bytes());
+            if let Some(token_start) = span.token_start {
+                out.extend_from_slice(b",\"token_start\":");
+                out.extend_from_slice(numbers.format(token_start).as_bytes());
+            }
+            if let Some(token_end) = span.token_end {
+                out.extend_from_slice(b",\"token_end\":");
+                out.extend_from_slice(numbers.format(token_end).as_bytes());
+            }
+            out.extend_from_slice(b",\"label\":");
+            write_json_str(out, span.label)?;
+            out.extend_from_slice(b",\"text\":");
+            write_json_str(out, span.text)?;
+            if let Some(kb_id) = span.kb_id {
+                out.extend_from_slice(b",\"kb_id\":");
+                write_json_str(out, kb_id)?;
+            }
+            if let Some(source) = span.source {
+                out.extend_from_slice(b",\"source\":");
+                write_json_str(out, source)?;
+            }
+            write_kept(out, span.extra.0)?;
             out.push(b'}');
         }
         Ok(())
@@ -389,6 +423,18 @@ impl<'a> RecordJson<'a> {
 /// Appends `text` as a JSON string. Most strings (a token's text, above all) need
 /// no escaping and are copied as they are; the rest go through serde_json, so the
 /// escaping rules stay serde_json's.
+/// A token's or span's kept fields (`KeptFields`), as the entries of its object
+/// (each value is the JSON text it was read as).
+fn write_kept(out: &mut Vec<u8>, kept: Option<&KeptFields>) -> Result<(), Error> {
+    for (key, json) in kept.into_iter().flat_map(KeptFields::iter) {
+        out.push(b',');
+        write_json_str(out, key)?;
+        out.push(b':');
+        out.extend_from_slice(json.as_bytes());
+    }
+    Ok(())
+}
+
 fn write_json_str(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
     if text.bytes().any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\') {
         return serde_json::to_writer(&mut *out, text)

@@ -752,23 +752,37 @@ proptest! {
         text in prop_oneof![text_to_escape(), unicode_text()],
         id in text_to_escape(),
         kb in prop::option::of(text_to_escape()),
+        source in prop::option::of(text_to_escape()),
+        kept in prop::option::of(text_to_escape()),
+        spans_wanted in 0..3usize,
+        with_tokens in any::<bool>(),
     ) {
         let tokens = Tokenizer::new().tokenize(&text);
         let spans = tokens
             .iter()
             .filter(|token| !text[token.start..token.end].trim().is_empty())
-            .take(1)
+            .take(spans_wanted)
             .map(|token| {
-                let span = SpanInput::new(token.start, token.end, "L\"1");
-                match &kb {
-                    Some(kb) => span.kb_id(kb.clone()),
-                    None => span,
+                let mut span = SpanInput::new(token.start, token.end, "L\"1");
+                if let Some(kb) = &kb {
+                    span = span.kb_id(kb.clone());
                 }
+                if let Some(source) = &source {
+                    span = span.source(source.clone());
+                }
+                if let Some(kept) = &kept {
+                    span.extra.insert("z\"note", serde_json::to_string(kept).unwrap());
+                    span.extra.insert("a", "[1, {\"b\": null}]");
+                }
+                span
             })
             .collect();
-        let record = Record::new(id, text.clone(), &tokens, spans)
-            .unwrap()
-            .with_meta_field("note", text.clone());
+        let record = if with_tokens {
+            Record::new(id, text.clone(), &tokens, spans).unwrap()
+        } else {
+            Record::without_tokens(id, text.clone(), spans, serde_json::Map::new()).unwrap()
+        }
+        .with_meta_field("note", text.clone());
         for unit in [OffsetUnit::Char, OffsetUnit::Byte, OffsetUnit::Utf16] {
             let mut line = Vec::new();
             record.write_json_line(unit, &mut line).unwrap();
