@@ -594,9 +594,9 @@ impl TokenRules {
             })
             .collect();
         self.leading_context = self.patterns.iter().any(|pattern| pattern.lead > 0);
-        self.spec_bits = self.bits_for_most_tested_specs();
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
+        self.spec_bits = self.bits_for_most_tested_specs();
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {
             let position = match lexicon_words.iter().position(|(a, _)| a == attr) {
@@ -625,20 +625,47 @@ pub(crate) const SPEC_BITS: usize = 64;
 
 impl TokenRules {
     /// `spec_bits`: a bit for each of the `SPEC_BITS` lexical specs the searched
-    /// patterns' steps name most often (ties to the lower spec number). A count
-    /// of steps is the best guess there is before any text: a spec many patterns
-    /// test after their first token is tested at most places.
+    /// patterns' steps name most often, each step weighted by how often its
+    /// pattern is searched (ties to the lower spec number). The best guess
+    /// there is before any text: a spec many patterns test after their first
+    /// token, or one pattern tried at every capitalized word, is tested at most
+    /// places.
     fn bits_for_most_tested_specs(&self) -> Vec<u64> {
+        // How often a pattern is searched, roughly, by what can start it: a
+        // first token with no literal (a flag, a regex) is tried at a large
+        // share of all tokens, a lexicon at many, a literal at its word's
+        // occurrences.
+        let mut weight = vec![1usize; self.patterns.len()];
+        let mut weigh = |patterns: &[u32], by: usize| {
+            for &pattern in patterns {
+                if let Some(slot) = weight.get_mut(pattern as usize) {
+                    *slot = (*slot).max(by);
+                }
+            }
+        };
+        weigh(&self.index.anywhere, 1024);
+        for (_, patterns) in &self.index.by_flag {
+            weigh(patterns, 1024);
+        }
+        for (_, _, patterns) in &self.index.by_lexicon {
+            weigh(patterns, 32);
+        }
         let mut uses = vec![0usize; self.lexical_specs.len()];
         for (number, program) in self.programs.iter().enumerate() {
             if self.leader.get(number).is_some_and(|&leader| leader as usize != number) {
                 continue; // searched as its leader
             }
-            let first = program.first as usize;
-            for step in self.steps.get(first..first + program.len as usize).unwrap_or(&[]) {
+            // A lexical first atom that takes one token is tested once per text,
+            // where the pattern's starts are settled, and taken as given by the
+            // search: not one of the searches' questions.
+            let settled =
+                program.fixed > 0 && self.lexical_first.get(number).copied().unwrap_or(false);
+            let first = program.first as usize + usize::from(settled);
+            let end = program.first as usize + program.len as usize;
+            for step in self.steps.get(first..end).unwrap_or(&[]) {
                 let spec = step.spec as usize;
                 if self.lexical_specs.get(spec).copied().unwrap_or(false) {
-                    uses[spec] += 1;
+                    uses[spec] += weight.get(number).copied().unwrap_or(1);
                 }
             }
         }

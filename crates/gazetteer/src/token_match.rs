@@ -107,11 +107,16 @@ impl Doc<'_, '_> {
     #[inline]
     fn word(&self, index: usize) -> usize {
         let word = self.attrs.word(index) as usize;
-        let mut vocabulary = self.vocabulary.borrow_mut();
-        if vocabulary.words.len() <= word {
-            vocabulary.words.resize_with(word + 1, Word::default);
+        if self.vocabulary.borrow().words.len() <= word {
+            self.add_words(word);
         }
         word
+    }
+
+    /// Records for the words up to `word`, new to this vocabulary.
+    #[inline(never)]
+    fn add_words(&self, word: usize) {
+        self.vocabulary.borrow_mut().words.resize_with(word + 1, Word::default);
     }
 }
 
@@ -517,8 +522,11 @@ struct Vocabulary {
     numbering: u64,
     /// Per token text (its number in the interner), what is known of it.
     words: Vec<Word>,
-    /// How many spec results the words hold in all (bounded by `MAX_RESULTS`).
-    results: usize,
+    /// Results of the lexical specs without a bit, by word and spec (`word << 32
+    /// | spec`): one probe, where a sorted list per word took a binary search
+    /// through every spec a frequent word was tested on. Bounded by
+    /// `MAX_RESULTS`.
+    results: FxHashMap<u64, bool>,
     buffers: Buffers,
 }
 
@@ -529,24 +537,9 @@ struct Word {
     /// computed.
     starts: Option<Box<[u32]>>,
     /// The specs with a bit (`TokenRules::spec_bits`) tested on this text, and
-    /// of those, the ones that hold.
+    /// of those, the ones that hold (other specs: `Vocabulary::results`).
     known: u64,
     holds: u64,
-    /// Other lexical specs tested on this text, sorted by spec, and whether each
-    /// holds.
-    specs: Vec<(u32, bool)>,
-}
-
-impl Word {
-    fn spec(&self, spec: u32) -> Option<bool> {
-        self.specs.binary_search_by_key(&spec, |&(s, _)| s).ok().map(|at| self.specs[at].1)
-    }
-
-    fn set_spec(&mut self, spec: u32, holds: bool) {
-        if let Err(at) = self.specs.binary_search_by_key(&spec, |&(s, _)| s) {
-            self.specs.insert(at, (spec, holds));
-        }
-    }
 }
 
 /// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
@@ -570,7 +563,7 @@ impl Vocabularies {
     fn take(&mut self, id: u64, numbering: u64) -> Vocabulary {
         match self.sets.iter_mut().find(|(set, _)| *set == id) {
             Some((_, vocabulary))
-                if vocabulary.numbering == numbering && vocabulary.results < MAX_RESULTS =>
+                if vocabulary.numbering == numbering && vocabulary.results.len() < MAX_RESULTS =>
             {
                 std::mem::take(vocabulary)
             }
@@ -837,14 +830,17 @@ fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) ->
 fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: usize) -> bool {
     if bit != 0 || rules.lexical_specs.get(spec as usize).copied().unwrap_or(false) {
         // Known per token text across documents (`Vocabulary`): in the word's
-        // bits, or its sorted list of other results.
+        // bits, or the map of other results.
         let word = doc.word(index);
+        let key = (word as u64) << 32 | u64::from(spec);
         let known = {
             let vocabulary = doc.vocabulary.borrow();
-            let record = &vocabulary.words[word];
             match bit {
-                0 => record.spec(spec),
-                _ => (record.known & bit != 0).then_some(record.holds & bit != 0),
+                0 => vocabulary.results.get(&key).copied(),
+                _ => {
+                    let record = &vocabulary.words[word];
+                    (record.known & bit != 0).then_some(record.holds & bit != 0)
+                }
             }
         };
         if let Some(holds) = known {
@@ -854,11 +850,10 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         let holds =
             conditions.iter().all(|condition| condition_holds(rules, condition, doc, index));
         let mut vocabulary = doc.vocabulary.borrow_mut();
-        let record = &mut vocabulary.words[word];
         if bit == 0 {
-            record.set_spec(spec, holds);
-            vocabulary.results += 1;
+            vocabulary.results.insert(key, holds);
         } else {
+            let record = &mut vocabulary.words[word];
             record.known |= bit;
             if holds {
                 record.holds |= bit;
