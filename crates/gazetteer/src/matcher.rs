@@ -550,7 +550,11 @@ impl Matcher {
             self.rules.runs(pattern.name.as_deref())
                 && self.labels.as_ref().is_none_or(|labels| labels.contains(&pattern.label))
         };
-        for found in crate::token_match::find(rules, attrs, wanted) {
+        let found = crate::token_match::find(rules, attrs, wanted);
+        // Grown once, not doubled again and again: a candidate is some hundred
+        // bytes, and a thousand patterns make thousands per document.
+        candidates.reserve(found.len());
+        for found in found {
             let (start, end) = (tokens[found.start].start, tokens[found.end - 1].end);
             match wanted {
                 Wanted::Every => {
