@@ -363,9 +363,10 @@ pub(crate) struct TokenRules {
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
     /// Per spec, its bit in the matcher's per-word record of results
-    /// (`token_match::Word::known`), or 0: the `SPEC_BITS` lexical specs that the
-    /// most steps test (a flag such as `IS_TITLE` after a first token, shared by
-    /// many patterns) are answered by one bit test instead of a lookup.
+    /// (`token_match::Word::known`), or 0: the `SPEC_BITS` lexical specs the
+    /// searches ask most (a flag such as `IS_TITLE` after a first token, shared by
+    /// many patterns; see `bits_for_most_tested_specs`) are answered by one bit
+    /// test instead of a lookup.
     pub(crate) spec_bits: Vec<u64>,
     /// Per spec, an atom that has it (pattern, atom): where its conditions are.
     pub(crate) spec_atoms: Vec<(u32, u32)>,

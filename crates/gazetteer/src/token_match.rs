@@ -554,8 +554,9 @@ struct Vocabularies {
 const MAX_SETS: usize = 8;
 /// The most token texts the interner numbers before it starts afresh.
 const MAX_WORDS: usize = 1 << 16;
-/// The most spec results a vocabulary keeps (eight bytes each) before it is
-/// emptied: ten thousand patterns test many specs on a frequent word.
+/// The most spec results a vocabulary's map keeps (some sixteen bytes each)
+/// before it is emptied: ten thousand patterns test many specs on a frequent
+/// word.
 const MAX_RESULTS: usize = 1 << 22;
 
 impl Vocabularies {
