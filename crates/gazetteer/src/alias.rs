@@ -171,6 +171,11 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
     // Each alias's surface case-folded, once, for the comparisons below.
     let folded_surfaces: Vec<String> =
         aliases.iter().map(|alias| normalize_str(&alias.surface, FOLD_CASE)).collect();
+    // And its last byte: a text ending in an ASCII byte folds to a text ending in
+    // that byte lower-cased (ASCII folds to itself but for case), so most aliases
+    // that share a first word with the text here are ruled out by one byte.
+    let last_bytes: Vec<Option<u8>> =
+        folded_surfaces.iter().map(|folded| folded.as_bytes().last().copied()).collect();
     // A word that starts with an ASCII byte folds to a string that starts with
     // that byte lower-cased; most words are ruled out by that byte alone, before
     // they are folded.
@@ -225,6 +230,10 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
                 continue;
             }
             let Some(span) = words.get(index..index + alias.tokens) else { continue };
+            let last = span[span.len() - 1].text(text);
+            if !may_end_with_byte(last_bytes[number], last) {
+                continue;
+            }
             // A one-word alias must be one word in the text too; a longer name
             // is compared as written, its whitespace folded.
             if alias.one_word && !glued(span) {
@@ -237,7 +246,7 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
             }
             // Most aliases that share a first word with the text here differ
             // by their last: ruled out before the text is normalized.
-            if !may_end_with(&folded_surfaces[number], span[span.len() - 1].text(text)) {
+            if !may_end_with(&folded_surfaces[number], last) {
                 continue;
             }
             let at = match spelled.iter().position(|(tokens, _, _)| *tokens == alias.tokens) {
@@ -398,6 +407,16 @@ impl<'s> FirstTokens<'s> {
             Some(Some(_)) | None => Lookup::Absent,
             Some(None) => Lookup::Fold,
         }
+    }
+}
+
+/// Whether text whose last token is `last` can fold to a text whose last byte is
+/// `folded_last`: an ASCII last byte folds to itself lower-cased. A necessary
+/// condition, checked before `may_end_with`.
+fn may_end_with_byte(folded_last: Option<u8>, last: &str) -> bool {
+    match last.as_bytes().last() {
+        Some(&byte) if byte.is_ascii() => Some(byte.to_ascii_lowercase()) == folded_last,
+        _ => true,
     }
 }
 
@@ -629,15 +648,23 @@ mod tests {
             "STRASSE Straße",
             "x\u{a0}\u{a0}Ωmega",
             "İstanbul",
+            "Acme, INC.",
+            "Fort `Worth`",
+            "x-RAY's",
+            "ÉCOLE",
         ];
         for text in texts {
             let tokens = rubric_tokenizer::Tokenizer::new().tokenize(text);
             let last = tokens.iter().rev().find(|t| t.kind != TokenKind::Space).unwrap();
             let folded = normalize_str(&normalize_str(text, KEEP_CASE), FOLD_CASE);
             assert!(may_end_with(&folded, last.text(text)), "{text:?} ({folded:?})");
+            let folded_last = folded.as_bytes().last().copied();
+            assert!(may_end_with_byte(folded_last, last.text(text)), "{text:?} ({folded:?})");
         }
         assert!(!may_end_with("blue harbor trust", "Bank"));
         assert!(!may_end_with("acme inc.", "Corp."));
+        assert!(!may_end_with_byte(Some(b't'), "Bank"));
+        assert!(may_end_with_byte(Some(b'k'), "BANK"));
     }
 
     /// A word is found by its hash exactly when its fold is a first token (or
