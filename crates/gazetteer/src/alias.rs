@@ -168,14 +168,15 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
     for (at, &number) in by_first.iter().enumerate() {
         by_first_token.entry(&*aliases[number].first_token).or_insert((at, at)).1 = at + 1;
     }
-    // Each alias's surface case-folded, once, for the comparisons below.
-    let folded_surfaces: Vec<String> =
-        aliases.iter().map(|alias| normalize_str(&alias.surface, FOLD_CASE)).collect();
+    // Each alias's surface case-folded, for the comparisons below (plain ASCII,
+    // most names, is not copied to be folded).
+    let folded_surfaces: Vec<FoldedSurface<'_>> =
+        aliases.iter().map(|alias| FoldedSurface::of(&alias.surface)).collect();
     // And its last byte: a text ending in an ASCII byte folds to a text ending in
     // that byte lower-cased (ASCII folds to itself but for case), so most aliases
     // that share a first word with the text here are ruled out by one byte.
     let last_bytes: Vec<Option<u8>> =
-        folded_surfaces.iter().map(|folded| folded.as_bytes().last().copied()).collect();
+        folded_surfaces.iter().map(FoldedSurface::last_byte).collect();
     // A word that starts with an ASCII byte folds to a string that starts with
     // that byte lower-cased; most words are ruled out by that byte alone, before
     // they are folded.
@@ -262,7 +263,7 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
             let same = match alias.rule {
                 MatchRule::AcronymAlias => *written == *alias.surface,
                 _ => {
-                    *folded == folded_surfaces[number]
+                    folded_surfaces[number].equals(folded)
                         && smart_case_matches(&alias.surface, written)
                 }
             };
@@ -420,16 +421,58 @@ fn may_end_with_byte(folded_last: Option<u8>, last: &str) -> bool {
     }
 }
 
+/// An alias's surface (normalized as written) case-folded. Plain ASCII folds to
+/// itself lower-cased, so it is kept as written and compared ignoring ASCII
+/// case; any other surface is folded once.
+enum FoldedSurface<'s> {
+    Ascii(&'s str),
+    Folded(String),
+}
+
+impl FoldedSurface<'_> {
+    fn of(surface: &str) -> FoldedSurface<'_> {
+        if is_plain_ascii(surface) {
+            FoldedSurface::Ascii(surface)
+        } else {
+            FoldedSurface::Folded(normalize_str(surface, FOLD_CASE))
+        }
+    }
+
+    fn last_byte(&self) -> Option<u8> {
+        match self {
+            FoldedSurface::Ascii(surface) => surface.as_bytes().last().map(u8::to_ascii_lowercase),
+            FoldedSurface::Folded(folded) => folded.as_bytes().last().copied(),
+        }
+    }
+
+    /// Whether it is `folded`, a case-folded text (which holds no ASCII capital).
+    fn equals(&self, folded: &str) -> bool {
+        match self {
+            FoldedSurface::Ascii(surface) => folded.eq_ignore_ascii_case(surface),
+            FoldedSurface::Folded(own) => own == folded,
+        }
+    }
+}
+
 /// Whether text whose last token is `last` can be, normalized as written and
 /// then case-folded, `folded`. Both normalizations map each character on its own
 /// (only whitespace runs depend on their neighbours), so the last token's own
 /// fold must end `folded`. A necessary condition, never a sufficient one.
-fn may_end_with(folded: &str, last: &str) -> bool {
+fn may_end_with(folded: &FoldedSurface<'_>, last: &str) -> bool {
+    let text = match folded {
+        FoldedSurface::Ascii(surface) => surface,
+        FoldedSurface::Folded(folded) => folded.as_str(),
+    };
     if is_plain_ascii(last) {
-        folded.len() >= last.len()
-            && folded.as_bytes()[folded.len() - last.len()..].eq_ignore_ascii_case(last.as_bytes())
+        // Either way, ASCII case aside (an `Ascii` surface is not lower-cased).
+        text.len() >= last.len()
+            && text.as_bytes()[text.len() - last.len()..].eq_ignore_ascii_case(last.as_bytes())
     } else {
-        folded.ends_with(normalize_str(&normalize_str(last, KEEP_CASE), FOLD_CASE).as_str())
+        let last = normalize_str(&normalize_str(last, KEEP_CASE), FOLD_CASE);
+        match folded {
+            FoldedSurface::Ascii(surface) => surface.to_ascii_lowercase().ends_with(&last),
+            FoldedSurface::Folded(folded) => folded.ends_with(&last),
+        }
     }
 }
 
@@ -656,13 +699,25 @@ mod tests {
         for text in texts {
             let tokens = rubric_tokenizer::Tokenizer::new().tokenize(text);
             let last = tokens.iter().rev().find(|t| t.kind != TokenKind::Space).unwrap();
-            let folded = normalize_str(&normalize_str(text, KEEP_CASE), FOLD_CASE);
-            assert!(may_end_with(&folded, last.text(text)), "{text:?} ({folded:?})");
-            let folded_last = folded.as_bytes().last().copied();
-            assert!(may_end_with_byte(folded_last, last.text(text)), "{text:?} ({folded:?})");
+            let written = normalize_str(text, KEEP_CASE);
+            let folded = normalize_str(&written, FOLD_CASE);
+            // Both ways of keeping the folded surface agree with the folded text.
+            for surface in [FoldedSurface::of(&written), FoldedSurface::Folded(folded.clone())] {
+                assert!(may_end_with(&surface, last.text(text)), "{text:?} ({folded:?})");
+                assert!(surface.equals(&folded), "{text:?} ({folded:?})");
+                assert_eq!(surface.last_byte(), folded.as_bytes().last().copied(), "{text:?}");
+                let folded_last = surface.last_byte();
+                assert!(may_end_with_byte(folded_last, last.text(text)), "{text:?}");
+            }
         }
-        assert!(!may_end_with("blue harbor trust", "Bank"));
-        assert!(!may_end_with("acme inc.", "Corp."));
+        for surface in ["Blue Harbor Trust", "blue harbor trust"] {
+            let surface = FoldedSurface::of(surface);
+            assert!(!may_end_with(&surface, "Bank"));
+            assert!(may_end_with(&surface, "TRUST"));
+            assert!(!surface.equals("blue harbor"));
+        }
+        assert!(!may_end_with(&FoldedSurface::of("Acme Inc."), "Corp."));
+        assert!(!may_end_with(&FoldedSurface::of("Café Blue"), "Bleu"));
         assert!(!may_end_with_byte(Some(b't'), "Bank"));
         assert!(may_end_with_byte(Some(b'k'), "BANK"));
     }
