@@ -395,6 +395,10 @@ pub(crate) struct Program {
     /// tokens from its search's start to pass them, which the matcher checks
     /// before it starts a search.
     pub(crate) fixed: u32,
+    /// Bit `i` set when atom `i` may take no token (`?`, `*`): the bit-set
+    /// search's closure (atoms past the 64th are never in it; see
+    /// `token_match::search_without_context`).
+    pub(crate) skippable: u64,
 }
 
 /// One atom as the search reads it.
@@ -570,6 +574,13 @@ impl TokenRules {
                         })
                         .count(),
                 )?,
+                skippable: pattern
+                    .atoms
+                    .iter()
+                    .take(64)
+                    .enumerate()
+                    .filter(|(_, atom)| atom.quantifier.optional())
+                    .fold(0, |bits, (at, _)| bits | 1 << at),
             });
             for (at, atom) in pattern.atoms.iter().enumerate() {
                 self.steps.push(Step { spec: atom.spec, quantifier: atom.quantifier });

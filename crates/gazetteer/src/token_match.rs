@@ -651,7 +651,9 @@ impl Search {
         let atoms = rules.steps_of(pattern_number);
         let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
         if program.lead == 0 && program.trail == 0 && atoms.len() < 64 {
-            search_without_context(rules, doc, pattern_number, start, verified, atoms, found);
+            let walk =
+                Walk { pattern: pattern_number, start, verified, skippable: program.skippable };
+            search_without_context(rules, doc, walk, atoms, found);
             return;
         }
         let (span_first, span_last) =
@@ -727,6 +729,17 @@ impl Search {
     }
 }
 
+/// Where [`search_without_context`] walks from: pattern `pattern` at token
+/// `start`, its first `verified` atoms known to pass, and its skippable atoms
+/// (`Program::skippable`).
+#[derive(Clone, Copy)]
+struct Walk {
+    pattern: u32,
+    start: usize,
+    verified: usize,
+    skippable: u64,
+}
+
 /// [`Search::run`] for a pattern with no context tokens (its span is the tokens
 /// it matches) and fewer than 64 atoms, most patterns: the atoms reachable
 /// after each token as the bits of a word, advanced one token at a time (a
@@ -739,19 +752,14 @@ impl Search {
 fn search_without_context(
     rules: &TokenRules,
     doc: &Doc<'_, '_>,
-    pattern: u32,
-    start: usize,
-    verified: usize,
+    walk: Walk,
     atoms: &[Step],
     found: &mut Vec<TokenMatch>,
 ) {
+    let Walk { pattern, start, verified, skippable } = walk;
     let accept = 1u64 << atoms.len();
-    // Reaching an atom that may take no token reaches the next one too.
-    let skippable = atoms
-        .iter()
-        .enumerate()
-        .filter(|(_, step)| step.quantifier.optional())
-        .fold(0u64, |bits, (atom, _)| bits | 1 << atom);
+    // Reaching an atom that may take no token (`skippable`, `Program`) reaches
+    // the next one too.
     let close = |mut set: u64| loop {
         let more = set | (set & skippable) << 1;
         if more == set {
