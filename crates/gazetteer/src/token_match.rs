@@ -425,7 +425,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             // settled) and so did the fixed ones after it: the search takes
             // them as given.
             let verified = rules.programs.get(pattern as usize).map_or(0, |p| p.fixed as usize);
-            search.run(rules, &doc, pattern, start, verified, &mut found);
+            let longest = wanted == Wanted::LongestPerStart;
+            search.run(rules, &doc, Walk { pattern, start, verified, longest }, &mut found);
             if wanted == Wanted::LongestPerStart {
                 keep_longest_per_start(&mut found, before);
             }
@@ -642,18 +643,15 @@ impl Search {
         &mut self,
         rules: &TokenRules,
         doc: &Doc<'_, '_>,
-        pattern_number: u32,
-        start: usize,
-        verified: usize,
+        walk: Walk,
         found: &mut Vec<TokenMatch>,
     ) {
+        let Walk { pattern: pattern_number, start, .. } = walk;
         let program = rules.programs.get(pattern_number as usize).copied().unwrap_or_default();
         let atoms = rules.steps_of(pattern_number);
         let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
         if program.lead == 0 && program.trail == 0 && atoms.len() < 64 {
-            let walk =
-                Walk { pattern: pattern_number, start, verified, skippable: program.skippable };
-            search_without_context(rules, doc, walk, atoms, found);
+            search_without_context(rules, doc, walk, program.skippable, atoms, found);
             return;
         }
         let (span_first, span_last) =
@@ -729,15 +727,16 @@ impl Search {
     }
 }
 
-/// Where [`search_without_context`] walks from: pattern `pattern` at token
-/// `start`, its first `verified` atoms known to pass, and its skippable atoms
-/// (`Program::skippable`).
+/// One search: pattern `pattern` from token `start`, its first `verified` atoms
+/// known to pass (`Program::fixed`; only the bit-set search uses it), and
+/// whether only its longest match is wanted (`Wanted::LongestPerStart`: the
+/// bit-set search then reports one end, the last it reaches).
 #[derive(Clone, Copy)]
 struct Walk {
     pattern: u32,
     start: usize,
     verified: usize,
-    skippable: u64,
+    longest: bool,
 }
 
 /// [`Search::run`] for a pattern with no context tokens (its span is the tokens
@@ -753,10 +752,12 @@ fn search_without_context(
     rules: &TokenRules,
     doc: &Doc<'_, '_>,
     walk: Walk,
+    skippable: u64,
     atoms: &[Step],
     found: &mut Vec<TokenMatch>,
 ) {
-    let Walk { pattern, start, verified, skippable } = walk;
+    let Walk { pattern, start, verified, longest } = walk;
+    let first_found = found.len();
     let accept = 1u64 << atoms.len();
     // Reaching an atom that may take no token (`skippable`, `Program`) reaches
     // the next one too.
@@ -791,7 +792,11 @@ fn search_without_context(
             }
         }
         if set & accept != 0 && taken > 0 {
-            found.push(TokenMatch { pattern, start, end: token });
+            match found.get_mut(first_found) {
+                // The ends come in increasing order: a later one replaces it.
+                Some(earlier) if longest => earlier.end = token,
+                _ => found.push(TokenMatch { pattern, start, end: token }),
+            }
         }
         let live = set & !accept;
         let more_run = run.is_some_and(|(_, _, held)| taken < held);
