@@ -158,10 +158,9 @@ fn defined<'k, 'a>(
 /// The aliases' mentions in the document's words, as candidates.
 #[inline(never)]
 fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<Candidate<'a>> {
-    // Each word is folded once and looked up, rather than compared with every
-    // alias: a long document may define many.
-    // The alias numbers sorted by first token (in number order within one), and
-    // each first token's run of them: one list, not a list per first token.
+    // Each word is looked up by its fold, rather than compared with every alias
+    // (a long document may define many): the alias numbers sorted by first token
+    // (in number order within one), and each first token's run of them.
     let mut by_first: Vec<usize> = (0..aliases.len()).collect();
     by_first.sort_by(|&a, &b| aliases[a].first_token.cmp(&aliases[b].first_token).then(a.cmp(&b)));
     let mut by_first_token: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
@@ -352,23 +351,26 @@ const FIRST_TOKEN_BITS: u64 = 1 << 14;
 /// FNV-1a (64 bits) over the bytes, each ASCII letter lower-cased: a folded
 /// text (already lower-case) and a plain ASCII word that folds to it hash alike.
 fn fold_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash = (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    bytes.iter().fold(FOLD_HASH_START, |hash, &byte| fold_hash_step(hash, byte))
+}
+
+const FOLD_HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One byte of `fold_hash`.
+fn fold_hash_step(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 /// `fold_hash` of `word` if it is plain ASCII (`is_plain_ascii`: it folds to
 /// itself lower-cased), in one pass over a word of printable ASCII (most).
 fn plain_fold_hash(word: &str) -> Option<u64> {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = FOLD_HASH_START;
     for &byte in word.as_bytes() {
         if !(0x21..=0x7e).contains(&byte) {
             // A space, a control character or a non-ASCII byte: the full test.
             return is_plain_ascii(word).then(|| fold_hash(word.as_bytes()));
         }
-        hash = (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+        hash = fold_hash_step(hash, byte);
     }
     Some(hash)
 }

@@ -664,7 +664,7 @@ impl TokenRules {
         }
         let mut uses = vec![0usize; self.lexical_specs.len()];
         for (number, program) in self.programs.iter().enumerate() {
-            if self.leader.get(number).is_some_and(|&leader| leader as usize != number) {
+            if !crate::gazetteer::to_u32(number).is_ok_and(|number| self.leads(number)) {
                 continue; // searched as its leader
             }
             // A lexical first atom that takes one token is tested once per text,

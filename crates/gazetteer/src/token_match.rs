@@ -486,10 +486,16 @@ fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
 /// match of it can start there): its spec fails, or holds under `!`.
 fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
     match rules.steps_of(pattern).first() {
-        Some(&Step { spec, quantifier: Quantifier::One }) => !spec_holds(rules, spec, doc, start),
-        Some(&Step { spec, quantifier: Quantifier::Not }) => spec_holds(rules, spec, doc, start),
-        Some(Step { quantifier: Quantifier::Optional | Quantifier::Any, .. }) | None => false,
+        Some(&step) if !step.quantifier.optional() => !takes(rules, step, doc, start),
+        _ => false,
     }
+}
+
+/// Whether `step` takes token `index`: its spec holds there, or does not under
+/// `!`. Every way of matching asks this.
+#[inline]
+fn takes(rules: &TokenRules, step: Step, doc: &Doc<'_, '_>, index: usize) -> bool {
+    spec_holds(rules, step.spec, doc, index) != (step.quantifier == Quantifier::Not)
 }
 
 /// Whether the tokens after `start` pass pattern `pattern`'s atoms that take
@@ -500,9 +506,7 @@ fn passes_fixed_atoms(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start
     let steps = rules.steps_of(pattern);
     (1..fixed.min(steps.len())).all(|offset| {
         let token = start + offset;
-        token < doc.attrs.tokens.len()
-            && spec_holds(rules, steps[offset].spec, doc, token)
-                != (steps[offset].quantifier == Quantifier::Not)
+        token < doc.attrs.tokens.len() && takes(rules, steps[offset], doc, token)
     })
 }
 
@@ -708,15 +712,11 @@ impl Search {
             if atom.quantifier.optional() {
                 next[0] = Some(enter(state, state.atom + 1, state.token));
             }
-            if state.token < doc.attrs.tokens.len() {
-                let holds = spec_holds(rules, atom.spec, doc, state.token);
-                let accepted = if atom.quantifier == Quantifier::Not { !holds } else { holds };
-                if accepted {
-                    next[1] = Some(match atom.quantifier {
-                        Quantifier::Any => State { token: state.token + 1, ..state },
-                        _ => enter(state, state.atom + 1, state.token + 1),
-                    });
-                }
+            if state.token < doc.attrs.tokens.len() && takes(rules, atom, doc, state.token) {
+                next[1] = Some(match atom.quantifier {
+                    Quantifier::Any => State { token: state.token + 1, ..state },
+                    _ => enter(state, state.atom + 1, state.token + 1),
+                });
             }
             for state in next.into_iter().flatten() {
                 if self.first_visit(state) {
@@ -809,7 +809,7 @@ fn search_without_context(
             let atom = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             let step = atoms[atom];
-            if spec_holds(rules, step.spec, doc, token) != (step.quantifier == Quantifier::Not) {
+            if takes(rules, step, doc, token) {
                 next |= match step.quantifier {
                     Quantifier::Any => 1 << atom,
                     _ => 1 << (atom + 1),
