@@ -33,34 +33,35 @@ pub(crate) struct TokenMatch {
     pub(crate) end: usize,
 }
 
-/// A token's string attributes that cost something, computed once each, on
-/// first use (`lower` and `norm` borrow the text when it is already their value).
+/// What a token's text says of it, computed on first use, once per text and
+/// thread (spaCy's `Lexeme`): its lower form, norm and shape (`None` when the
+/// text itself is the value, as for most lower forms and norms), and its
+/// boolean attributes. News repeats its words, within and across documents.
 #[derive(Default)]
-struct Lazy<'t> {
-    lower: OnceCell<Cow<'t, str>>,
-    norm: OnceCell<Cow<'t, str>>,
-    shape: OnceCell<String>,
+struct Lexeme {
+    lower: OnceCell<Option<Box<str>>>,
+    norm: OnceCell<Option<Box<str>>>,
+    shape: OnceCell<Box<str>>,
     /// Boolean attributes already computed: bit `attr as u32` of `known` says
     /// whether bit `attr as u32` of `values` holds the answer. A flag such as
-    /// `IS_STOP` appears in many specs; it is computed once per token.
+    /// `IS_STOP` appears in many specs; it is computed once per text.
     known: Cell<u32>,
     values: Cell<u32>,
 }
 
-/// A document's tokens and their attributes, computed on first use and shared
-/// by every gazetteer's patterns: a document matched against the default
-/// gazetteer's rules and a user's patterns computes each token's lower form and
-/// flags once.
+/// A document's tokens, each numbered by its text in this thread's `Interner`,
+/// and their attributes, shared by every gazetteer's patterns: a document
+/// matched against the default gazetteer's rules and a user's patterns looks
+/// each token up once.
 pub(crate) struct TokenAttrs<'t> {
     text: &'t str,
     tokens: &'t [Token],
-    lazy: Vec<Lazy<'t>>,
-    /// Per token, its text's number in `interner` (`UNKNOWN_WORD` until looked
-    /// up): one lookup per token for every rule set's vocabulary.
-    words: Vec<Cell<u32>>,
+    /// Per token, its text's number in `interner`.
+    words: Vec<u32>,
     /// This thread's numbering of token texts, lent to the document (given back
-    /// on drop).
-    interner: RefCell<Interner>,
+    /// on drop). Every token is numbered when the document is made, so that its
+    /// lexemes stay put while the document reads them.
+    interner: Interner,
     /// Per token, whether it starts a sentence: split on first use (only
     /// patterns testing `IS_SENT_START` need it), by `split`.
     sentence_starts: OnceCell<Vec<bool>>,
@@ -75,15 +76,11 @@ impl<'t> TokenAttrs<'t> {
         tokens: &'t [Token],
         split: fn(&str, &[Token]) -> Vec<bool>,
     ) -> Self {
-        TokenAttrs {
-            text,
-            tokens,
-            lazy: std::iter::repeat_with(Lazy::default).take(tokens.len()).collect(),
-            words: vec![Cell::new(UNKNOWN_WORD); tokens.len()],
-            interner: RefCell::new(INTERNER.with(|interner| interner.take().ready())),
-            sentence_starts: OnceCell::new(),
-            split,
-        }
+        let mut interner = INTERNER.with(|interner| interner.take().ready());
+        let mut words = std::mem::take(&mut interner.spare);
+        words.clear();
+        words.extend(tokens.iter().map(|token| interner.number(&text[token.start..token.end])));
+        TokenAttrs { text, tokens, words, interner, sentence_starts: OnceCell::new(), split }
     }
 }
 
@@ -100,23 +97,12 @@ struct Doc<'a, 't> {
     specs: RefCell<Option<Known>>,
 }
 
-const UNKNOWN_WORD: u32 = u32::MAX;
-
 impl Doc<'_, '_> {
-    /// Token `index`'s word in the vocabulary (its record made if new).
+    /// Token `index`'s word: its text's number, which indexes the vocabulary
+    /// (grown to every number the document uses when the search starts).
     #[inline]
     fn word(&self, index: usize) -> usize {
-        let word = self.attrs.word(index) as usize;
-        if self.vocabulary.borrow().words.len() <= word {
-            self.add_words(word);
-        }
-        word
-    }
-
-    /// Records for the words up to `word`, new to this vocabulary.
-    #[inline(never)]
-    fn add_words(&self, word: usize) {
-        self.vocabulary.borrow_mut().words.resize_with(word + 1, Word::default);
+        self.attrs.words[index] as usize
     }
 }
 
@@ -189,19 +175,24 @@ impl Known {
 
 impl Drop for TokenAttrs<'_> {
     fn drop(&mut self) {
-        let interner = self.interner.take();
+        let mut interner = std::mem::take(&mut self.interner);
+        interner.spare = std::mem::take(&mut self.words);
         INTERNER.with(|slot| slot.replace(interner));
     }
 }
 
-/// Per thread, the texts of the tokens seen, numbered: a document's tokens are
-/// looked up once (`TokenAttrs::word`) and every rule set's `Vocabulary` is a
-/// list indexed by those numbers. Bounded: past `MAX_WORDS` texts it starts
-/// afresh before a document, under a new `numbering`, and each vocabulary made
-/// under the old one starts afresh too.
+/// Per thread, the texts of the tokens seen, numbered, with their lexemes: a
+/// document's tokens are looked up once (`TokenAttrs::new`) and every rule
+/// set's `Vocabulary` is a list indexed by those numbers. Bounded: past
+/// `MAX_WORDS` texts it starts afresh before a document, under a new
+/// `numbering`, and each vocabulary made under the old one starts afresh too.
 #[derive(Default)]
 struct Interner {
     ids: FxHashMap<Box<str>, u32>,
+    /// Per number, what the text says (`Lexeme`).
+    lexemes: Vec<Lexeme>,
+    /// The last document's list of token numbers, kept for the next one.
+    spare: Vec<u32>,
     /// Which numbering this is (0: not started): unique across threads, so that
     /// a vocabulary never reads one numbering's words by another's numbers.
     numbering: u64,
@@ -216,9 +207,24 @@ impl Interner {
     fn ready(mut self) -> Interner {
         if self.numbering == 0 || self.ids.len() >= MAX_WORDS {
             self.ids.clear();
+            self.lexemes.clear();
             self.numbering = NUMBERINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         }
         self
+    }
+
+    /// `text`'s number, a new one if it is new.
+    #[inline]
+    fn number(&mut self, text: &str) -> u32 {
+        if let Some(&word) = self.ids.get(text) {
+            return word;
+        }
+        // The interner starts afresh past `MAX_WORDS` between documents, and a
+        // document adds at most its tokens: far below `u32::MAX`.
+        let word = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(text.into(), word);
+        self.lexemes.push(Lexeme::default());
+        word
     }
 }
 
@@ -227,43 +233,35 @@ thread_local! {
 }
 
 impl<'t> TokenAttrs<'t> {
-    /// Token `index`'s text's number (see `Interner`).
-    #[inline]
-    fn word(&self, index: usize) -> u32 {
-        let known = self.words[index].get();
-        if known != UNKNOWN_WORD {
-            return known;
-        }
-        let word = self.look_up(self.token_text(index));
-        self.words[index].set(word);
-        word
-    }
-
-    #[inline(never)]
-    fn look_up(&self, text: &str) -> u32 {
-        let mut interner = self.interner.borrow_mut();
-        if let Some(&word) = interner.ids.get(text) {
-            return word;
-        }
-        // Below `UNKNOWN_WORD`: the interner starts afresh past `MAX_WORDS`
-        // between documents, and a document adds at most its tokens.
-        let word = u32::try_from(interner.ids.len()).unwrap_or(UNKNOWN_WORD - 1);
-        interner.ids.insert(text.into(), word);
-        word
-    }
-
     fn token_text(&self, index: usize) -> &'t str {
         let token = self.tokens[index];
         &self.text[token.start..token.end]
     }
 
+    /// Token `index`'s lexeme.
+    fn lexeme(&self, index: usize) -> Option<&Lexeme> {
+        let word = *self.words.get(index)?;
+        self.interner.lexemes.get(word as usize)
+    }
+
     fn string(&self, index: usize, attr: Attr) -> &str {
         let text = self.token_text(index);
-        let lazy = &self.lazy[index];
+        // Kept only when it differs from the text (a borrowed value can be a
+        // table's, as the norm of `’s` is `'s`).
+        let owned = |value: Cow<'_, str>| (*value != *text).then(|| value.into());
+        let Some(lexeme) = self.lexeme(index) else { return text };
         match attr {
-            Attr::Lower => lazy.lower.get_or_init(|| rubric_lexeme::lower(text)),
-            Attr::Norm => lazy.norm.get_or_init(|| rubric_lexeme::norm(text)),
-            Attr::Shape => lazy.shape.get_or_init(|| rubric_lexeme::shape(text)),
+            Attr::Lower => lexeme
+                .lower
+                .get_or_init(|| owned(rubric_lexeme::lower(text)))
+                .as_deref()
+                .unwrap_or(text),
+            Attr::Norm => lexeme
+                .norm
+                .get_or_init(|| owned(rubric_lexeme::norm(text)))
+                .as_deref()
+                .unwrap_or(text),
+            Attr::Shape => lexeme.shape.get_or_init(|| rubric_lexeme::shape(text).into()),
             Attr::Prefix => rubric_lexeme::prefix(text),
             Attr::Suffix => rubric_lexeme::suffix(text),
             _ => text,
@@ -275,16 +273,25 @@ impl<'t> TokenAttrs<'t> {
     }
 
     fn flag(&self, index: usize, attr: Attr) -> bool {
-        let Some(lazy) = self.lazy.get(index) else { return false };
+        if attr == Attr::IsSentStart {
+            // The token's place, not its text: per document.
+            return self
+                .sentence_starts
+                .get_or_init(|| (self.split)(self.text, self.tokens))
+                .get(index)
+                .copied()
+                .unwrap_or(false);
+        }
+        let Some(lexeme) = self.lexeme(index) else { return false };
         let bit = 1u32.checked_shl(attr as u32).unwrap_or(0);
-        if bit != 0 && lazy.known.get() & bit != 0 {
-            return lazy.values.get() & bit != 0;
+        if bit != 0 && lexeme.known.get() & bit != 0 {
+            return lexeme.values.get() & bit != 0;
         }
         let value = self.compute_flag(index, attr);
         if bit != 0 {
-            lazy.known.set(lazy.known.get() | bit);
+            lexeme.known.set(lexeme.known.get() | bit);
             if value {
-                lazy.values.set(lazy.values.get() | bit);
+                lexeme.values.set(lexeme.values.get() | bit);
             }
         }
         value
@@ -310,12 +317,6 @@ impl<'t> TokenAttrs<'t> {
             Attr::LikeNum => rubric_lexeme::like_num(text),
             Attr::LikeUrl => rubric_lexeme::like_url(text),
             Attr::LikeEmail => rubric_lexeme::like_email(text),
-            Attr::IsSentStart => self
-                .sentence_starts
-                .get_or_init(|| (self.split)(self.text, self.tokens))
-                .get(index)
-                .copied()
-                .unwrap_or(false),
             _ => false,
         }
     }
@@ -344,8 +345,12 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     if rules.patterns.is_empty() || tokens.is_empty() {
         return Vec::new();
     }
-    let numbering = attrs.interner.borrow().numbering;
+    let numbering = attrs.interner.numbering;
     let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id, numbering));
+    // A record for every number the document's tokens have.
+    if vocabulary.words.len() < attrs.interner.lexemes.len() {
+        vocabulary.words.resize_with(attrs.interner.lexemes.len(), Word::default);
+    }
     let Buffers { mut cached, mut search } = std::mem::take(&mut vocabulary.buffers);
     let doc = Doc {
         attrs,
@@ -825,12 +830,11 @@ fn search_without_context(
 #[inline]
 fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) -> bool {
     let bit = rules.spec_bits.get(spec as usize).copied().unwrap_or(0);
-    let word = doc.attrs.words[index].get();
-    if bit != 0 && word != UNKNOWN_WORD {
-        // One of the most tested lexical specs, on a token whose word is known:
-        // a bit of the word's record when the text was tested. The searches'
-        // most frequent question, so answered inline; the rest is `test_spec`.
-        if let Some(known) = doc.vocabulary.borrow().words.get(word as usize) {
+    if bit != 0 {
+        // One of the most tested lexical specs: a bit of the word's record when
+        // the text was tested. The searches' most frequent question, so
+        // answered inline; the rest is `test_spec`.
+        if let Some(known) = doc.vocabulary.borrow().words.get(doc.word(index)) {
             if known.known & bit != 0 {
                 return known.holds & bit != 0;
             }
