@@ -471,4 +471,23 @@ mod tests {
         let quiet = annotator.explaining(false).annotate("d", text).expect("annotates").record;
         assert_eq!(quiet.meta().get("explain"), None);
     }
+
+    #[test]
+    fn the_record_alone_is_the_record_beside_the_matches() {
+        // Spans with ids and sources, some dropped (the trace), in both modes.
+        let text = "Bashar al-Assad met Assad in Iraq and Georgia; Erbil, Kurdistan Region.";
+        for explain in [false, true] {
+            for tokens in [false, true] {
+                let annotator = build(|b| {
+                    b.explain(explain).tokens(tokens).offsets(OffsetUnit::Utf16);
+                })
+                .expect("builds");
+                let annotated = annotator.annotate("d", text).expect("annotates");
+                assert!(!annotated.record.spans().is_empty());
+                assert!(annotated.record.spans().iter().all(|span| span.source.is_some()));
+                let record = annotator.record("d", text).expect("annotates");
+                assert_eq!(record, annotated.record, "explain {explain}, tokens {tokens}");
+            }
+        }
+    }
 }

@@ -79,28 +79,74 @@ impl Annotator {
         meta: Map<String, Value>,
         exact_meta: ExactFields,
     ) -> Result<Annotated, Error> {
-        let shared = &*self.shared;
-        let tokens = shared.tokenizer.tokenize(text);
+        let tokens = self.shared.tokenizer.tokenize(text);
+        let matches = self.kept_matches(text, &tokens);
+        let spans = matches.spans.iter().map(span_input).collect();
+        let record = self.record_of(id, text, &tokens, spans, (meta, exact_meta));
+        let record = self.traced(record?, text, &matches.dropped)?;
+        Ok(Annotated { record, matches })
+    }
+
+    /// The record [`Annotator::annotate`] makes, without the matches beside it.
+    pub fn record(&self, id: &str, text: &str) -> Result<Record, Error> {
+        self.record_with_meta(id, text, Map::new(), ExactFields::new())
+    }
+
+    /// The record [`Annotator::annotate_with_meta`] makes, without the matches
+    /// beside it: their strings move into the record's spans instead of being
+    /// copied (what a writer of records, the CLI's `annotate`, needs).
+    pub fn record_with_meta(
+        &self,
+        id: &str,
+        text: &str,
+        meta: Map<String, Value>,
+        exact_meta: ExactFields,
+    ) -> Result<Record, Error> {
+        let tokens = self.shared.tokenizer.tokenize(text);
+        let Matches { spans, dropped } = self.kept_matches(text, &tokens);
+        let spans = spans.into_iter().map(into_span_input).collect();
+        let record = self.record_of(id, text, &tokens, spans, (meta, exact_meta))?;
+        self.traced(record, text, &dropped)
+    }
+
+    /// The matches of `text`'s `tokens` the record keeps, and the dropped
+    /// candidates (every one when the annotator explains).
+    fn kept_matches(&self, text: &str, tokens: &[rubric_tokenizer::Token]) -> Matches {
         // The trace costs a match per dropped candidate: only when it is written.
         let mut matches = if self.explain {
-            shared.matcher.find(text, &tokens)
+            self.shared.matcher.find(text, tokens)
         } else {
-            shared.matcher.find_untraced(text, &tokens)
+            self.shared.matcher.find_untraced(text, tokens)
         };
         one_span_per_label(&mut matches);
         matches.spans.retain(|span| self.keeps(span));
-        let spans = matches.spans.iter().map(span_input).collect();
+        matches
+    }
+
+    /// The record of `text` with `spans` and `meta` (and its exact fields).
+    fn record_of(
+        &self,
+        id: &str,
+        text: &str,
+        tokens: &[rubric_tokenizer::Token],
+        spans: Vec<SpanInput>,
+        (meta, exact_meta): (Map<String, Value>, ExactFields),
+    ) -> Result<Record, Error> {
         let record = if self.tokens {
-            Record::new(id, text, &tokens, spans)?.with_meta(meta)
+            Record::new(id, text, tokens, spans)?.with_meta(meta)
         } else {
             Record::without_tokens(id, text, spans, meta)?
         };
-        let mut record = record.with_exact_meta(exact_meta);
+        Ok(record.with_exact_meta(exact_meta))
+    }
+
+    /// `record` with its trace, made of `dropped`, when the annotator explains.
+    fn traced(&self, mut record: Record, text: &str, dropped: &[Dropped]) -> Result<Record, Error> {
         if self.explain {
-            let trace = explain(text, &matches.dropped, self.offsets)?;
+            let trace = explain(text, dropped, self.offsets)?;
             record.meta_mut().insert("explain".to_string(), trace);
         }
-        Ok(Annotated { record, matches })
+        Ok(record)
     }
 
     /// Whether a span the matcher kept goes into the record: the filters (today
@@ -220,6 +266,15 @@ pub fn span_input(found: &Match) -> SpanInput {
         SpanInput::new(found.start, found.end, found.label.clone()).source(found.source.clone());
     match &found.id {
         Some(id) => span.kb_id(id.clone()),
+        None => span,
+    }
+}
+
+/// [`span_input`] of a match no longer needed: its strings moved, not copied.
+fn into_span_input(found: Match) -> SpanInput {
+    let span = SpanInput::new(found.start, found.end, found.label).source(found.source);
+    match found.id {
+        Some(id) => span.kb_id(id),
         None => span,
     }
 }

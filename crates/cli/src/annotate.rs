@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use rubric_annotate::{quoted_list, Annotated, Annotator, AnnotatorBuilder};
+use rubric_annotate::{quoted_list, Annotator, AnnotatorBuilder};
 use rubric_exporter::{ExactFields, Format, Layout, Misaligned, Record};
 use rubric_gazetteer::{OverlapPolicy, RuleSelection};
 use rubric_offsets::OffsetUnit;
@@ -264,8 +264,8 @@ fn annotate(
     annotator: &Annotator,
 ) -> Result<(Record, Vec<(String, u64)>), Error> {
     let (meta, exact_meta) = record_meta(document)?;
-    let Annotated { record, matches } = annotator
-        .annotate_with_meta(&document.id, &document.text, meta, exact_meta)
+    let record = annotator
+        .record_with_meta(&document.id, &document.text, meta, exact_meta)
         .map_err(|err| {
             let kind = match err.kind {
                 rubric_annotate::ErrorKind::Offset(err) => ErrorKind::BadTokenOffset(err),
@@ -275,7 +275,7 @@ fn annotate(
             Error::at(document.location.clone(), kind)
         })?;
     let mut tally: Vec<(String, u64)> = Vec::new();
-    for span in &matches.spans {
+    for span in record.spans() {
         match tally.iter_mut().find(|(label, _)| *label == span.label) {
             Some((_, n)) => *n += 1,
             None => tally.push((span.label.clone(), 1)),

@@ -335,7 +335,7 @@ struct Annotator {
 impl Annotator {
     fn record(&self, id: &str, text: &str, with_explain: bool) -> Result<Record, Failure> {
         let annotator = self.inner.explaining(with_explain);
-        annotator.annotate(id, text).map(|annotated| annotated.record).map_err(Failure::annotate)
+        annotator.record(id, text).map_err(Failure::annotate)
     }
 }
 
