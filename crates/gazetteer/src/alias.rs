@@ -24,6 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::candidate::{Candidate, Source};
 use crate::matches::MatchRule;
 use crate::normalize::{is_plain_ascii, normalize_cow, normalize_str, smart_case_matches, Folding};
+use crate::token_match::TokenAttrs;
 
 /// Which labels define which aliases.
 #[derive(Clone, Debug)]
@@ -86,11 +87,15 @@ const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
 
 /// Alias candidates for the document, given the spans kept so far (borrowed:
 /// only the spans kept in the end are made owned matches).
+///
+/// `attrs`, the tokens' attributes when the token patterns made them, holds
+/// each word's fold hash already computed.
 pub(crate) fn candidates<'k, 'a>(
     text: &'k str,
     tokens: &[Token],
     kept: &'k [Candidate<'a>],
     config: &Config,
+    attrs: Option<&TokenAttrs<'_>>,
 ) -> Vec<Candidate<'a>> {
     let words: Vec<Token> =
         tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
@@ -98,7 +103,17 @@ pub(crate) fn candidates<'k, 'a>(
     if aliases.is_empty() {
         return Vec::new();
     }
-    mentions(text, &words, &aliases)
+    let hashes = attrs.map(|attrs| WordHashes { attrs, tokens });
+    mentions(text, &words, hashes, &aliases)
+}
+
+/// The fold hashes of a document's words (`plain_fold_hash`), as the tokens'
+/// attributes keep them per text, by token number: `tokens` are the words and
+/// the white space between them, in order.
+#[derive(Clone, Copy)]
+struct WordHashes<'t, 'a> {
+    attrs: &'a TokenAttrs<'t>,
+    tokens: &'a [Token],
 }
 
 /// The aliases the spans `kept` define, one per surface, label and id (the
@@ -157,7 +172,12 @@ fn defined<'k, 'a>(
 
 /// The aliases' mentions in the document's words, as candidates.
 #[inline(never)]
-fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<Candidate<'a>> {
+fn mentions<'a>(
+    text: &str,
+    words: &[Token],
+    hashes: Option<WordHashes<'_, '_>>,
+    aliases: &[Alias<'_, 'a>],
+) -> Vec<Candidate<'a>> {
     // Each word is looked up by its fold, rather than compared with every alias
     // (a long document may define many): the alias numbers sorted by first token
     // (in number order within one), and each first token's run of them.
@@ -197,9 +217,22 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
     // of one: a plain ASCII word is looked up by a hash of its fold, without
     // folding it.
     let first_tokens = FirstTokens::new(&by_first_token);
+    // What rules an alias out at a word, in `by_first` order: a run is read
+    // front to back in one small array, not alias by alias.
+    let probes: Vec<Probe> = by_first
+        .iter()
+        .map(|&number| Probe {
+            number,
+            from: aliases[number].from,
+            tokens: aliases[number].tokens,
+            last_byte: last_bytes[number],
+        })
+        .collect();
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
     let mut folded = String::new();
+    // The token number of the word at hand (`hashes`), advanced with it.
+    let mut token = 0;
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
         let word = words[index].text(text);
         if let Some(&byte) = word.as_bytes().first() {
@@ -210,7 +243,18 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
                 continue;
             }
         }
-        let (from, to) = match first_tokens.look_up(word) {
+        let hash = match hashes {
+            Some(WordHashes { attrs, tokens }) => {
+                // Words are the tokens but white space: the word's token is the
+                // first at or after its start (words only move forward).
+                while tokens.get(token).is_some_and(|t| t.start < words[index].start) {
+                    token += 1;
+                }
+                attrs.fold_hash(token)
+            }
+            None => plain_fold_hash(word),
+        };
+        let (from, to) = match first_tokens.look_up(word, hash) {
             Lookup::Absent => continue,
             Lookup::Run(from, to) => (from, to),
             Lookup::Fold => {
@@ -219,21 +263,26 @@ fn mentions<'a>(text: &str, words: &[Token], aliases: &[Alias<'_, 'a>]) -> Vec<C
                 run
             }
         };
-        let candidates = &by_first[from..to];
+        let Some(probes) = probes.get(from..to) else { continue };
         // The text from this word, normalized as written and case-folded, per
         // length in tokens: aliases that share a first word (one name defined
         // under several labels or ids) compare the same text.
         let mut spelled: Vec<(usize, String, String)> = Vec::new();
-        for &number in candidates {
+        for probe in probes {
+            if words[index].start < probe.from {
+                continue;
+            }
+            let Some(last) = probe.tokens.checked_sub(1).and_then(|k| words.get(index + k)) else {
+                continue;
+            };
+            let last_byte = text.as_bytes().get(last.start..last.end).and_then(<[u8]>::last);
+            if !may_end_with_byte(probe.last_byte, last_byte.copied()) {
+                continue;
+            }
+            let number = probe.number;
             let alias = &aliases[number];
-            if words[index].start < alias.from {
-                continue;
-            }
-            let Some(span) = words.get(index..index + alias.tokens) else { continue };
-            let last = span[span.len() - 1].text(text);
-            if !may_end_with_byte(last_bytes[number], last) {
-                continue;
-            }
+            let span = &words[index..=index + (alias.tokens - 1)];
+            let last = last.text(text);
             // A one-word alias must be one word in the text too; a longer name
             // is compared as written, its whitespace folded.
             if alias.one_word && !glued(span) {
@@ -363,7 +412,7 @@ fn fold_hash_step(hash: u64, byte: u8) -> u64 {
 
 /// `fold_hash` of `word` if it is plain ASCII (`is_plain_ascii`: it folds to
 /// itself lower-cased), in one pass over a word of printable ASCII (most).
-fn plain_fold_hash(word: &str) -> Option<u64> {
+pub(crate) fn plain_fold_hash(word: &str) -> Option<u64> {
     let mut hash = FOLD_HASH_START;
     for &byte in word.as_bytes() {
         if !(0x21..=0x7e).contains(&byte) {
@@ -395,8 +444,9 @@ impl<'s> FirstTokens<'s> {
         index
     }
 
-    fn look_up(&self, word: &str) -> Lookup {
-        let Some(hash) = plain_fold_hash(word) else { return Lookup::Fold };
+    /// Where `word`, whose `plain_fold_hash` is `hash`, is found.
+    fn look_up(&self, word: &str, hash: Option<u64>) -> Lookup {
+        let Some(hash) = hash else { return Lookup::Fold };
         let bit = hash % FIRST_TOKEN_BITS;
         if self.bits[(bit / 64) as usize] & (1 << (bit % 64)) == 0 {
             return Lookup::Absent;
@@ -413,14 +463,23 @@ impl<'s> FirstTokens<'s> {
     }
 }
 
-/// Whether text whose last token is `last` can fold to a text whose last byte is
-/// `folded_last`: an ASCII last byte folds to itself lower-cased. A necessary
+/// Whether text whose last token ends with byte `last` can fold to a text whose
+/// last byte is `folded_last`: an ASCII last byte folds to itself lower-cased. A necessary
 /// condition, checked before `may_end_with`.
-fn may_end_with_byte(folded_last: Option<u8>, last: &str) -> bool {
-    match last.as_bytes().last() {
-        Some(&byte) if byte.is_ascii() => Some(byte.to_ascii_lowercase()) == folded_last,
+fn may_end_with_byte(folded_last: Option<u8>, last: Option<u8>) -> bool {
+    match last {
+        Some(byte) if byte.is_ascii() => Some(byte.to_ascii_lowercase()) == folded_last,
         _ => true,
     }
+}
+
+/// One alias as the word loop of `mentions` first tests it: where it is valid
+/// from, how many words it spans and the last byte of its fold.
+struct Probe {
+    number: usize,
+    from: usize,
+    tokens: usize,
+    last_byte: Option<u8>,
 }
 
 /// An alias's surface (normalized as written) case-folded. Plain ASCII folds to
@@ -679,6 +738,58 @@ fn short_name<'k, 'a>(
 mod tests {
     use super::*;
 
+    /// The alias pass finds the same mentions whether each word's fold hash is
+    /// read from the tokens' attributes (kept per text) or computed on the
+    /// spot: every kind of word, defined and mentioned in any case.
+    #[test]
+    fn word_hashes_kept_per_text_find_what_computed_ones_find() {
+        let text = "Blue Harbor Trust and Über Café met al-Sudani; later BLUE HARBOR \
+                    TRUST, Über  Café, über café,  Al-Sudani and blue harbor trust did. O’Neil  X1 o’neil \
+                    O’Neil X1";
+        let tokens = rubric_tokenizer::Tokenizer::new().tokenize(text);
+        let span = |surface: &str, nth: usize| {
+            let start = text.match_indices(surface).nth(nth).map(|(at, _)| at).unwrap();
+            (start, start + surface.len())
+        };
+        let kept: Vec<Candidate<'_>> = [
+            span("Blue Harbor Trust", 0),
+            span("Über Café", 0),
+            span("al-Sudani", 0),
+            span("O’Neil  X1", 0),
+        ]
+        .into_iter()
+        .map(|(start, end)| Candidate {
+            start,
+            end,
+            label: "ORG",
+            id: None,
+            source: Source::Text("rules.jsonl:1"),
+            rule: MatchRule::TokenPattern,
+            priority: 0,
+            alias_of: None,
+            other_label_twin: None,
+        })
+        .collect();
+        let config = Config {
+            last_name_labels: vec!["ORG".to_string()],
+            acronym_labels: vec!["ORG".to_string()],
+            short_name_labels: vec!["ORG".to_string()],
+        };
+        let attrs = TokenAttrs::new(text, &tokens, |_, tokens| vec![false; tokens.len()]);
+        let spans = |found: Vec<Candidate<'_>>| -> Vec<(usize, usize, &str)> {
+            found.iter().map(|c| (c.start, c.end, c.source.written().leak() as &str)).collect()
+        };
+        let computed = spans(candidates(text, &tokens, &kept, &config, None));
+        let kept_per_text = spans(candidates(text, &tokens, &kept, &config, Some(&attrs)));
+        // Mentions of each kind of definition: plain ASCII in capitals, not
+        // ASCII (looked up folded), lower-case initial.
+        for mention in ["BLUE HARBOR TRUST", "Über  Café", "Al-Sudani", "O’Neil X1"] {
+            let (start, end) = span(mention, 0);
+            assert!(computed.iter().any(|c| (c.0, c.1) == (start, end)), "{mention}: {computed:?}");
+        }
+        assert_eq!(kept_per_text, computed);
+    }
+
     /// `may_end_with` only rules out what the full comparison would: the fold
     /// of any text ends with the fold of its last token, whatever its case,
     /// accents, ligatures, quotes or whitespace.
@@ -709,7 +820,8 @@ mod tests {
                 assert!(surface.equals(&folded), "{text:?} ({folded:?})");
                 assert_eq!(surface.last_byte(), folded.as_bytes().last().copied(), "{text:?}");
                 let folded_last = surface.last_byte();
-                assert!(may_end_with_byte(folded_last, last.text(text)), "{text:?}");
+                let last_byte = last.text(text).as_bytes().last().copied();
+                assert!(may_end_with_byte(folded_last, last_byte), "{text:?}");
             }
         }
         for surface in ["Blue Harbor Trust", "blue harbor trust"] {
@@ -720,8 +832,8 @@ mod tests {
         }
         assert!(!may_end_with(&FoldedSurface::of("Acme Inc."), "Corp."));
         assert!(!may_end_with(&FoldedSurface::of("Café Blue"), "Bleu"));
-        assert!(!may_end_with_byte(Some(b't'), "Bank"));
-        assert!(may_end_with_byte(Some(b'k'), "BANK"));
+        assert!(!may_end_with_byte(Some(b't'), Some(b'k')));
+        assert!(may_end_with_byte(Some(b'k'), Some(b'K')));
     }
 
     /// A word is found by its hash exactly when its fold is a first token (or
@@ -743,13 +855,13 @@ mod tests {
             fold_into(word, &mut folded);
             let expected = runs.get(folded.as_str()).copied();
             assert!(expected.is_some(), "{word:?} folds to {folded:?}");
-            match index.look_up(word) {
+            match index.look_up(word, plain_fold_hash(word)) {
                 Lookup::Run(from, to) => assert_eq!(Some((from, to)), expected, "{word:?}"),
                 Lookup::Fold => assert!(!is_plain_ascii(word), "{word:?}"),
                 Lookup::Absent => panic!("{word:?} ruled out"),
             }
         }
-        assert!(matches!(index.look_up("Bluebird"), Lookup::Absent));
+        assert!(matches!(index.look_up("Bluebird", plain_fold_hash("Bluebird")), Lookup::Absent));
         for word in ["Blue", "u.S.", "", "a b", " a", "a  b", "a\tb", "x\u{7f}", "Über"] {
             assert_eq!(
                 plain_fold_hash(word),
@@ -757,15 +869,22 @@ mod tests {
                 "{word:?}"
             );
         }
-        assert!(matches!(index.look_up("Über"), Lookup::Fold));
-        let absent =
-            (0..1000).filter(|n| matches!(index.look_up(&format!("Word{n}")), Lookup::Absent));
+        assert!(matches!(index.look_up("Über", plain_fold_hash("Über")), Lookup::Fold));
+        let absent = (0..1000).filter(|n| {
+            matches!(
+                {
+                    let word = format!("Word{n}");
+                    index.look_up(&word, plain_fold_hash(&word))
+                },
+                Lookup::Absent
+            )
+        });
         assert_eq!(absent.count(), 1000);
         // A hash two first tokens share (none do here: marked by hand) is not
         // trusted: the word is folded and looked up by its fold.
         let mut shared = index;
         shared.by_hash.insert(fold_hash(b"blue"), None);
-        assert!(matches!(shared.look_up("Blue"), Lookup::Fold));
+        assert!(matches!(shared.look_up("Blue", plain_fold_hash("Blue")), Lookup::Fold));
     }
 
     #[test]

@@ -357,12 +357,15 @@ impl Matcher {
         } else {
             Wanted::Every
         };
-        let candidates = self.candidate_list(text, tokens, wanted);
+        // The tokens' attributes, made by the first gazetteer with patterns and
+        // shared by the others and the alias pass.
+        let mut attrs: Option<TokenAttrs<'_>> = None;
+        let candidates = self.candidate_list(text, tokens, &mut attrs, wanted);
         if !self.aliases {
             return resolve(&candidates, self.overlaps, trace);
         }
         let first = resolved_spans(&candidates, self.overlaps);
-        let aliases = alias::candidates(text, tokens, &first, &self.alias_config);
+        let aliases = alias::candidates(text, tokens, &first, &self.alias_config, attrs.as_ref());
         let mut inside = Vec::new();
         // Dictionary candidates by start; one that contains an alias starts at
         // most `longest` bytes before it.
@@ -420,23 +423,23 @@ impl Matcher {
     /// Every dictionary candidate, before overlaps are resolved.
     pub fn candidates(&self, text: &str, tokens: &[Token]) -> Vec<Match> {
         let tokens = &*fitting_tokens(text, tokens);
-        self.candidate_list(text, tokens, Wanted::Every)
-            .iter()
-            .map(|candidate| candidate.to_match())
-            .collect()
+        let mut attrs = None;
+        let candidates = self.candidate_list(text, tokens, &mut attrs, Wanted::Every);
+        candidates.iter().map(|candidate| candidate.to_match()).collect()
     }
 
     /// Every dictionary candidate, borrowing the gazetteers' strings, on tokens
     /// that all fit `text`.
-    fn candidate_list<'m>(
+    /// `attrs`: the tokens' attributes, made on first use (by the first
+    /// gazetteer with patterns) and shared by every gazetteer's patterns.
+    fn candidate_list<'m, 't>(
         &'m self,
-        text: &str,
-        tokens: &[Token],
+        text: &'t str,
+        tokens: &'t [Token],
+        attrs: &mut Option<TokenAttrs<'t>>,
         wanted: Wanted,
     ) -> Vec<Candidate<'m>> {
         let mut candidates = Vec::new();
-        // The tokens' attributes, shared by every gazetteer's patterns.
-        let mut attrs: Option<TokenAttrs<'_>> = None;
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
         for gazetteer in &self.gazetteers {
             let diacritics = gazetteer.diacritics;
@@ -502,7 +505,7 @@ impl Matcher {
                     }
                 },
             );
-            self.token_candidates(gazetteer, text, tokens, &mut attrs, wanted, &mut candidates);
+            self.token_candidates(gazetteer, text, tokens, attrs, wanted, &mut candidates);
         }
         candidates
     }

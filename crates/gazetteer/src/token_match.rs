@@ -191,6 +191,9 @@ struct Interner {
     ids: FxHashMap<Box<str>, u32>,
     /// Per number, what the text says (`Lexeme`).
     lexemes: Vec<Lexeme>,
+    /// Per number, the text's `alias::plain_fold_hash`: the alias pass looks
+    /// each word up by it.
+    fold_hashes: Vec<Option<u64>>,
     /// The last document's list of token numbers, kept for the next one.
     spare: Vec<u32>,
     /// Which numbering this is (0: not started): unique across threads, so that
@@ -208,6 +211,7 @@ impl Interner {
         if self.numbering == 0 || self.ids.len() >= MAX_WORDS {
             self.ids.clear();
             self.lexemes.clear();
+            self.fold_hashes.clear();
             self.numbering = NUMBERINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         }
         self
@@ -224,6 +228,7 @@ impl Interner {
         let word = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         self.ids.insert(text.into(), word);
         self.lexemes.push(Lexeme::default());
+        self.fold_hashes.push(crate::alias::plain_fold_hash(text));
         word
     }
 }
@@ -236,6 +241,12 @@ impl<'t> TokenAttrs<'t> {
     fn token_text(&self, index: usize) -> &'t str {
         let token = self.tokens[index];
         &self.text[token.start..token.end]
+    }
+
+    /// `alias::plain_fold_hash` of token `index`'s text, computed once per text.
+    pub(crate) fn fold_hash(&self, index: usize) -> Option<u64> {
+        let word = *self.words.get(index)?;
+        self.interner.fold_hashes.get(word as usize).copied().flatten()
     }
 
     /// Token `index`'s lexeme.
