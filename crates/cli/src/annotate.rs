@@ -158,7 +158,10 @@ pub fn run(args: &Args) -> Result<Status, Error> {
              default) only — the other formats are made of tokens or have none to leave out",
         ));
     }
-    let annotator = build_annotator(args)?;
+    // Never dropped: the process ends with this command, and freeing the
+    // gazetteers one allocation at a time (their lexicons' words, their
+    // patterns' strings: hundreds of thousands) only delays the exit.
+    let annotator = std::mem::ManuallyDrop::new(build_annotator(args)?);
     let (output, inputs) = (args.run.output.as_deref(), &args.run.inputs);
     // A person at a terminal reads the view; JSON Lines go to pipes and files.
     // `--explain` asks for the trace, which only the records carry.

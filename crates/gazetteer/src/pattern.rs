@@ -5,7 +5,7 @@
 //! patterns in the default gazetteer.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -160,36 +160,24 @@ impl Comparison {
     }
 }
 
-/// A regular expression compiled on first use: checked when the pattern is
-/// read from a source, so loading 10,000 compiled patterns does not compile
-/// 10,000 regexes up front.
-#[derive(Debug)]
-pub(crate) struct LazyRegex {
+/// A token pattern's regular expression, compiled when the pattern is read
+/// (which checks it) and shared by the copies `{n,m}` expands a spec into and
+/// by every pattern with the same source (`TokenRules::finish`): a regex with
+/// Unicode classes costs milliseconds to compile.
+#[derive(Clone, Debug)]
+pub(crate) struct PatternRegex {
     pub(crate) source: String,
-    /// Shared by clones: `{n,m}` expands a spec into copies, and a regex with
-    /// Unicode classes costs milliseconds to compile, so the copies compile it
-    /// once between them.
-    compiled: Arc<OnceLock<Option<regex::Regex>>>,
+    compiled: Arc<regex::Regex>,
 }
 
-impl LazyRegex {
-    fn new(source: String) -> Self {
-        LazyRegex { source, compiled: Arc::new(OnceLock::new()) }
+impl PatternRegex {
+    fn new(source: String, regex: regex::Regex) -> Self {
+        PatternRegex { source, compiled: Arc::new(regex) }
     }
 
-    /// `re.search`: a match anywhere in `text`. A regex that does not compile
-    /// (only possible in a damaged compiled file) matches nothing.
+    /// `re.search`: a match anywhere in `text`.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.compiled
-            .get_or_init(|| regex::Regex::new(&self.source).ok())
-            .as_ref()
-            .is_some_and(|regex| regex.is_match(text))
-    }
-}
-
-impl Clone for LazyRegex {
-    fn clone(&self) -> Self {
-        LazyRegex { source: self.source.clone(), compiled: Arc::clone(&self.compiled) }
+        self.compiled.is_match(text)
     }
 }
 
@@ -224,7 +212,7 @@ pub(crate) enum Predicate {
     /// attributes, integers for `LENGTH`).
     In { strings: FxHashSet<String>, ints: FxHashSet<i64>, negated: bool },
     /// `REGEX`: Rust `regex` syntax, searched anywhere in the value.
-    Regex(LazyRegex),
+    Regex(PatternRegex),
     /// `FUZZY` (`max_edits` `None`: spaCy's default allowance) or `FUZZYn`.
     Fuzzy { value: String, max_edits: Option<u32> },
     /// `==`, `!=`, `>=`, `<=`, `>`, `<` on `LENGTH`.
@@ -506,7 +494,7 @@ impl TokenRules {
             self.lexicons.iter().enumerate().map(|(index, l)| (l.name.clone(), index)).collect();
         let mut memos: HashMap<(Attr, String, Option<u32>), u32> = HashMap::new();
         // One compiled regex per source, shared by every pattern that uses it.
-        let mut regexes: HashMap<String, LazyRegex> = HashMap::new();
+        let mut regexes: HashMap<String, PatternRegex> = HashMap::new();
         for pattern in &mut self.patterns {
             for atom in &mut pattern.atoms {
                 for condition in &mut atom.conditions {
@@ -1209,14 +1197,17 @@ fn parse_value(
                 let Value::String(source) = argument else {
                     return Err(bad("REGEX takes a string".to_string()));
                 };
-                if let Err(err) = regex::Regex::new(source) {
-                    return Err(at(ErrorKind::BadRegex {
-                        token,
-                        attribute: name.to_string(),
-                        message: err.to_string(),
-                    }));
+                match regex::Regex::new(source) {
+                    // Compiled to check it: kept, not compiled again on first use.
+                    Ok(regex) => Predicate::Regex(PatternRegex::new(source.clone(), regex)),
+                    Err(err) => {
+                        return Err(at(ErrorKind::BadRegex {
+                            token,
+                            attribute: name.to_string(),
+                            message: err.to_string(),
+                        }))
+                    }
                 }
-                Predicate::Regex(LazyRegex::new(source.clone()))
             }
             "IN_LEXICON" | "NOT_IN_LEXICON" => {
                 if kind != AttrType::Str {
