@@ -180,10 +180,13 @@ pub fn normalize_str(text: &str, folding: Folding) -> String {
 
 /// [`normalize_str`], borrowing `text` when normalizing would not change it.
 pub(crate) fn normalize_cow(text: &str, folding: Folding) -> Cow<'_, str> {
-    if is_plain_ascii(text) && !(folding.case && text.bytes().any(|b| b.is_ascii_uppercase())) {
-        Cow::Borrowed(text)
+    if !is_plain_ascii(text) {
+        Cow::Owned(normalize_chars(text, folding))
+    } else if folding.case && text.bytes().any(|b| b.is_ascii_uppercase()) {
+        // As `normalize_str` folds plain ASCII, without testing it again.
+        Cow::Owned(text.to_ascii_lowercase())
     } else {
-        Cow::Owned(normalize_str(text, folding))
+        Cow::Borrowed(text)
     }
 }
 
