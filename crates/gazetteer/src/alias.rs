@@ -181,8 +181,18 @@ fn mentions<'a>(
     // Each word is looked up by its fold, rather than compared with every alias
     // (a long document may define many): the alias numbers sorted by first token
     // (in number order within one), and each first token's run of them.
+    // Runs in the order of their first tokens' hashes (any order of runs will
+    // do; comparing hashes first spares most string comparisons).
+    let first_hashes: Vec<u64> =
+        aliases.iter().map(|alias| fold_hash(alias.first_token.as_bytes())).collect();
     let mut by_first: Vec<usize> = (0..aliases.len()).collect();
-    by_first.sort_by(|&a, &b| aliases[a].first_token.cmp(&aliases[b].first_token).then(a.cmp(&b)));
+    by_first.sort_unstable_by(|&a, &b| {
+        (first_hashes[a], &aliases[a].first_token, a).cmp(&(
+            first_hashes[b],
+            &aliases[b].first_token,
+            b,
+        ))
+    });
     let mut by_first_token: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
     for (at, &number) in by_first.iter().enumerate() {
         by_first_token.entry(&*aliases[number].first_token).or_insert((at, at)).1 = at + 1;
@@ -198,20 +208,27 @@ fn mentions<'a>(
         folded_surfaces.iter().map(FoldedSurface::last_byte).collect();
     // A word that starts with an ASCII byte folds to a string that starts with
     // that byte lower-cased; most words are ruled out by that byte alone, before
-    // they are folded.
-    let mut first_bytes = [false; 128];
+    // they are folded. And an alias written with a capital is never found
+    // lower-cased (the smart case policy): a word that starts with an ASCII
+    // lower-case letter, most words, is looked up only if an alias whose first
+    // token starts with that letter starts in lower case (`al-Sudani`).
+    // `may_start[byte]`, for each ASCII first byte of a word.
+    let mut may_start = [false; 128];
     for alias in aliases {
+        let lower_initial = alias.surface.chars().next().is_some_and(|c| !c.is_uppercase());
         match alias.first_token.as_bytes().first() {
-            Some(&byte) if byte.is_ascii() => first_bytes[usize::from(byte)] = true,
+            Some(&byte) if byte.is_ascii() => {
+                may_start[usize::from(byte.to_ascii_uppercase())] = true;
+                if byte.is_ascii_lowercase() {
+                    may_start[usize::from(byte)] |= lower_initial;
+                } else {
+                    may_start[usize::from(byte)] = true;
+                }
+            }
             // Folded from a non-ASCII character: no byte rules anything out.
-            _ => first_bytes = [true; 128],
+            _ => may_start = [true; 128],
         }
     }
-    // An alias written with a capital is never found lower-cased (the smart case
-    // policy), so unless one starts in lower case (`al-Sudani`), a word that
-    // starts with an ASCII lower-case letter, most words, is skipped unfolded.
-    let lower_initial =
-        aliases.iter().any(|alias| alias.surface.chars().next().is_some_and(|c| !c.is_uppercase()));
     // With the many names a thousand token patterns find, most words start
     // like some name (the byte checks above pass), but few are the first word
     // of one: a plain ASCII word is looked up by a hash of its fold, without
@@ -234,15 +251,12 @@ fn mentions<'a>(
     // The token number of the word at hand (`hashes`), advanced with it.
     let mut token = 0;
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
-        let word = words[index].text(text);
-        if let Some(&byte) = word.as_bytes().first() {
-            if byte.is_ascii() && !first_bytes[usize::from(byte.to_ascii_lowercase())] {
-                continue;
-            }
-            if !lower_initial && byte.is_ascii_lowercase() {
-                continue;
-            }
+        let at = words[index];
+        let first_byte = text.as_bytes().get(at.start..at.end).and_then(<[u8]>::first);
+        if first_byte.is_some_and(|&byte| byte.is_ascii() && !may_start[usize::from(byte)]) {
+            continue;
         }
+        let word = at.text(text);
         let hash = match hashes {
             Some(WordHashes { attrs, tokens }) => {
                 // Words are the tokens but white space: the word's token is the
