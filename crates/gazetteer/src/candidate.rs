@@ -122,6 +122,13 @@ mod tests {
         assert_eq!(origin("a.tsv", 12, None).written(), "a.tsv:12");
         assert_eq!(origin("rules.jsonl", 3, Some("title")).written(), "rules.jsonl:3#title");
         assert_eq!(Source::Text("alias:acronym").written(), "alias:acronym");
+        // A token pattern's source is written once, by its origin: the same text.
+        for (file, line, name) in
+            [("a.tsv", 12, None), ("r.jsonl", 3, Some("title")), ("é", 0, Some(""))]
+        {
+            let read_at = crate::entry::Origin { file: file.to_string(), line };
+            assert_eq!(read_at.source_of(name), origin(file, line, name).written());
+        }
     }
 
     /// The order must be the written strings' byte order (`a.tsv:10` before

@@ -91,6 +91,17 @@ impl fmt::Display for Origin {
     }
 }
 
+impl Origin {
+    /// The `source` of a span made by what was read here: `file:line`, then
+    /// `#name` for a named rule (as `Source::written` writes it).
+    pub(crate) fn source_of(&self, name: Option<&str>) -> String {
+        match name {
+            Some(name) => format!("{self}#{name}"),
+            None => self.to_string(),
+        }
+    }
+}
+
 /// One dictionary entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Entry {

@@ -600,10 +600,14 @@ fn token_candidate(
         end,
         label: &pattern.label,
         id: pattern.id.as_deref(),
-        source: Source::Origin {
-            file: &pattern.origin.file,
-            line: pattern.origin.line,
-            name: pattern.name.as_deref(),
+        // `file:line#name`, written once per pattern (`TokenRules::sources`).
+        source: match rules.sources.get(number as usize) {
+            Some(written) => Source::Text(written),
+            None => Source::Origin {
+                file: &pattern.origin.file,
+                line: pattern.origin.line,
+                name: pattern.name.as_deref(),
+            },
         },
         rule: MatchRule::TokenPattern,
         priority: pattern.priority,

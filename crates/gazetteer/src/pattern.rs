@@ -362,6 +362,9 @@ pub(crate) struct TokenRules {
     pub(crate) programs: Vec<Program>,
     /// Every pattern's atoms as the search reads them, one after another.
     pub(crate) steps: Vec<Step>,
+    /// Per pattern, its spans' `source` as written (`file:line`, `#name`):
+    /// made once, not at every span.
+    pub(crate) sources: Vec<String>,
     /// Which finished rule set this is (a new number at every `finish`): the
     /// matcher's per-thread cache of where patterns can start is kept per rule set.
     pub(crate) id: u64,
@@ -544,6 +547,11 @@ impl TokenRules {
         self.spec_count = crate::gazetteer::to_u32(specs.len())?;
         self.lexical_specs = vec![true; specs.len()];
         self.spec_atoms = vec![(0, 0); specs.len()];
+        self.sources = self
+            .patterns
+            .iter()
+            .map(|pattern| pattern.origin.source_of(pattern.name.as_deref()))
+            .collect();
         self.programs = Vec::with_capacity(self.patterns.len());
         self.steps = Vec::new();
         for (number, pattern) in self.patterns.iter().enumerate() {

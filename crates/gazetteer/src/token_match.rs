@@ -443,7 +443,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             let verified = rules.programs.get(pattern as usize).map_or(0, |p| p.fixed as usize);
             let longest = wanted == Wanted::LongestPerStart;
             search.run(rules, &doc, Walk { pattern, start, verified, longest }, &mut found);
-            if wanted == Wanted::LongestPerStart {
+            // (One match or none, as the bit-set search reports under
+            // `longest`, is already its own longest.)
+            if wanted == Wanted::LongestPerStart && found.len() - before > 1 {
                 keep_longest_per_start(&mut found, before);
             }
             let after = found.len();
