@@ -671,6 +671,32 @@ fn same_name_alias_of_a_multi_word_name_folds_whitespace() {
     );
 }
 
+/// A rule that needs context, in lower case, in upper case and in a script
+/// without case.
+const CONTEXT_RULES: &str = r#"{"label": "ORG", "pattern": [{"LOWER": "about", "IN_SPAN": false}, {"LOWER": "the"}, {"LOWER": "ministry"}]}
+{"label": "PERSON", "pattern": [{"ORTH": "总统", "IN_SPAN": false}, {"ORTH": "习近平"}]}
+"#;
+
+#[test]
+fn a_span_written_in_lower_case_defines_no_same_name_alias() {
+    // `the ministry` is no name: only where the rule's context holds.
+    let text = "He spoke about the ministry. The ministry said the ministry agreed.";
+    assert_eq!(spans_with(CONTEXT_RULES, text, RuleSelection::All), ["the ministry/ORG/p.jsonl:1"]);
+    // The same rule on a name written with capitals: its other mentions are
+    // that name.
+    let text = "He spoke about The Ministry. The Ministry said the ministry agreed.";
+    assert_eq!(
+        spans_with(CONTEXT_RULES, text, RuleSelection::All),
+        ["The Ministry/ORG/p.jsonl:1", "The Ministry/ORG/alias:same-name"]
+    );
+    // A name in a script without case is no lower-case text.
+    let text = "总统 习近平 说。 习近平 走了。";
+    assert_eq!(
+        spans_with(CONTEXT_RULES, text, RuleSelection::All),
+        ["习近平/PERSON/p.jsonl:2", "习近平/PERSON/alias:same-name"]
+    );
+}
+
 #[test]
 fn rule_selection_turns_rules_off_by_name_and_prefix() {
     let text = "President Obama met the Food Standards Agency in Erbil.";
