@@ -362,7 +362,7 @@ impl Matcher {
         let mut attrs: Option<TokenAttrs<'_>> = None;
         let candidates = self.candidate_list(text, tokens, &mut attrs, wanted);
         if !self.aliases {
-            return resolve(&candidates, self.overlaps, trace);
+            return resolve(candidates.iter().collect(), self.overlaps, trace);
         }
         let first = resolved_spans(&candidates, self.overlaps);
         let aliases = alias::candidates(text, tokens, &first, &self.alias_config, attrs.as_ref());
@@ -412,9 +412,10 @@ impl Matcher {
                 }
             }
         }
-        let mut all = candidates;
-        all.extend(kept_aliases);
-        let mut matches = resolve(&all, self.overlaps, trace);
+        // Resolved as references, in this order: the candidates are not copied
+        // into one list with the aliases.
+        let all = candidates.iter().chain(&kept_aliases).collect();
+        let mut matches = resolve(all, self.overlaps, trace);
         matches.dropped.extend(inside);
         sort_dropped(&mut matches.dropped);
         matches
@@ -716,6 +717,11 @@ fn sort_dropped(dropped: &mut [Dropped]) {
     });
 }
 
+/// Whether no candidate is empty (what [`leftmost_longest`] needs).
+fn none_empty(candidates: &[&Candidate<'_>]) -> bool {
+    candidates.iter().all(|candidate| candidate.start < candidate.end)
+}
+
 /// Whether [`Matcher`] keeps the dropped candidates (the trace) or only the spans.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Trace {
@@ -725,19 +731,19 @@ enum Trace {
 
 /// Resolves overlapping candidates by `policy`; the dropped ones are traced
 /// only if `trace` asks for them.
-fn resolve(candidates: &[Candidate<'_>], policy: OverlapPolicy, trace: Trace) -> Matches {
-    if trace == Trace::None && policy == OverlapPolicy::Longest {
-        if let Some(kept) = leftmost_longest(candidates) {
-            return Matches {
-                spans: kept.into_iter().map(|candidate| candidate.to_match()).collect(),
-                dropped: Vec::new(),
-            };
-        }
+fn resolve(candidates: Vec<&Candidate<'_>>, policy: OverlapPolicy, trace: Trace) -> Matches {
+    if trace == Trace::None && policy == OverlapPolicy::Longest && none_empty(&candidates) {
+        return Matches {
+            spans: leftmost_longest(candidates)
+                .into_iter()
+                .map(|candidate| candidate.to_match())
+                .collect(),
+            dropped: Vec::new(),
+        };
     }
     let mut dropped = Vec::new();
     // Sorted as references: a candidate is ten words, a reference one.
-    let by_ref = candidates.iter().collect();
-    let mut spans = select(by_ref, policy, |candidate, winner: &&Candidate<'_>, reason| {
+    let mut spans = select(candidates, policy, |candidate, winner: &&Candidate<'_>, reason| {
         if trace == Trace::Dropped {
             dropped.push(Dropped {
                 winner: Some(winner.to_match()),
@@ -755,12 +761,11 @@ fn resolve(candidates: &[Candidate<'_>], policy: OverlapPolicy, trace: Trace) ->
 /// the alias pass reads the first resolution's spans, and only the spans kept in
 /// the end are made matches.
 fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Vec<Candidate<'a>> {
-    if policy == OverlapPolicy::Longest {
-        if let Some(kept) = leftmost_longest(candidates) {
-            return kept.into_iter().copied().collect();
-        }
+    let by_ref: Vec<&Candidate<'a>> = candidates.iter().collect();
+    if policy == OverlapPolicy::Longest && none_empty(&by_ref) {
+        return leftmost_longest(by_ref).into_iter().copied().collect();
     }
-    let mut spans = select(candidates.iter().collect(), policy, |_, _: &&Candidate<'_>, _| {});
+    let mut spans = select(by_ref, policy, |_, _: &&Candidate<'_>, _| {});
     spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
     spans.into_iter().copied().collect()
 }
@@ -771,34 +776,35 @@ fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Ve
 /// (longer, higher priority, label, id, then [`duplicate_order`]'s tie-breaks),
 /// which one pass over the candidates grouped by start finds. A thousand token
 /// patterns make tens of candidates per sentence; sorting them by strings was
-/// most of the resolution's time. `None` if a candidate is empty (its overlap
-/// semantics are [`select`]'s to decide).
-fn leftmost_longest<'c, 'a>(candidates: &'c [Candidate<'a>]) -> Option<Vec<&'c Candidate<'a>>> {
-    if candidates.iter().any(|candidate| candidate.start >= candidate.end) {
-        return None;
-    }
-    let mut by_start: Vec<&Candidate<'a>> = candidates.iter().collect();
+/// most of the resolution's time. Takes candidates none of which is empty
+/// ([`none_empty`]): an empty one's overlap semantics are [`select`]'s to
+/// decide.
+fn leftmost_longest<'c, 'a>(mut by_start: Vec<&'c Candidate<'a>>) -> Vec<&'c Candidate<'a>> {
     // Stable: of candidates equal in every compared part, the first one given
     // wins, as in `select`.
     by_start.sort_by_key(|candidate| candidate.start);
-    let mut kept: Vec<&Candidate<'a>> = Vec::new();
-    let mut reach = 0;
-    for group in by_start.chunk_by(|a, b| a.start == b.start) {
-        let Some((&first, rest)) = group.split_first() else { continue };
-        if first.start < reach {
-            continue;
+    // The winners are written over the sorted list, which they never overtake
+    // (one per group of candidates that start together).
+    let (mut kept, mut at, mut reach) = (0, 0, 0);
+    while let Some(&first) = by_start.get(at) {
+        let group = by_start[at..].iter().take_while(|c| c.start == first.start).count();
+        if first.start >= reach {
+            let winner =
+                by_start[at + 1..at + group].iter().copied().fold(first, |best, candidate| {
+                    if longest_order(candidate, best) == std::cmp::Ordering::Less {
+                        candidate
+                    } else {
+                        best
+                    }
+                });
+            reach = winner.end;
+            by_start[kept] = winner;
+            kept += 1;
         }
-        let winner = rest.iter().copied().fold(first, |best, candidate| {
-            if longest_order(candidate, best) == std::cmp::Ordering::Less {
-                candidate
-            } else {
-                best
-            }
-        });
-        reach = winner.end;
-        kept.push(winner);
+        at += group;
     }
-    Some(kept)
+    by_start.truncate(kept);
+    by_start
 }
 
 /// The order of candidates that start at one place under the `longest` policy,
