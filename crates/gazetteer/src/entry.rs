@@ -262,6 +262,7 @@ pub(crate) fn read_patterns(
     reader: impl BufRead,
     mut add: impl FnMut(PatternRecord) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let mut regexes = crate::pattern::Regexes::default();
     for (index, line) in split_lines(name, reader) {
         let line_number = index + 1;
         let line = line?;
@@ -377,7 +378,8 @@ pub(crate) fn read_patterns(
                     priority: entry.priority,
                     origin: entry.origin,
                 };
-                add(PatternRecord::Tokens(Box::new(parse_token_pattern(list, meta)?)))?;
+                let pattern = parse_token_pattern(list, meta, &mut regexes)?;
+                add(PatternRecord::Tokens(Box::new(pattern)))?;
             }
             _ => {
                 if rule_name.is_some() {

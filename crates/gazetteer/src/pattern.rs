@@ -170,9 +170,34 @@ pub(crate) struct PatternRegex {
     compiled: Arc<regex::Regex>,
 }
 
+/// The regexes compiled while reading one source of patterns, by source: a
+/// pattern file often repeats one `REGEX` in many patterns, and compiling it
+/// costs more than reading hundreds of patterns. (`TokenRules::finish` shares
+/// them across sources too.)
+#[derive(Debug, Default)]
+pub(crate) struct Regexes(FxHashMap<String, PatternRegex>);
+
+impl Regexes {
+    /// `source` compiled, or the regex compiled from it before.
+    pub(crate) fn compile(&mut self, source: &str) -> Result<PatternRegex, regex::Error> {
+        if let Some(regex) = self.0.get(source) {
+            return Ok(regex.clone());
+        }
+        let regex = PatternRegex::new(source.to_string(), regex::Regex::new(source)?);
+        self.0.insert(source.to_string(), regex.clone());
+        Ok(regex)
+    }
+}
+
 impl PatternRegex {
     fn new(source: String, regex: regex::Regex) -> Self {
         PatternRegex { source, compiled: Arc::new(regex) }
+    }
+
+    /// Whether the two share one compiled regex.
+    #[cfg(test)]
+    pub(crate) fn shares_compiled(&self, other: &PatternRegex) -> bool {
+        Arc::ptr_eq(&self.compiled, &other.compiled)
     }
 
     /// `re.search`: a match anywhere in `text`.
@@ -923,9 +948,11 @@ pub(crate) struct PatternMeta {
 }
 
 /// Parses a token pattern (the `pattern` list of an EntityRuler line).
+/// `regexes`: those compiled for the source's earlier patterns.
 pub(crate) fn parse_token_pattern(
     tokens: &[Value],
     meta: PatternMeta,
+    regexes: &mut Regexes,
 ) -> Result<TokenPattern, Error> {
     let origin = meta.origin.clone();
     let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
@@ -944,7 +971,7 @@ pub(crate) fn parse_token_pattern(
                 problem: "the token is not a JSON object".to_string(),
             }));
         };
-        let parsed = parse_spec(spec, number, &mut lexicon_names, &at)?;
+        let parsed = parse_spec(spec, number, &mut lexicon_names, regexes, &at)?;
         for quantifier in parsed.quantifiers {
             atoms.push(Atom { conditions: parsed.conditions.clone(), quantifier, spec: 0 });
             in_span_flags.push(parsed.in_span);
@@ -997,6 +1024,7 @@ fn parse_spec(
     spec: &Map<String, Value>,
     token: usize,
     lexicon_names: &mut Vec<String>,
+    regexes: &mut Regexes,
     at: &dyn Fn(ErrorKind) -> Error,
 ) -> Result<ParsedSpec, Error> {
     let mut conditions = Vec::new();
@@ -1035,7 +1063,8 @@ fn parse_spec(
                         attribute: name.to_string(),
                     }));
                 };
-                parse_value(attr, name, value, token, lexicon_names, at, &mut conditions)?;
+                let found = (&mut *lexicon_names, &mut *regexes);
+                parse_value(attr, name, value, token, found, at, &mut conditions)?;
             }
         }
     }
@@ -1130,7 +1159,7 @@ fn parse_value(
     name: &str,
     value: &Value,
     token: usize,
-    lexicon_names: &mut Vec<String>,
+    (lexicon_names, regexes): (&mut Vec<String>, &mut Regexes),
     at: &dyn Fn(ErrorKind) -> Error,
     conditions: &mut Vec<Condition>,
 ) -> Result<(), Error> {
@@ -1205,9 +1234,9 @@ fn parse_value(
                 let Value::String(source) = argument else {
                     return Err(bad("REGEX takes a string".to_string()));
                 };
-                match regex::Regex::new(source) {
+                match regexes.compile(source) {
                     // Compiled to check it: kept, not compiled again on first use.
-                    Ok(regex) => Predicate::Regex(PatternRegex::new(source.clone(), regex)),
+                    Ok(regex) => Predicate::Regex(regex),
                     Err(err) => {
                         return Err(at(ErrorKind::BadRegex {
                             token,
@@ -1404,6 +1433,7 @@ struct CompiledPattern {
 pub(crate) fn from_compiled_str(json: &str) -> Result<TokenRules, String> {
     let compiled: CompiledRules = serde_json::from_str(json).map_err(|err| err.to_string())?;
     let mut rules = TokenRules::default();
+    let mut regexes = Regexes::default();
     for lexicon in compiled.lexicons {
         let origin = Origin { file: lexicon.file, line: lexicon.line };
         rules
@@ -1418,9 +1448,9 @@ pub(crate) fn from_compiled_str(json: &str) -> Result<TokenRules, String> {
             priority: pattern.priority,
             origin: Origin { file: pattern.file, line: pattern.line },
         };
-        rules
-            .patterns
-            .push(parse_token_pattern(&pattern.pattern, meta).map_err(|e| e.to_string())?);
+        rules.patterns.push(
+            parse_token_pattern(&pattern.pattern, meta, &mut regexes).map_err(|e| e.to_string())?,
+        );
     }
     rules.finish().map_err(|e| e.to_string())?;
     Ok(rules)

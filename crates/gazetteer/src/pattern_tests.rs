@@ -770,3 +770,20 @@ fn gazetteers_sharing_token_attributes_find_what_each_finds_alone() {
     assert!(surfaces.contains(&"Smith said"), "{surfaces:?}");
     assert!(surfaces.contains(&"Hotel Royal"), "{surfaces:?}");
 }
+
+#[test]
+fn a_regex_repeated_in_a_source_is_compiled_once() {
+    let mut regexes = crate::pattern::Regexes::default();
+    let compile = |regexes: &mut crate::pattern::Regexes, source: &str| {
+        regexes.compile(source).unwrap_or_else(|err| panic!("{err}"))
+    };
+    let first = compile(&mut regexes, "^[A-Z]{3,}$");
+    let again = compile(&mut regexes, "^[A-Z]{3,}$");
+    let other = compile(&mut regexes, "^[a-z]+$");
+    assert!(first.shares_compiled(&again));
+    assert!(!first.shares_compiled(&other));
+    assert!(first.is_match("NATO") && !other.is_match("NATO"));
+    // A bad regex is still an error, and does not poison the cache.
+    assert!(regexes.compile("([A-Z]").is_err());
+    assert!(regexes.compile("([A-Z]").is_err());
+}
