@@ -707,8 +707,8 @@ fn same_name<'k, 'a>(
     // A name has two letters, and is not written all in lower case: a rule's
     // `12 km` or `the ministry` is no name, and its other mentions are the
     // rule's to find (an alias would label them wherever the rule's context
-    // said no). Text without case (most scripts but Latin, Greek, Cyrillic,
-    // Armenian) is not ruled out.
+    // said no). Text without cased letters (Chinese, Arabic, Devanagari) is
+    // not ruled out.
     if !has_two_letters(written) || is_lower_case(written) {
         return None;
     }
