@@ -106,7 +106,7 @@ def timed(command):
 
 def instructions(command):
     """The instructions `command`'s whole process executes (cachegrind's `I refs`;
-    no cache simulation, so a run takes about fifty times its own time)."""
+    no cache simulation: a run takes some fifteen times its own time)."""
     if not shutil.which("valgrind"):
         sys.exit("--instructions needs valgrind (Debian: apt-get install valgrind)")
     result = subprocess.run(
