@@ -575,13 +575,6 @@ fn has_two_letters(text: &str) -> bool {
     text.chars().filter(|c| c.is_alphabetic()).nth(1).is_some()
 }
 
-/// Whether `text` has cased letters and all of them are lower case (`the
-/// ministry`, not `al-Sudani`, `iPhone` or `2024`).
-fn is_lower_case(text: &str) -> bool {
-    let mut cased = text.chars().filter(|c| c.is_lowercase() || c.is_uppercase());
-    cased.next().is_some_and(char::is_lowercase) && cased.all(char::is_lowercase)
-}
-
 /// Whether consecutive tokens touch (no whitespace between them).
 fn glued(tokens: &[Token]) -> bool {
     tokens.windows(2).all(|pair| pair[0].end == pair[1].start)
@@ -707,9 +700,9 @@ fn same_name<'k, 'a>(
     // A name has two letters, and is not written all in lower case: a rule's
     // `12 km` or `the ministry` is no name, and its other mentions are the
     // rule's to find (an alias would label them wherever the rule's context
-    // said no). Text without cased letters (Chinese, Arabic, Devanagari) is
-    // not ruled out.
-    if !has_two_letters(written) || is_lower_case(written) {
+    // said no). `is_lower` is Python's `str.islower()`, spaCy's `IS_LOWER`: text
+    // without cased letters (Chinese, Arabic, Devanagari) is not lower case.
+    if !has_two_letters(written) || rubric_lexeme::is_lower(written) {
         return None;
     }
     Some(Alias {
