@@ -1063,8 +1063,7 @@ fn parse_spec(
                         attribute: name.to_string(),
                     }));
                 };
-                let found = (&mut *lexicon_names, &mut *regexes);
-                parse_value(attr, name, value, token, found, at, &mut conditions)?;
+                parse_value(attr, name, value, token, lexicon_names, regexes, at, &mut conditions)?;
             }
         }
     }
@@ -1159,7 +1158,8 @@ fn parse_value(
     name: &str,
     value: &Value,
     token: usize,
-    (lexicon_names, regexes): (&mut Vec<String>, &mut Regexes),
+    lexicon_names: &mut Vec<String>,
+    regexes: &mut Regexes,
     at: &dyn Fn(ErrorKind) -> Error,
     conditions: &mut Vec<Condition>,
 ) -> Result<(), Error> {
