@@ -415,6 +415,12 @@ pub(crate) struct Program {
     /// search's closure (atoms past the 64th are never in it; see
     /// `token_match::search_without_context`).
     pub(crate) skippable: u64,
+    /// Whether the first atom tests only what a token's text says
+    /// (`TokenRules::lexical_first`), and whether the pattern has a leading run
+    /// (`TokenRules::runs`): kept here too, so that trying a pattern at a token
+    /// reads one record.
+    pub(crate) lexical_first: bool,
+    pub(crate) has_run: bool,
 }
 
 /// One atom as the search reads it.
@@ -602,6 +608,9 @@ impl TokenRules {
                     .enumerate()
                     .filter(|(_, atom)| atom.quantifier.optional())
                     .fold(0, |bits, (at, _)| bits | 1 << at),
+                // Both set below, once the runs and lexical specs are known.
+                lexical_first: false,
+                has_run: false,
             });
             for (at, atom) in pattern.atoms.iter().enumerate() {
                 self.steps.push(Step { spec: atom.spec, quantifier: atom.quantifier });
@@ -626,6 +635,12 @@ impl TokenRules {
                 first.is_none_or(|spec| self.lexical_specs[spec])
             })
             .collect();
+        for (program, (&lexical_first, run)) in
+            self.programs.iter_mut().zip(self.lexical_first.iter().zip(&self.runs))
+        {
+            program.lexical_first = lexical_first;
+            program.has_run = run.is_some();
+        }
         self.leading_context = self.patterns.iter().any(|pattern| pattern.lead > 0);
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
@@ -766,6 +781,12 @@ impl TokenRules {
     /// Pattern `number`'s atoms as the search reads them.
     pub(crate) fn steps_of(&self, number: u32) -> &[Step] {
         let program = self.programs.get(number as usize).copied().unwrap_or_default();
+        self.steps_of_program(&program)
+    }
+
+    /// A program's atoms as the search reads them.
+    #[inline]
+    pub(crate) fn steps_of_program(&self, program: &Program) -> &[Step] {
         let first = program.first as usize;
         self.steps.get(first..first + program.len as usize).unwrap_or(&[])
     }

@@ -22,7 +22,9 @@ use std::cell::{Cell, OnceCell, RefCell};
 use rubric_tokenizer::Token;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::pattern::{Attr, Condition, Literal, Predicate, Quantifier, Step, TokenRules};
+use crate::pattern::{
+    Attr, Condition, LeadingRun, Literal, Predicate, Program, Quantifier, Step, TokenRules,
+};
 
 /// A match of a token pattern: token indices of its span (context tokens
 /// excluded), `tokens[start..end]`.
@@ -422,27 +424,32 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             cached.sort_unstable();
             cached.dedup();
             cached.retain(|&pattern| {
-                !first_is_lexical(rules, pattern) || !refused_at(rules, pattern, &doc, start)
+                let lexical = rules.programs.get(pattern as usize).is_some_and(|p| p.lexical_first);
+                !lexical || !refused_at(rules, pattern, &doc, start)
             });
             doc.vocabulary.borrow_mut().words[word].starts = Some(cached.as_slice().into());
         }
         for &pattern in &cached {
+            // One record per try (`Program`), read once.
+            let Some(program) = rules.programs.get(pattern as usize) else { continue };
+            let steps = rules.steps_of_program(program);
             // A lexical first token was settled for the text; one that depends
             // on the token's place is checked here, before a search.
-            if !first_is_lexical(rules, pattern) && refused_at(rules, pattern, &doc, start) {
+            if !program.lexical_first && refused(steps, &doc, rules, start) {
                 continue;
             }
             // Most searches end at their second token: checked before one starts.
-            if !passes_fixed_atoms(rules, pattern, &doc, start) {
+            if !passes_fixed_atoms(rules, program, steps, &doc, start) {
                 continue;
             }
             let before = found.len();
             // The first atom passed (above, or where the pattern's starts were
             // settled) and so did the fixed ones after it: the search takes
             // them as given.
-            let verified = rules.programs.get(pattern as usize).map_or(0, |p| p.fixed as usize);
+            let verified = program.fixed as usize;
             let longest = wanted == Wanted::LongestPerStart;
-            search.run(rules, &doc, Walk { pattern, start, verified, longest }, &mut found);
+            let walk = Walk { pattern, program, steps, start, verified, longest };
+            search.run(rules, &doc, walk, &mut found);
             // (One match or none, as the bit-set search reports under
             // `longest`, is already its own longest.)
             if wanted == Wanted::LongestPerStart && found.len() - before > 1 {
@@ -503,7 +510,13 @@ fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
 /// Whether pattern `pattern`'s first token is refused at token `start` (so no
 /// match of it can start there): its spec fails, or holds under `!`.
 fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
-    match rules.steps_of(pattern).first() {
+    refused(rules.steps_of(pattern), doc, rules, start)
+}
+
+/// `refused_at` of the pattern whose atoms are `steps`.
+#[inline]
+fn refused(steps: &[Step], doc: &Doc<'_, '_>, rules: &TokenRules, start: usize) -> bool {
+    match steps.first() {
         Some(&step) if !step.quantifier.optional() => !takes(rules, step, doc, start),
         _ => false,
     }
@@ -519,19 +532,18 @@ fn takes(rules: &TokenRules, step: Step, doc: &Doc<'_, '_>, index: usize) -> boo
 /// Whether the tokens after `start` pass pattern `pattern`'s atoms that take
 /// one token each (`Program::fixed`; the first is checked before): a necessary
 /// condition for a match from `start`, tested without a search's set-up.
-fn passes_fixed_atoms(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
-    let fixed = rules.programs.get(pattern as usize).map_or(0, |program| program.fixed as usize);
-    let steps = rules.steps_of(pattern);
+fn passes_fixed_atoms(
+    rules: &TokenRules,
+    program: &Program,
+    steps: &[Step],
+    doc: &Doc<'_, '_>,
+    start: usize,
+) -> bool {
+    let fixed = program.fixed as usize;
     (1..fixed.min(steps.len())).all(|offset| {
         let token = start + offset;
         token < doc.attrs.tokens.len() && takes(rules, steps[offset], doc, token)
     })
-}
-
-/// Whether pattern `pattern`'s first token tests only what a token's text says
-/// (`TokenRules::lexical_first`).
-fn first_is_lexical(rules: &TokenRules, pattern: u32) -> bool {
-    rules.lexical_first.get(pattern as usize).copied().unwrap_or(false)
 }
 
 /// What a thread knows of token texts under one rule set, as spaCy's vocabulary
@@ -665,15 +677,17 @@ impl Search {
         &mut self,
         rules: &TokenRules,
         doc: &Doc<'_, '_>,
-        walk: Walk,
+        walk: Walk<'_>,
         found: &mut Vec<TokenMatch>,
     ) {
-        let Walk { pattern: pattern_number, start, .. } = walk;
-        let program = rules.programs.get(pattern_number as usize).copied().unwrap_or_default();
-        let atoms = rules.steps_of(pattern_number);
+        let Walk { pattern: pattern_number, program, steps: atoms, start, .. } = walk;
         let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
+        let run = match program.has_run {
+            true => rules.runs.get(pattern_number as usize).copied().flatten(),
+            false => None,
+        };
         if program.lead == 0 && program.trail == 0 && atoms.len() < 64 {
-            search_without_context(rules, doc, walk, program.skippable, atoms, found);
+            search_without_context(rules, doc, walk, run, found);
             return;
         }
         let (span_first, span_last) =
@@ -694,7 +708,7 @@ impl Search {
             span_start: if span_first == 0 { start } else { UNSET },
             span_end: UNSET,
         };
-        match rules.runs.get(pattern_number as usize).copied().flatten() {
+        match run {
             // A leading run of one spec: count the tokens it holds on, and start
             // from every place the run can end, as the search would reach them.
             Some(run) => {
@@ -745,13 +759,16 @@ impl Search {
     }
 }
 
-/// One search: pattern `pattern` from token `start`, its first `verified` atoms
-/// known to pass (`Program::fixed`; only the bit-set search uses it), and
-/// whether only its longest match is wanted (`Wanted::LongestPerStart`: the
-/// bit-set search then reports one end, the last it reaches).
+/// One search: pattern `pattern` (its `program` and atoms, `steps`) from token
+/// `start`, its first `verified` atoms known to pass (`Program::fixed`; only
+/// the bit-set search uses it), and whether only its longest match is wanted
+/// (`Wanted::LongestPerStart`: the bit-set search then reports one end, the
+/// last it reaches).
 #[derive(Clone, Copy)]
-struct Walk {
+struct Walk<'r> {
     pattern: u32,
+    program: &'r Program,
+    steps: &'r [Step],
     start: usize,
     verified: usize,
     longest: bool,
@@ -766,15 +783,16 @@ struct Walk {
 /// (none is reached after none: a pattern that can match nothing is refused
 /// when it is built). The first `verified` atoms take one token each and are
 /// known to pass from `start` (`Program::fixed`): the walk starts after them.
+/// `run` is the pattern's leading run (`TokenRules::runs`), if it has one.
 fn search_without_context(
     rules: &TokenRules,
     doc: &Doc<'_, '_>,
-    walk: Walk,
-    skippable: u64,
-    atoms: &[Step],
+    walk: Walk<'_>,
+    run: Option<LeadingRun>,
     found: &mut Vec<TokenMatch>,
 ) {
-    let Walk { pattern, start, verified, longest } = walk;
+    let Walk { pattern, program, steps: atoms, start, verified, longest } = walk;
+    let skippable = program.skippable;
     let first_found = found.len();
     let accept = 1u64 << atoms.len();
     // Reaching an atom that may take no token (`skippable`, `Program`) reaches
@@ -789,7 +807,7 @@ fn search_without_context(
     let tokens = doc.attrs.tokens.len();
     // A leading run (`LeadingRun`) is counted, as in the general search: its
     // next atom is entered after each number of tokens it can take.
-    let run = rules.runs.get(pattern as usize).copied().flatten().map(|run| {
+    let run = run.map(|run| {
         let limit = run.max.unwrap_or(usize::MAX).min(tokens - start);
         let spec = atoms[0].spec;
         let held =
