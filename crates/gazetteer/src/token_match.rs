@@ -435,7 +435,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             let steps = rules.steps_of_program(program);
             // A lexical first token was settled for the text; one that depends
             // on the token's place is checked here, before a search.
-            if !program.lexical_first && refused(steps, &doc, rules, start) {
+            if !program.lexical_first && refused(rules, steps, &doc, start) {
                 continue;
             }
             // Most searches end at their second token: checked before one starts.
@@ -510,12 +510,12 @@ fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
 /// Whether pattern `pattern`'s first token is refused at token `start` (so no
 /// match of it can start there): its spec fails, or holds under `!`.
 fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
-    refused(rules.steps_of(pattern), doc, rules, start)
+    refused(rules, rules.steps_of(pattern), doc, start)
 }
 
 /// `refused_at` of the pattern whose atoms are `steps`.
 #[inline]
-fn refused(steps: &[Step], doc: &Doc<'_, '_>, rules: &TokenRules, start: usize) -> bool {
+fn refused(rules: &TokenRules, steps: &[Step], doc: &Doc<'_, '_>, start: usize) -> bool {
     match steps.first() {
         Some(&step) if !step.quantifier.optional() => !takes(rules, step, doc, start),
         _ => false,
@@ -682,9 +682,10 @@ impl Search {
     ) {
         let Walk { pattern: pattern_number, program, steps: atoms, start, .. } = walk;
         let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
-        let run = match program.has_run {
-            true => rules.runs.get(pattern_number as usize).copied().flatten(),
-            false => None,
+        let run = if program.has_run {
+            rules.runs.get(pattern_number as usize).copied().flatten()
+        } else {
+            None
         };
         if program.lead == 0 && program.trail == 0 && atoms.len() < 64 {
             search_without_context(rules, doc, walk, run, found);
