@@ -361,8 +361,11 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     let numbering = attrs.interner.numbering;
     let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id, numbering));
     // A record for every number the document's tokens have.
-    if vocabulary.words.len() < attrs.interner.lexemes.len() {
-        vocabulary.words.resize_with(attrs.interner.lexemes.len(), Word::default);
+    let known_words = attrs.interner.lexemes.len();
+    if vocabulary.bits.len() < known_words {
+        vocabulary.bits.resize(known_words, SpecBits::default());
+        vocabulary.starts.resize_with(known_words, Option::default);
+        vocabulary.may_start.resize(known_words, Starts::Unknown);
     }
     let Buffers { mut cached, mut search } = std::mem::take(&mut vocabulary.buffers);
     let doc = Doc {
@@ -381,12 +384,21 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         // trying patterns.
         let word = doc.word(start);
         cached.clear();
-        let hit = match &doc.vocabulary.borrow().words[word].starts {
-            Some(starts) => {
-                cached.extend_from_slice(starts);
-                true
+        let hit = {
+            let vocabulary = doc.vocabulary.borrow();
+            match vocabulary.may_start[word] {
+                // Most words start no pattern of a rule set: known from one
+                // byte, without reading the word's list.
+                Starts::None => continue,
+                Starts::Some => match &vocabulary.starts[word] {
+                    Some(starts) => {
+                        cached.extend_from_slice(starts);
+                        true
+                    }
+                    None => false,
+                },
+                Starts::Unknown => false,
             }
-            None => false,
         };
         if !hit {
             let mut consider = |pattern: u32| {
@@ -427,7 +439,10 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 let lexical = rules.programs.get(pattern as usize).is_some_and(|p| p.lexical_first);
                 !lexical || !refused_at(rules, pattern, &doc, start)
             });
-            doc.vocabulary.borrow_mut().words[word].starts = Some(cached.as_slice().into());
+            let mut vocabulary = doc.vocabulary.borrow_mut();
+            vocabulary.may_start[word] =
+                if cached.is_empty() { Starts::None } else { Starts::Some };
+            vocabulary.starts[word] = Some(cached.as_slice().into());
         }
         for &pattern in &cached {
             // One record per try (`Program`), read once.
@@ -553,10 +568,19 @@ fn passes_fixed_atoms(
 /// afresh at every occurrence was most of the cost of the patterns.
 #[derive(Default)]
 struct Vocabulary {
-    /// The `Interner` numbering `words` is indexed by.
+    /// The `Interner` numbering the lists below are indexed by (a token text's
+    /// number).
     numbering: u64,
-    /// Per token text (its number in the interner), what is known of it.
-    words: Vec<Word>,
+    /// Per token text, whether any pattern can start at it (`starts` not
+    /// empty), in one byte: the per-token question of `find`, answered from a
+    /// small array.
+    may_start: Vec<Starts>,
+    /// Per token text, the patterns that can start at it (see `find`), once
+    /// computed.
+    starts: Vec<Option<Box<[u32]>>>,
+    /// Per token text, its spec bits: read at random by the searches, so kept
+    /// apart from the lists, sixteen bytes a text.
+    bits: Vec<SpecBits>,
     /// Results of the lexical specs without a bit, by word and spec (`word << 32
     /// | spec`): one probe, where a sorted list per word took a binary search
     /// through every spec a frequent word was tested on. Bounded by
@@ -565,16 +589,21 @@ struct Vocabulary {
     buffers: Buffers,
 }
 
-/// What is known of one token text.
-#[derive(Default)]
-struct Word {
-    /// The patterns that can start at a token of this text (see `find`), once
-    /// computed.
-    starts: Option<Box<[u32]>>,
-    /// The specs with a bit (`TokenRules::spec_bits`) tested on this text, and
-    /// of those, the ones that hold (other specs: `Vocabulary::results`).
+/// The specs with a bit (`TokenRules::spec_bits`) tested on one token text,
+/// and of those, the ones that hold (other specs: `Vocabulary::results`).
+#[derive(Clone, Copy, Default)]
+struct SpecBits {
     known: u64,
     holds: u64,
+}
+
+/// Whether any pattern of a rule set can start at a token text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Starts {
+    #[default]
+    Unknown,
+    None,
+    Some,
 }
 
 /// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
@@ -863,10 +892,10 @@ fn search_without_context(
 fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) -> bool {
     let bit = rules.spec_bits.get(spec as usize).copied().unwrap_or(0);
     if bit != 0 {
-        // One of the most tested lexical specs: a bit of the word's record when
+        // One of the most tested lexical specs: a bit of the text's `SpecBits` when
         // the text was tested. The searches' most frequent question, so
         // answered inline; the rest is `test_spec`.
-        if let Some(known) = doc.vocabulary.borrow().words.get(doc.word(index)) {
+        if let Some(known) = doc.vocabulary.borrow().bits.get(doc.word(index)) {
             if known.known & bit != 0 {
                 return known.holds & bit != 0;
             }
@@ -888,7 +917,7 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
             match bit {
                 0 => vocabulary.results.get(&key).copied(),
                 _ => {
-                    let record = &vocabulary.words[word];
+                    let record = &vocabulary.bits[word];
                     (record.known & bit != 0).then_some(record.holds & bit != 0)
                 }
             }
@@ -903,7 +932,7 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         if bit == 0 {
             vocabulary.results.insert(key, holds);
         } else {
-            let record = &mut vocabulary.words[word];
+            let record = &mut vocabulary.bits[word];
             record.known |= bit;
             if holds {
                 record.holds |= bit;
