@@ -129,7 +129,7 @@ pub(crate) const SUPPORTED_ATTRIBUTES: &str = "ORTH, TEXT, LOWER, NORM, SHAPE, P
      LIKE_NUM, LIKE_URL, LIKE_EMAIL";
 
 /// A value a token's attribute is compared with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Literal {
     Str(String),
     Int(i64),
@@ -137,7 +137,7 @@ pub(crate) enum Literal {
 }
 
 /// A comparison on `LENGTH`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Comparison {
     Eq,
     Ne,
@@ -207,25 +207,44 @@ impl PatternRegex {
 }
 
 /// A key equal for two lists of conditions exactly when they test the same
-/// things: sets are written sorted, so the order a `HashSet` iterates in does
-/// not matter.
-fn spec_key(conditions: &[Condition]) -> String {
-    let mut key = String::new();
-    for condition in conditions {
-        let predicate = match &condition.predicate {
-            Predicate::In { strings, ints, negated } => {
-                let mut strings: Vec<&String> = strings.iter().collect();
-                strings.sort();
-                let mut ints: Vec<&i64> = ints.iter().collect();
-                ints.sort();
-                format!("In({strings:?},{ints:?},{negated})")
-            }
-            Predicate::Regex(regex) => format!("Regex({:?})", regex.source),
-            other => format!("{other:?}"),
-        };
-        key.push_str(&format!("{:?}={predicate};", condition.attr));
-    }
-    key
+/// things: sets are listed sorted, so the order a `HashSet` iterates in does
+/// not matter, and a regex is its source. Borrowed from the conditions (a
+/// thousand patterns' keys were a quarter of reading them when written out as
+/// strings).
+fn spec_key(conditions: &[Condition]) -> Vec<(Attr, PredicateKey<'_>)> {
+    conditions
+        .iter()
+        .map(|condition| {
+            let predicate = match &condition.predicate {
+                Predicate::Equals(literal) => PredicateKey::Equals(literal),
+                Predicate::In { strings, ints, negated } => {
+                    let mut strings: Vec<&str> = strings.iter().map(String::as_str).collect();
+                    strings.sort_unstable();
+                    let mut ints: Vec<i64> = ints.iter().copied().collect();
+                    ints.sort_unstable();
+                    PredicateKey::In { strings, ints, negated: *negated }
+                }
+                Predicate::Regex(regex) => PredicateKey::Regex(&regex.source),
+                Predicate::Fuzzy { value, max_edits } => PredicateKey::Fuzzy(value, *max_edits),
+                Predicate::Compare(comparison, value) => PredicateKey::Compare(*comparison, *value),
+                Predicate::Lexicon { lexicon, negated } => {
+                    PredicateKey::Lexicon(*lexicon, *negated)
+                }
+            };
+            (condition.attr, predicate)
+        })
+        .collect()
+}
+
+/// A [`Predicate`] as [`spec_key`] compares it.
+#[derive(PartialEq, Eq, Hash)]
+enum PredicateKey<'p> {
+    Equals(&'p Literal),
+    In { strings: Vec<&'p str>, ints: Vec<i64>, negated: bool },
+    Regex(&'p str),
+    Fuzzy(&'p str, Option<u32>),
+    Compare(Comparison, i64),
+    Lexicon(usize, bool),
 }
 
 /// What a token's attribute must satisfy.
@@ -568,16 +587,23 @@ impl TokenRules {
             pattern.lexicon_names.clear();
         }
         self.memo_count = crate::gazetteer::to_u32(memos.len())?;
-        let mut specs: HashMap<String, u32> = HashMap::new();
-        for pattern in &mut self.patterns {
-            for atom in &mut pattern.atoms {
-                let next = crate::gazetteer::to_u32(specs.len())?;
-                atom.spec = *specs.entry(spec_key(&atom.conditions)).or_insert(next);
-            }
+        // Numbered by first use; the keys borrow the conditions, so the numbers
+        // are given to the atoms after.
+        let mut specs: HashMap<Vec<(Attr, PredicateKey<'_>)>, u32> = HashMap::new();
+        let mut numbers = Vec::new();
+        for atom in self.patterns.iter().flat_map(|pattern| &pattern.atoms) {
+            let next = crate::gazetteer::to_u32(specs.len())?;
+            numbers.push(*specs.entry(spec_key(&atom.conditions)).or_insert(next));
         }
-        self.spec_count = crate::gazetteer::to_u32(specs.len())?;
-        self.lexical_specs = vec![true; specs.len()];
-        self.spec_atoms = vec![(0, 0); specs.len()];
+        let spec_count = specs.len();
+        drop(specs);
+        let atoms = self.patterns.iter_mut().flat_map(|pattern| &mut pattern.atoms);
+        for (atom, number) in atoms.zip(numbers) {
+            atom.spec = number;
+        }
+        self.spec_count = crate::gazetteer::to_u32(spec_count)?;
+        self.lexical_specs = vec![true; spec_count];
+        self.spec_atoms = vec![(0, 0); spec_count];
         self.sources = self
             .patterns
             .iter()

@@ -787,3 +787,38 @@ fn a_regex_repeated_in_a_source_is_compiled_once() {
     assert!(regexes.compile("([A-Z]").is_err());
     assert!(regexes.compile("([A-Z]").is_err());
 }
+
+#[test]
+fn atoms_testing_the_same_things_share_one_spec() {
+    let patterns = [
+        r#"[{"LOWER": {"IN": ["a", "b"]}}, {"LENGTH": {">=": 2}}]"#,
+        // The same tests: an IN list in another order.
+        r#"[{"LOWER": {"IN": ["b", "a"]}}, {"LENGTH": {">=": 2}}]"#,
+        r#"[{"LOWER": {"NOT_IN": ["a", "b"]}}, {"LENGTH": {">": 2}}]"#,
+        r#"[{"TEXT": {"REGEX": "^A"}}, {"LOWER": {"FUZZY": "abc"}}]"#,
+        r#"[{"TEXT": {"REGEX": "^A"}}, {"LOWER": {"FUZZY1": "abc"}}]"#,
+        r#"[{"LOWER": {"REGEX": "^A"}}, {"LOWER": "abc"}]"#,
+        // TEXT is ORTH: the same spec.
+        r#"[{"ORTH": {"REGEX": "^A"}}]"#,
+    ];
+    let jsonl: String = patterns.iter().map(|pattern| line(pattern)).collect();
+    let gazetteer = build(&jsonl).unwrap_or_else(|err| panic!("{err}"));
+    let specs: Vec<Vec<u32>> = gazetteer
+        .rules
+        .patterns
+        .iter()
+        .map(|pattern| pattern.atoms.iter().map(|atom| atom.spec).collect())
+        .collect();
+    // Numbered by first use.
+    assert_eq!(specs[0], [0, 1]);
+    assert_eq!(specs[1], specs[0]);
+    // NOT_IN is not IN; `>` is not `>=`.
+    assert_eq!(specs[2], [2, 3]);
+    // One regex source, one spec; FUZZY1 is not FUZZY.
+    assert_eq!(specs[3], [4, 5]);
+    assert_eq!(specs[4], [4, 6]);
+    // The same regex on another attribute, an exact value against a fuzzy one.
+    assert_eq!(specs[5], [7, 8]);
+    assert_eq!(specs[6], [4]);
+    assert_eq!(gazetteer.rules.spec_count, 9);
+}
