@@ -38,10 +38,13 @@ fn main() {
         println!("cargo::rerun-if-changed=src/{file}.rs");
     }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
-    let built = gazetteer::GazetteerBuilder::new()
-        .add_default_sources(std::path::Path::new(SOURCE_DIR), "corpus/gazetteer")
-        .and_then(|builder| builder.build())
-        .unwrap_or_else(|err| fail(&err.to_string()));
+    let mut builder = gazetteer::GazetteerBuilder::new();
+    if let Err(err) =
+        builder.add_default_sources(std::path::Path::new(SOURCE_DIR), "corpus/gazetteer")
+    {
+        fail(&err.to_string());
+    }
+    let built = builder.into_gazetteer().unwrap_or_else(|err| fail(&err.to_string()));
     let mut compiled = Vec::new();
     if let Err(err) = built.write_compiled(&mut compiled) {
         fail(&err.to_string());

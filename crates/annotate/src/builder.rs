@@ -59,7 +59,9 @@ pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, rubric_gazetteer::Error>
     let gazetteer = if is_compiled {
         Gazetteer::load_compiled(path)?
     } else {
-        GazetteerBuilder::new().add_path(path).and_then(|builder| builder.build())?
+        let mut builder = GazetteerBuilder::new();
+        builder.add_path(path)?;
+        builder.into_gazetteer()?
     };
     // A compiled file is loaded as it is; one that names nothing is refused like
     // an empty source (`GazetteerBuilder::add_path`).

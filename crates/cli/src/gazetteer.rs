@@ -121,7 +121,7 @@ fn build(args: &SourceArgs, engine: EngineKind) -> Result<Gazetteer, Error> {
     for source in &args.sources {
         builder.add_path(source).map_err(gazetteer_error)?;
     }
-    builder.build().map_err(gazetteer_error)
+    builder.into_gazetteer().map_err(gazetteer_error)
 }
 
 fn gazetteer_error(err: rubric_gazetteer::Error) -> Error {

@@ -241,21 +241,59 @@ impl GazetteerBuilder {
 
     /// Checks every entry and builds the gazetteer. The first bad entry is an
     /// error (with its origin); duplicates and conflicts are not errors but
-    /// [`Gazetteer::diagnostics`].
+    /// [`Gazetteer::diagnostics`]. The builder is left as it was (its strings
+    /// and patterns are copied); [`GazetteerBuilder::into_gazetteer`] builds
+    /// without the copies.
     pub fn build(&self) -> Result<Gazetteer, Error> {
+        let diacritics = self.check_entries()?;
+        let rules = self.finished_rules(self.rules.clone())?;
+        let tables = self.key_tables(diacritics)?;
+        let strings = self.entries.strings.clone();
+        let labels = self.entries.labels.values.clone();
+        let files = self.entries.files.values.clone();
+        Ok(tables.into_gazetteer(strings, labels, files, rules))
+    }
+
+    /// [`GazetteerBuilder::build`], consuming the builder: its string arena,
+    /// labels, file names and token patterns move into the gazetteer instead
+    /// of being copied (loading a file of a thousand token patterns: a fifth
+    /// fewer instructions).
+    pub fn into_gazetteer(mut self) -> Result<Gazetteer, Error> {
+        let diacritics = self.check_entries()?;
+        let rules = std::mem::take(&mut self.rules);
+        let rules = self.finished_rules(rules)?;
+        let tables = self.key_tables(diacritics)?;
+        let strings = std::mem::take(&mut self.entries.strings);
+        let labels = std::mem::take(&mut self.entries.labels.values);
+        let files = std::mem::take(&mut self.entries.files.values);
+        Ok(tables.into_gazetteer(strings, labels, files, rules))
+    }
+
+    /// Checks every entry (the first bad one is the error); the diacritics
+    /// setting the gazetteer folds by.
+    fn check_entries(&self) -> Result<bool, Error> {
         let diacritics = self.folds_diacritics()?;
-        let records = self.entries.records();
-        for record in records {
+        for record in self.entries.records() {
             self.check(&self.entries.entry_ref(record))?;
         }
         if self.too_large {
             return Err(Error::new(ErrorKind::TooLarge));
         }
-        let mut rules = self.rules.clone();
+        Ok(diacritics)
+    }
+
+    /// `rules` (the builder's patterns) checked and finished.
+    fn finished_rules(&self, mut rules: TokenRules) -> Result<TokenRules, Error> {
         for pattern in &rules.patterns {
             self.check_label(&pattern.label, &pattern.origin.file, pattern.origin.line)?;
         }
         rules.finish()?;
+        Ok(rules)
+    }
+
+    /// The entry table sorted by key, the key index and the matching engine.
+    fn key_tables(&self, diacritics: bool) -> Result<KeyTables, Error> {
+        let records = self.entries.records();
         // The normalized keys, in one arena (not a `String` each), and the
         // entries sorted by them as indices: the records are copied once, in
         // key order, into the gazetteer's table.
@@ -288,19 +326,7 @@ impl GazetteerBuilder {
         key_starts.extend_from_slice(&to_u32(order.len())?.to_le_bytes());
         drop(order);
         let engine = Engine::build(self.engine, first_of_key.iter().map(|&index| key(index)))?;
-        let mut gazetteer = Gazetteer {
-            strings: Bytes::owned(self.entries.strings.clone().into_bytes()),
-            labels: self.entries.labels.values.clone(),
-            files: self.entries.files.values.clone(),
-            entries: Bytes::owned(entries),
-            key_starts: Bytes::owned(key_starts),
-            diacritics,
-            engine,
-            diagnostics: Vec::new(),
-            rules,
-        };
-        gazetteer.diagnostics = gazetteer.find_conflicts();
-        Ok(gazetteer)
+        Ok(KeyTables { entries, key_starts, diacritics, engine })
     }
 
     fn check_label(&self, label: &str, file: &str, line: u64) -> Result<(), Error> {
@@ -399,6 +425,39 @@ pub(crate) type StoredEntry = [u8; ENTRY_LEN];
 #[inline]
 fn field(stored: &StoredEntry, at: usize) -> u32 {
     crate::compiled::le_u32(stored.get(at..at + 4).unwrap_or_default())
+}
+
+/// What [`GazetteerBuilder::key_tables`] makes of the entries: the gazetteer
+/// but for its strings and patterns.
+struct KeyTables {
+    entries: Vec<u8>,
+    key_starts: Vec<u8>,
+    diacritics: bool,
+    engine: Engine,
+}
+
+impl KeyTables {
+    fn into_gazetteer(
+        self,
+        strings: String,
+        labels: Vec<String>,
+        files: Vec<String>,
+        rules: TokenRules,
+    ) -> Gazetteer {
+        let mut gazetteer = Gazetteer {
+            strings: Bytes::owned(strings.into_bytes()),
+            labels,
+            files,
+            entries: Bytes::owned(self.entries),
+            key_starts: Bytes::owned(self.key_starts),
+            diacritics: self.diacritics,
+            engine: self.engine,
+            diagnostics: Vec::new(),
+            rules,
+        };
+        gazetteer.diagnostics = gazetteer.find_conflicts();
+        gazetteer
+    }
 }
 
 /// Interns strings in insertion order.

@@ -822,3 +822,31 @@ fn atoms_testing_the_same_things_share_one_spec() {
     assert_eq!(specs[6], [4]);
     assert_eq!(gazetteer.rules.spec_count, 9);
 }
+
+#[test]
+fn a_builder_consumed_builds_what_a_borrowed_one_builds() {
+    let tsv = "Iran\tGPE\tQ794\nIran\tGPE\tQ794\nAcme Corp\tORG\n";
+    let patterns = "{\"lexicon\": \"t\", \"words\": [\"mr\"]}\n\
+         {\"label\": \"PERSON\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"t\"}}, {\"IS_TITLE\": true}]}\n";
+    let mut builder = GazetteerBuilder::new();
+    builder.add_tsv_reader("g.tsv", tsv.as_bytes()).unwrap_or_else(|err| panic!("{err}"));
+    builder
+        .add_patterns_reader("p.jsonl", patterns.as_bytes())
+        .unwrap_or_else(|err| panic!("{err}"));
+    let compiled = |gazetteer: &Gazetteer| {
+        let mut bytes = Vec::new();
+        gazetteer.write_compiled(&mut bytes).unwrap_or_else(|err| panic!("{err}"));
+        bytes
+    };
+    let borrowed = builder.build().unwrap_or_else(|err| panic!("{err}"));
+    let consumed = builder.into_gazetteer().unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(compiled(&borrowed), compiled(&consumed));
+    assert_eq!(borrowed.diagnostics(), consumed.diagnostics());
+    assert!(!consumed.diagnostics().is_empty(), "the repeated entry is reported");
+    // Errors are the same too: the first bad entry.
+    let mut bad = GazetteerBuilder::new();
+    bad.add_tsv_reader("b.tsv", "Iran\tgpe lower\n".as_bytes()).ok();
+    let errors = (bad.build().map(|_| ()), bad.into_gazetteer().map(|_| ()));
+    assert!(errors.0.is_err(), "{errors:?}");
+    assert_eq!(format!("{:?}", errors.0), format!("{:?}", errors.1));
+}

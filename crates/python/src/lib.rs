@@ -241,11 +241,9 @@ impl Gazetteer {
     #[staticmethod]
     fn from_tsv(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         detached(py, || {
-            GazetteerBuilder::new()
-                .add_tsv_path(&path)
-                .and_then(|builder| builder.build())
-                .map(Gazetteer::wrap)
-                .map_err(Failure::gazetteer)
+            let mut builder = GazetteerBuilder::new();
+            builder.add_tsv_path(&path).map_err(Failure::gazetteer)?;
+            builder.into_gazetteer().map(Gazetteer::wrap).map_err(Failure::gazetteer)
         })
     }
 
@@ -262,11 +260,11 @@ impl Gazetteer {
             lines.push('\n');
         }
         detached(py, || {
-            GazetteerBuilder::new()
+            let mut builder = GazetteerBuilder::new();
+            builder
                 .add_patterns_reader("<patterns>", lines.as_bytes())
-                .and_then(|builder| builder.build())
-                .map(Gazetteer::wrap)
-                .map_err(Failure::gazetteer)
+                .map_err(Failure::gazetteer)?;
+            builder.into_gazetteer().map(Gazetteer::wrap).map_err(Failure::gazetteer)
         })
     }
 
