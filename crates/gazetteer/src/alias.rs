@@ -159,7 +159,9 @@ fn defined<'k, 'a>(
         }
     }
     // One alias per surface, label and id: the first definition.
-    let mut seen = FxHashSet::default();
+    // Sized once: a thousand token patterns define tens of aliases a document,
+    // and a set grown step by step hashes every string again at each step.
+    let mut seen = FxHashSet::with_capacity_and_hasher(aliases.len(), Default::default());
     let first: Vec<bool> = aliases
         .iter()
         .map(|alias| seen.insert((&*alias.surface, alias.defined_by.label, alias.defined_by.id)))
@@ -193,7 +195,8 @@ fn mentions<'a>(
             b,
         ))
     });
-    let mut by_first_token: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
+    let mut by_first_token: FxHashMap<&str, (usize, usize)> =
+        FxHashMap::with_capacity_and_hasher(aliases.len(), Default::default());
     for (at, &number) in by_first.iter().enumerate() {
         by_first_token.entry(&*aliases[number].first_token).or_insert((at, at)).1 = at + 1;
     }
@@ -443,7 +446,7 @@ impl<'s> FirstTokens<'s> {
     fn new(runs: &FxHashMap<&'s str, (usize, usize)>) -> Self {
         let mut index = FirstTokens {
             bits: vec![0; (FIRST_TOKEN_BITS / 64) as usize],
-            by_hash: FxHashMap::default(),
+            by_hash: FxHashMap::with_capacity_and_hasher(runs.len(), Default::default()),
         };
         for (&first, &(from, to)) in runs {
             let hash = fold_hash(first.as_bytes());
