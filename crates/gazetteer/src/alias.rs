@@ -125,7 +125,8 @@ fn defined<'k, 'a>(
     kept: &'k [Candidate<'a>],
     config: &Config,
 ) -> Vec<Alias<'k, 'a>> {
-    let mut aliases: Vec<Alias<'_, 'a>> = Vec::new();
+    // About one alias a span at most, most of them from token patterns' spans.
+    let mut aliases: Vec<Alias<'_, 'a>> = Vec::with_capacity(kept.len());
     for defined_by in
         kept.iter().filter(|m| matches!(m.rule, MatchRule::Entry | MatchRule::TokenPattern))
     {

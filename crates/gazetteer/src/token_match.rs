@@ -114,6 +114,9 @@ impl Doc<'_, '_> {
 struct Buffers {
     cached: Vec<u32>,
     search: Search,
+    /// Matches per 1,024 tokens in the last document: how large `find` makes
+    /// its list of matches for the next.
+    found_per_token: usize,
 }
 
 /// Test results already computed, per (token, column): a dense table while it
@@ -367,7 +370,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         vocabulary.starts.resize_with(known_words, Option::default);
         vocabulary.may_start.resize(known_words, Starts::Unknown);
     }
-    let Buffers { mut cached, mut search } = std::mem::take(&mut vocabulary.buffers);
+    let Buffers { mut cached, mut search, found_per_token } =
+        std::mem::take(&mut vocabulary.buffers);
     let doc = Doc {
         attrs,
         vocabulary: RefCell::new(vocabulary),
@@ -375,7 +379,11 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         specs: RefCell::new(None),
     };
     let index = &rules.index;
-    let mut found = Vec::new();
+    // Sized by the rate of matches in the rule set's last document (a thousand
+    // patterns find hundreds a document), not grown step by step; at most four
+    // a token (a list grows past that as it must).
+    let expected = tokens.len().saturating_mul(found_per_token.min(4 * 1024)) / 1024;
+    let mut found = Vec::with_capacity(expected);
     for start in 0..tokens.len() {
         // The patterns that can start at a token of this text (its literal, lower
         // form, shape, lexicons and flags say so, and a lexical first token
@@ -484,7 +492,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         }
     }
     let mut vocabulary = doc.vocabulary.into_inner();
-    vocabulary.buffers = Buffers { cached, search };
+    // Matches per 1,024 tokens, of the last document (a hint, rounded up).
+    let found_per_token = found.len().saturating_mul(1024).div_ceil(tokens.len());
+    vocabulary.buffers = Buffers { cached, search, found_per_token };
     VOCABULARIES.with(|v| v.borrow_mut().give_back(rules.id, vocabulary));
     match wanted {
         Wanted::Every => {
