@@ -388,9 +388,6 @@ pub(crate) struct TokenRules {
     pub(crate) leading_context: bool,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
-    /// Per pattern, whether its first token tests only what a token's text says
-    /// (not `IS_SENT_START`), so whether it holds can be kept per text.
-    pub(crate) lexical_first: Vec<bool>,
     /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
@@ -434,11 +431,11 @@ pub(crate) struct Program {
     /// search's closure (atoms past the 64th are never in it; see
     /// `token_match::search_without_context`).
     pub(crate) skippable: u64,
-    /// Whether the first atom tests only what a token's text says
-    /// (`TokenRules::lexical_first`), and whether the pattern has a leading run
-    /// (`TokenRules::runs`): kept here too, so that trying a pattern at a token
-    /// reads one record.
+    /// Whether the first atom tests only what a token's text says (not
+    /// `IS_SENT_START`), so whether it holds can be kept per text.
     pub(crate) lexical_first: bool,
+    /// Whether the pattern has a leading run (`TokenRules::runs`): here too, so
+    /// that trying a pattern at a token reads one record.
     pub(crate) has_run: bool,
 }
 
@@ -649,23 +646,12 @@ impl TokenRules {
         self.group_twins()?;
         self.runs = self.patterns.iter().map(LeadingRun::of).collect();
         for (program, run) in self.programs.iter_mut().zip(&self.runs) {
+            program.has_run = run.is_some();
             if run.is_some() {
                 program.fixed = 0;
             }
-        }
-        self.lexical_first = (0..self.programs.len())
-            .map(|number| {
-                let first = crate::gazetteer::to_u32(number)
-                    .ok()
-                    .and_then(|n| self.steps_of(n).first().map(|step| step.spec as usize));
-                first.is_none_or(|spec| self.lexical_specs[spec])
-            })
-            .collect();
-        for (program, (&lexical_first, run)) in
-            self.programs.iter_mut().zip(self.lexical_first.iter().zip(&self.runs))
-        {
-            program.lexical_first = lexical_first;
-            program.has_run = run.is_some();
+            let first = self.steps.get(program.first as usize).filter(|_| program.len > 0);
+            program.lexical_first = first.is_none_or(|step| self.lexical_specs[step.spec as usize]);
         }
         self.leading_context = self.patterns.iter().any(|pattern| pattern.lead > 0);
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -732,8 +718,7 @@ impl TokenRules {
             // A lexical first atom that takes one token is tested once per text,
             // where the pattern's starts are settled, and taken as given by the
             // search: not one of the searches' questions.
-            let settled =
-                program.fixed > 0 && self.lexical_first.get(number).copied().unwrap_or(false);
+            let settled = program.fixed > 0 && program.lexical_first;
             let first = program.first as usize + usize::from(settled);
             let end = program.first as usize + program.len as usize;
             for step in self.steps.get(first..end).unwrap_or(&[]) {
