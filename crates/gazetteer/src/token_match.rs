@@ -368,7 +368,6 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     if vocabulary.bits.len() < known_words {
         vocabulary.bits.resize(known_words, SpecBits::default());
         vocabulary.starts.resize_with(known_words, Option::default);
-        vocabulary.may_start.resize(known_words, Starts::Unknown);
     }
     let Buffers { mut cached, mut search, found_per_token } =
         std::mem::take(&mut vocabulary.buffers);
@@ -392,21 +391,14 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         // trying patterns.
         let word = doc.word(start);
         cached.clear();
-        let hit = {
-            let vocabulary = doc.vocabulary.borrow();
-            match vocabulary.may_start[word] {
-                // Most words start no pattern of a rule set: known from one
-                // byte, without reading the word's list.
-                Starts::None => continue,
-                Starts::Some => match &vocabulary.starts[word] {
-                    Some(starts) => {
-                        cached.extend_from_slice(starts);
-                        true
-                    }
-                    None => false,
-                },
-                Starts::Unknown => false,
+        let hit = match &doc.vocabulary.borrow().starts[word] {
+            // Most words start no pattern of a rule set: skipped at once.
+            Some(starts) if starts.is_empty() => continue,
+            Some(starts) => {
+                cached.extend_from_slice(starts);
+                true
             }
+            None => false,
         };
         if !hit {
             let mut consider = |pattern: u32| {
@@ -447,10 +439,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 let lexical = rules.programs.get(pattern as usize).is_some_and(|p| p.lexical_first);
                 !lexical || !refused_at(rules, pattern, &doc, start)
             });
-            let mut vocabulary = doc.vocabulary.borrow_mut();
-            vocabulary.may_start[word] =
-                if cached.is_empty() { Starts::None } else { Starts::Some };
-            vocabulary.starts[word] = Some(cached.as_slice().into());
+            doc.vocabulary.borrow_mut().starts[word] = Some(cached.as_slice().into());
         }
         for &pattern in &cached {
             // One record per try (`Program`), read once.
@@ -581,10 +570,6 @@ struct Vocabulary {
     /// The `Interner` numbering the lists below are indexed by (a token text's
     /// number).
     numbering: u64,
-    /// Per token text, whether any pattern can start at it (`starts` not
-    /// empty), in one byte: the per-token question of `find`, answered from a
-    /// small array.
-    may_start: Vec<Starts>,
     /// Per token text, the patterns that can start at it (see `find`), once
     /// computed.
     starts: Vec<Option<Box<[u32]>>>,
@@ -605,15 +590,6 @@ struct Vocabulary {
 struct SpecBits {
     known: u64,
     holds: u64,
-}
-
-/// Whether any pattern of a rule set can start at a token text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Starts {
-    #[default]
-    Unknown,
-    None,
-    Some,
 }
 
 /// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
