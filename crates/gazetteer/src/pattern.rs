@@ -789,15 +789,9 @@ impl TokenRules {
         self.twins.get(leader as usize).filter(|group| !group.is_empty()).map(Vec::as_slice)
     }
 
-    /// Pattern `number`'s atoms as the search reads them.
-    pub(crate) fn steps_of(&self, number: u32) -> &[Step] {
-        let program = self.programs.get(number as usize).copied().unwrap_or_default();
-        self.steps_of_program(&program)
-    }
-
-    /// A program's atoms as the search reads them.
+    /// A pattern's atoms (its `program`'s) as the search reads them.
     #[inline]
-    pub(crate) fn steps_of_program(&self, program: &Program) -> &[Step] {
+    pub(crate) fn steps_of(&self, program: &Program) -> &[Step] {
         let first = program.first as usize;
         self.steps.get(first..first + program.len as usize).unwrap_or(&[])
     }

@@ -435,16 +435,18 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             // A pattern indexed under several keys is tried once per start.
             cached.sort_unstable();
             cached.dedup();
-            cached.retain(|&pattern| {
-                let lexical = rules.programs.get(pattern as usize).is_some_and(|p| p.lexical_first);
-                !lexical || !refused_at(rules, pattern, &doc, start)
+            cached.retain(|&pattern| match rules.programs.get(pattern as usize) {
+                Some(program) if program.lexical_first => {
+                    !refused(rules, rules.steps_of(program), &doc, start)
+                }
+                _ => true,
             });
             doc.vocabulary.borrow_mut().starts[word] = Some(cached.as_slice().into());
         }
         for &pattern in &cached {
             // One record per try (`Program`), read once.
             let Some(program) = rules.programs.get(pattern as usize) else { continue };
-            let steps = rules.steps_of_program(program);
+            let steps = rules.steps_of(program);
             // A lexical first token was settled for the text; one that depends
             // on the token's place is checked here, before a search.
             if !program.lexical_first && refused(rules, steps, &doc, start) {
@@ -521,13 +523,9 @@ fn keep_longest_per_start(found: &mut Vec<TokenMatch>, from: usize) {
     found.truncate(kept);
 }
 
-/// Whether pattern `pattern`'s first token is refused at token `start` (so no
-/// match of it can start there): its spec fails, or holds under `!`.
-fn refused_at(rules: &TokenRules, pattern: u32, doc: &Doc<'_, '_>, start: usize) -> bool {
-    refused(rules, rules.steps_of(pattern), doc, start)
-}
-
-/// `refused_at` of the pattern whose atoms are `steps`.
+/// Whether the first token of the pattern whose atoms are `steps` is refused at
+/// token `start` (so no match of it can start there): its spec fails, or holds
+/// under `!`.
 #[inline]
 fn refused(rules: &TokenRules, steps: &[Step], doc: &Doc<'_, '_>, start: usize) -> bool {
     match steps.first() {
