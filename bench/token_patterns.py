@@ -118,8 +118,14 @@ def instructions(command):
     return int(found.group(1).replace(",", ""))
 
 
+def annotate(rubric, tmp, threads):
+    """`rubric annotate` of the bench text with the default gazetteer, on `threads`
+    threads (the runs with the patterns add `-g patterns.jsonl`)."""
+    return [rubric, "annotate", "-q", "-j", threads, str(tmp / "docs.jsonl"), "-o", str(tmp / "out.jsonl")]
+
+
 def count_instructions(rubric, tmp, mb, rules):
-    base = [rubric, "annotate", "-q", "-j", "1", str(tmp / "docs.jsonl"), "-o", str(tmp / "out.jsonl")]
+    base = annotate(rubric, tmp, "1")
     default = instructions(base)
     with_rules = instructions(base + ["-g", str(tmp / "patterns.jsonl")])
     print("\n".join([
@@ -158,7 +164,7 @@ def main():
         round_costs = []
         pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
         for threads in ("1", str(os.cpu_count() or 1)):
-            base = [rubric, "annotate", "-q", "-j", threads, str(tmp / "docs.jsonl"), "-o", str(tmp / "out.jsonl")]
+            base = annotate(rubric, tmp, threads)
             if threads == "1":
                 base = pin + base
             with_rules = base + ["-g", str(tmp / "patterns.jsonl")]
