@@ -371,6 +371,10 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     }
     let Buffers { mut cached, mut search, found_per_token } =
         std::mem::take(&mut vocabulary.buffers);
+    // The start lists are read while the searches update the spec bits (through
+    // the `RefCell`): held apart for the document, so that a token's list is
+    // read in place, not copied out at every token that starts a pattern.
+    let mut starts = std::mem::take(&mut vocabulary.starts);
     let doc = Doc {
         attrs,
         vocabulary: RefCell::new(vocabulary),
@@ -390,17 +394,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         // word's attributes. News repeats its words; this was most of the cost of
         // trying patterns.
         let word = doc.word(start);
-        cached.clear();
-        let hit = match &doc.vocabulary.borrow().starts[word] {
-            // Most words start no pattern of a rule set: skipped at once.
-            Some(starts) if starts.is_empty() => continue,
-            Some(starts) => {
-                cached.extend_from_slice(starts);
-                true
-            }
-            None => false,
-        };
-        if !hit {
+        if starts[word].is_none() {
+            cached.clear();
             let mut consider = |pattern: u32| {
                 // A twin's matches are its leader's: one search serves both.
                 if rules.leads(pattern) {
@@ -441,9 +436,14 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 }
                 _ => true,
             });
-            doc.vocabulary.borrow_mut().starts[word] = Some(cached.as_slice().into());
+            starts[word] = Some(cached.as_slice().into());
         }
-        for &pattern in &cached {
+        // Most words start no pattern of a rule set: skipped at once.
+        let candidates = starts[word].as_deref().unwrap_or_default();
+        if candidates.is_empty() {
+            continue;
+        }
+        for &pattern in candidates {
             // One record per try (`Program`), read once.
             let Some(program) = rules.programs.get(pattern as usize) else { continue };
             let steps = rules.steps_of(program);
@@ -483,6 +483,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         }
     }
     let mut vocabulary = doc.vocabulary.into_inner();
+    vocabulary.starts = starts;
     // Matches per 1,024 tokens, of the last document (a hint, rounded up).
     let found_per_token = found.len().saturating_mul(1024).div_ceil(tokens.len());
     vocabulary.buffers = Buffers { cached, search, found_per_token };
