@@ -364,13 +364,20 @@ impl Matcher {
         if !self.aliases {
             return resolve(candidates.iter().collect(), self.overlaps, trace);
         }
-        let first = resolved_spans(&candidates, self.overlaps);
-        let aliases = alias::candidates(text, tokens, &first, &self.alias_config, attrs.as_ref());
-        let mut inside = Vec::new();
-        // Dictionary candidates by start; one that contains an alias starts at
-        // most `longest` bytes before it.
+        // Dictionary candidates by start, sorted once (stable: candidates that
+        // start together keep the list's order) for the first resolution, the
+        // aliases' containment check and, under `longest`, the last resolution.
         let mut by_start: Vec<&Candidate<'_>> = candidates.iter().collect();
         by_start.sort_by_key(|m| m.start);
+        let longest_path = self.overlaps == OverlapPolicy::Longest && none_empty(&by_start);
+        let first: Vec<Candidate<'_>> = if longest_path {
+            leftmost_longest(by_start.clone()).into_iter().copied().collect()
+        } else {
+            resolved_spans(&candidates, self.overlaps)
+        };
+        let aliases = alias::candidates(text, tokens, &first, &self.alias_config, attrs.as_ref());
+        let mut inside = Vec::new();
+        // One that contains an alias starts at most `longest` bytes before it.
         let longest = by_start.iter().map(|m| m.len()).max().unwrap_or(0);
         let mut kept_aliases = Vec::new();
         for &candidate in &aliases {
@@ -412,8 +419,24 @@ impl Matcher {
                 }
             }
         }
-        // Resolved as references, in this order: the candidates are not copied
-        // into one list with the aliases.
+        // Resolved as references: the candidates are not copied into one list
+        // with the aliases.
+        if longest_path && trace == Trace::None && none_empty(&kept_aliases) {
+            // The candidates then the aliases, sorted by start (stable): the
+            // sorted candidates merged with the aliases, which come in the
+            // order of their words, candidates first where both start.
+            kept_aliases.sort_by_key(|alias| alias.start);
+            let mut all = Vec::with_capacity(by_start.len() + kept_aliases.len());
+            let mut aliases = kept_aliases.iter().peekable();
+            for candidate in by_start {
+                while let Some(alias) = aliases.next_if(|alias| alias.start < candidate.start) {
+                    all.push(alias);
+                }
+                all.push(candidate);
+            }
+            all.extend(aliases);
+            return longest_spans(all);
+        }
         let all = candidates.iter().chain(&kept_aliases).collect();
         let mut matches = resolve(all, self.overlaps, trace);
         matches.dropped.extend(inside);
@@ -717,9 +740,10 @@ fn sort_dropped(dropped: &mut [Dropped]) {
     });
 }
 
-/// Whether no candidate is empty (what [`leftmost_longest`] needs).
-fn none_empty(candidates: &[&Candidate<'_>]) -> bool {
-    candidates.iter().all(|candidate| candidate.start < candidate.end)
+/// Whether no candidate is empty (what [`leftmost_longest`] needs); of
+/// candidates or references to them.
+fn none_empty<'a, C: std::borrow::Borrow<Candidate<'a>>>(candidates: &[C]) -> bool {
+    candidates.iter().map(C::borrow).all(|candidate| candidate.start < candidate.end)
 }
 
 /// Whether [`Matcher`] keeps the dropped candidates (the trace) or only the spans.
@@ -731,15 +755,10 @@ enum Trace {
 
 /// Resolves overlapping candidates by `policy`; the dropped ones are traced
 /// only if `trace` asks for them.
-fn resolve(candidates: Vec<&Candidate<'_>>, policy: OverlapPolicy, trace: Trace) -> Matches {
+fn resolve(mut candidates: Vec<&Candidate<'_>>, policy: OverlapPolicy, trace: Trace) -> Matches {
     if trace == Trace::None && policy == OverlapPolicy::Longest && none_empty(&candidates) {
-        return Matches {
-            spans: leftmost_longest(candidates)
-                .into_iter()
-                .map(|candidate| candidate.to_match())
-                .collect(),
-            dropped: Vec::new(),
-        };
+        candidates.sort_by_key(|candidate| candidate.start);
+        return longest_spans(candidates);
     }
     let mut dropped = Vec::new();
     // Sorted as references: a candidate is ten words, a reference one.
@@ -757,14 +776,25 @@ fn resolve(candidates: Vec<&Candidate<'_>>, policy: OverlapPolicy, trace: Trace)
     Matches { spans: spans.into_iter().map(|candidate| candidate.to_match()).collect(), dropped }
 }
 
+/// The spans the `longest` policy keeps of candidates sorted by start (stable),
+/// without a trace (see [`leftmost_longest`]).
+fn longest_spans(by_start: Vec<&Candidate<'_>>) -> Matches {
+    Matches {
+        spans: leftmost_longest(by_start)
+            .into_iter()
+            .map(|candidate| candidate.to_match())
+            .collect(),
+        dropped: Vec::new(),
+    }
+}
+
 /// The spans [`resolve`] keeps, in its order, without its trace, as candidates:
 /// the alias pass reads the first resolution's spans, and only the spans kept in
 /// the end are made matches.
+/// For the policies but `longest` on candidates none of which is empty (that
+/// one reads the candidates sorted once, in [`Matcher::find_fitting`]).
 fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Vec<Candidate<'a>> {
     let by_ref: Vec<&Candidate<'a>> = candidates.iter().collect();
-    if policy == OverlapPolicy::Longest && none_empty(&by_ref) {
-        return leftmost_longest(by_ref).into_iter().copied().collect();
-    }
     let mut spans = select(by_ref, policy, |_, _: &&Candidate<'_>, _| {});
     spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
     spans.into_iter().copied().collect()
@@ -780,9 +810,9 @@ fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Ve
 /// ([`none_empty`]): an empty one's overlap semantics are [`select`]'s to
 /// decide.
 fn leftmost_longest<'c, 'a>(mut by_start: Vec<&'c Candidate<'a>>) -> Vec<&'c Candidate<'a>> {
-    // Stable: of candidates equal in every compared part, the first one given
-    // wins, as in `select`.
-    by_start.sort_by_key(|candidate| candidate.start);
+    // Sorted by start by the caller, stably: of candidates equal in every
+    // compared part, the first one given wins, as in `select`.
+    debug_assert!(by_start.is_sorted_by_key(|candidate| candidate.start));
     // The winners are written over the sorted list, which they never overtake
     // (one per group of candidates that start together).
     let (mut kept, mut at, mut reach) = (0, 0, 0);
