@@ -66,14 +66,25 @@ impl Source<'_> {
 
     /// The source written out.
     pub(crate) fn written(&self) -> String {
-        let mut digits = itoa::Buffer::new();
-        let pieces = self.pieces(&mut digits);
-        let mut out = Vec::with_capacity(pieces.iter().map(|piece| piece.len()).sum());
-        for piece in pieces {
-            out.extend_from_slice(piece);
+        match *self {
+            // Every kept span's source is written: a token pattern's, already
+            // written once per pattern, is copied as it is.
+            Source::Text(text) => text.to_string(),
+            Source::Origin { file, line, name } => {
+                let mut digits = itoa::Buffer::new();
+                let line = digits.format(line);
+                let named = name.map_or(0, |name| 1 + name.len());
+                let mut out = String::with_capacity(file.len() + 1 + line.len() + named);
+                out.push_str(file);
+                out.push(':');
+                out.push_str(line);
+                if let Some(name) = name {
+                    out.push('#');
+                    out.push_str(name);
+                }
+                out
+            }
         }
-        // Every piece is a whole UTF-8 string or ASCII.
-        String::from_utf8(out).unwrap_or_default()
     }
 }
 
