@@ -127,12 +127,24 @@ fn defined<'k, 'a>(
 ) -> Vec<Alias<'k, 'a>> {
     // About one alias a span at most, most of them from token patterns' spans.
     let mut aliases: Vec<Alias<'_, 'a>> = Vec::with_capacity(kept.len());
+    // The first word at or after the span at hand: the kept spans come in order
+    // of start, so it only moves forward (one out of order is found by a
+    // binary search), rather than a binary search per span.
+    let mut first = 0;
     for defined_by in
         kept.iter().filter(|m| matches!(m.rule, MatchRule::Entry | MatchRule::TokenPattern))
     {
-        let first = words.partition_point(|token| token.start < defined_by.start);
-        let last = words.partition_point(|token| token.end <= defined_by.end);
-        let Some(inside) = words.get(first..last) else { continue };
+        if first > 0 && words[first - 1].start >= defined_by.start {
+            first = words.partition_point(|token| token.start < defined_by.start);
+        }
+        while words.get(first).is_some_and(|token| token.start < defined_by.start) {
+            first += 1;
+        }
+        // The words that end within the span: those before `first` end before
+        // it starts (tokens do not overlap).
+        let last =
+            first + words[first..].iter().take_while(|token| token.end <= defined_by.end).count();
+        let inside = &words[first..last];
         if is_one_of(&config.last_name_labels, defined_by.label) {
             if let Some(alias) = last_name(text, inside, defined_by) {
                 aliases.push(alias);
