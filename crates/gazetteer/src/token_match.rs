@@ -91,6 +91,10 @@ impl<'t> TokenAttrs<'t> {
 /// tests that depend on a token's place.
 struct Doc<'a, 't> {
     attrs: &'a TokenAttrs<'t>,
+    /// The vocabulary's spec bits (`Vocabulary::bits`), held apart for the
+    /// document: the searches' most frequent question reads them without a
+    /// `RefCell`'s borrow, and a test writes its answer through their cells.
+    bits: Vec<SpecBits>,
     vocabulary: RefCell<Vocabulary>,
     /// Tests of specs that are not lexical, per token and `Condition::memo`;
     /// made on first use (most rule sets have none).
@@ -377,6 +381,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     let mut starts = std::mem::take(&mut vocabulary.starts);
     let doc = Doc {
         attrs,
+        bits: std::mem::take(&mut vocabulary.bits),
         vocabulary: RefCell::new(vocabulary),
         memo: RefCell::new(None),
         specs: RefCell::new(None),
@@ -484,6 +489,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     }
     let mut vocabulary = doc.vocabulary.into_inner();
     vocabulary.starts = starts;
+    vocabulary.bits = doc.bits;
     // Matches per 1,024 tokens, of the last document (a hint, rounded up).
     let found_per_token = found.len().saturating_mul(1024).div_ceil(tokens.len());
     vocabulary.buffers = Buffers { cached, search, found_per_token };
@@ -585,10 +591,11 @@ struct Vocabulary {
 
 /// The specs with a bit (`TokenRules::spec_bits`) tested on one token text,
 /// and of those, the ones that hold (other specs: `Vocabulary::results`).
-#[derive(Clone, Copy, Default)]
+/// Cells: a search writes a new answer while others are read.
+#[derive(Clone, Default)]
 struct SpecBits {
-    known: u64,
-    holds: u64,
+    known: Cell<u64>,
+    holds: Cell<u64>,
 }
 
 /// Per thread, the vocabularies of the last few rule sets used on it. Bounded: a
@@ -880,9 +887,9 @@ fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) ->
         // One of the most tested lexical specs: a bit of the text's `SpecBits` when
         // the text was tested. The searches' most frequent question, so
         // answered inline; the rest is `test_spec`.
-        if let Some(known) = doc.vocabulary.borrow().bits.get(doc.word(index)) {
-            if known.known & bit != 0 {
-                return known.holds & bit != 0;
+        if let Some(known) = doc.bits.get(doc.word(index)) {
+            if known.known.get() & bit != 0 {
+                return known.holds.get() & bit != 0;
             }
         }
     }
@@ -897,14 +904,10 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         // bits, or the map of other results.
         let word = doc.word(index);
         let key = (word as u64) << 32 | u64::from(spec);
-        let known = {
-            let vocabulary = doc.vocabulary.borrow();
-            match bit {
-                0 => vocabulary.results.get(&key).copied(),
-                _ => {
-                    let record = &vocabulary.bits[word];
-                    (record.known & bit != 0).then_some(record.holds & bit != 0)
-                }
+        let known = match (bit, doc.bits.get(word)) {
+            (0, _) | (_, None) => doc.vocabulary.borrow().results.get(&key).copied(),
+            (_, Some(record)) => {
+                (record.known.get() & bit != 0).then_some(record.holds.get() & bit != 0)
             }
         };
         if let Some(holds) = known {
@@ -913,14 +916,15 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         let conditions = rules.conditions_of(spec);
         let holds =
             conditions.iter().all(|condition| condition_holds(rules, condition, doc, index));
-        let mut vocabulary = doc.vocabulary.borrow_mut();
-        if bit == 0 {
-            vocabulary.results.insert(key, holds);
-        } else {
-            let record = &mut vocabulary.bits[word];
-            record.known |= bit;
-            if holds {
-                record.holds |= bit;
+        match (bit, doc.bits.get(word)) {
+            (0, _) | (_, None) => {
+                doc.vocabulary.borrow_mut().results.insert(key, holds);
+            }
+            (_, Some(record)) => {
+                record.known.set(record.known.get() | bit);
+                if holds {
+                    record.holds.set(record.holds.get() | bit);
+                }
             }
         }
         return holds;
