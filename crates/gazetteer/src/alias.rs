@@ -208,10 +208,14 @@ fn mentions<'a>(
             b,
         ))
     });
-    let mut by_first_token: FxHashMap<&str, (usize, usize)> =
-        FxHashMap::with_capacity_and_hasher(aliases.len(), Default::default());
+    // Equal first tokens are neighbours in that order: each one's run.
+    let mut runs: Vec<FirstRun<'_>> = Vec::with_capacity(aliases.len());
     for (at, &number) in by_first.iter().enumerate() {
-        by_first_token.entry(&*aliases[number].first_token).or_insert((at, at)).1 = at + 1;
+        let first = &*aliases[number].first_token;
+        match runs.last_mut() {
+            Some(run) if run.first == first => run.to = at + 1,
+            _ => runs.push(FirstRun { hash: first_hashes[number], first, from: at, to: at + 1 }),
+        }
     }
     // Each alias's surface case-folded, for the comparisons below (plain ASCII,
     // most names, is not copied to be folded).
@@ -249,7 +253,7 @@ fn mentions<'a>(
     // like some name (the byte checks above pass), but few are the first word
     // of one: a plain ASCII word is looked up by a hash of its fold, without
     // folding it.
-    let first_tokens = FirstTokens::new(&by_first_token);
+    let first_tokens = FirstTokens::new(runs);
     // What rules an alias out at a word, in `by_first` order: a run is read
     // front to back in one small array, not alias by alias.
     let probes: Vec<Probe> = by_first
@@ -289,7 +293,7 @@ fn mentions<'a>(
             Lookup::Run(from, to) => (from, to),
             Lookup::Fold => {
                 fold_into(word, &mut folded);
-                let Some(&run) = by_first_token.get(folded.as_str()) else { continue };
+                let Some(run) = first_tokens.folded_run(&folded) else { continue };
                 run
             }
         };
@@ -411,6 +415,17 @@ struct FirstTokens<'s> {
     /// Per hash, the first token and its run of alias numbers; `None` when two
     /// first tokens have the hash.
     by_hash: FxHashMap<u64, Option<(&'s str, usize, usize)>>,
+    /// The runs, in order of (hash, first token).
+    runs: Vec<FirstRun<'s>>,
+}
+
+/// A folded first token, its `fold_hash`, and its run of alias numbers (in
+/// `mentions`' sorted list).
+struct FirstRun<'s> {
+    hash: u64,
+    first: &'s str,
+    from: usize,
+    to: usize,
 }
 
 /// What `FirstTokens::look_up` says of a word.
@@ -455,23 +470,27 @@ pub(crate) fn plain_fold_hash(word: &str) -> Option<u64> {
 }
 
 impl<'s> FirstTokens<'s> {
-    /// The index of `runs`: folded first token → its run of alias numbers.
-    fn new(runs: &FxHashMap<&'s str, (usize, usize)>) -> Self {
-        let mut index = FirstTokens {
-            bits: vec![0; (FIRST_TOKEN_BITS / 64) as usize],
-            by_hash: FxHashMap::with_capacity_and_hasher(runs.len(), Default::default()),
-        };
-        for (&first, &(from, to)) in runs {
-            let hash = fold_hash(first.as_bytes());
+    /// The index of `runs`, sorted by (hash, first token), one per first token.
+    fn new(runs: Vec<FirstRun<'s>>) -> Self {
+        let mut bits = vec![0; (FIRST_TOKEN_BITS / 64) as usize];
+        let mut by_hash = FxHashMap::with_capacity_and_hasher(runs.len(), Default::default());
+        for &FirstRun { hash, first, from, to } in &runs {
             let bit = hash % FIRST_TOKEN_BITS;
-            index.bits[(bit / 64) as usize] |= 1 << (bit % 64);
-            index
-                .by_hash
+            bits[(bit / 64) as usize] |= 1 << (bit % 64);
+            by_hash
                 .entry(hash)
                 .and_modify(|shared| *shared = None)
                 .or_insert(Some((first, from, to)));
         }
-        index
+        FirstTokens { bits, by_hash, runs }
+    }
+
+    /// The run of `folded`, a case-folded word (`fold_into`), if it is a first
+    /// token: found by its hash and text in the sorted runs.
+    fn folded_run(&self, folded: &str) -> Option<(usize, usize)> {
+        let key = (fold_hash(folded.as_bytes()), folded);
+        let at = self.runs.partition_point(|run| (run.hash, run.first) < key);
+        self.runs.get(at).filter(|run| (run.hash, run.first) == key).map(|run| (run.from, run.to))
     }
 
     /// Where `word`, whose `plain_fold_hash` is `hash`, is found.
@@ -883,13 +902,25 @@ mod tests {
             .collect();
         let runs: FxHashMap<&str, (usize, usize)> =
             firsts.iter().enumerate().map(|(n, first)| (first.as_str(), (n, n + 1))).collect();
-        let index = FirstTokens::new(&runs);
+        let mut sorted: Vec<FirstRun<'_>> = runs
+            .iter()
+            .map(|(&first, &(from, to))| FirstRun {
+                hash: fold_hash(first.as_bytes()),
+                first,
+                from,
+                to,
+            })
+            .collect();
+        sorted.sort_by_key(|run| (run.hash, run.first));
+        let index = FirstTokens::new(sorted);
         for word in ["Blue", "BLUE", "blue", "U.S.", "u.S.", "O’Neil", "CAFÉ", "Al-Sudani", "X1"]
         {
             let mut folded = String::new();
             fold_into(word, &mut folded);
             let expected = runs.get(folded.as_str()).copied();
             assert!(expected.is_some(), "{word:?} folds to {folded:?}");
+            // A folded word finds its run by text too (what `Lookup::Fold` does).
+            assert_eq!(index.folded_run(&folded), expected, "{word:?}");
             match index.look_up(word, plain_fold_hash(word)) {
                 Lookup::Run(from, to) => assert_eq!(Some((from, to)), expected, "{word:?}"),
                 Lookup::Fold => assert!(!is_plain_ascii(word), "{word:?}"),
@@ -897,6 +928,8 @@ mod tests {
             }
         }
         assert!(matches!(index.look_up("Bluebird", plain_fold_hash("Bluebird")), Lookup::Absent));
+        assert_eq!(index.folded_run("bluebird"), None);
+        assert_eq!(index.folded_run("über"), None);
         for word in ["Blue", "u.S.", "", "a b", " a", "a  b", "a\tb", "x\u{7f}", "Über"] {
             assert_eq!(
                 plain_fold_hash(word),
