@@ -391,12 +391,6 @@ pub(crate) struct TokenRules {
     /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
-    /// Per spec, its bit in the matcher's per-word record of results
-    /// (`token_match::Word::known`), or 0: the `SPEC_BITS` lexical specs the
-    /// searches ask most (a flag such as `IS_TITLE` after a first token, shared by
-    /// many patterns; see `bits_for_most_tested_specs`) are answered by one bit
-    /// test instead of a lookup.
-    pub(crate) spec_bits: Vec<u64>,
     /// Per spec, an atom that has it (pattern, atom): where its conditions are.
     pub(crate) spec_atoms: Vec<(u32, u32)>,
     /// The search's view of the patterns, per pattern (`Program`).
@@ -444,6 +438,25 @@ pub(crate) struct Program {
 pub(crate) struct Step {
     pub(crate) spec: u32,
     pub(crate) quantifier: Quantifier,
+    /// The spec's bit in the matcher's per-word record of results
+    /// (`token_match::SpecBits`), as its position plus one, or 0: the
+    /// `SPEC_BITS` lexical specs the searches ask most (a flag such as
+    /// `IS_TITLE` after a first token, shared by many patterns; see
+    /// `bits_for_most_tested_specs`) are answered by one bit test instead of a
+    /// lookup. Kept in the step, which the search has at hand, so that a test
+    /// does not look it up (and the step stays eight bytes).
+    pub(crate) bit: u8,
+}
+
+impl Step {
+    /// The spec's bit (see `bit`), 0 when it has none.
+    #[inline]
+    pub(crate) fn bit(self) -> u64 {
+        match self.bit {
+            0 => 0,
+            position => 1 << (position - 1),
+        }
+    }
 }
 
 /// The last id given to a finished rule set.
@@ -636,7 +649,7 @@ impl TokenRules {
                 has_run: false,
             });
             for (at, atom) in pattern.atoms.iter().enumerate() {
-                self.steps.push(Step { spec: atom.spec, quantifier: atom.quantifier });
+                self.steps.push(Step { spec: atom.spec, quantifier: atom.quantifier, bit: 0 });
                 self.spec_atoms[atom.spec as usize] = (number, crate::gazetteer::to_u32(at)?);
                 if atom.conditions.iter().any(|c| c.attr == Attr::IsSentStart) {
                     self.lexical_specs[atom.spec as usize] = false;
@@ -656,7 +669,12 @@ impl TokenRules {
         self.leading_context = self.patterns.iter().any(|pattern| pattern.lead > 0);
         self.id = RULES_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.index = StartIndex::build(&self.patterns)?;
-        self.spec_bits = self.bits_for_most_tested_specs();
+        let spec_bits = self.bits_for_most_tested_specs();
+        for step in &mut self.steps {
+            let bit = spec_bits.get(step.spec as usize).copied().unwrap_or(0);
+            // A bit is one of `SPEC_BITS` (64) positions: its position plus one fits.
+            step.bit = if bit == 0 { 0 } else { (bit.trailing_zeros() + 1) as u8 };
+        }
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {
             let position = match lexicon_words.iter().position(|(a, _)| a == attr) {
@@ -680,12 +698,13 @@ impl TokenRules {
     }
 }
 
-/// How many specs get a bit in the matcher's per-word record (`spec_bits`).
+/// How many specs get a bit in the matcher's per-word record (`Step::bit`).
 pub(crate) const SPEC_BITS: usize = 64;
 
 impl TokenRules {
-    /// `spec_bits`: a bit for each of the `SPEC_BITS` lexical specs the searched
-    /// patterns' steps name most often, each step weighted by how often its
+    /// Per spec, its bit (`Step::bit`), or 0: one for each of the `SPEC_BITS`
+    /// lexical specs the searched patterns' steps name most often, each step
+    /// weighted by how often its
     /// pattern is searched (ties to the lower spec number). The best guess
     /// there is before any text: a spec many patterns test after their first
     /// token, or one pattern tried at every capitalized word, is tested at most

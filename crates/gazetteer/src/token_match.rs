@@ -545,7 +545,7 @@ fn refused(rules: &TokenRules, steps: &[Step], doc: &Doc<'_, '_>, start: usize) 
 /// `!`. Every way of matching asks this.
 #[inline]
 fn takes(rules: &TokenRules, step: Step, doc: &Doc<'_, '_>, index: usize) -> bool {
-    spec_holds(rules, step.spec, doc, index) != (step.quantifier == Quantifier::Not)
+    spec_holds(rules, step.spec, step.bit(), doc, index) != (step.quantifier == Quantifier::Not)
 }
 
 /// Whether the tokens after `start` pass pattern `pattern`'s atoms that take
@@ -589,7 +589,7 @@ struct Vocabulary {
     buffers: Buffers,
 }
 
-/// The specs with a bit (`TokenRules::spec_bits`) tested on one token text,
+/// The specs with a bit (`Step::bit`) tested on one token text,
 /// and of those, the ones that hold (other specs: `Vocabulary::results`).
 /// Cells: a search writes a new answer while others are read.
 #[derive(Clone, Default)]
@@ -702,7 +702,7 @@ impl Search {
         found: &mut Vec<TokenMatch>,
     ) {
         let Walk { pattern: pattern_number, program, steps: atoms, start, .. } = walk;
-        let Some(&Step { spec: first_spec, .. }) = atoms.first() else { return };
+        let Some(&first_step) = atoms.first() else { return };
         let run = if program.has_run {
             rules.runs.get(pattern_number as usize).copied().flatten()
         } else {
@@ -736,7 +736,9 @@ impl Search {
             Some(run) => {
                 let limit = run.max.unwrap_or(usize::MAX).min(doc.attrs.tokens.len() - start);
                 let held = (0..limit)
-                    .take_while(|&offset| spec_holds(rules, first_spec, doc, start + offset))
+                    .take_while(|&offset| {
+                        spec_holds(rules, first_step.spec, first_step.bit(), doc, start + offset)
+                    })
                     .count();
                 for consumed in run.min..=held {
                     let state = enter(first, run.atoms, start + consumed);
@@ -831,9 +833,10 @@ fn search_without_context(
     // next atom is entered after each number of tokens it can take.
     let run = run.map(|run| {
         let limit = run.max.unwrap_or(usize::MAX).min(tokens - start);
-        let spec = atoms[0].spec;
-        let held =
-            (0..limit).take_while(|&offset| spec_holds(rules, spec, doc, start + offset)).count();
+        let first = atoms[0];
+        let held = (0..limit)
+            .take_while(|&offset| spec_holds(rules, first.spec, first.bit(), doc, start + offset))
+            .count();
         (run.atoms, run.min, held)
     });
     let verified = if run.is_some() { 0 } else { verified.min(atoms.len()) };
@@ -881,8 +884,7 @@ fn search_without_context(
 
 /// Whether token `index` satisfies every condition of spec `spec`.
 #[inline]
-fn spec_holds(rules: &TokenRules, spec: u32, doc: &Doc<'_, '_>, index: usize) -> bool {
-    let bit = rules.spec_bits.get(spec as usize).copied().unwrap_or(0);
+fn spec_holds(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: usize) -> bool {
     if bit != 0 {
         // One of the most tested lexical specs: a bit of the text's `SpecBits` when
         // the text was tested. The searches' most frequent question, so
