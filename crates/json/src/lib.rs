@@ -28,6 +28,9 @@ pub fn repeated_key(json: &str) -> Option<(String, usize)> {
     }
 }
 
+/// How many keys of an object are compared in a list before they go to a set.
+const FEW_KEYS: usize = 16;
+
 /// The custom error's prefix; the key follows it.
 const REPEATED: &str = "repeated key: ";
 
@@ -93,13 +96,26 @@ impl<'de> Visitor<'de> for CheckedVisitor {
         Ok(Checked)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-        let mut seen = HashSet::new();
+        // Most objects have a handful of keys (a document's `id` and `text`, a
+        // token's attributes): compared in a list, without hashing. A large
+        // object moves to a set (SipHash: a hostile file cannot make it slow).
+        let mut few: Vec<Cow<'de, str>> = Vec::new();
+        let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
+        let repeated = |key: &str| de::Error::custom(format_args!("{REPEATED}{key}"));
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             map.next_value::<Checked>()?;
-            if seen.contains(&key) {
-                return Err(de::Error::custom(format_args!("{REPEATED}{key}")));
+            if seen.is_empty() && few.len() < FEW_KEYS {
+                if few.contains(&key) {
+                    return Err(repeated(&key));
+                }
+                few.push(key);
+            } else {
+                seen.extend(few.drain(..));
+                if seen.contains(&key) {
+                    return Err(repeated(&key));
+                }
+                seen.insert(key);
             }
-            seen.insert(key);
         }
         Ok(Checked)
     }
@@ -119,5 +135,24 @@ mod tests {
         assert_eq!(repeated_key(r#"{"a":[{"x":{"b":1,"b":{}}}]}"#).map(|r| r.0), Some("b".into()));
         // Not JSON: not this function's to report.
         assert_eq!(repeated_key(r#"{"text":"a","text""#), None);
+    }
+
+    /// Past `FEW_KEYS` keys an object's keys go to a set: a repeat is found on
+    /// either side of that move, and keys named once are not taken for repeats.
+    #[test]
+    fn repeats_are_found_in_objects_of_any_size() {
+        for size in [1, 2, super::FEW_KEYS - 1, super::FEW_KEYS, super::FEW_KEYS + 1, 100] {
+            let keys: Vec<String> = (0..size).map(|k| format!("\"k{k}\":{k}")).collect();
+            let object = format!("{{{}}}", keys.join(","));
+            assert_eq!(repeated_key(&object), None, "{size} keys");
+            for repeat in [0, size / 2, size - 1] {
+                let again = format!("{{{},\"k{repeat}\":0}}", keys.join(","));
+                assert_eq!(
+                    repeated_key(&again).map(|r| r.0),
+                    Some(format!("k{repeat}")),
+                    "{size} keys"
+                );
+            }
+        }
     }
 }
