@@ -197,9 +197,13 @@ impl MatcherBuilder {
 
     /// A matcher over `gazetteers`, which are searched together as one dictionary.
     pub fn build(&self, gazetteers: Vec<Arc<Gazetteer>>) -> Matcher {
+        let selections = gazetteers
+            .iter()
+            .map(|gazetteer| Selection::of(&gazetteer.rules, &self.rules, self.labels.as_deref()))
+            .collect();
         Matcher {
-            rules: self.rules.clone(),
             gazetteers,
+            selections,
             overlaps: self.overlaps,
             aliases: self.aliases,
             labels: self.labels.clone(),
@@ -241,11 +245,64 @@ impl MatcherBuilder {
 #[derive(Clone, Debug)]
 pub struct Matcher {
     gazetteers: Vec<Arc<Gazetteer>>,
+    /// Per gazetteer, which of its token patterns the rule selection and the
+    /// labels keep (`Selection`).
+    selections: Vec<Selection>,
     overlaps: OverlapPolicy,
     aliases: bool,
     labels: Option<Vec<String>>,
     alias_config: alias::Config,
-    rules: RuleSelection,
+}
+
+/// What a matcher's rule selection and labels make of one gazetteer's token
+/// patterns, settled when the matcher is built rather than per document and
+/// match.
+#[derive(Clone, Debug, Default)]
+struct Selection {
+    /// Whether any pattern's rule runs: if none does, the patterns are not
+    /// searched at all.
+    runs: bool,
+    /// Per pattern, whether its rule runs and its label is kept.
+    kept: Vec<bool>,
+    /// Per leader pattern (`TokenRules::leads`), the pattern its matches stand
+    /// for under `Wanted::LongestPerStart`: the first kept one of its twins in
+    /// their `longest` order (itself when alone), with the best priority among
+    /// the kept twins with another label (the alias pass ranks an alias on the
+    /// span above them). `None`: no twin is kept.
+    stand_in: Vec<Option<(u32, Option<i32>)>>,
+}
+
+impl Selection {
+    fn of(rules: &TokenRules, selection: &RuleSelection, labels: Option<&[String]>) -> Selection {
+        let runs = rules.patterns.iter().any(|pattern| selection.runs(pattern.name.as_deref()));
+        let kept: Vec<bool> = rules
+            .patterns
+            .iter()
+            .map(|pattern| {
+                selection.runs(pattern.name.as_deref())
+                    && labels.is_none_or(|labels| labels.contains(&pattern.label))
+            })
+            .collect();
+        let stand_in = (0..rules.patterns.len())
+            .map(|number| {
+                let number = u32::try_from(number).ok()?;
+                let alone = [number];
+                let group = rules.twin_group(number).unwrap_or(&alone);
+                let mut members = group
+                    .iter()
+                    .copied()
+                    .filter(|&p| kept.get(p as usize).copied().unwrap_or(false));
+                let best = members.next()?;
+                let label = &rules.patterns[best as usize].label;
+                let other_label = members
+                    .map(|p| &rules.patterns[p as usize])
+                    .find(|twin| twin.label != *label)
+                    .map(|twin| twin.priority);
+                Some((best, other_label))
+            })
+            .collect();
+        Selection { runs, kept, stand_in }
+    }
 }
 
 /// Where tokens start and end in a normalized text: pairs of (normalized offset,
@@ -465,7 +522,7 @@ impl Matcher {
     ) -> Vec<Candidate<'m>> {
         let mut candidates = Vec::new();
         let mut prepared: Vec<(bool, String, Boundaries)> = Vec::new();
-        for gazetteer in &self.gazetteers {
+        for (gazetteer, selection) in self.gazetteers.iter().zip(&self.selections) {
             let diacritics = gazetteer.diacritics;
             if !prepared.iter().any(|(folds, _, _)| *folds == diacritics) {
                 let (normalized, boundaries) =
@@ -529,7 +586,8 @@ impl Matcher {
                     }
                 },
             );
-            self.token_candidates(gazetteer, text, tokens, attrs, wanted, &mut candidates);
+            let pass = (&**gazetteer, selection);
+            self.token_candidates(pass, text, tokens, attrs, wanted, &mut candidates);
         }
         candidates
     }
@@ -560,7 +618,7 @@ impl Matcher {
     /// The matches of a gazetteer's token patterns, as candidates.
     fn token_candidates<'m, 't>(
         &self,
-        gazetteer: &'m Gazetteer,
+        (gazetteer, selection): (&'m Gazetteer, &Selection),
         text: &'t str,
         tokens: &'t [Token],
         attrs: &mut Option<TokenAttrs<'t>>,
@@ -568,15 +626,10 @@ impl Matcher {
         candidates: &mut Vec<Candidate<'m>>,
     ) {
         let rules = &gazetteer.rules;
-        if !rules.patterns.iter().any(|pattern| self.rules.runs(pattern.name.as_deref())) {
+        if !selection.runs {
             return;
         }
         let attrs = attrs.get_or_insert_with(|| TokenAttrs::new(text, tokens, sentence_starts));
-        let selected = |number: u32| {
-            let pattern = &rules.patterns[number as usize];
-            self.rules.runs(pattern.name.as_deref())
-                && self.labels.as_ref().is_none_or(|labels| labels.contains(&pattern.label))
-        };
         let found = crate::token_match::find(rules, attrs, wanted);
         // Grown once, not doubled again and again: a candidate is some hundred
         // bytes, and a thousand patterns make thousands per document.
@@ -585,24 +638,16 @@ impl Matcher {
             let (start, end) = (tokens[found.start].start, tokens[found.end - 1].end);
             match wanted {
                 Wanted::Every => {
-                    if selected(found.pattern) {
+                    if selection.kept.get(found.pattern as usize).copied().unwrap_or(false) {
                         candidates.push(token_candidate(rules, found.pattern, start, end, None));
                     }
                 }
                 // A leader's match stands for its twins': of the same span, only
-                // the first selected in their `longest` order can be kept. The
-                // best priority among those with another label is kept beside it
-                // for the alias pass (an alias on the span outranks it).
+                // the first selected in their `longest` order can be kept
+                // (`Selection::stand_in`).
                 Wanted::LongestPerStart => {
-                    let alone = [found.pattern];
-                    let group = rules.twin_group(found.pattern).unwrap_or(&alone);
-                    let mut members = group.iter().copied().filter(|&p| selected(p));
-                    let Some(best) = members.next() else { continue };
-                    let label = &rules.patterns[best as usize].label;
-                    let other_label = members
-                        .map(|p| &rules.patterns[p as usize])
-                        .find(|twin| twin.label != *label)
-                        .map(|twin| twin.priority);
+                    let stand_in = selection.stand_in.get(found.pattern as usize).copied();
+                    let Some((best, other_label)) = stand_in.flatten() else { continue };
                     candidates.push(token_candidate(rules, best, start, end, other_label));
                 }
             }
