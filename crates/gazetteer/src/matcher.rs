@@ -836,6 +836,7 @@ fn longest_spans(by_start: Vec<&Candidate<'_>>) -> Matches {
 /// The spans [`resolve`] keeps, in its order, without its trace, as candidates:
 /// the alias pass reads the first resolution's spans, and only the spans kept in
 /// the end are made matches.
+///
 /// For the policies but `longest` on candidates none of which is empty (that
 /// one reads the candidates sorted once, in [`Matcher::find_fitting`]).
 fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Vec<Candidate<'a>> {

@@ -704,11 +704,10 @@ pub(crate) const SPEC_BITS: usize = 64;
 impl TokenRules {
     /// Per spec, its bit (`Step::bit`), or 0: one for each of the `SPEC_BITS`
     /// lexical specs the searched patterns' steps name most often, each step
-    /// weighted by how often its
-    /// pattern is searched (ties to the lower spec number). The best guess
-    /// there is before any text: a spec many patterns test after their first
-    /// token, or one pattern tried at every capitalized word, is tested at most
-    /// places.
+    /// weighted by how often its pattern is searched (ties to the lower spec
+    /// number). The best guess there is before any text: a spec many patterns
+    /// test after their first token, or one pattern tried at every capitalized
+    /// word, is tested at most places.
     fn bits_for_most_tested_specs(&self) -> Vec<u64> {
         // How often a pattern is searched, roughly, by what can start it: a
         // first token with no literal (a flag, a regex) is tried at a large
