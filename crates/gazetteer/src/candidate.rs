@@ -40,18 +40,19 @@ pub(crate) enum Source<'a> {
 }
 
 impl Source<'_> {
-    /// The bytes of the written source, in up to five pieces; `digits` holds the
-    /// line number's.
-    fn pieces<'s>(&'s self, digits: &'s mut itoa::Buffer) -> [&'s [u8]; 5] {
+    /// The written source, in up to five pieces (`file`, `:`, the line, `#`,
+    /// the name); `digits` holds the line number's. The one place the format is
+    /// spelt out: comparing and writing both read it.
+    fn pieces<'s>(&'s self, digits: &'s mut itoa::Buffer) -> [&'s str; 5] {
         match *self {
             Source::Origin { file, line, name } => [
-                file.as_bytes(),
-                b":",
-                digits.format(line).as_bytes(),
-                if name.is_some() { b"#" } else { b"" },
-                name.unwrap_or("").as_bytes(),
+                file,
+                ":",
+                digits.format(line),
+                if name.is_some() { "#" } else { "" },
+                name.unwrap_or(""),
             ],
-            Source::Text(text) => [text.as_bytes(), b"", b"", b"", b""],
+            Source::Text(text) => [text, "", "", "", ""],
         }
     }
 
@@ -61,30 +62,21 @@ impl Source<'_> {
         let (mut mine, mut theirs) = (itoa::Buffer::new(), itoa::Buffer::new());
         let mine = self.pieces(&mut mine);
         let theirs = other.pieces(&mut theirs);
-        mine.iter().flat_map(|piece| piece.iter()).cmp(theirs.iter().flat_map(|piece| piece.iter()))
+        mine.iter()
+            .flat_map(|piece| piece.bytes())
+            .cmp(theirs.iter().flat_map(|piece| piece.bytes()))
     }
 
-    /// The source written out.
+    /// The source written out (every kept span's is: one allocation, sized
+    /// once).
     pub(crate) fn written(&self) -> String {
-        match *self {
-            // Every kept span's source is written: a token pattern's, already
-            // written once per pattern, is copied as it is.
-            Source::Text(text) => text.to_string(),
-            Source::Origin { file, line, name } => {
-                let mut digits = itoa::Buffer::new();
-                let line = digits.format(line);
-                let named = name.map_or(0, |name| 1 + name.len());
-                let mut out = String::with_capacity(file.len() + 1 + line.len() + named);
-                out.push_str(file);
-                out.push(':');
-                out.push_str(line);
-                if let Some(name) = name {
-                    out.push('#');
-                    out.push_str(name);
-                }
-                out
-            }
+        let mut digits = itoa::Buffer::new();
+        let pieces = self.pieces(&mut digits);
+        let mut out = String::with_capacity(pieces.iter().map(|piece| piece.len()).sum());
+        for piece in pieces {
+            out.push_str(piece);
         }
+        out
     }
 }
 
