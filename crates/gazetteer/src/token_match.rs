@@ -906,11 +906,14 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         // bits, or the map of other results.
         let word = doc.word(index);
         let key = (word as u64) << 32 | u64::from(spec);
-        let known = match (bit, doc.bits.get(word)) {
-            (0, _) | (_, None) => doc.vocabulary.borrow().results.get(&key).copied(),
-            (_, Some(record)) => {
+        // The word's bits when the spec has one (they cover every word of the
+        // document), else the map.
+        let record = doc.bits.get(word).filter(|_| bit != 0);
+        let known = match record {
+            Some(record) => {
                 (record.known.get() & bit != 0).then_some(record.holds.get() & bit != 0)
             }
+            None => doc.vocabulary.borrow().results.get(&key).copied(),
         };
         if let Some(holds) = known {
             return holds;
@@ -918,15 +921,15 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         let conditions = rules.conditions_of(spec);
         let holds =
             conditions.iter().all(|condition| condition_holds(rules, condition, doc, index));
-        match (bit, doc.bits.get(word)) {
-            (0, _) | (_, None) => {
-                doc.vocabulary.borrow_mut().results.insert(key, holds);
-            }
-            (_, Some(record)) => {
+        match record {
+            Some(record) => {
                 record.known.set(record.known.get() | bit);
                 if holds {
                     record.holds.set(record.holds.get() | bit);
                 }
+            }
+            None => {
+                doc.vocabulary.borrow_mut().results.insert(key, holds);
             }
         }
         return holds;
