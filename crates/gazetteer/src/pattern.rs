@@ -671,9 +671,7 @@ impl TokenRules {
         self.index = StartIndex::build(&self.patterns)?;
         let spec_bits = self.bits_for_most_tested_specs();
         for step in &mut self.steps {
-            let bit = spec_bits.get(step.spec as usize).copied().unwrap_or(0);
-            // A bit is one of `SPEC_BITS` (64) positions: its position plus one fits.
-            step.bit = if bit == 0 { 0 } else { (bit.trailing_zeros() + 1) as u8 };
+            step.bit = spec_bits.get(step.spec as usize).copied().unwrap_or(0);
         }
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {
@@ -702,13 +700,13 @@ impl TokenRules {
 pub(crate) const SPEC_BITS: usize = 64;
 
 impl TokenRules {
-    /// Per spec, its bit (`Step::bit`), or 0: one for each of the `SPEC_BITS`
-    /// lexical specs the searched patterns' steps name most often, each step
-    /// weighted by how often its pattern is searched (ties to the lower spec
-    /// number). The best guess there is before any text: a spec many patterns
-    /// test after their first token, or one pattern tried at every capitalized
-    /// word, is tested at most places.
-    fn bits_for_most_tested_specs(&self) -> Vec<u64> {
+    /// Per spec, its bit as `Step::bit` keeps it (its position plus one), or 0:
+    /// one for each of the `SPEC_BITS` lexical specs the searched patterns'
+    /// steps name most often, each step weighted by how often its pattern is
+    /// searched (ties to the lower spec number). The best guess there is before
+    /// any text: a spec many patterns test after their first token, or one
+    /// pattern tried at every capitalized word, is tested at most places.
+    fn bits_for_most_tested_specs(&self) -> Vec<u8> {
         // How often a pattern is searched, roughly, by what can start it: a
         // first token with no literal (a flag, a regex) is tried at a large
         // share of all tokens, a lexicon at many, a literal at its word's
@@ -748,9 +746,10 @@ impl TokenRules {
         }
         let mut ranked: Vec<usize> = (0..uses.len()).filter(|&spec| uses[spec] > 0).collect();
         ranked.sort_by_key(|&spec| (std::cmp::Reverse(uses[spec]), spec));
-        let mut bits = vec![0u64; uses.len()];
-        for (bit, spec) in ranked.into_iter().take(SPEC_BITS).enumerate() {
-            bits[spec] = 1 << bit;
+        let mut bits = vec![0u8; uses.len()];
+        // `SPEC_BITS` (64) positions: each plus one fits a byte.
+        for (position, spec) in (1..=SPEC_BITS as u8).zip(ranked) {
+            bits[spec] = position;
         }
         bits
     }
