@@ -412,9 +412,9 @@ fn fold_into(word: &str, out: &mut String) {
 /// case. Other words, and a hash two first tokens share, are looked up folded.
 struct FirstTokens<'s> {
     bits: Vec<u64>,
-    /// Per hash, the first token and its run of alias numbers; `None` when two
+    /// Per hash, its first token's run (an index in `runs`); `None` when two
     /// first tokens have the hash.
-    by_hash: FxHashMap<u64, Option<(&'s str, usize, usize)>>,
+    by_hash: FxHashMap<u64, Option<usize>>,
     /// The runs, in order of (hash, first token).
     runs: Vec<FirstRun<'s>>,
 }
@@ -474,13 +474,10 @@ impl<'s> FirstTokens<'s> {
     fn new(runs: Vec<FirstRun<'s>>) -> Self {
         let mut bits = vec![0; (FIRST_TOKEN_BITS / 64) as usize];
         let mut by_hash = FxHashMap::with_capacity_and_hasher(runs.len(), Default::default());
-        for &FirstRun { hash, first, from, to } in &runs {
-            let bit = hash % FIRST_TOKEN_BITS;
+        for (number, run) in runs.iter().enumerate() {
+            let bit = run.hash % FIRST_TOKEN_BITS;
             bits[(bit / 64) as usize] |= 1 << (bit % 64);
-            by_hash
-                .entry(hash)
-                .and_modify(|shared| *shared = None)
-                .or_insert(Some((first, from, to)));
+            by_hash.entry(run.hash).and_modify(|shared| *shared = None).or_insert(Some(number));
         }
         FirstTokens { bits, by_hash, runs }
     }
@@ -500,11 +497,11 @@ impl<'s> FirstTokens<'s> {
         if self.bits[(bit / 64) as usize] & (1 << (bit % 64)) == 0 {
             return Lookup::Absent;
         }
-        match self.by_hash.get(&hash) {
+        match self.by_hash.get(&hash).map(|run| run.and_then(|number| self.runs.get(number))) {
             // The word folds to its lower-case self, and a first token equal to
             // that would have this hash: only this one has it.
-            Some(Some((first, from, to))) if word.eq_ignore_ascii_case(first) => {
-                Lookup::Run(*from, *to)
+            Some(Some(run)) if word.eq_ignore_ascii_case(run.first) => {
+                Lookup::Run(run.from, run.to)
             }
             Some(Some(_)) | None => Lookup::Absent,
             Some(None) => Lookup::Fold,
