@@ -97,23 +97,34 @@ pub(crate) fn candidates<'k, 'a>(
     config: &Config,
     attrs: Option<&TokenAttrs<'_>>,
 ) -> Vec<Candidate<'a>> {
-    let words: Vec<Token> =
-        tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
+    // The words, and each one's token number for its hash: found once here, in
+    // order, rather than by a cursor the word loop advances over the white
+    // space of a word it looks up (a loop of unpredictable length per word).
+    let mut words = Vec::with_capacity(tokens.len());
+    let mut token_numbers = Vec::with_capacity(if attrs.is_some() { tokens.len() } else { 0 });
+    for (number, token) in tokens.iter().enumerate() {
+        if token.kind != TokenKind::Space {
+            words.push(*token);
+            if attrs.is_some() {
+                token_numbers.push(number);
+            }
+        }
+    }
     let aliases = defined(text, &words, kept, config);
     if aliases.is_empty() {
         return Vec::new();
     }
-    let hashes = attrs.map(|attrs| WordHashes { attrs, tokens });
+    let hashes = attrs.map(|attrs| WordHashes { attrs, token_numbers: &token_numbers });
     mentions(text, &words, hashes, &aliases)
 }
 
 /// The fold hashes of a document's words (`plain_fold_hash`), as the tokens'
-/// attributes keep them per text, by token number: `tokens` are the words and
-/// the white space between them, in order.
+/// attributes keep them per text, by token number: the number of word `i` is
+/// `token_numbers[i]`.
 #[derive(Clone, Copy)]
 struct WordHashes<'t, 'a> {
     attrs: &'a TokenAttrs<'t>,
-    tokens: &'a [Token],
+    token_numbers: &'a [usize],
 }
 
 /// The aliases the spans `kept` define, one per surface, label and id (the
@@ -268,8 +279,6 @@ fn mentions<'a>(
     let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
     let mut found = Vec::new();
     let mut folded = String::new();
-    // The token number of the word at hand (`hashes`), advanced with it.
-    let mut token = 0;
     for index in words.partition_point(|token| token.start < first_alias)..words.len() {
         let at = words[index];
         let first_byte = text.as_bytes().get(at.start..at.end).and_then(<[u8]>::first);
@@ -278,13 +287,8 @@ fn mentions<'a>(
         }
         let word = at.text(text);
         let hash = match hashes {
-            Some(WordHashes { attrs, tokens }) => {
-                // Words are the tokens but white space: the word's token is the
-                // first at or after its start (words only move forward).
-                while tokens.get(token).is_some_and(|t| t.start < words[index].start) {
-                    token += 1;
-                }
-                attrs.fold_hash(token)
+            Some(WordHashes { attrs, token_numbers }) => {
+                token_numbers.get(index).and_then(|&token| attrs.fold_hash(token))
             }
             None => plain_fold_hash(word),
         };
