@@ -17,6 +17,7 @@
 //! dropped (the matcher does that).
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use rubric_tokenizer::{Token, TokenKind};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -45,7 +46,8 @@ struct Alias<'k, 'a> {
     tokens: usize,
     /// Whether it is one whitespace-free word (its tokens must touch in the text).
     one_word: bool,
-    /// Its first token, case-folded: the key a word is looked up by.
+    /// Its first token, case-folded (`fold_first`): the key a word is looked up
+    /// by. Plain ASCII is kept as written, its letters compared ignoring case.
     first_token: Cow<'k, str>,
     rule: MatchRule,
     from: usize,
@@ -213,18 +215,17 @@ fn mentions<'a>(
         aliases.iter().map(|alias| fold_hash(alias.first_token.as_bytes())).collect();
     let mut by_first: Vec<usize> = (0..aliases.len()).collect();
     by_first.sort_unstable_by(|&a, &b| {
-        (first_hashes[a], &aliases[a].first_token, a).cmp(&(
-            first_hashes[b],
-            &aliases[b].first_token,
-            b,
-        ))
+        first_hashes[a]
+            .cmp(&first_hashes[b])
+            .then_with(|| cmp_folded(&aliases[a].first_token, &aliases[b].first_token))
+            .then(a.cmp(&b))
     });
     // Equal first tokens are neighbours in that order: each one's run.
     let mut runs: Vec<FirstRun<'_>> = Vec::with_capacity(aliases.len());
     for (at, &number) in by_first.iter().enumerate() {
         let first = &*aliases[number].first_token;
         match runs.last_mut() {
-            Some(run) if run.first == first => run.to = at + 1,
+            Some(run) if run.first.eq_ignore_ascii_case(first) => run.to = at + 1,
             _ => runs.push(FirstRun { hash: first_hashes[number], first, from: at, to: at + 1 }),
         }
     }
@@ -247,8 +248,8 @@ fn mentions<'a>(
     let mut may_start = [false; 128];
     for alias in aliases {
         let lower_initial = alias.surface.chars().next().is_some_and(|c| !c.is_uppercase());
-        match alias.first_token.as_bytes().first() {
-            Some(&byte) if byte.is_ascii() => {
+        match alias.first_token.as_bytes().first().map(u8::to_ascii_lowercase) {
+            Some(byte) if byte.is_ascii() => {
                 may_start[usize::from(byte.to_ascii_uppercase())] = true;
                 if byte.is_ascii_lowercase() {
                     may_start[usize::from(byte)] |= lower_initial;
@@ -446,6 +447,26 @@ enum Lookup {
 /// bits clear.
 const FIRST_TOKEN_BITS: u64 = 1 << 14;
 
+/// A token case-folded as `normalize_str` folds it, for `Alias::first_token`:
+/// plain ASCII (most words) is borrowed as written, its case left to the
+/// comparisons (`cmp_folded`, `eq_ignore_ascii_case`, `fold_hash`), which
+/// lower-case ASCII letters: no copy per alias.
+fn fold_first(token: &str) -> Cow<'_, str> {
+    if is_plain_ascii(token) {
+        Cow::Borrowed(token)
+    } else {
+        Cow::Owned(normalize_str(token, FOLD_CASE))
+    }
+}
+
+/// The order of two first tokens (`fold_first`) as their folds: ASCII letters
+/// lower-cased (a fold is lower-case already; other bytes compare as they are).
+fn cmp_folded(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|byte| byte.to_ascii_lowercase())
+        .cmp(b.bytes().map(|byte| byte.to_ascii_lowercase()))
+}
+
 /// FNV-1a (64 bits) over the bytes, each ASCII letter lower-cased: a folded
 /// text (already lower-case) and a plain ASCII word that folds to it hash alike.
 fn fold_hash(bytes: &[u8]) -> u64 {
@@ -489,9 +510,11 @@ impl<'s> FirstTokens<'s> {
     /// The run of `folded`, a case-folded word (`fold_into`), if it is a first
     /// token: found by its hash and text in the sorted runs.
     fn folded_run(&self, folded: &str) -> Option<(usize, usize)> {
-        let key = (fold_hash(folded.as_bytes()), folded);
-        let at = self.runs.partition_point(|run| (run.hash, run.first) < key);
-        self.runs.get(at).filter(|run| (run.hash, run.first) == key).map(|run| (run.from, run.to))
+        let hash = fold_hash(folded.as_bytes());
+        let order =
+            |run: &FirstRun<'_>| run.hash.cmp(&hash).then_with(|| cmp_folded(run.first, folded));
+        let at = self.runs.partition_point(|run| order(run) == Ordering::Less);
+        self.runs.get(at).filter(|run| order(run) == Ordering::Equal).map(|run| (run.from, run.to))
     }
 
     /// Where `word`, whose `plain_fold_hash` is `hash`, is found.
@@ -641,7 +664,7 @@ fn last_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: normalize_cow(last[0].text(text), FOLD_CASE),
+        first_token: fold_first(last[0].text(text)),
         surface,
         tokens: last.len(),
         one_word: true,
@@ -679,7 +702,7 @@ fn acronym<'k, 'a>(
     }
     Some(Alias {
         surface: normalize_cow(written, KEEP_CASE),
-        first_token: normalize_cow(written, FOLD_CASE),
+        first_token: fold_first(written),
         tokens: 1,
         one_word: true,
         rule: MatchRule::AcronymAlias,
@@ -715,7 +738,7 @@ fn first_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: normalize_cow(first[0].text(text), FOLD_CASE),
+        first_token: fold_first(first[0].text(text)),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: first.len(),
         one_word: true,
@@ -742,7 +765,7 @@ fn same_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: normalize_cow(first.text(text), FOLD_CASE),
+        first_token: fold_first(first.text(text)),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: inside.len(),
         one_word: glued(inside),
@@ -779,7 +802,7 @@ fn short_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: normalize_cow(first.text(text), FOLD_CASE),
+        first_token: fold_first(first.text(text)),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: tokens.len(),
         one_word: glued(tokens),
@@ -792,6 +815,25 @@ fn short_name<'k, 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// First tokens kept as written (plain ASCII) order and group as their
+    /// folds do: `Blue`, `BLUE` and `blue` are one run, ordered like `blue`.
+    #[test]
+    fn first_tokens_compare_as_their_folds() {
+        let tokens = ["Blue", "BLUE", "blue", "Über", "al-Sudani", "Al-Sudani", "X1", "x1", "b"];
+        for a in tokens {
+            for b in tokens {
+                let (folded_a, folded_b) =
+                    (normalize_str(a, FOLD_CASE), normalize_str(b, FOLD_CASE));
+                assert_eq!(cmp_folded(&fold_first(a), &fold_first(b)), folded_a.cmp(&folded_b));
+                assert_eq!(fold_hash(fold_first(a).as_bytes()), fold_hash(folded_a.as_bytes()));
+            }
+        }
+        assert!(matches!(fold_first("Blue"), Cow::Borrowed("Blue")));
+        assert!(
+            matches!(fold_first("Über"), Cow::Owned(folded) if folded == normalize_str("Über", FOLD_CASE))
+        );
+    }
 
     /// The alias pass finds the same mentions whether each word's fold hash is
     /// read from the tokens' attributes (kept per text) or computed on the
