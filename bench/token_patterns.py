@@ -14,7 +14,7 @@ repeated, as JSON Lines):
 - `rubric annotate` with the default gazetteer alone (the baseline), then with the
   1,000 token patterns added (`-g patterns.jsonl`): whole process, wall clock, on one
   thread (`-j 1`, pinned to CPU 0 with taskset when it is there) and on every core;
-  the two runs alternate, nine rounds, and each keeps its best time, so that a
+  the two runs alternate, fifteen rounds, and each keeps its best time, so that a
   slow moment of a shared machine does not fall on one side only; beside the
   cost from the best times, the median over the rounds of each round's own
   cost (its run with the patterns against the default run just before it),
@@ -92,7 +92,7 @@ def patterns(words, count=1000, seed=19):
     return out
 
 
-ROUNDS = 9
+ROUNDS = 15
 
 
 def timed(command):
