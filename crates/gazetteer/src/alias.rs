@@ -424,7 +424,7 @@ struct FirstTokens<'s> {
     runs: Vec<FirstRun<'s>>,
 }
 
-/// A folded first token, its `fold_hash`, and its run of alias numbers (in
+/// A first token (`fold_first`), its `fold_hash`, and its run of alias numbers (in
 /// `mentions`' sorted list).
 struct FirstRun<'s> {
     hash: u64,

@@ -493,8 +493,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         let mut members = joint.map_or(&[][..], |joint| &joint.members).iter().zip(&joint_ends);
         let mut next_member = members.next();
         for (at, &pattern) in candidates.iter().enumerate() {
-            if let Some(((place, _), &end)) = next_member.filter(|((place, _), _)| *place == at) {
-                debug_assert_eq!(*place, at);
+            if let Some((_, &end)) = next_member.filter(|((place, _), _)| *place == at) {
                 if longest && end > 0 {
                     found.push(TokenMatch { pattern, start, end });
                 }
