@@ -32,6 +32,15 @@ from conftest import PARAGRAPHS, article, news_dev_path, read_jsonl
 
 SEEDS = [19, 1919, 20261206]
 PATTERNS_PER_SET = 80
+# One more set whose first tokens come from a small pool, so that a word starts
+# tens of patterns at once (rubric searches a start list's patterns together).
+SHARED_START_SEED = 77
+SHARED_START_PATTERNS = 200
+FIRST_TOKENS = [
+    {"IS_TITLE": True}, {"LIKE_NUM": True}, {"IS_STOP": True}, {"IS_PUNCT": True},
+    {"IS_ALPHA": True, "IS_TITLE": True}, {"IS_TITLE": True, "IS_ALPHA": True},
+    {"IS_SENT_START": True}, {"SHAPE": "Xxxxx"},
+]
 
 STRING_ATTRS = ["ORTH", "TEXT", "LOWER", "NORM", "SHAPE", "PREFIX", "SUFFIX"]
 BOOL_ATTRS = [
@@ -149,6 +158,29 @@ def random_patterns(rng, sample):
     return patterns
 
 
+def shared_start_patterns(rng, sample):
+    """Patterns whose first tokens come from a small pool (flags, and the
+    sample's most frequent lower forms), with the generator's tokens after them:
+    most start lists hold many patterns, with `!`, `?` and `{1,2}` on some first
+    tokens and every operator after."""
+    counts = {}
+    for token in sample:
+        if token.is_alpha:
+            counts[token.lower_] = counts.get(token.lower_, 0) + 1
+    frequent = sorted(counts, key=lambda word: (-counts[word], word))[:6]
+    pool = FIRST_TOKENS + [{"LOWER": word} for word in frequent]
+    patterns = []
+    while len(patterns) < SHARED_START_PATTERNS:
+        first = dict(rng.choice(pool))
+        if rng.random() < 0.15:
+            first["OP"] = rng.choice(["!", "?", "{1,2}"])
+        pattern = [first] + [random_token(rng, sample) for _ in range(rng.randint(0, 3))]
+        if can_match_empty(pattern) or is_phrase(pattern):
+            continue
+        patterns.append(pattern)
+    return patterns
+
+
 def run(binary, args):
     result = subprocess.run([str(binary), *args], capture_output=True, timeout=900)
     if result.returncode != 0:
@@ -204,9 +236,11 @@ def test_candidates_identical_to_spacy_matcher(rubric_bin, nlp, capsys):
         # Values for the patterns come from the documents' own tokens.
         sample_doc = doc_from_words(nlp, tokens_of[docs[0].id])
         sample = [t for t in sample_doc if not t.is_space]
-        for seed in SEEDS:
+        pattern_sets = [(seed, random_patterns) for seed in SEEDS]
+        pattern_sets.append((SHARED_START_SEED, shared_start_patterns))
+        for seed, generate in pattern_sets:
             rng = random.Random(seed)
-            patterns = random_patterns(rng, sample)
+            patterns = generate(rng, sample)
             ours = rubric_matches(rubric_bin, workdir, docs, patterns)
             # validate=False, as the EntityRuler builds it: the Matcher's schema lacks
             # PREFIX and SUFFIX, which matching itself supports.
@@ -242,7 +276,8 @@ def test_candidates_identical_to_spacy_matcher(rubric_bin, nlp, capsys):
     with capsys.disabled():
         print(
             f"\nmatcher vs spaCy: {compared} document comparisons ({len(docs)} documents x "
-            f"{len(SEEDS)} pattern sets of {PATTERNS_PER_SET}), {total_matches} spaCy matches, "
+            f"{len(SEEDS)} pattern sets of {PATTERNS_PER_SET} and one of {SHARED_START_PATTERNS} "
+            f"sharing first tokens), {total_matches} spaCy matches, "
             f"{len(differences)} difference(s)"
         )
     # A comparison that finds nothing compares nothing.
