@@ -801,10 +801,9 @@ struct Joint {
     /// The bits reached after the first token: each member's second atom (or
     /// its accept bit), closed.
     first: u64,
-    /// Per member, in list order: its place in the list and its pattern.
+    /// Per member, in list order: its place in the list and its pattern. A
+    /// member's number is the number of accept bits below its own.
     members: Vec<(usize, u32)>,
-    /// Per accept bit, its member.
-    member_of: [u8; 64],
 }
 
 impl Joint {
@@ -817,7 +816,6 @@ impl Joint {
             accepts: 0,
             first: 0,
             members: Vec::new(),
-            member_of: [0; 64],
         };
         for (place, &pattern) in list.iter().enumerate() {
             let Some(program) = rules.programs.get(pattern as usize) else { continue };
@@ -829,10 +827,9 @@ impl Joint {
                 && program.trail == 0
                 && !program.has_run;
             // Its atoms after the first, and its accept bit.
-            if !joins || joint.steps.len() + rest.len() + 1 > 64 || joint.members.len() >= 64 {
+            if !joins || joint.steps.len() + rest.len() + 1 > 64 {
                 continue;
             }
-            let member = u8::try_from(joint.members.len()).unwrap_or(u8::MAX);
             joint.first |= 1 << joint.steps.len();
             for &step in rest {
                 let bit = 1u64 << joint.steps.len();
@@ -846,7 +843,6 @@ impl Joint {
             }
             let accept = joint.steps.len();
             joint.accepts |= 1 << accept;
-            joint.member_of[accept] = member;
             joint.steps.push(*first);
             joint.members.push((place, pattern));
         }
@@ -872,7 +868,9 @@ impl Joint {
             while accepted != 0 {
                 let bit = accepted.trailing_zeros() as usize;
                 accepted &= accepted - 1;
-                found(usize::from(self.member_of[bit]), token);
+                // Members' bits are laid out in list order.
+                let below = self.accepts & ((1 << bit) - 1);
+                found(below.count_ones() as usize, token);
             }
             let live = set & !self.accepts;
             if token >= tokens || live == 0 {

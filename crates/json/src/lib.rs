@@ -111,10 +111,10 @@ impl<'de> Visitor<'de> for CheckedVisitor {
                 few.push(key);
             } else {
                 seen.extend(few.drain(..));
-                if seen.contains(&key) {
+                // One hash: the key goes in, and one already there comes back.
+                if let Some(key) = seen.replace(key) {
                     return Err(repeated(&key));
                 }
-                seen.insert(key);
             }
         }
         Ok(Checked)
