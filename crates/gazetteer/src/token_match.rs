@@ -463,12 +463,15 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         // Most words start no pattern of a rule set: not kept.
         starters += usize::from(list != StartLists::EMPTY);
     }
-    let longest = wanted == Wanted::LongestPerStart;
     for &(start, list) in starting.get(..starters).unwrap_or_default() {
         let candidates = lists.get(list);
-        // The list's patterns searched together (`Joint`), their matches
-        // written in the list's order below; the others one by one.
+        // The list's patterns searched together (`Joint`), the others one by
+        // one, their matches in the list's order.
         let joint = lists.joint(list);
+        // The members with a match (bit = member number): under `longest`,
+        // their longest matches are written in list order among the other
+        // patterns' below, rather than the whole list walked to find them.
+        let mut matched = 0u64;
         if let Some(joint) = joint {
             joint_ends.clear();
             joint_ends.resize(joint.members.len(), 0);
@@ -477,6 +480,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 Wanted::LongestPerStart => {
                     if let Some(slot) = joint_ends.get_mut(member) {
                         *slot = end;
+                        matched |= 1 << member;
                     }
                 }
                 // Every match, the twins' too, in any order (sorted below).
@@ -490,51 +494,21 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 }
             });
         }
-        let mut members = joint.map_or(&[][..], |joint| &joint.members).iter().zip(&joint_ends);
-        let mut next_member = members.next();
-        for (at, &pattern) in candidates.iter().enumerate() {
-            if let Some((_, &end)) = next_member.filter(|((place, _), _)| *place == at) {
-                if longest && end > 0 {
-                    found.push(TokenMatch { pattern, start, end });
-                }
-                next_member = members.next();
-                continue;
+        // The places of the patterns searched one by one: the joint's others,
+        // or the whole list.
+        let others = joint.map(|joint| &joint.others[..]);
+        for at in 0..others.map_or(candidates.len(), <[usize]>::len) {
+            let place = others.map_or(Some(at), |others| others.get(at).copied());
+            let Some(place) = place else { break };
+            if let Some(joint) = joint {
+                joint.write_matched(&mut matched, &joint_ends, start, place, &mut found);
             }
-            // One record per try (`Program`), read once.
-            let Some(program) = rules.programs.get(pattern as usize) else { continue };
-            let steps = rules.steps_of(program);
-            // A lexical first token was settled for the text; one that depends
-            // on the token's place is checked here, before a search.
-            if !program.lexical_first && refused(rules, steps, &doc, start) {
-                continue;
+            if let Some(&pattern) = candidates.get(place) {
+                search_one(rules, &doc, &mut search, pattern, start, wanted, &mut found);
             }
-            // Most searches end at their second token: checked before one starts.
-            if !passes_fixed_atoms(rules, program, steps, &doc, start) {
-                continue;
-            }
-            let before = found.len();
-            // The first atom passed (above, or where the pattern's starts were
-            // settled) and so did the fixed ones after it: the search takes
-            // them as given.
-            let verified = program.fixed as usize;
-            let walk = Walk { pattern, program, steps, start, verified, longest };
-            search.run(rules, &doc, walk, &mut found);
-            // (One match or none, as the bit-set search reports under
-            // `longest`, is already its own longest.)
-            if wanted == Wanted::LongestPerStart && found.len() - before > 1 {
-                keep_longest_per_start(&mut found, before);
-            }
-            let after = found.len();
-            // Under `LongestPerStart` the caller picks which twin a match is.
-            let group = match wanted {
-                Wanted::Every => rules.twin_group(pattern).unwrap_or(&[]),
-                Wanted::LongestPerStart => &[],
-            };
-            for &twin in group.iter().filter(|&&twin| twin != pattern) {
-                for at in before..after {
-                    found.push(TokenMatch { pattern: twin, ..found[at] });
-                }
-            }
+        }
+        if let Some(joint) = joint {
+            joint.write_matched(&mut matched, &joint_ends, start, usize::MAX, &mut found);
         }
     }
     let mut vocabulary = doc.vocabulary.into_inner();
@@ -559,6 +533,56 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         Wanted::LongestPerStart => keep_longest_per_start(&mut found, 0),
     }
     found
+}
+
+/// Pattern `pattern`'s matches from token `start` (which its start list says it
+/// can start at), as `wanted` asks for them, added to `found`: its first atom
+/// and fixed atoms checked, then a search.
+#[inline]
+fn search_one(
+    rules: &TokenRules,
+    doc: &Doc<'_, '_>,
+    search: &mut Search,
+    pattern: u32,
+    start: usize,
+    wanted: Wanted,
+    found: &mut Vec<TokenMatch>,
+) {
+    // One record per try (`Program`), read once.
+    let Some(program) = rules.programs.get(pattern as usize) else { return };
+    let steps = rules.steps_of(program);
+    // A lexical first token was settled for the text; one that depends on the
+    // token's place is checked here, before a search.
+    if !program.lexical_first && refused(rules, steps, doc, start) {
+        return;
+    }
+    // Most searches end at their second token: checked before one starts.
+    if !passes_fixed_atoms(rules, program, steps, doc, start) {
+        return;
+    }
+    let before = found.len();
+    // The first atom passed (above, or where the pattern's starts were settled)
+    // and so did the fixed ones after it: the search takes them as given.
+    let verified = program.fixed as usize;
+    let longest = wanted == Wanted::LongestPerStart;
+    let walk = Walk { pattern, program, steps, start, verified, longest };
+    search.run(rules, doc, walk, found);
+    // (One match or none, as the bit-set search reports under `longest`, is
+    // already its own longest.)
+    if longest && found.len() - before > 1 {
+        keep_longest_per_start(found, before);
+    }
+    let after = found.len();
+    // Under `LongestPerStart` the caller picks which twin a match is.
+    let group = match wanted {
+        Wanted::Every => rules.twin_group(pattern).unwrap_or(&[]),
+        Wanted::LongestPerStart => &[],
+    };
+    for &twin in group.iter().filter(|&&twin| twin != pattern) {
+        for at in before..after {
+            found.push(TokenMatch { pattern: twin, ..found[at] });
+        }
+    }
 }
 
 /// Keeps, of the matches `found[from..]`, each pattern's longest per start, in
@@ -804,6 +828,8 @@ struct Joint {
     /// Per member, in list order: its place in the list and its pattern. A
     /// member's number is the number of accept bits below its own.
     members: Vec<(usize, u32)>,
+    /// The places in the list of its other patterns, searched one by one.
+    others: Vec<usize>,
 }
 
 impl Joint {
@@ -816,11 +842,16 @@ impl Joint {
             accepts: 0,
             first: 0,
             members: Vec::new(),
+            others: Vec::new(),
         };
         for (place, &pattern) in list.iter().enumerate() {
-            let Some(program) = rules.programs.get(pattern as usize) else { continue };
-            let steps = rules.steps_of(program);
-            let Some((first, rest)) = steps.split_first() else { continue };
+            let program = rules.programs.get(pattern as usize);
+            let Some((program, (first, rest))) =
+                program.and_then(|program| Some((program, rules.steps_of(program).split_first()?)))
+            else {
+                joint.others.push(place);
+                continue;
+            };
             let joins = program.lexical_first
                 && matches!(first.quantifier, Quantifier::One | Quantifier::Not)
                 && program.lead == 0
@@ -828,6 +859,7 @@ impl Joint {
                 && !program.has_run;
             // Its atoms after the first, and its accept bit.
             if !joins || joint.steps.len() + rest.len() + 1 > 64 {
+                joint.others.push(place);
                 continue;
             }
             joint.first |= 1 << joint.steps.len();
@@ -848,6 +880,29 @@ impl Joint {
         }
         joint.first = closure(joint.first, joint.skippable);
         (joint.members.len() >= 2).then_some(joint)
+    }
+
+    /// Writes, from token `start`, the longest match of each member in
+    /// `matched` whose place in the list is at most `place` (in list order, their
+    /// ends in `ends`), and takes them out of `matched`.
+    fn write_matched(
+        &self,
+        matched: &mut u64,
+        ends: &[usize],
+        start: usize,
+        place: usize,
+        found: &mut Vec<TokenMatch>,
+    ) {
+        while *matched != 0 {
+            let member = matched.trailing_zeros() as usize;
+            let Some(&(at, pattern)) = self.members.get(member) else { break };
+            if at > place {
+                break;
+            }
+            *matched &= *matched - 1;
+            let end = ends.get(member).copied().unwrap_or(0);
+            found.push(TokenMatch { pattern, start, end });
+        }
     }
 
     /// Calls `found(member, end)` for each match of each member from token
