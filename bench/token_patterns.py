@@ -14,12 +14,13 @@ repeated, as JSON Lines):
 - `rubric annotate` with the default gazetteer alone (the baseline), then with the
   1,000 token patterns added (`-g patterns.jsonl`): whole process, wall clock, on one
   thread (`-j 1`, pinned to CPU 0 with taskset when it is there) and on every core;
-  the two runs alternate, fifteen rounds, and each keeps its best time, so that a
+  the two runs alternate, twenty-five rounds, and each keeps its best time, so that a
   slow moment of a shared machine does not fall on one side only; beside the
   cost from the best times, the median over the rounds of each round's own
   cost (its run with the patterns against the default run just before it),
   which a slow stretch spanning several runs moves less. The target counts as
-  met only when both are within it;
+  met only when both are within it. Each run writes a new output file (the
+  previous run's is removed first, untimed);
 - spaCy's EntityRuler with the same patterns on `spacy.blank("en")` (`nlp.pipe`,
   one process), on a prefix of the same documents (it runs at a few hundredths of
   a MB/s; the prefix is sized to take about a minute), as MB/s.
@@ -92,7 +93,7 @@ def patterns(words, count=1000, seed=19):
     return out
 
 
-ROUNDS = 15
+ROUNDS = 25
 
 
 def timed(command):
@@ -172,6 +173,11 @@ def main():
             for _ in range(ROUNDS):
                 pair = []
                 for name, command in zip(names, (base, with_rules)):
+                    # Each run writes a new file, as scripts/bench-annotate's do:
+                    # replacing the previous run's output would free its pages
+                    # and blocks inside the timed run (a cost of repeating runs
+                    # into one file, not of annotating; bench/README.md).
+                    (tmp / "out.jsonl").unlink(missing_ok=True)
                     seconds = timed(command)[0]
                     runs[name] = min(runs.get(name, seconds), seconds)
                     pair.append(seconds)
