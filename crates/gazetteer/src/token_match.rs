@@ -655,12 +655,96 @@ struct Vocabulary {
     words: Vec<WordRecord>,
     /// The distinct start lists the words have.
     lists: StartLists,
-    /// Results of the lexical specs without a bit, by word and spec (`word << 32
-    /// | spec`): one probe, where a sorted list per word took a binary search
-    /// through every spec a frequent word was tested on. Bounded by
-    /// `MAX_RESULTS`.
-    results: FxHashMap<u64, bool>,
+    /// Results of the lexical specs without a bit, by word and spec: one probe,
+    /// where a sorted list per word took a binary search through every spec a
+    /// frequent word was tested on. Bounded by `MAX_RESULTS`.
+    results: SpecResults,
     buffers: Buffers,
+}
+
+/// Results of lexical specs by (word, spec), as `Vocabulary::results` keeps
+/// them: one flat table of `u64` slots, open addressing with linear probing.
+/// A slot holds `(word + 1) << 32 | spec`, with the result in the top bit (0 is
+/// an empty slot), so that a lookup reads one cache line. Written here rather
+/// than taken from hashbrown (the `FxHashMap<u64, bool>` it replaced), which
+/// keeps its control bytes apart from its entries: two lines per lookup, and
+/// with a thousand patterns' fuzzy specs looked up at random both missed the
+/// cache (half of `test_spec`'s time was the load of the entry).
+#[derive(Default)]
+struct SpecResults {
+    /// A power of two in length (or empty).
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl SpecResults {
+    const HOLDS: u64 = 1 << 63;
+
+    /// The slot's key for `word` and `spec`; `None` for a word number too large
+    /// to leave the top bit free (never, as the interner starts afresh past
+    /// `MAX_WORDS`: such a result would only go unkept).
+    fn key(word: usize, spec: u32) -> Option<u64> {
+        let word = u64::try_from(word).ok()?.checked_add(1).filter(|&word| word < 1 << 31)?;
+        Some(word << 32 | u64::from(spec))
+    }
+
+    /// Where `key`'s probe starts (Fibonacci hashing: the top bits of a
+    /// multiplication, which word and spec both reach).
+    fn home(&self, key: u64) -> usize {
+        let bits = self.slots.len().trailing_zeros();
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+    }
+
+    fn get(&self, word: usize, spec: u32) -> Option<bool> {
+        let key = Self::key(word, spec)?;
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(key);
+        loop {
+            let slot = *self.slots.get(at)?;
+            if slot == 0 {
+                return None;
+            }
+            if slot & !Self::HOLDS == key {
+                return Some(slot & Self::HOLDS != 0);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Keeps the result of a (word, spec) pair not in the table yet.
+    fn insert(&mut self, word: usize, spec: u32, holds: bool) {
+        let Some(key) = Self::key(word, spec) else { return };
+        // At most half full: probes stay short.
+        if (self.len + 1) * 2 > self.slots.len() {
+            let larger = vec![0; (self.slots.len() * 2).max(1024)];
+            let old = std::mem::replace(&mut self.slots, larger);
+            for slot in old.into_iter().filter(|&slot| slot != 0) {
+                self.place(slot);
+            }
+        }
+        self.place(key | if holds { Self::HOLDS } else { 0 });
+        self.len += 1;
+    }
+
+    /// Puts `slot` in the first free slot of its probe.
+    fn place(&mut self, slot: u64) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(slot & !Self::HOLDS);
+        while let Some(taken) = self.slots.get_mut(at) {
+            if *taken == 0 {
+                *taken = slot;
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
 }
 
 /// What a rule set knows of one token text: the specs with a bit (`Step::bit`)
@@ -758,8 +842,8 @@ struct Vocabularies {
 const MAX_SETS: usize = 8;
 /// The most token texts the interner numbers before it starts afresh.
 const MAX_WORDS: usize = 1 << 16;
-/// The most spec results a vocabulary's map keeps (some sixteen bytes each)
-/// before it is emptied: ten thousand patterns test many specs on a frequent
+/// The most spec results a vocabulary's table keeps (eight to sixteen bytes
+/// each) before it is emptied: ten thousand patterns test many specs on a frequent
 /// word.
 const MAX_RESULTS: usize = 1 << 22;
 
@@ -1220,15 +1304,14 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         // Known per token text across documents (`Vocabulary`): in the word's
         // bits, or the map of other results.
         let word = doc.word(index);
-        let key = (word as u64) << 32 | u64::from(spec);
         // The word's bits when the spec has one (they cover every word of the
-        // document), else the map.
+        // document), else the table.
         let record = doc.words.get(word).filter(|_| bit != 0);
         let known = match record {
             Some(record) => {
                 (record.known.get() & bit != 0).then_some(record.holds.get() & bit != 0)
             }
-            None => doc.vocabulary.borrow().results.get(&key).copied(),
+            None => doc.vocabulary.borrow().results.get(word, spec),
         };
         if let Some(holds) = known {
             return holds;
@@ -1244,7 +1327,7 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
                 }
             }
             None => {
-                doc.vocabulary.borrow_mut().results.insert(key, holds);
+                doc.vocabulary.borrow_mut().results.insert(word, spec, holds);
             }
         }
         return holds;
@@ -1352,7 +1435,7 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::closure;
+    use super::{closure, SpecResults};
 
     /// The step-by-step closure `closure` replaces.
     fn closure_by_steps(mut set: u64, skippable: u64) -> u64 {
@@ -1363,6 +1446,43 @@ mod tests {
             }
             set = more;
         }
+    }
+
+    #[test]
+    fn spec_results_keep_what_a_map_keeps() {
+        let mut table = SpecResults::default();
+        let mut map = std::collections::HashMap::new();
+        // A small generator: words and specs spread and repeated, past two
+        // growths of the table.
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            state >> 33
+        };
+        for _ in 0..5000 {
+            let (word, spec) = ((next() % 3000) as usize, (next() % 700) as u32);
+            assert_eq!(table.get(word, spec), map.get(&(word, spec)).copied());
+            if !map.contains_key(&(word, spec)) {
+                let holds = next() % 3 == 0;
+                table.insert(word, spec, holds);
+                map.insert((word, spec), holds);
+            }
+        }
+        assert_eq!(table.len(), map.len());
+        assert!(table.slots.len() >= 2 * map.len() && table.slots.len().is_power_of_two());
+        for word in 0..3000 {
+            for spec in 0..700 {
+                assert_eq!(table.get(word, spec), map.get(&(word, spec)).copied());
+            }
+        }
+        // Word 0, spec 0 is a key like any other (an empty slot is all zeros).
+        let mut table = SpecResults::default();
+        assert_eq!(table.get(0, 0), None);
+        table.insert(0, 0, false);
+        assert_eq!(table.get(0, 0), Some(false));
+        // A word number that would reach the result's bit is not kept.
+        table.insert(1 << 31, 3, true);
+        assert_eq!((table.get(1 << 31, 3), table.len()), (None, 1));
     }
 
     #[test]
