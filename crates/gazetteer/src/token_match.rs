@@ -377,6 +377,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     if vocabulary.words.len() < known_words {
         vocabulary.words.resize(known_words, WordRecord::default());
     }
+    if vocabulary.starts.len() < known_words {
+        vocabulary.starts.resize(known_words, StartLists::UNKNOWN);
+    }
     let Buffers { mut cached, mut starting, mut joint_ends, mut search, found_per_token } =
         std::mem::take(&mut vocabulary.buffers);
     // The start lists are read while the searches update the vocabulary's
@@ -384,6 +387,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     // token's list is read in place, not copied out at every token that starts
     // a pattern.
     let mut lists = std::mem::take(&mut vocabulary.lists);
+    let mut starts = std::mem::take(&mut vocabulary.starts);
     let doc = Doc {
         attrs,
         words: std::mem::take(&mut vocabulary.words),
@@ -410,8 +414,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         // holds): computed once per text and thread, as spaCy's vocabulary keeps a
         // word's attributes. News repeats its words; this was most of the cost of
         // trying patterns.
-        let record = &doc.words[doc.word(start)];
-        let mut list = record.starts.get();
+        let word = doc.word(start);
+        let mut list = starts.get(word).copied().unwrap_or(StartLists::UNKNOWN);
         if list == StartLists::UNKNOWN {
             cached.clear();
             let mut consider = |pattern: u32| {
@@ -455,7 +459,9 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 _ => true,
             });
             list = lists.number(&cached, rules);
-            record.starts.set(list);
+            if let Some(slot) = starts.get_mut(word) {
+                *slot = list;
+            }
         }
         if let Some(entry) = starting.get_mut(starters) {
             *entry = (start, list);
@@ -513,6 +519,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     }
     let mut vocabulary = doc.vocabulary.into_inner();
     vocabulary.lists = lists;
+    vocabulary.starts = starts;
     vocabulary.words = doc.words;
     // Matches per 1,024 tokens, of the last document (a hint, rounded up).
     let found_per_token = found.len().saturating_mul(1024).div_ceil(tokens.len());
@@ -649,10 +656,15 @@ struct Vocabulary {
     /// The `Interner` numbering the lists below are indexed by (a token text's
     /// number).
     numbering: u64,
-    /// Per token text, what is known of it: one small record, so that a
-    /// document reads one cache line per word where it read three (a list's
-    /// place, the list, the bits).
+    /// Per token text, the specs with a bit known of it: one small record
+    /// (sixteen bytes), read by the searches.
     words: Vec<WordRecord>,
+    /// Per token text, the number of its start list in `lists` (`UNKNOWN` until
+    /// computed): apart from the records, four bytes a text, since `find`'s
+    /// first pass reads it at every token (and the records only where a search
+    /// goes): a few thousand texts' lists stay in the first-level cache, where
+    /// the records they were part of (24 bytes each) did not.
+    starts: Vec<u32>,
     /// The distinct start lists the words have.
     lists: StartLists,
     /// Results of the lexical specs without a bit, by word and spec: one probe,
@@ -749,24 +761,12 @@ impl SpecResults {
 
 /// What a rule set knows of one token text: the specs with a bit (`Step::bit`)
 /// tested on it and, of those, the ones that hold (other specs:
-/// `Vocabulary::results`); and the patterns that can start at it (see `find`),
-/// by their list's number in `StartLists`. Cells: a search writes a new answer
-/// while others are read.
-#[derive(Clone)]
+/// `Vocabulary::results`). Cells: a search writes a new answer while others
+/// are read.
+#[derive(Clone, Default)]
 struct WordRecord {
     known: Cell<u64>,
     holds: Cell<u64>,
-    starts: Cell<u32>,
-}
-
-impl Default for WordRecord {
-    fn default() -> Self {
-        WordRecord {
-            known: Cell::new(0),
-            holds: Cell::new(0),
-            starts: Cell::new(StartLists::UNKNOWN),
-        }
-    }
 }
 
 /// The distinct lists of patterns that can start at a word, numbered, in one
