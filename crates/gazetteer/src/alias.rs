@@ -95,7 +95,7 @@ const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
 pub(crate) fn candidates<'k, 'a>(
     text: &'k str,
     tokens: &[Token],
-    kept: &'k [Candidate<'a>],
+    kept: &[&'k Candidate<'a>],
     config: &Config,
     attrs: Option<&TokenAttrs<'_>>,
 ) -> Vec<Candidate<'a>> {
@@ -135,7 +135,7 @@ struct WordHashes<'t, 'a> {
 fn defined<'k, 'a>(
     text: &'k str,
     words: &[Token],
-    kept: &'k [Candidate<'a>],
+    kept: &[&'k Candidate<'a>],
     config: &Config,
 ) -> Vec<Alias<'k, 'a>> {
     // About one alias a span at most, most of them from token patterns' spans.
@@ -144,7 +144,7 @@ fn defined<'k, 'a>(
     // of start, so it only moves forward (one out of order is found by a
     // binary search), rather than a binary search per span.
     let mut first = 0;
-    for defined_by in
+    for &defined_by in
         kept.iter().filter(|m| matches!(m.rule, MatchRule::Entry | MatchRule::TokenPattern))
     {
         if first > 0 && words[first - 1].start >= defined_by.start {
@@ -876,6 +876,7 @@ mod tests {
         let spans = |found: Vec<Candidate<'_>>| -> Vec<(usize, usize, &str)> {
             found.iter().map(|c| (c.start, c.end, c.source.written().leak() as &str)).collect()
         };
+        let kept: Vec<&Candidate<'_>> = kept.iter().collect();
         let computed = spans(candidates(text, &tokens, &kept, &config, None));
         let kept_per_text = spans(candidates(text, &tokens, &kept, &config, Some(&attrs)));
         // Mentions of each kind of definition: plain ASCII in capitals, not

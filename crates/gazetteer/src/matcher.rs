@@ -427,8 +427,10 @@ impl Matcher {
         let mut by_start: Vec<&Candidate<'_>> = candidates.iter().collect();
         by_start.sort_by_key(|m| m.start);
         let longest_path = self.overlaps == OverlapPolicy::Longest && none_empty(&by_start);
-        let first: Vec<Candidate<'_>> = if longest_path {
-            leftmost_longest(by_start.clone()).into_iter().copied().collect()
+        // The spans kept so far, as references (a candidate is some hundred
+        // bytes, and a thousand token patterns keep tens of thousands).
+        let first: Vec<&Candidate<'_>> = if longest_path {
+            leftmost_longest(by_start.clone())
         } else {
             resolved_spans(&candidates, self.overlaps)
         };
@@ -839,11 +841,14 @@ fn longest_spans(by_start: Vec<&Candidate<'_>>) -> Matches {
 ///
 /// For the policies but `longest` on candidates none of which is empty (that
 /// one reads the candidates sorted once, in [`Matcher::find_fitting`]).
-fn resolved_spans<'a>(candidates: &[Candidate<'a>], policy: OverlapPolicy) -> Vec<Candidate<'a>> {
+fn resolved_spans<'c, 'a>(
+    candidates: &'c [Candidate<'a>],
+    policy: OverlapPolicy,
+) -> Vec<&'c Candidate<'a>> {
     let by_ref: Vec<&Candidate<'a>> = candidates.iter().collect();
     let mut spans = select(by_ref, policy, |_, _: &&Candidate<'_>, _| {});
     spans.sort_by(|a, b| (a.start, a.end, a.label, a.id).cmp(&(b.start, b.end, b.label, b.id)));
-    spans.into_iter().copied().collect()
+    spans
 }
 
 /// The spans the `longest` policy keeps, in order, without sorting every
