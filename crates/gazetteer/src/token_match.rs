@@ -1302,7 +1302,7 @@ fn spec_holds(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index:
 fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: usize) -> bool {
     if bit != 0 || rules.lexical_specs.get(spec as usize).copied().unwrap_or(false) {
         // Known per token text across documents (`Vocabulary`): in the word's
-        // bits, or the map of other results.
+        // bits, or the table of other results.
         let word = doc.word(index);
         // The word's bits when the spec has one (they cover every word of the
         // document), else the table.
