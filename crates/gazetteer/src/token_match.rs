@@ -1462,10 +1462,10 @@ mod tests {
         for _ in 0..5000 {
             let (word, spec) = ((next() % 3000) as usize, (next() % 700) as u32);
             assert_eq!(table.get(word, spec), map.get(&(word, spec)).copied());
-            if !map.contains_key(&(word, spec)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = map.entry((word, spec)) {
                 let holds = next() % 3 == 0;
                 table.insert(word, spec, holds);
-                map.insert((word, spec), holds);
+                slot.insert(holds);
             }
         }
         assert_eq!(table.len(), map.len());
