@@ -439,7 +439,7 @@ pub(crate) struct Step {
     pub(crate) spec: u32,
     pub(crate) quantifier: Quantifier,
     /// The spec's bit in the matcher's per-word record of results
-    /// (`token_match::WordRecord`), as its position plus one, or 0: the
+    /// (`token_match::SpecBits`), as its position plus one, or 0: the
     /// `SPEC_BITS` lexical specs the searches ask most (a flag such as
     /// `IS_TITLE` after a first token, shared by many patterns; see
     /// `bits_for_most_tested_specs`) are answered by one bit test instead of a

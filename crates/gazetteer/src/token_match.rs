@@ -91,10 +91,10 @@ impl<'t> TokenAttrs<'t> {
 /// tests that depend on a token's place.
 struct Doc<'a, 't> {
     attrs: &'a TokenAttrs<'t>,
-    /// The vocabulary's per-word records (`Vocabulary::words`), held apart for
-    /// the document: the searches' most frequent question reads them without a
+    /// The vocabulary's spec bits (`Vocabulary::bits`), held apart for the
+    /// document: the searches' most frequent question reads them without a
     /// `RefCell`'s borrow, and a test writes its answer through their cells.
-    words: Vec<WordRecord>,
+    bits: Vec<SpecBits>,
     vocabulary: RefCell<Vocabulary>,
     /// Tests of specs that are not lexical, per token and `Condition::memo`;
     /// made on first use (most rule sets have none).
@@ -374,8 +374,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     let mut vocabulary = VOCABULARIES.with(|v| v.borrow_mut().take(rules.id, numbering));
     // A record for every number the document's tokens have.
     let known_words = attrs.interner.lexemes.len();
-    if vocabulary.words.len() < known_words {
-        vocabulary.words.resize(known_words, WordRecord::default());
+    if vocabulary.bits.len() < known_words {
+        vocabulary.bits.resize(known_words, SpecBits::default());
     }
     if vocabulary.starts.len() < known_words {
         vocabulary.starts.resize(known_words, StartLists::UNKNOWN);
@@ -390,7 +390,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     let mut starts = std::mem::take(&mut vocabulary.starts);
     let doc = Doc {
         attrs,
-        words: std::mem::take(&mut vocabulary.words),
+        bits: std::mem::take(&mut vocabulary.bits),
         vocabulary: RefCell::new(vocabulary),
         memo: RefCell::new(None),
         specs: RefCell::new(None),
@@ -501,7 +501,8 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
             });
         }
         // The places of the patterns searched one by one: the joint's others,
-        // or the whole list.
+        // or the whole list (one loop for both, so that the search it calls
+        // is inlined once).
         let others = joint.map(|joint| &joint.others[..]);
         for at in 0..others.map_or(candidates.len(), <[usize]>::len) {
             let place = others.map_or(Some(at), |others| others.get(at).copied());
@@ -520,7 +521,7 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     let mut vocabulary = doc.vocabulary.into_inner();
     vocabulary.lists = lists;
     vocabulary.starts = starts;
-    vocabulary.words = doc.words;
+    vocabulary.bits = doc.bits;
     // Matches per 1,024 tokens, of the last document (a hint, rounded up).
     let found_per_token = found.len().saturating_mul(1024).div_ceil(tokens.len());
     vocabulary.buffers = Buffers { cached, starting, joint_ends, search, found_per_token };
@@ -656,14 +657,13 @@ struct Vocabulary {
     /// The `Interner` numbering the lists below are indexed by (a token text's
     /// number).
     numbering: u64,
-    /// Per token text, the specs with a bit known of it: one small record
-    /// (sixteen bytes), read by the searches.
-    words: Vec<WordRecord>,
+    /// Per token text, its spec bits: read at random by the searches, sixteen
+    /// bytes a text.
+    bits: Vec<SpecBits>,
     /// Per token text, the number of its start list in `lists` (`UNKNOWN` until
-    /// computed): apart from the records, four bytes a text, since `find`'s
-    /// first pass reads it at every token (and the records only where a search
-    /// goes): a few thousand texts' lists stay in the first-level cache, where
-    /// the records they were part of (24 bytes each) did not.
+    /// computed): apart from the bits, four bytes a text, since `find`'s first
+    /// pass reads it at every token (and the bits only where a search goes): a
+    /// few thousand texts' numbers stay in the first-level cache.
     starts: Vec<u32>,
     /// The distinct start lists the words have.
     lists: StartLists,
@@ -764,7 +764,7 @@ impl SpecResults {
 /// `Vocabulary::results`). Cells: a search writes a new answer while others
 /// are read.
 #[derive(Clone, Default)]
-struct WordRecord {
+struct SpecBits {
     known: Cell<u64>,
     holds: Cell<u64>,
 }
@@ -1016,7 +1016,7 @@ impl Joint {
                 return;
             }
             // The token's record, read once: most steps' specs have a bit in it.
-            let record = doc.words.get(doc.word(token));
+            let record = doc.bits.get(doc.word(token));
             let (known, holds) = record.map_or((0, 0), |r| (r.known.get(), r.holds.get()));
             let mut next = 0u64;
             let mut bits = live;
@@ -1285,10 +1285,10 @@ fn closure(set: u64, skippable: u64) -> u64 {
 #[inline]
 fn spec_holds(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: usize) -> bool {
     if bit != 0 {
-        // One of the most tested lexical specs: a bit of the text's `WordRecord` when
+        // One of the most tested lexical specs: a bit of the text's `SpecBits` when
         // the text was tested. The searches' most frequent question, so
         // answered inline; the rest is `test_spec`.
-        if let Some(known) = doc.words.get(doc.word(index)) {
+        if let Some(known) = doc.bits.get(doc.word(index)) {
             if known.known.get() & bit != 0 {
                 return known.holds.get() & bit != 0;
             }
@@ -1306,7 +1306,7 @@ fn test_spec(rules: &TokenRules, spec: u32, bit: u64, doc: &Doc<'_, '_>, index: 
         let word = doc.word(index);
         // The word's bits when the spec has one (they cover every word of the
         // document), else the table.
-        let record = doc.words.get(word).filter(|_| bit != 0);
+        let record = doc.bits.get(word).filter(|_| bit != 0);
         let known = match record {
             Some(record) => {
                 (record.known.get() & bit != 0).then_some(record.holds.get() & bit != 0)
