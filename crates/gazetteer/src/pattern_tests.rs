@@ -383,6 +383,39 @@ fn spacy_fuzzy_allowance() {
     assert!(!levenshtein_compare("ab", "xx", Some(1)));
 }
 
+proptest! {
+    /// The bounded count (one row on the stack, stopped early) says what the
+    /// whole table says: on ASCII and on other characters, on words longer
+    /// than the stack's row, at every allowance.
+    #[test]
+    fn bounded_edit_count_agrees_with_the_table(
+        a in "[abü😀]{0,70}",
+        edits in proptest::collection::vec((0usize..80, 0usize..3, "[abü😀]"), 0..10),
+        allowed in 0u32..8,
+    ) {
+        use crate::token_match::{levenshtein, levenshtein_compare};
+        // `b` is `a` a few edits away, so that distances near the allowance
+        // (where a count stopped too early or too late would show) are common.
+        let mut b: Vec<char> = a.chars().collect();
+        for (at, kind, item) in &edits {
+            let item = item.chars().next().unwrap_or('a');
+            let at = at % (b.len() + 1);
+            match kind {
+                0 => b.insert(at, item),
+                1 if at < b.len() => { b.remove(at); }
+                _ if at < b.len() => b[at] = item,
+                _ => b.push(item),
+            }
+        }
+        let b: String = b.into_iter().collect();
+        let expected = levenshtein(&a, &b) <= allowed as usize;
+        prop_assert_eq!(levenshtein_compare(&a, &b, Some(allowed)), expected);
+        let (ascii_a, ascii_b) = (a.replace(['ü', '😀'], "c"), b.replace(['ü', '😀'], "d"));
+        let expected = levenshtein(&ascii_a, &ascii_b) <= allowed as usize;
+        prop_assert_eq!(levenshtein_compare(&ascii_a, &ascii_b, Some(allowed)), expected);
+    }
+}
+
 // --- Property test: the matcher against a brute-force backtracking matcher. ---
 
 /// A token spec of the generated patterns: which word it wants (`None`: any
