@@ -85,7 +85,7 @@ fn article_records() -> (Record, Record) {
             continue;
         }
         if index == relabelled {
-            span.label = "PERSON".to_string();
+            span.label = "PERSON".into();
         }
         if index == shifted {
             span.end -= " Region".len();

@@ -123,13 +123,17 @@ fn token_view(record: &Record) -> Vec<(Vec<String>, String)> {
                 .filter(|t| !t.is_space(text))
                 .map(|t| t.text(text).to_string())
                 .collect();
-            (tokens, span.label.clone())
+            (tokens, span.label.to_string())
         })
         .collect()
 }
 
 fn exact(record: &Record) -> Vec<(usize, usize, String, Option<String>)> {
-    record.spans().iter().map(|s| (s.start, s.end, s.label.clone(), s.kb_id.clone())).collect()
+    record
+        .spans()
+        .iter()
+        .map(|s| (s.start, s.end, s.label.to_string(), s.kb_id.as_deref().map(str::to_string)))
+        .collect()
 }
 
 /// A JSONL record for review: its id, meta and token count, then one span per line.

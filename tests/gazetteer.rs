@@ -118,7 +118,11 @@ fn news_paragraphs_invariants() {
                 assert!(tokens.iter().any(|t| t.start == m.start), "{m:?} starts a token");
                 assert!(tokens.iter().any(|t| t.end == m.end), "{m:?} ends a token");
                 if m.rule == MatchRule::Entry {
-                    assert_eq!(fold(&text[m.start..m.end]), fold(&patterns[&m.source]), "{m:?}");
+                    assert_eq!(
+                        fold(&text[m.start..m.end]),
+                        fold(&patterns[m.source.as_str()]),
+                        "{m:?}"
+                    );
                 }
             }
             if policy != OverlapPolicy::All {

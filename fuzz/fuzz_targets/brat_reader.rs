@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let (again, skipped) = from_brat("doc", brat.txt.clone(), &brat.ann, "doc.ann", &tokenizer)
         .expect("brat we wrote reads back");
     let spans = |r: &rubric_exporter::Record| -> Vec<(usize, usize, String)> {
-        r.spans().iter().map(|s| (s.start, s.end, s.label.clone())).collect()
+        r.spans().iter().map(|s| (s.start, s.end, s.label.to_string())).collect()
     };
     assert_eq!(spans(&again), spans(&record), "{}", brat.ann);
     assert_eq!(skipped, Default::default(), "nothing we wrote is skipped");

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         };
         assert_eq!(words(&again), words(&record));
         let spans = |r: &rubric_exporter::Record| -> Vec<(String, String)> {
-            r.spans().iter().map(|s| (r.span_text(s).to_string(), s.label.clone())).collect()
+            r.spans().iter().map(|s| (r.span_text(s).to_string(), s.label.to_string())).collect()
         };
         assert_eq!(spans(&again), spans(&record), "{}", String::from_utf8_lossy(&written));
     }

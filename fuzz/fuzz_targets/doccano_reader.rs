@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         let again = again.into_iter().next().and_then(Result::ok).expect("reads back");
         assert_eq!(again.text(), record.text());
         let spans = |r: &rubric_exporter::Record| -> Vec<(usize, usize, String)> {
-            r.spans().iter().map(|s| (s.start, s.end, s.label.clone())).collect()
+            r.spans().iter().map(|s| (s.start, s.end, s.label.to_string())).collect()
         };
         assert_eq!(spans(&again), spans(&record), "{}", String::from_utf8_lossy(&written));
     }

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(tokens.iter().any(|t| t.end == span.end), "{span:?} ends a token");
         }
         let spans: Vec<(usize, usize, String)> =
-            matches.spans.iter().map(|s| (s.start, s.end, s.label.clone())).collect();
+            matches.spans.iter().map(|s| (s.start, s.end, s.label.to_string())).collect();
         found.push(spans);
     }
     if let [double_array, aho_corasick] = &found[..] {

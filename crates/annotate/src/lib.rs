@@ -153,7 +153,10 @@ impl Annotator {
     /// the labels) in one place, applied after overlaps are resolved, so a name
     /// read as another label is left out, not relabelled.
     fn keeps(&self, span: &Match) -> bool {
-        self.shared.labels.as_ref().is_none_or(|labels| labels.contains(&span.label))
+        self.shared
+            .labels
+            .as_ref()
+            .is_none_or(|labels| labels.iter().any(|label| *label == span.label))
     }
 
     /// The same annotator with explain on or off: what a per-call `explain=`
@@ -221,7 +224,7 @@ pub fn annotate(
     let mut matches = matcher.find(text, &tokens);
     one_span_per_label(&mut matches);
     if let Some(labels) = labels {
-        matches.spans.retain(|span| labels.contains(&span.label));
+        matches.spans.retain(|span| labels.iter().any(|label| *label == span.label));
     }
     let spans = matches.spans.iter().map(span_input).collect();
     let record = Record::new(id, text, &tokens, spans)?;

@@ -281,7 +281,7 @@ fn annotate(
     for span in record.spans() {
         match tally.iter_mut().find(|(label, _)| *label == span.label) {
             Some((_, n)) => *n += 1,
-            None => tally.push((span.label.clone(), 1)),
+            None => tally.push((span.label.to_string(), 1)),
         }
     }
     Ok((record, tally))

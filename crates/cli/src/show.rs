@@ -295,7 +295,7 @@ impl View {
         let mut spans: Vec<&Span> = record
             .spans()
             .iter()
-            .filter(|span| self.only.as_ref().is_none_or(|only| only.contains(&span.label)))
+            .filter(|span| self.only.as_ref().is_none_or(|only| only.contains(span.label.as_str())))
             .collect();
         spans.sort_by_key(|span| (span.start, Reverse(span.end), span.label.as_str()));
         let mut open: Vec<(&Span, Style)> = Vec::new();

@@ -209,8 +209,8 @@ impl From<&rubric_exporter::Record> for Document {
                 .map(|span| Span {
                     start: span.start,
                     end: span.end,
-                    label: span.label.clone(),
-                    source: span.source.clone(),
+                    label: span.label.to_string(),
+                    source: span.source.as_deref().map(str::to_string),
                 })
                 .collect(),
             tokens: record.has_tokens().then(|| {

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use rubric_tokenizer::{Sentence, Token, TokenKind, Tokenizer};
 
+use smol_str::SmolStr;
+
 use crate::error::{Error, ErrorKind};
 use crate::record::Record;
 
@@ -138,8 +140,8 @@ pub(crate) fn tokens_for<'r>(
 pub(crate) struct TokenSpan {
     pub(crate) first: usize,
     pub(crate) last: usize,
-    pub(crate) label: String,
-    pub(crate) kb_id: Option<String>,
+    pub(crate) label: SmolStr,
+    pub(crate) kb_id: Option<SmolStr>,
 }
 
 /// A record's tokens and spans as a token-based format writes them.

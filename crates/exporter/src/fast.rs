@@ -17,6 +17,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use smol_str::SmolStr;
+
 use crate::lines::RawLine;
 use crate::record::{token_range, Record, RecordToken, SpanInput};
 
@@ -167,8 +169,8 @@ pub(crate) fn parse(raw: &RawLine<'_>) -> Option<Record> {
                 }
             }
             let mut input = SpanInput::new(start, end, span.label);
-            input.kb_id = span.kb_id.map(Cow::into_owned);
-            input.source = span.source.map(Cow::into_owned);
+            input.kb_id = span.kb_id.map(SmolStr::from);
+            input.source = span.source.map(SmolStr::from);
             spans.push(input);
         }
         (tokens, spans)

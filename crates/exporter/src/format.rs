@@ -740,7 +740,7 @@ mod tests {
                 record
                     .spans()
                     .iter()
-                    .map(|span| (text[span.start..span.end].to_string(), span.label.clone()))
+                    .map(|span| (text[span.start..span.end].to_string(), span.label.to_string()))
                     .collect()
             })
             .collect()

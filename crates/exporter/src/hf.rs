@@ -48,7 +48,7 @@ impl HfWriter {
         let tokens =
             aligned.tokens.iter().map(|&i| record.tokens()[i].text(record.text()).to_string());
         let tags = Scheme::Iob2.tags(aligned.tokens.len(), &aligned.spans);
-        self.labels.extend(aligned.spans.iter().map(|span| span.label.clone()));
+        self.labels.extend(aligned.spans.iter().map(|span| span.label.to_string()));
         self.rows.push((record.id().to_string(), tokens.collect(), tags));
         Ok(())
     }

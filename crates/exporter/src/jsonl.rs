@@ -7,6 +7,8 @@ use rubric_tokenizer::TokenKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use smol_str::SmolStr;
+
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
 use crate::lines::{Line, LineReader, RawLine, Step};
 use crate::record::{token_range, KeptFields, Record, RecordToken, SpanInput};
@@ -1016,8 +1018,8 @@ fn parse_spans(
             }
         }
         let mut input = SpanInput::new(byte_start, byte_end, label);
-        input.kb_id = kb_id.map(str::to_string);
-        input.source = span_source.map(str::to_string);
+        input.kb_id = kb_id.map(SmolStr::new);
+        input.source = span_source.map(SmolStr::new);
         input.extra = kept;
         spans.push((input, (start, end)));
     }

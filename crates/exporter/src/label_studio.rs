@@ -265,8 +265,8 @@ impl<W: Write> LabelStudioWriter<W> {
             buffer.extend_from_slice(b",\"labels\":[");
             json_string(buffer, &span.label)?;
             buffer.extend_from_slice(b"]}}");
-            if !self.labels.contains(&span.label) {
-                self.labels.insert(span.label.clone());
+            if !self.labels.contains(span.label.as_str()) {
+                self.labels.insert(span.label.to_string());
             }
         }
         match options.target {

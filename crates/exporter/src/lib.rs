@@ -87,6 +87,9 @@ pub use label_studio::{
 pub use lines::{json_error_message, LineReader, RawLine};
 pub use record::{inexact_number, ExactFields, KeptFields, Record, RecordToken, Span, SpanInput};
 pub use rubric_json::repeated_key;
+/// The string type of a span's label, `kb_id` and source: short ones held
+/// inline, longer ones shared, so that a span costs no allocation for them.
+pub use smol_str::SmolStr;
 pub use spacy::{read_docbin, spacy_string_id, DocBinWriter};
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use rubric_offsets::{OffsetMap, OffsetUnit};
 use rubric_tokenizer::{Token, Tokenizer};
 use serde_json::{Map, Value};
+use smol_str::SmolStr;
 
 use crate::error::{Error, ErrorKind, SpanRef};
 
@@ -331,11 +332,11 @@ pub struct Span {
     /// without tokens.
     pub token_end: usize,
     /// The label, e.g. `GPE`.
-    pub label: String,
+    pub label: SmolStr,
     /// A knowledge-base identifier, e.g. a Wikidata QID.
-    pub kb_id: Option<String>,
+    pub kb_id: Option<SmolStr>,
     /// What produced the span.
-    pub source: Option<String>,
+    pub source: Option<SmolStr>,
     /// Fields of the span as it was read that the format does not define, written
     /// back on the span.
     pub extra: KeptFields,
@@ -350,18 +351,18 @@ pub struct SpanInput {
     /// Byte offset one past the span's last byte.
     pub end: usize,
     /// The label.
-    pub label: String,
+    pub label: SmolStr,
     /// A knowledge-base identifier.
-    pub kb_id: Option<String>,
+    pub kb_id: Option<SmolStr>,
     /// What produced the span.
-    pub source: Option<String>,
+    pub source: Option<SmolStr>,
     /// Fields the format does not define, kept on the span (see [`KeptFields`]).
     pub extra: KeptFields,
 }
 
 impl SpanInput {
     /// A span of `text[start..end]` (bytes) labelled `label`.
-    pub fn new(start: usize, end: usize, label: impl Into<String>) -> Self {
+    pub fn new(start: usize, end: usize, label: impl Into<SmolStr>) -> Self {
         SpanInput {
             start,
             end,
@@ -386,13 +387,13 @@ impl SpanInput {
     }
 
     /// Sets the knowledge-base identifier.
-    pub fn kb_id(mut self, kb_id: impl Into<String>) -> Self {
+    pub fn kb_id(mut self, kb_id: impl Into<SmolStr>) -> Self {
         self.kb_id = Some(kb_id.into());
         self
     }
 
     /// Sets what produced the span.
-    pub fn source(mut self, source: impl Into<String>) -> Self {
+    pub fn source(mut self, source: impl Into<SmolStr>) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -501,7 +502,7 @@ impl Record {
                     index: Some(index),
                     start: span.start,
                     end: span.end,
-                    label: span.label.clone(),
+                    label: span.label.to_string(),
                     text: text.get(span.start..span.end).map(str::to_string),
                 })
             };
@@ -514,7 +515,7 @@ impl Record {
                 return Err(Error::new(ErrorKind::SpanReversed { span: span_ref() }));
             }
             if span.label.is_empty() || span.label.contains(char::is_whitespace) {
-                let label = span.label.clone();
+                let label = span.label.to_string();
                 return Err(Error::new(ErrorKind::BadLabel { span: span_ref(), label }));
             }
             // Without tokens, a span has no token indices (0, never written).
@@ -551,7 +552,7 @@ impl Record {
                     index: Some(*index),
                     start: b.start,
                     end: b.end,
-                    label: b.label.clone(),
+                    label: b.label.to_string(),
                     text: text.get(b.start..b.end).map(str::to_string),
                 });
                 return Err(Error::new(ErrorKind::DuplicateSpan { span }));
@@ -695,7 +696,7 @@ impl Record {
             index: self.spans.iter().position(|s| s == span),
             start: span.start,
             end: span.end,
-            label: span.label.clone(),
+            label: span.label.to_string(),
             text: Some(self.span_text(span).to_string()),
         })
     }

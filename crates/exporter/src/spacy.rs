@@ -33,6 +33,8 @@ use flate2::Compression;
 use rubric_tokenizer::Tokenizer;
 use serde_json::Map;
 
+use smol_str::SmolStr;
+
 use crate::align::{
     align, decode, sentence_starts, tokens_for, AlignmentReport, Misaligned, Position,
 };
@@ -156,11 +158,11 @@ impl DocBinWriter {
             }
         }
         for span in &aligned.spans {
-            self.strings.insert(span.label.clone());
+            self.strings.insert(span.label.to_string());
             let label = spacy_string_id(&span.label);
             let kb_id = match &span.kb_id {
                 Some(kb_id) => {
-                    self.strings.insert(kb_id.clone());
+                    self.strings.insert(kb_id.to_string());
                     spacy_string_id(kb_id)
                 }
                 None => 0,
@@ -357,7 +359,7 @@ pub fn read_docbin(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Error> {
             .map(|(first, last, label)| {
                 let mut span = SpanInput::new(tokens[first].start, tokens[last].end, label)
                     .source(format!("{source}#{}", n + 1));
-                span.kb_id = kb_ids[first].clone();
+                span.kb_id = kb_ids[first].as_deref().map(SmolStr::new);
                 span
             })
             .collect();

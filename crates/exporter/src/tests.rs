@@ -36,7 +36,7 @@ fn token_view(record: &Record) -> Vec<(Vec<String>, String)> {
                 .filter(|t| !t.is_space(text))
                 .map(|t| t.text(text).to_string())
                 .collect();
-            (tokens, span.label.clone())
+            (tokens, span.label.to_string())
         })
         .collect()
 }
@@ -143,7 +143,7 @@ fn via_brat(records: &[Record]) -> Vec<Record> {
 
 /// Spans as offsets and labels, which formats that keep the text must give back.
 fn exact(record: &Record) -> Vec<(usize, usize, String)> {
-    record.spans().iter().map(|s| (s.start, s.end, s.label.clone())).collect()
+    record.spans().iter().map(|s| (s.start, s.end, s.label.to_string())).collect()
 }
 
 const NEWS: &str = "US President Joe Biden met Iran’s IRGC in Baghdad.\n\

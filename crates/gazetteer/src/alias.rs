@@ -874,7 +874,10 @@ mod tests {
         };
         let attrs = TokenAttrs::new(text, &tokens, |_, tokens| vec![false; tokens.len()]);
         let spans = |found: Vec<Candidate<'_>>| -> Vec<(usize, usize, &str)> {
-            found.iter().map(|c| (c.start, c.end, c.source.written().leak() as &str)).collect()
+            found
+                .iter()
+                .map(|c| (c.start, c.end, c.source.written().to_string().leak() as &str))
+                .collect()
         };
         let kept: Vec<&Candidate<'_>> = kept.iter().collect();
         let computed = spans(candidates(text, &tokens, &kept, &config, None));

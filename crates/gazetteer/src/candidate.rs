@@ -2,13 +2,19 @@
 //! internally: its strings borrowed from the gazetteer (or from the alias list)
 //! and its `source` kept as parts, so that the thousands of candidates a
 //! document can have cost no allocation. Only the spans kept (and, when a trace
-//! is asked for, the dropped ones) become [`Match`]es, whose strings are owned.
+//! is asked for, the dropped ones) become [`Match`]es, whose strings are owned
+//! [`SmolStr`]s: a short one (most labels, ids and sources) is held inline, a
+//! token pattern's source is shared with the pattern, so that a kept span
+//! usually costs no allocation either (three per span were a tenth of a
+//! thousand token patterns' cost).
 //!
 //! A thousand token patterns that start at every capitalized word make tens of
 //! candidates per sentence, nearly all of them dropped by the overlap policy;
 //! building three strings for each was most of the matcher's time.
 
 use std::cmp::Ordering;
+
+use smol_str::SmolStr;
 
 use crate::matches::{Match, MatchRule};
 
@@ -37,6 +43,8 @@ pub(crate) enum Source<'a> {
     Origin { file: &'a str, line: u64, name: Option<&'a str> },
     /// Already written out (an alias's `alias:last-name`, or a `Match`'s source).
     Text(&'a str),
+    /// Written out once and shared (a token pattern's `file:line#name`).
+    Shared(&'a SmolStr),
 }
 
 impl Source<'_> {
@@ -53,6 +61,7 @@ impl Source<'_> {
                 name.unwrap_or(""),
             ],
             Source::Text(text) => [text, "", "", "", ""],
+            Source::Shared(text) => [text.as_str(), "", "", "", ""],
         }
     }
 
@@ -67,16 +76,33 @@ impl Source<'_> {
             .cmp(theirs.iter().flat_map(|piece| piece.bytes()))
     }
 
-    /// The source written out (every kept span's is: one allocation, sized
-    /// once).
-    pub(crate) fn written(&self) -> String {
-        let mut digits = itoa::Buffer::new();
-        let pieces = self.pieces(&mut digits);
-        let mut out = String::with_capacity(pieces.iter().map(|piece| piece.len()).sum());
-        for piece in pieces {
-            out.push_str(piece);
+    /// The source written out (every kept span's is): a shared one cloned, any
+    /// other written inline when short, else with one allocation.
+    pub(crate) fn written(&self) -> SmolStr {
+        match *self {
+            Source::Shared(text) => text.clone(),
+            Source::Text(text) => SmolStr::new(text),
+            Source::Origin { .. } => {
+                let mut digits = itoa::Buffer::new();
+                let pieces = self.pieces(&mut digits);
+                // Written on the stack first: `SmolStr` then keeps it inline or
+                // copies it into one allocation (collecting the pieces into it
+                // would allocate a `String` on the way).
+                let mut stack = [0u8; 256];
+                let mut len = 0;
+                for piece in pieces {
+                    let Some(slot) = stack.get_mut(len..len + piece.len()) else {
+                        return SmolStr::from(pieces.concat());
+                    };
+                    slot.copy_from_slice(piece.as_bytes());
+                    len += piece.len();
+                }
+                match std::str::from_utf8(&stack[..len]) {
+                    Ok(text) => SmolStr::new(text),
+                    Err(_) => SmolStr::from(pieces.concat()),
+                }
+            }
         }
-        out
     }
 }
 
@@ -86,8 +112,8 @@ impl<'a> Candidate<'a> {
         Match {
             start: self.start,
             end: self.end,
-            label: self.label.to_string(),
-            id: self.id.map(str::to_string),
+            label: SmolStr::new(self.label),
+            id: self.id.map(SmolStr::new),
             source: self.source.written(),
             rule: self.rule,
             priority: self.priority,

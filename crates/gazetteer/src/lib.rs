@@ -70,6 +70,10 @@ pub use gazetteer::{
 };
 pub use matcher::{Matcher, MatcherBuilder, OverlapPolicy, RuleSelection};
 pub use matches::{DropReason, Dropped, Match, MatchRule, Matches};
+/// The string type of a [`Match`]'s label, id and source: short ones (most
+/// labels, ids and sources) held inline, longer ones shared, so a kept span
+/// costs no allocation.
+pub use smol_str::SmolStr;
 
 /// The default gazetteer's source, embedded in the binary.
 pub const DEFAULT_TSV: &str = include_str!("../../../corpus/gazetteer/default.tsv");

@@ -673,7 +673,7 @@ fn token_candidate(
         id: pattern.id.as_deref(),
         // `file:line#name`, written once per pattern (`TokenRules::sources`).
         source: match rules.sources.get(number as usize) {
-            Some(written) => Source::Text(written),
+            Some(written) => Source::Shared(written),
             None => Source::Origin {
                 file: &pattern.origin.file,
                 line: pattern.origin.line,

@@ -3,6 +3,7 @@
 //! depend on it, and not on each other.
 
 use serde::Serialize;
+use smol_str::SmolStr;
 
 /// What produced a match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -37,13 +38,13 @@ pub struct Match {
     /// Byte offset one past the last byte, in the original text; a token end.
     pub end: usize,
     /// The label.
-    pub label: String,
+    pub label: SmolStr,
     /// The knowledge-base id, if the entry has one.
-    pub id: Option<String>,
+    pub id: Option<SmolStr>,
     /// `file:line` of the entry or token pattern (a token pattern with a `name`
     /// adds `#name`: `rules.jsonl:12#title_name`), or `alias:last-name` /
     /// `alias:acronym`.
-    pub source: String,
+    pub source: SmolStr,
     /// What produced it.
     pub rule: MatchRule,
     /// The entry's priority (an alias has its defining match's).

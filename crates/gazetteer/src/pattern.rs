@@ -398,8 +398,8 @@ pub(crate) struct TokenRules {
     /// Every pattern's atoms as the search reads them, one after another.
     pub(crate) steps: Vec<Step>,
     /// Per pattern, its spans' `source` as written (`file:line`, `#name`):
-    /// made once, not at every span.
-    pub(crate) sources: Vec<String>,
+    /// made once, not at every span, and shared by them.
+    pub(crate) sources: Vec<smol_str::SmolStr>,
     /// Which finished rule set this is (a new number at every `finish`): the
     /// matcher's per-thread cache of where patterns can start is kept per rule set.
     pub(crate) id: u64,
@@ -617,7 +617,7 @@ impl TokenRules {
         self.sources = self
             .patterns
             .iter()
-            .map(|pattern| pattern.origin.source_of(pattern.name.as_deref()))
+            .map(|pattern| pattern.origin.source_of(pattern.name.as_deref()).into())
             .collect();
         self.programs = Vec::with_capacity(self.patterns.len());
         self.steps = Vec::new();

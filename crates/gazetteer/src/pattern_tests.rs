@@ -196,7 +196,7 @@ fn lexicons_by_words_and_by_file() {
     let found: Vec<(&str, String, MatchRule)> = matcher
         .candidates(text, &tokens)
         .into_iter()
-        .map(|m| (&text[m.start..m.end], m.source.clone(), m.rule))
+        .map(|m| (&text[m.start..m.end], m.source.to_string(), m.rule))
         .collect();
     let rules = path.display().to_string();
     assert_eq!(
@@ -568,7 +568,7 @@ proptest! {
             let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
                 return Err(TestCaseError::fail("a match off the word tokens"));
             };
-            actual.insert((m.id.unwrap_or_default(), start, end));
+            actual.insert((m.id.unwrap_or_default().to_string(), start, end));
         }
         prop_assert_eq!(actual, expected, "{} on {:?}", jsonl, text_string);
 
@@ -645,7 +645,7 @@ fn default_sources_include_rules_when_present() {
         .find(text, &tokens)
         .spans
         .iter()
-        .map(|m| (&text[m.start..m.end], m.source.clone()))
+        .map(|m| (&text[m.start..m.end], m.source.to_string()))
         .collect();
     assert_eq!(
         found,
@@ -791,7 +791,11 @@ fn gazetteers_sharing_token_attributes_find_what_each_finds_alone() {
             .collect();
         let matcher =
             MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(gazetteers);
-        matcher.candidates(text, &tokens).into_iter().map(|m| (m.start, m.end, m.label)).collect()
+        matcher
+            .candidates(text, &tokens)
+            .into_iter()
+            .map(|m| (m.start, m.end, m.label.to_string()))
+            .collect()
     };
     let alone: BTreeSet<_> = candidates(&[first]).union(&candidates(&[second])).cloned().collect();
     let together = candidates(&[first, second]);

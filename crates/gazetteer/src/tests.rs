@@ -691,9 +691,9 @@ fn reference_candidates(
                     found.push(Match {
                         start: first.start,
                         end: last.end,
-                        label: entry.label.clone(),
-                        id: entry.id.clone(),
-                        source: entry.origin.to_string(),
+                        label: entry.label.as_str().into(),
+                        id: entry.id.as_deref().map(Into::into),
+                        source: entry.origin.to_string().into(),
                         rule: MatchRule::Entry,
                         priority: entry.priority,
                         alias_of: None,
@@ -708,7 +708,7 @@ fn reference_candidates(
 type Key = (usize, usize, String, Option<String>);
 
 fn key(m: &Match) -> Key {
-    (m.start, m.end, m.label.clone(), m.id.clone())
+    (m.start, m.end, m.label.to_string(), m.id.as_deref().map(str::to_string))
 }
 
 /// Overlap policies by definition: repeatedly take the best remaining candidate

@@ -123,14 +123,14 @@ impl PyRecord {
                 dict.set_item(intern!(py, "token_start"), span.token_start)?;
                 dict.set_item(intern!(py, "token_end"), span.token_end)?;
             }
-            dict.set_item(intern!(py, "label"), &span.label)?;
+            dict.set_item(intern!(py, "label"), span.label.as_str())?;
             dict.set_item(intern!(py, "text"), self.record.span_text(span))?;
             // Absent, not None, as in the JSON line.
             if let Some(kb_id) = &span.kb_id {
-                dict.set_item(intern!(py, "kb_id"), kb_id)?;
+                dict.set_item(intern!(py, "kb_id"), kb_id.as_str())?;
             }
             if let Some(source) = &span.source {
-                dict.set_item(intern!(py, "source"), source)?;
+                dict.set_item(intern!(py, "source"), source.as_str())?;
             }
             spans.push(dict);
         }

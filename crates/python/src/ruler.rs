@@ -161,8 +161,8 @@ impl Rebuilt {
         Ok(TokenSpan {
             start: self.spacy_index[first],
             end: self.spacy_index[last] + 1,
-            label: found.label.clone(),
-            kb_id: found.id.clone(),
+            label: found.label.to_string(),
+            kb_id: found.id.as_deref().map(str::to_string),
         })
     }
 }

@@ -29,12 +29,12 @@ fn spans(record: &Record) -> Vec<(usize, usize, String, String)> {
     record
         .spans()
         .iter()
-        .map(|s| (s.start, s.end, s.label.clone(), record.span_text(s).to_string()))
+        .map(|s| (s.start, s.end, s.label.to_string(), record.span_text(s).to_string()))
         .collect()
 }
 
 fn texts(record: &Record) -> Vec<(String, String)> {
-    record.spans().iter().map(|s| (record.span_text(s).to_string(), s.label.clone())).collect()
+    record.spans().iter().map(|s| (record.span_text(s).to_string(), s.label.to_string())).collect()
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
