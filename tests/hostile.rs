@@ -746,6 +746,38 @@ mod nothing_lost {
     // Class 2: every path checked against every input and every other output.
 
     #[test]
+    fn an_input_field_named_explain_is_never_overwritten_by_the_trace() {
+        let dir = workdir();
+        write(
+            dir.path(),
+            "in.jsonl",
+            concat!(
+                "{\"id\":\"top\",\"text\":\"Paris\",\"explain\":\"MINE\"}\n",
+                "{\"id\":\"inner\",\"text\":\"Paris\",\"meta\":{\"explain\":[1]}}\n",
+                "{\"id\":\"exact\",\"text\":\"Paris\",\"explain\":18446744073709551616}\n",
+                "{\"id\":\"fine\",\"text\":\"Paris\"}\n",
+            ),
+        );
+        // Without the trace the field is the input's, kept as it was.
+        let plain = run_as(dir.path(), User::Current, &annotate_args(&["in.jsonl"]));
+        assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+        assert_eq!(records(&plain)[0]["meta"]["explain"], "MINE");
+        // With it, each such document is an error at its line, never overwritten.
+        let args = annotate_args(&["in.jsonl", "--explain", "--keep-going"]);
+        let traced = run_as(dir.path(), User::Current, &args);
+        let stderr = stderr(&traced);
+        assert_eq!(traced.status.code(), Some(SKIPPED), "{stderr}");
+        let written = records(&traced);
+        assert_eq!(written.len(), 1, "{stderr}");
+        assert_eq!(written[0]["id"], "fine");
+        assert!(written[0]["meta"]["explain"].is_array(), "{:?}", written[0]);
+        for line in ["\"line\":1", "\"line\":2", "\"line\":3"] {
+            let error = stderr.lines().find(|l| l.contains(line)).unwrap_or_default();
+            assert!(error.contains("already has a field \\\"explain\\\""), "{stderr}");
+        }
+    }
+
+    #[test]
     fn outputs_naming_an_input_or_each_other_are_refused_before_anything_is_written() {
         let dir = workdir();
         write(dir.path(), "src.tsv", "Paris\tGPE\n");
@@ -755,6 +787,15 @@ mod nothing_lost {
         std::fs::create_dir(dir.path().join("brat")).expect("mkdir");
         write(dir.path(), "brat/in.jsonl", "{\"id\":\"b\",\"text\":\"Paris\"}\n");
         write(dir.path(), "x.labels.json", "{\"id\":\"x\",\"text\":\"Paris\"}\n");
+        write(
+            dir.path(),
+            "lx.jsonl",
+            concat!(
+                "{\"lexicon\":\"cities\",\"path\":\"words.txt\"}\n",
+                "{\"label\":\"GPE\",\"pattern\":[{\"TEXT\":{\"IN_LEXICON\":\"cities\"}}]}\n",
+            ),
+        );
+        write(dir.path(), "words.txt", "Paris\n");
         let before = tree(dir.path());
         let cases: &[(Vec<&str>, &[&str])] = &[
             // --errors naming an input truncated it.
@@ -782,6 +823,15 @@ mod nothing_lost {
             (annotate_args(&["a.txt", "-o", "places.tsv"]), &["places.tsv: ", "is the input"]),
             // A compiled gazetteer over its own source.
             (vec!["gazetteer", "compile", "src.tsv", "-o", "src.tsv"], &["src.tsv: ", "input"]),
+            // A lexicon's word list, read by a pattern file, is an input too.
+            (
+                annotate_args(&["a.txt", "-g", "lx.jsonl", "-o", "words.txt"]),
+                &["words.txt: ", "input"],
+            ),
+            (
+                vec!["gazetteer", "compile", "lx.jsonl", "-o", "words.txt"],
+                &["words.txt: ", "input"],
+            ),
             // A brat directory holding an input.
             (
                 vec!["convert", "brat/in.jsonl", "--to", "brat", "-o", "brat"],

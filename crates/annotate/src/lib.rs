@@ -132,6 +132,16 @@ impl Annotator {
         spans: Vec<SpanInput>,
         (meta, exact_meta): (Map<String, Value>, ExactFields),
     ) -> Result<Record, Error> {
+        // The trace goes to `meta.explain`: an input's own field of that name
+        // would be overwritten, so it is an error, never lost.
+        if self.explain && (meta.contains_key("explain") || exact_meta.contains_key("explain")) {
+            let kind = rubric_exporter::ErrorKind::ReservedMeta {
+                field: "explain".into(),
+                writer: "the explain trace".into(),
+                option: "`--explain` (Python: `explain=True`)".into(),
+            };
+            return Err(Error::new(ErrorKind::Record(Box::new(rubric_exporter::Error::new(kind)))));
+        }
         let record = if self.tokens {
             Record::new(id, text, tokens, spans)?.with_meta(meta)
         } else {

@@ -137,8 +137,10 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     let format = args.format.unwrap_or_else(To::records);
     // The gazetteers are inputs too: `-o places.tsv -g places.tsv` would overwrite
     // one. Checked before they are read.
+    // A pattern file's lexicon word lists are inputs too.
+    let lexicons = args.gazetteers.iter().flat_map(|path| rubric_gazetteer::lexicon_files(path));
     let inputs_and_gazetteers: Vec<PathBuf> =
-        args.run.inputs.iter().chain(&args.gazetteers).cloned().collect();
+        args.run.inputs.iter().chain(&args.gazetteers).cloned().chain(lexicons).collect();
     let output_kind = if format.format.info().layout == Layout::Directory {
         OutputKind::Directory
     } else {

@@ -149,7 +149,10 @@ fn is_zero(count: &usize) -> bool {
 fn compile(args: &CompileArgs, out: &mut Output) -> Result<(), Error> {
     // A compiled file named as one of its own sources would be overwritten by
     // itself: refused before anything is read.
-    check_paths(&[(args.output.as_path(), OutputKind::File)], &args.sources.sources)?;
+    let sources = &args.sources.sources;
+    let lexicons = sources.iter().flat_map(|path| rubric_gazetteer::lexicon_files(path));
+    let inputs: Vec<std::path::PathBuf> = sources.iter().cloned().chain(lexicons).collect();
+    check_paths(&[(args.output.as_path(), OutputKind::File)], &inputs)?;
     let gazetteer = build(&args.sources, args.engine)?;
     // Written beside the target and renamed into place, so a reader never sees
     // half a gazetteer and a failed compile leaves the old file.

@@ -175,6 +175,20 @@ pub enum ErrorKind {
         /// The field's name.
         field: String,
     },
+    /// The record's `meta` already holds a field the producer writes (the
+    /// annotator's `explain` trace): writing it would overwrite the input's.
+    #[error(
+        "the record already has a field {field:?} in \"meta\", where {writer} is written \
+         — rename the input's field, or leave out {option}"
+    )]
+    ReservedMeta {
+        /// The field's name.
+        field: String,
+        /// What is written there (`the explain trace`).
+        writer: String,
+        /// What asks for it (`--explain`).
+        option: String,
+    },
     /// A span's offset is past the end of the text or inside a character.
     #[error("{span}: {error} — offsets must lie on character boundaries inside the text, in the unit meta.offsets names")]
     SpanOffset {
@@ -324,6 +338,7 @@ impl ErrorKind {
             ErrorKind::WrongType { .. } => "wrong_type",
             ErrorKind::UnknownOffsetUnit { .. } => "unknown_offset_unit",
             ErrorKind::MetaCollision { .. } => "meta_collision",
+            ErrorKind::ReservedMeta { .. } => "reserved_meta",
             ErrorKind::SpanOffset { .. } => "span_offset",
             ErrorKind::SpanReversed { .. } => "span_reversed",
             ErrorKind::SpanTextMismatch { .. } => "span_text_mismatch",

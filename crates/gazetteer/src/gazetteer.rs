@@ -960,3 +960,26 @@ impl Gazetteer {
         diagnostics
     }
 }
+
+/// The word-list files that the lexicon declarations of a token-pattern file
+/// (`.jsonl`) name, resolved as loading resolves them (next to the pattern
+/// file): files a run reads, which no output may overwrite, so a caller checks
+/// its outputs against them before anything is written. Anything else (other
+/// lines, a file that cannot be read or is not JSON Lines) gives nothing here:
+/// loading reports it.
+pub fn lexicon_files(path: &Path) -> Vec<std::path::PathBuf> {
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if extension.as_deref() != Some("jsonl") {
+        return Vec::new();
+    }
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let base = path.parent().unwrap_or(Path::new(""));
+    text.lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+            let value: serde_json::Value = serde_json::from_str(line).ok()?;
+            let declaration = value.as_object().filter(|object| object.contains_key("lexicon"))?;
+            Some(base.join(declaration.get("path")?.as_str()?))
+        })
+        .collect()
+}

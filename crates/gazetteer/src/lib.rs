@@ -65,8 +65,8 @@ pub use engine::EngineKind;
 pub use entry::{CasePolicy, Entry, Origin};
 pub use error::{Error, ErrorKind};
 pub use gazetteer::{
-    is_compiled_file, Diagnostic, DiagnosticKind, EntryRef, Gazetteer, GazetteerBuilder, Stats,
-    COMPILED_EXTENSION,
+    is_compiled_file, lexicon_files, Diagnostic, DiagnosticKind, EntryRef, Gazetteer,
+    GazetteerBuilder, Stats, COMPILED_EXTENSION,
 };
 pub use matcher::{Matcher, MatcherBuilder, OverlapPolicy, RuleSelection};
 pub use matches::{DropReason, Dropped, Match, MatchRule, Matches};
