@@ -955,6 +955,11 @@ pub(crate) type FlagSet = Vec<(Attr, bool)>;
 /// The maximum `m` of `{n,m}`: each repetition is a copy of the token spec.
 const MAX_REPEAT: u64 = 1000;
 
+/// The most atoms a pattern may have once each `{n,m}` is written out as its
+/// copies (spaCy sets no limit): a few `{0,1000}`s, far beyond any real
+/// pattern, and a bound on what a search holds per token (`search_wide`).
+pub(crate) const MAX_ATOMS: usize = 4096;
+
 /// Whether a token list is a phrase: every token one `ORTH`, `TEXT` or `LOWER`
 /// exact string, all of one case class, with a letter or digit somewhere. Such
 /// a list goes to the phrase automaton, exactly as before token patterns existed.
@@ -1015,6 +1020,16 @@ pub(crate) fn parse_token_pattern(
             }));
         };
         let parsed = parse_spec(spec, number, &mut lexicon_names, regexes, &at)?;
+        // Checked before the copies are made: a hundred thousand `{1000}`s
+        // would take gigabytes first.
+        if atoms.len() + parsed.quantifiers.len() > MAX_ATOMS {
+            return Err(at(ErrorKind::BadTokenPattern {
+                problem: format!(
+                    "with each {{n,m}} written out as its m copies, its tokens come to more \
+                     than {MAX_ATOMS} (at token {number}): shorten the pattern or lower its counts"
+                ),
+            }));
+        }
         for quantifier in parsed.quantifiers {
             atoms.push(Atom { conditions: parsed.conditions.clone(), quantifier, spec: 0 });
             in_span_flags.push(parsed.in_span);

@@ -416,6 +416,80 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Patterns of 64 atoms or more (`search_wide`, a set of atoms several
+    /// words long) find what the reachable positions say, on texts longer
+    /// than their counts; under `longest` without the trace, the same spans.
+    #[test]
+    fn long_patterns_agree_with_reachable_positions(
+        patterns in prop::collection::vec(
+            prop::collection::vec(
+                (prop::option::weighted(0.7, 0..WORDS.len()), 0..LONG_OPS.len())
+                    .prop_map(|(word, op)| Spec { word, op: LONG_OPS[op] }),
+                1..4,
+            ),
+            1..4,
+        ),
+        text in prop::collection::vec(prop::sample::select(vec![0usize, 0, 0, 1, 2]), 0..150),
+    ) {
+        let words: Vec<&str> = text.iter().map(|&w| WORDS[w]).collect();
+        let text_string = words.join(" ");
+        let mut builder = GazetteerBuilder::new();
+        let mut expected = BTreeSet::new();
+        for (number, specs) in patterns.iter().enumerate() {
+            if specs.iter().all(|spec| bounds(spec.op).0 == 0) {
+                continue;
+            }
+            let pattern: Vec<String> = specs.iter().map(spec_json).collect();
+            let line = format!("{{\"label\": \"X\", \"id\": \"p{number}\", \"pattern\": [{}]}}\n", pattern.join(", "));
+            builder.add_patterns_reader("long.jsonl", line.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for start in 0..text.len() {
+                for end in reachable_ends(specs, &text, start).into_iter().filter(|&end| end > start) {
+                    expected.insert((format!("p{number}"), start, end));
+                }
+            }
+        }
+        let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
+        let tokens = Tokenizer::new().tokenize(&text_string);
+        let words_only: Vec<_> = tokens.iter().filter(|t| t.kind != rubric_tokenizer::TokenKind::Space).copied().collect();
+        let index_of_start = |offset: usize| words_only.iter().position(|t| t.start == offset);
+        let index_of_end = |offset: usize| words_only.iter().position(|t| t.end == offset).map(|i| i + 1);
+        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(vec![Arc::clone(&gazetteer)]);
+        let mut actual = BTreeSet::new();
+        for m in matcher.candidates(&text_string, &tokens) {
+            let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
+                return Err(TestCaseError::fail("a match off the word tokens"));
+            };
+            actual.insert((m.id.unwrap_or_default().to_string(), start, end));
+        }
+        prop_assert_eq!(actual, expected, "on {:?}", text_string);
+        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::Longest).aliases(false).build(vec![gazetteer]);
+        let traced = matcher.find(&text_string, &tokens);
+        let untraced = matcher.find_untraced(&text_string, &tokens);
+        prop_assert_eq!(&untraced.spans, &traced.spans);
+    }
+}
+
+/// A pattern longer than `MAX_ATOMS` once its counts are written out is a
+/// located error before the copies are made, never gigabytes of them.
+#[test]
+fn a_pattern_too_long_once_written_out_is_refused_at_its_line() {
+    let tokens = [r#"{"OP": "{1000}"}"#; 5].join(", ");
+    let jsonl = format!("{{\"label\": \"X\", \"pattern\": [{{\"ORTH\": \"a\"}}]}}\n{{\"label\": \"X\", \"pattern\": [{tokens}]}}\n");
+    let err = GazetteerBuilder::new()
+        .add_patterns_reader("big.jsonl", jsonl.as_bytes())
+        .map(|_| ())
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("big.jsonl:2"), "{message}");
+    assert!(message.contains("more than 4096") && message.contains("token 5"), "{message}");
+    let fits = [r#"{"OP": "{1000}"}"#; 4].join(", ");
+    let jsonl = format!("{{\"label\": \"X\", \"pattern\": [{fits}]}}\n");
+    assert!(GazetteerBuilder::new().add_patterns_reader("ok.jsonl", jsonl.as_bytes()).is_ok());
+}
+
 // --- Property test: the matcher against a brute-force backtracking matcher. ---
 
 /// A token spec of the generated patterns: which word it wants (`None`: any
@@ -432,6 +506,11 @@ const OPS: [&str; 10] = ["", "!", "?", "*", "+", "{2}", "{1,2}", "{2,}", "{,2}",
 /// How many tokens `op` lets a spec match: (at least, at most).
 fn bounds(op: &str) -> (usize, usize) {
     match op {
+        // `LONG_OPS`: patterns of 64 atoms or more (`search_wide`).
+        "{0,70}" => (0, 70),
+        "{65}" => (65, 65),
+        "{2,66}" => (2, 66),
+        "{,64}" => (0, 64),
         "" | "!" => (1, 1),
         "?" => (0, 1),
         "*" => (0, usize::MAX),
@@ -471,6 +550,34 @@ fn brute_ends(specs: &[Spec], tokens: &[usize], start: usize, ends: &mut BTreeSe
         taken += 1;
     }
 }
+
+/// The ends [`brute_ends`] finds, by another way: the positions reachable
+/// after each spec, as sets (backtracking over `{0,70}`s would take too long).
+fn reachable_ends(specs: &[Spec], tokens: &[usize], start: usize) -> BTreeSet<usize> {
+    let mut positions = BTreeSet::from([start]);
+    for spec in specs {
+        let (least, most) = bounds(spec.op);
+        let accepts = |token: usize| spec.word.is_none_or(|word| word == token) != (spec.op == "!");
+        let mut next = BTreeSet::new();
+        for &at in &positions {
+            let mut taken = 0;
+            loop {
+                if taken >= least {
+                    next.insert(at + taken);
+                }
+                if taken == most || at + taken >= tokens.len() || !accepts(tokens[at + taken]) {
+                    break;
+                }
+                taken += 1;
+            }
+        }
+        positions = next;
+    }
+    positions
+}
+
+/// Operators that make patterns of 64 atoms or more, and short ones beside them.
+const LONG_OPS: [&str; 9] = ["", "!", "?", "*", "+", "{0,70}", "{65}", "{2,66}", "{,64}"];
 
 fn spec_json(spec: &Spec) -> String {
     let mut fields = Vec::new();

@@ -1104,6 +1104,10 @@ impl Search {
             search_without_context(rules, doc, walk, run, found);
             return;
         }
+        if program.lead == 0 && program.trail == 0 {
+            search_wide(rules, doc, walk, found);
+            return;
+        }
         let (span_first, span_last) =
             (program.lead as usize, atoms.len().saturating_sub(program.trail as usize));
         self.stack.clear();
@@ -1265,6 +1269,98 @@ fn search_without_context(
         }
         set = close(next);
         token += 1;
+    }
+}
+
+/// [`search_without_context`] for a pattern of 64 atoms or more (`{n,m}`
+/// writes `m` atoms): the same simulation over a set of atoms several words
+/// long. The general search would visit every (atom, token) state from every
+/// start, with a set of the states seen: a `{0,1000}` took seconds on a few
+/// hundred words and a `*` before it gigabytes on a long document. Here a
+/// step costs a few words per distinct spec, not per atom: the atoms that take
+/// a token are found per (spec, negated) group, and an `{n,m}`'s copies share
+/// theirs. The leading run and the verified atoms are not shortcuts here: the
+/// walk starts at atom 0 from `start`, as the general search does.
+fn search_wide(rules: &TokenRules, doc: &Doc<'_, '_>, walk: Walk<'_>, found: &mut Vec<TokenMatch>) {
+    let Walk { pattern, steps: atoms, start, longest, .. } = walk;
+    let first_found = found.len();
+    // One bit per atom and one more, the accept bit, above them.
+    let words = atoms.len() / 64 + 1;
+    let bit = |atom: usize| (atom / 64, 1u64 << (atom % 64));
+    let (accept_word, accept) = bit(atoms.len());
+    let mut skippable = vec![0u64; words];
+    let mut stays = vec![0u64; words];
+    // The atoms of each (spec, negated) pair: one test at a token answers all.
+    let mut groups: Vec<(Step, Vec<u64>)> = Vec::new();
+    for (atom, &step) in atoms.iter().enumerate() {
+        let (word, mask) = bit(atom);
+        if step.quantifier.optional() {
+            skippable[word] |= mask;
+        }
+        if step.quantifier == Quantifier::Any {
+            stays[word] |= mask;
+        }
+        let negated = step.quantifier == Quantifier::Not;
+        let same = |(other, _): &&mut (Step, Vec<u64>)| {
+            other.spec == step.spec && (other.quantifier == Quantifier::Not) == negated
+        };
+        match groups.iter_mut().find(same) {
+            Some((_, atoms)) => atoms[word] |= mask,
+            None => {
+                let mut members = vec![0u64; words];
+                members[word] |= mask;
+                groups.push((step, members));
+            }
+        }
+    }
+    let tokens = doc.attrs.tokens.len();
+    let mut set = vec![0u64; words];
+    set[0] = 1;
+    closure_wide(&mut set, &skippable);
+    let mut taken = vec![0u64; words];
+    let mut token = start;
+    loop {
+        if set[accept_word] & accept != 0 && token > start {
+            match found.get_mut(first_found) {
+                // The ends come in increasing order: a later one replaces it.
+                Some(earlier) if longest => earlier.end = token,
+                _ => found.push(TokenMatch { pattern, start, end: token }),
+            }
+        }
+        set[accept_word] &= !accept;
+        if token >= tokens || set.iter().all(|&word| word == 0) {
+            return;
+        }
+        taken.iter_mut().for_each(|word| *word = 0);
+        for (step, members) in &groups {
+            let live = set.iter().zip(members).any(|(set, members)| set & members != 0);
+            if live && takes(rules, *step, doc, token) {
+                for ((taken, set), members) in taken.iter_mut().zip(&set).zip(members) {
+                    *taken |= set & members;
+                }
+            }
+        }
+        // An atom that took the token moves on to the next one; a `*` stays.
+        let mut carry = 0u64;
+        for ((next, taken), stays) in set.iter_mut().zip(&taken).zip(&stays) {
+            let moving = taken & !stays;
+            *next = (moving << 1) | carry | (taken & stays);
+            carry = moving >> 63;
+        }
+        closure_wide(&mut set, &skippable);
+        token += 1;
+    }
+}
+
+/// [`closure`] over a set several words long: the addition carries from word
+/// to word, as a run of skippable atoms may cross a word's end.
+fn closure_wide(set: &mut [u64], skippable: &[u64]) {
+    let mut carry = false;
+    for (set, &skippable) in set.iter_mut().zip(skippable) {
+        let (sum, first) = skippable.overflowing_add(*set & skippable);
+        let (sum, second) = sum.overflowing_add(u64::from(carry));
+        *set |= sum ^ skippable;
+        carry = first || second;
     }
 }
 
