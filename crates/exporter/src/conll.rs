@@ -154,6 +154,7 @@ impl<W: Write> ConllWriter<W> {
         let all = record.tokens();
         for &i in &aligned.tokens {
             check_token(record, i)?;
+            check_column_token(record, i)?;
         }
         let tags = self.scheme.tags(aligned.tokens.len(), &aligned.spans);
         let starts = sentence_starts(record, &self.tokenizer, &aligned);
@@ -202,6 +203,25 @@ pub(crate) fn check_token(record: &Record, index: usize) -> Result<(), Error> {
         }));
     }
     Ok(())
+}
+
+/// Refuses a token that a CoNLL reader would read back as something else: one
+/// that starts a line as `-DOCSTART-` does (a document start), or with a
+/// byte-order mark (stripped from line starts).
+fn check_column_token(record: &Record, index: usize) -> Result<(), Error> {
+    let token = record.tokens()[index].text(record.text());
+    let problem = if token.starts_with("-DOCSTART-") {
+        "starts with -DOCSTART-, which a CoNLL file reads as the start of a document"
+    } else if token.starts_with('\u{feff}') {
+        "starts with a byte-order mark (U+FEFF), which readers strip from a line's start"
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(ErrorKind::BadToken {
+        document: record.id().to_string(),
+        index,
+        problem: format!("{token:?} {problem}: a CoNLL file cannot hold it"),
+    }))
 }
 
 /// Reads CoNLL column files: the first column is the token, the last the tag, in
@@ -335,6 +355,18 @@ impl<R: BufRead> ConllReader<R> {
                 )
             })?;
             let line = line.trim_start_matches('\u{feff}').trim_end_matches(['\n', '\r']);
+            // Lines end in LF or CRLF; a carriage return left inside is a file
+            // whose lines end in CR alone, which read as one line would give
+            // its first token the last line's tag, and lose the rest.
+            if let Some(at) = line.find('\r') {
+                let column = line[..at].chars().count() as u64 + 1;
+                return Err(Error::syntax(
+                    Location::column(&self.source, number, column),
+                    "a carriage return inside the line: its lines seem to end in CR alone — \
+                     rubric reads LF or CRLF line ends; convert it first, e.g. `tr '\\r' '\\n'`"
+                        .to_string(),
+                ));
+            }
             // Indented too: the columns below are split after leading white space,
             // so an indented `-DOCSTART-` would otherwise become a token that the
             // writer puts back unindented, where it starts a document (fuzz find).

@@ -92,7 +92,9 @@ impl HfWriter {
 
 /// Reads Hugging Face token classification JSONL with its label list (`labels[i]`
 /// is the tag of `ner_tags` value `i`, in any scheme). The text is the tokens
-/// joined by single spaces; each span's `source` is `<source>:<line>`.
+/// joined by single spaces; each span's `source` is `<source>:<line>`; a row's
+/// other fields (`pos_tags`, `lang`...) go to `meta`; an `id` that is neither a
+/// string nor a number is an error (a missing one is `<source>:<line>`).
 #[derive(Debug)]
 pub struct HfReader<R> {
     lines: LineReader<R>,
@@ -126,7 +128,14 @@ impl<R: BufRead> Iterator for HfReader<R> {
         let id = match line.object.get("id") {
             Some(Value::String(id)) => id.clone(),
             Some(Value::Number(id)) => id.to_string(),
-            _ => format!("{source}:{}", line.number),
+            None => format!("{source}:{}", line.number),
+            Some(other) => {
+                let found = crate::error::json_type_name(other);
+                return Some(Err(syntax(
+                    &[Step::Key("id")],
+                    &format!("\"id\" must be a string or a number, not {found}"),
+                )));
+            }
         };
         let tokens: Option<Vec<&str>> = line
             .object
@@ -181,7 +190,15 @@ impl<R: BufRead> Iterator for HfReader<R> {
                     .source(format!("{source}:{}", line.number))
             })
             .collect();
-        let record = Record::from_parts(id, text, record_tokens, spans, Map::new())
+        // The row's other fields (a dataset's `pos_tags`, `lang`...) go to
+        // `meta`, as the doccano reader's do: nothing read is dropped.
+        let meta: Map<String, Value> = line
+            .object
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "id" | "tokens" | "ner_tags"))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let record = Record::from_parts(id, text, record_tokens, spans, meta)
             .map_err(|err| err.or_at(|| Location::line(source, line.number)));
         Some(record)
     }

@@ -608,6 +608,50 @@ fn hf_reader_reports_unknown_tags() {
 }
 
 #[test]
+fn hf_reader_keeps_a_rows_other_fields_and_refuses_an_id_of_another_type() {
+    let labels = vec!["O".to_string(), "B-LOC".to_string()];
+    let input = r#"{"id":"a","tokens":["Paris"],"ner_tags":[1],"pos_tags":[5],"lang":"fr"}"#;
+    let record = HfReader::new("h.jsonl", input.as_bytes(), labels.clone()).next().unwrap();
+    let record = record.unwrap();
+    assert_eq!(record.meta()["pos_tags"], serde_json::json!([5]));
+    assert_eq!(record.meta()["lang"], "fr");
+    assert!(!record.meta().contains_key("tokens"));
+    for id in ["null", "true", "[1]"] {
+        let input = format!(r#"{{"id":{id},"tokens":["Paris"],"ner_tags":[1]}}"#);
+        let err = HfReader::new("h.jsonl", input.as_bytes(), labels.clone()).next().unwrap();
+        let err = err.unwrap_err().to_string();
+        assert!(err.starts_with("h.jsonl:1:") && err.contains("\"id\" must be"), "{err}");
+    }
+}
+
+#[test]
+fn conll_refuses_tokens_it_would_read_back_as_something_else() {
+    for (text, part) in
+        [("Paris -DOCSTART- Berlin", "-DOCSTART-"), ("Paris \u{feff}x Rome", "byte-order mark")]
+    {
+        let records = [record(text, &[("Paris", "GPE")])];
+        let err = conll(&records, Scheme::Iob2, Misaligned::Error).unwrap_err().to_string();
+        assert!(err.contains(part) && err.contains("CoNLL file cannot hold"), "{err}");
+    }
+    // A token that only holds the text elsewhere is written as before.
+    let records = [record("Paris x-DOCSTART- Rome", &[("Paris", "GPE")])];
+    assert_eq!(via_conll(&records, Scheme::Iob2).len(), 1);
+}
+
+#[test]
+fn conll_lines_ending_in_cr_alone_are_an_error_at_the_first_cr() {
+    let input = "Barack B-PER\rObama I-PER\r\rParis B-LOC\r";
+    let err = ConllReader::new("c.conll", input.as_bytes()).next().unwrap().unwrap_err();
+    let err = err.to_string();
+    assert!(err.starts_with("c.conll:1:13: a carriage return inside the line"), "{err}");
+    // CRLF line ends read as before.
+    let input = "Barack B-PER\r\nObama I-PER\r\n\r\nParis B-LOC\r\n";
+    let records: Vec<Record> =
+        ConllReader::new("c.conll", input.as_bytes()).collect::<Result<_, _>>().unwrap();
+    assert_eq!(records[0].text(), "Barack Obama\nParis");
+}
+
+#[test]
 fn write_json_line_is_what_the_writer_writes() {
     let record = news().with_meta_field("lang", "en");
     let mut line = Vec::new();

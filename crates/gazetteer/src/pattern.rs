@@ -980,6 +980,14 @@ pub(crate) fn is_phrase(tokens: &[Value]) -> bool {
         if case.is_some_and(|case| case != lower) {
             return false;
         }
+        // spaCy compares such a value with one token: one with white space in
+        // it, or a LOWER with capitals, is no phrase but a token value, which
+        // the token path checks (a capitalized LOWER is an error there) and
+        // matches as spaCy does. The phrase automaton would match `New York`
+        // across two tokens, and `Barack` in any case.
+        if text.chars().any(char::is_whitespace) || (lower && rubric_lexeme::lower(text) != *text) {
+            return false;
+        }
         case = Some(lower);
         alphanumeric |= text.chars().any(char::is_alphanumeric);
     }
@@ -1391,6 +1399,14 @@ pub(crate) fn parse_lexicon(
                 Some(base) => base.join(path),
                 None => std::path::PathBuf::from(path),
             };
+            // A device or a pipe (`/dev/zero`) would be read without end.
+            if std::fs::metadata(&full).is_ok_and(|meta| !meta.is_file()) {
+                return Err(bad(&format!(
+                    "{} is not a regular file (a directory, a device or a pipe): a lexicon's \
+                     \"path\" names a word list, one word a line",
+                    full.display()
+                )));
+            }
             let bytes = std::fs::read(&full).map_err(|err| {
                 Error::at(
                     ErrorKind::LexiconRead { path: full.display().to_string(), err },

@@ -256,6 +256,16 @@ fn phrase_only_token_lists_stay_phrases() {
     );
 }
 
+#[test]
+fn token_lists_of_values_no_token_has_are_no_phrases() {
+    // spaCy compares `New York` with one token, which never holds a space; the
+    // phrase automaton would have matched it across two.
+    let gazetteer = build(&line(r#"[{"ORTH": "New York"}]"#)).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!((gazetteer.len(), gazetteer.token_pattern_count()), (0, 1));
+    assert!(all_matches(&line(r#"[{"ORTH": "New York"}]"#), "in New York today").is_empty());
+    assert!(all_matches(&line(r#"[{"LOWER": " new"}, {"LOWER": "york"}]"#), "New York").is_empty());
+}
+
 /// The kind of the error that reading `pattern` gives, with its line.
 fn error_of(jsonl: &str) -> (String, Option<u64>, String) {
     match build(jsonl) {
@@ -305,6 +315,10 @@ token_errors! {
     error_unknown_lexicon: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": {\"IN_LEXICON\": \"first_names\"}}]}\n" => "UnknownLexicon", 1, "lexicon \"first_names\", which no source declares";
     error_lexicon_declared_twice: "{\"lexicon\": \"a\", \"words\": [\"x\"]}\n{\"lexicon\": \"a\", \"words\": [\"y\"]}\n" => "DuplicateLexicon", 2, "already declared at p.jsonl:1";
     error_lexicon_file_missing: "{\"lexicon\": \"a\", \"path\": \"no-such-file.txt\"}\n" => "LexiconRead", 1, "no-such-file.txt";
+    error_lexicon_not_a_file: "{\"lexicon\": \"a\", \"path\": \"/dev/null\"}\n" => "BadLexicon", 1, "/dev/null is not a regular file";
+    // A list of exact values is a phrase only when spaCy could match each one
+    // to a token: a capitalized LOWER is the token values' error.
+    error_phrase_like_lower_with_capitals: "{\"label\": \"X\", \"pattern\": [{\"LOWER\": \"Barack\"}, {\"LOWER\": \"Obama\"}]}\n" => "BadTokenValue", 1, "\"Barack\" has upper-case letters";
     error_case_on_token_pattern: "{\"label\": \"X\", \"case\": \"smart\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"+\"}]}\n" => "BadPatternRecord", 1, "\"case\" applies to phrase patterns only";
 }
 
