@@ -490,12 +490,18 @@ fn convert_to_every_text_format_matches_the_library() {
 fn convert_reports_alignment_counts_on_stderr() {
     let dir = article_dir();
     let output = rubric(dir.path(), &["convert", "article.jsonl", "--to", "conll"], b"");
-    let spans = article_record().spans().len();
+    let record = article_record();
+    let spans = record.spans().len();
+    let kb_ids = record.spans().iter().filter(|span| span.kb_id.is_some()).count();
+    let sources = record.spans().iter().filter(|span| span.source.is_some()).count();
+    // And what CoNLL does not keep of the annotated article's spans, said too.
     assert_eq!(
         stderr(&output),
         format!(
             "rubric convert: {spans} span(s): {spans} aligned, 0 expanded, 0 contracted, 0 \
-             dropped (--misaligned error)\n"
+             dropped (--misaligned error)\nrubric convert: left out {kb_ids} span(s)' kb_id, \
+             {sources} span(s)' source: conll does not keep them (--to jsonl keeps \
+             everything)\n"
         )
     );
 }

@@ -746,6 +746,46 @@ mod nothing_lost {
     // Class 2: every path checked against every input and every other output.
 
     #[test]
+    fn converting_to_a_format_that_keeps_less_says_what_it_left_out() {
+        let dir = workdir();
+        write(
+            dir.path(),
+            "r.jsonl",
+            concat!(
+                "{\"id\":\"a\",\"text\":\"Paris\",\"meta\":{\"lang\":\"fr\"},\"spans\":[",
+                "{\"start\":0,\"end\":5,\"label\":\"GPE\",\"kb_id\":\"Q90\",\"source\":\"me\",",
+                "\"score\":0.5}]}\n",
+            ),
+        );
+        let cases: [(&str, Option<&str>); 3] = [
+            (
+                "conll",
+                Some(
+                    "left out 1 document(s)' meta, 1 span(s)' kb_id, 1 span(s)' source, 1 \
+                     span(s)' other fields: conll does not keep them",
+                ),
+            ),
+            (
+                "label-studio",
+                Some(
+                    "left out 1 span(s)' kb_id, 1 span(s)' source, 1 span(s)' other fields: \
+                     label-studio does not keep them",
+                ),
+            ),
+            ("jsonl", None),
+        ];
+        for (to, said) in cases {
+            let output = run_as(dir.path(), User::Current, &["convert", "r.jsonl", "--to", to]);
+            let stderr = stderr(&output);
+            assert_eq!(output.status.code(), Some(0), "{to}: {stderr}");
+            match said {
+                Some(said) => assert!(stderr.contains(said), "{to}: {stderr}"),
+                None => assert!(!stderr.contains("left out"), "{to}: {stderr}"),
+            }
+        }
+    }
+
+    #[test]
     fn an_input_field_named_explain_is_never_overwritten_by_the_trace() {
         let dir = workdir();
         write(

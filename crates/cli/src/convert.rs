@@ -157,8 +157,11 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     };
     let mut ids = SeenIds::default();
     let strict = args.strict;
+    let mut left_out = LeftOut::default();
+    let keeps = options.to.format.info().keeps;
     inputs
         .each(|record, location| {
+            left_out.count(&record, keeps);
             if ids.is_repeat(record.id()) {
                 let error =
                     Error::at(location.clone(), ErrorKind::DuplicateId { id: record.id().into() });
@@ -184,6 +187,9 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     if let Some(report) = report {
         notice(&format!("{report} (--misaligned {})", args.misaligned));
     }
+    if let Some(said) = left_out.said(options.to.format.info().name) {
+        notice(&said);
+    }
     if inputs.brat_skipped > 0 {
         notice(&format!(
             "left out {} brat annotation(s) that are not text-bound entities (relations, \
@@ -192,6 +198,50 @@ pub fn run(args: &Args) -> Result<Status, Error> {
         ));
     }
     Ok(Status::Complete)
+}
+
+/// What the records held that the output format does not keep, counted so that
+/// converting says it (nothing is left out silently): documents with `meta`,
+/// spans with a `kb_id`, a `source` or fields of their own.
+#[derive(Debug, Default)]
+struct LeftOut {
+    meta: usize,
+    kb_id: usize,
+    source: usize,
+    span_extra: usize,
+}
+
+impl LeftOut {
+    fn count(&mut self, record: &rubric_exporter::Record, keeps: rubric_exporter::Keeps) {
+        let has_meta =
+            record.meta().keys().any(|key| key != "offsets") || !record.exact_meta().is_empty();
+        self.meta += usize::from(!keeps.meta && has_meta);
+        for span in record.spans() {
+            self.kb_id += usize::from(!keeps.kb_id && span.kb_id.is_some());
+            self.source += usize::from(!keeps.source && span.source.is_some());
+            self.span_extra += usize::from(!keeps.span_extra && !span.extra.is_empty());
+        }
+    }
+
+    /// The notice, if anything was left out.
+    fn said(&self, format: &str) -> Option<String> {
+        let parts: Vec<String> = [
+            (self.meta, "document(s)' meta"),
+            (self.kb_id, "span(s)' kb_id"),
+            (self.source, "span(s)' source"),
+            (self.span_extra, "span(s)' other fields"),
+        ]
+        .into_iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, what)| format!("{count} {what}"))
+        .collect();
+        (!parts.is_empty()).then(|| {
+            format!(
+                "left out {}: {format} does not keep them (--to jsonl keeps everything)",
+                parts.join(", ")
+            )
+        })
+    }
 }
 
 /// One line on standard error, where counts and notices go (standard output holds

@@ -151,6 +151,31 @@ pub struct FormatInfo {
     pub label_list: Option<&'static str>,
     /// Where document ids come from.
     pub ids: Ids,
+    /// What it keeps of a record besides its text, ids and spans' offsets and
+    /// labels: a writer of another format says what it left out.
+    pub keeps: Keeps,
+}
+
+/// What a format keeps of a record besides its text, ids and spans' offsets and
+/// labels (which every format keeps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Keeps {
+    /// The record's `meta` (but `offsets`, the unit, which each format fixes).
+    pub meta: bool,
+    /// A span's `kb_id`.
+    pub kb_id: bool,
+    /// A span's `source`.
+    pub source: bool,
+    /// A span's fields the record format does not define (kept from the input).
+    pub span_extra: bool,
+}
+
+impl Keeps {
+    /// Everything: rubric's own records.
+    pub const ALL: Keeps = Keeps { meta: true, kb_id: true, source: true, span_extra: true };
+    /// Nothing more: the column and standoff formats.
+    pub const NOTHING: Keeps =
+        Keeps { meta: false, kb_id: false, source: false, span_extra: false };
 }
 
 /// How to write: every format's options (each format reads the ones it has).
@@ -359,6 +384,7 @@ impl FormatSpec for Jsonl {
         input: Input::Lines,
         label_list: None,
         ids: Ids::Own,
+        keeps: Keeps::ALL,
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
@@ -410,6 +436,7 @@ impl FormatSpec for Conll {
         input: Input::Lines,
         label_list: None,
         ids: Ids::Positional,
+        keeps: Keeps::NOTHING,
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
@@ -467,6 +494,7 @@ impl FormatSpec for Brat {
         input: Input::Files,
         label_list: None,
         ids: Ids::Own,
+        keeps: Keeps::NOTHING,
     };
 
     fn writer<D: Destination + 'static>(out: D, _options: &WriteOptions) -> Writer<D> {
@@ -515,6 +543,7 @@ impl FormatSpec for Doccano {
         input: Input::Lines,
         label_list: None,
         ids: Ids::Optional,
+        keeps: Keeps::NOTHING,
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
@@ -576,6 +605,7 @@ impl FormatSpec for Hf {
         input: Input::Lines,
         label_list: Some(LABEL_LIST),
         ids: Ids::Positional,
+        keeps: Keeps::NOTHING,
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
@@ -623,6 +653,7 @@ impl FormatSpec for Spacy {
         input: Input::File,
         label_list: None,
         ids: Ids::Own,
+        keeps: Keeps { kb_id: true, ..Keeps::NOTHING },
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {

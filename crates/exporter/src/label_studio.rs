@@ -26,7 +26,7 @@ use crate::error::{
     escape_controls, escape_markup, json_type_name, Error, ErrorKind, Location, SpanRef,
 };
 use crate::format::{
-    Destination, FormatInfo, FormatSpec, Ids, Input, Layout, Name, ReadOptions, ReadRecords,
+    Destination, FormatInfo, FormatSpec, Ids, Input, Keeps, Layout, Name, ReadOptions, ReadRecords,
     Reader, RecordRead, RecordWrite, WriteOptions, Writer,
 };
 use crate::lines::{value_offset, Step};
@@ -1480,6 +1480,7 @@ impl FormatSpec for LabelStudio {
         input: Input::File,
         label_list: None,
         ids: Ids::Own,
+        keeps: Keeps { meta: true, ..Keeps::NOTHING },
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {

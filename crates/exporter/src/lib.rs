@@ -75,8 +75,8 @@ pub use error::{
     Location, SpanRef,
 };
 pub use format::{
-    Destination, Format, FormatInfo, FormatSpec, Ids, InMemory, Input, Layout, Name, ReadOptions,
-    ReadRecords, Reader, RecordRead, RecordWrite, Stream, WriteOptions, Writer,
+    Destination, Format, FormatInfo, FormatSpec, Ids, InMemory, Input, Keeps, Layout, Name,
+    ReadOptions, ReadRecords, Reader, RecordRead, RecordWrite, Stream, WriteOptions, Writer,
 };
 pub use hf::{HfReader, HfWriter};
 pub use jsonl::{RecordReader, RecordWriter};
