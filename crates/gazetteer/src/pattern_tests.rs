@@ -467,17 +467,7 @@ proptest! {
         }
         let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
         let tokens = Tokenizer::new().tokenize(&text_string);
-        let words_only: Vec<_> = tokens.iter().filter(|t| t.kind != rubric_tokenizer::TokenKind::Space).copied().collect();
-        let index_of_start = |offset: usize| words_only.iter().position(|t| t.start == offset);
-        let index_of_end = |offset: usize| words_only.iter().position(|t| t.end == offset).map(|i| i + 1);
-        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(vec![Arc::clone(&gazetteer)]);
-        let mut actual = BTreeSet::new();
-        for m in matcher.candidates(&text_string, &tokens) {
-            let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
-                return Err(TestCaseError::fail("a match off the word tokens"));
-            };
-            actual.insert((m.id.unwrap_or_default().to_string(), start, end));
-        }
+        let actual = candidates_by_word(&gazetteer, &text_string, &tokens, text.len())?;
         prop_assert_eq!(actual, expected, "on {:?}", text_string);
         let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::Longest).aliases(false).build(vec![gazetteer]);
         let traced = matcher.find(&text_string, &tokens);
@@ -563,6 +553,34 @@ fn brute_ends(specs: &[Spec], tokens: &[usize], start: usize, ends: &mut BTreeSe
         }
         taken += 1;
     }
+}
+
+/// Every candidate (`--overlaps all`, no aliases) of `gazetteer` in `text` as
+/// (id, first word, end word) over its `words` words, the oracles' terms.
+fn candidates_by_word(
+    gazetteer: &Arc<crate::Gazetteer>,
+    text: &str,
+    tokens: &[rubric_tokenizer::Token],
+    words: usize,
+) -> Result<BTreeSet<(String, usize, usize)>, TestCaseError> {
+    let words_only: Vec<_> =
+        tokens.iter().filter(|t| t.kind != rubric_tokenizer::TokenKind::Space).copied().collect();
+    prop_assert_eq!(words_only.len(), words);
+    let index_of_start = |offset: usize| words_only.iter().position(|t| t.start == offset);
+    let index_of_end =
+        |offset: usize| words_only.iter().position(|t| t.end == offset).map(|i| i + 1);
+    let matcher = MatcherBuilder::new()
+        .overlaps(OverlapPolicy::All)
+        .aliases(false)
+        .build(vec![Arc::clone(gazetteer)]);
+    let mut found = BTreeSet::new();
+    for m in matcher.candidates(text, tokens) {
+        let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
+            return Err(TestCaseError::fail("a match off the word tokens"));
+        };
+        found.insert((m.id.unwrap_or_default().to_string(), start, end));
+    }
+    Ok(found)
 }
 
 /// The ends [`brute_ends`] finds, by another way: the positions reachable
@@ -679,18 +697,7 @@ proptest! {
         }
         let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
         let tokens = Tokenizer::new().tokenize(&text_string);
-        let words_only: Vec<_> = tokens.iter().filter(|t| t.kind != rubric_tokenizer::TokenKind::Space).copied().collect();
-        prop_assert_eq!(words_only.len(), text.len());
-        let index_of_start = |offset: usize| words_only.iter().position(|t| t.start == offset);
-        let index_of_end = |offset: usize| words_only.iter().position(|t| t.end == offset).map(|i| i + 1);
-        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::All).aliases(false).build(vec![Arc::clone(&gazetteer)]);
-        let mut actual = BTreeSet::new();
-        for m in matcher.candidates(&text_string, &tokens) {
-            let (Some(start), Some(end)) = (index_of_start(m.start), index_of_end(m.end)) else {
-                return Err(TestCaseError::fail("a match off the word tokens"));
-            };
-            actual.insert((m.id.unwrap_or_default().to_string(), start, end));
-        }
+        let actual = candidates_by_word(&gazetteer, &text_string, &tokens, text.len())?;
         prop_assert_eq!(actual, expected, "{} on {:?}", jsonl, text_string);
 
         // Without the trace the matcher takes shortcuts (under `longest`, only
