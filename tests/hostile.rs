@@ -774,8 +774,39 @@ mod nothing_lost {
             ),
             ("jsonl", None),
         ];
-        for (to, said) in cases {
-            let output = run_as(dir.path(), User::Current, &["convert", "r.jsonl", "--to", to]);
+        let cases = cases.into_iter().map(|(to, said)| (to, said, "r.jsonl"));
+        // doccano's own ids and relations go back (the entities layout), its
+        // other fields are said to be left out.
+        write(
+            dir.path(),
+            "d.jsonl",
+            concat!(
+                "{\"id\":1,\"text\":\"Paris\",\"Comments\":[],\"entities\":[{\"id\":7,",
+                "\"label\":\"GPE\",\"start_offset\":0,\"end_offset\":5}],\"relations\":[]}\n",
+            ),
+        );
+        let doccano = [(
+            "doccano",
+            Some("left out 1 document(s)' meta, 1 span(s)' source: doccano does not keep them"),
+            "d.jsonl",
+        )];
+        for (to, said, input) in cases.chain(doccano) {
+            let args = ["convert", input, "--from", "jsonl", "--to", to];
+            let args = if input == "d.jsonl" {
+                vec![
+                    "convert",
+                    input,
+                    "--from",
+                    "doccano",
+                    "--to",
+                    to,
+                    "--doccano-layout",
+                    "entities",
+                ]
+            } else {
+                args.to_vec()
+            };
+            let output = run_as(dir.path(), User::Current, &args);
             let stderr = stderr(&output);
             assert_eq!(output.status.code(), Some(0), "{to}: {stderr}");
             match said {

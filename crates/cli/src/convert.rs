@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rubric_exporter::{
     from_brat, DoccanoLayout, Format, Input, Misaligned, ReadOptions, ReadRecords, Record,
-    RecordRead,
+    RecordRead, WriteOptions,
 };
 use rubric_offsets::OffsetUnit;
 use rubric_tokenizer::Tokenizer;
@@ -158,10 +158,13 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     let mut ids = SeenIds::default();
     let strict = args.strict;
     let mut left_out = LeftOut::default();
-    let keeps = options.to.format.info().keeps;
+    let keeps = options
+        .to
+        .format
+        .keeps(&WriteOptions { doccano_layout: options.doccano_layout, ..WriteOptions::default() });
     inputs
         .each(|record, location| {
-            left_out.count(&record, keeps);
+            left_out.count(&record, &keeps);
             if ids.is_repeat(record.id()) {
                 let error =
                     Error::at(location.clone(), ErrorKind::DuplicateId { id: record.id().into() });
@@ -212,14 +215,12 @@ struct LeftOut {
 }
 
 impl LeftOut {
-    fn count(&mut self, record: &rubric_exporter::Record, keeps: rubric_exporter::Keeps) {
-        let has_meta =
-            record.meta().keys().any(|key| key != "offsets") || !record.exact_meta().is_empty();
-        self.meta += usize::from(!keeps.meta && has_meta);
+    fn count(&mut self, record: &rubric_exporter::Record, keeps: &rubric_exporter::Keeps) {
+        self.meta += usize::from(keeps.leaves_meta(record));
         for span in record.spans() {
             self.kb_id += usize::from(!keeps.kb_id && span.kb_id.is_some());
             self.source += usize::from(!keeps.source && span.source.is_some());
-            self.span_extra += usize::from(!keeps.span_extra && !span.extra.is_empty());
+            self.span_extra += usize::from(keeps.leaves_span_fields(span));
         }
     }
 

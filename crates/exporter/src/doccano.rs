@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{json_type_name, Error, ErrorKind, Location, SpanRef};
 use crate::lines::{Line, LineReader, Step};
-use crate::record::{Record, SpanInput};
+use crate::record::{KeptFields, Record, SpanInput};
 
 /// Which of doccano's two JSONL layouts to write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -57,7 +57,10 @@ impl FromStr for DoccanoLayout {
 /// (doccano's, which are Python string indices).
 ///
 /// doccano keeps labels and exact offsets, overlapping spans included; `kb_id`,
-/// `source`, the tokens and `meta` are not written.
+/// `source`, the tokens and `meta` are not written, but for the `entities`
+/// layout's round trip: entities read from doccano keep their ids (a span's
+/// kept `id`) and the document its `relations` (in `meta`), written back when
+/// every span has its own id.
 ///
 /// ```
 /// use rubric_exporter::{DoccanoLayout, DoccanoWriter, Record, SpanInput};
@@ -107,18 +110,34 @@ impl<W: Write> DoccanoWriter<W> {
                 line.push_str(&Value::Array(labels).to_string());
             }
             DoccanoLayout::Entities => {
+                // The entities' own ids when they came from doccano (every span
+                // has one, all distinct: what `relations` name), else 1, 2, ...
+                let kept: Vec<Option<u64>> = record
+                    .spans()
+                    .iter()
+                    .map(|span| span.extra.get("id").and_then(|id| id.parse().ok()))
+                    .collect();
+                let distinct: std::collections::BTreeSet<u64> =
+                    kept.iter().flatten().copied().collect();
+                let own_ids = kept.iter().all(Option::is_some) && distinct.len() == kept.len();
                 line.push_str(",\"entities\":[");
                 for (n, (start, end, label)) in offsets.iter().enumerate() {
                     if n > 0 {
                         line.push(',');
                     }
+                    let id = if own_ids { kept[n].unwrap_or_default() } else { n as u64 + 1 };
                     line.push_str(&format!(
-                        "{{\"id\":{},\"label\":{},\"start_offset\":{start},\"end_offset\":{end}}}",
-                        n + 1,
+                        "{{\"id\":{id},\"label\":{},\"start_offset\":{start},\"end_offset\":{end}}}",
                         Value::String(label.to_string())
                     ));
                 }
-                line.push_str("],\"relations\":[]");
+                // A record read from doccano keeps its relations in `meta`.
+                let relations = match record.meta().get("relations") {
+                    Some(relations @ Value::Array(_)) if own_ids => relations.to_string(),
+                    _ => "[]".to_string(),
+                };
+                line.push_str("],\"relations\":");
+                line.push_str(&relations);
             }
         }
         line.push_str("}\n");
@@ -137,8 +156,9 @@ impl<W: Write> DoccanoWriter<W> {
 ///
 /// `id` may be a string or a number (doccano writes numbers); without one the id
 /// is `<source>:<line>`. Fields other than `id`, `text`, `label` and `entities`
-/// move into `meta` (doccano's `relations`, `Comments` and the like). Each span's
-/// `source` is `<source>:<line>`.
+/// move into `meta` (doccano's `relations`, `Comments` and the like); an
+/// entity's fields other than its label and offsets (its `id`, which relations
+/// name) stay on its span. Each span's `source` is `<source>:<line>`.
 #[derive(Debug)]
 pub struct DoccanoReader<R> {
     lines: LineReader<R>,
@@ -200,7 +220,7 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
     let label = object.remove("label");
     let entities = object.remove("entities");
     // (start, end, label, path to the span) in code points.
-    let mut raw: Vec<(u64, u64, String, Vec<Step<'static>>)> = Vec::new();
+    let mut raw: Vec<(u64, u64, String, Vec<Step<'static>>, KeptFields)> = Vec::new();
     match (label, entities) {
         (Some(_), Some(_)) => {
             return Err(Error::syntax(
@@ -227,7 +247,7 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
                          classification, which holds no spans)",
                     ));
                 };
-                raw.push((start, end, label, path));
+                raw.push((start, end, label, path, KeptFields::new()));
             }
         }
         (None, Some(Value::Array(list))) => {
@@ -253,7 +273,15 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
                          \"end_offset\": N} with code point offsets",
                     ));
                 };
-                raw.push((start, end, label, path));
+                // The entity's other fields (its `id`, which `relations` name)
+                // stay on the span, and go back on the entity when written.
+                let mut kept = KeptFields::new();
+                for (key, value) in item.as_object().into_iter().flatten() {
+                    if !matches!(key.as_str(), "label" | "start_offset" | "end_offset") {
+                        kept.insert(key.clone(), value.to_string());
+                    }
+                }
+                raw.push((start, end, label, path, kept));
             }
         }
         (Some(other), None) => {
@@ -266,7 +294,7 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
     }
     let chars = OffsetMap::new(&text, OffsetUnit::Char);
     let mut spans = Vec::with_capacity(raw.len());
-    for (index, (start, end, label, path)) in raw.iter().enumerate() {
+    for (index, (start, end, label, path, kept)) in raw.iter().enumerate() {
         let (start, end) = (*start as usize, *end as usize);
         let to_byte = |offset| {
             chars.to_byte(offset).map_err(|error| {
@@ -282,10 +310,10 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
             })
         };
         let (byte_start, byte_end) = (to_byte(start)?, to_byte(end)?);
-        spans.push(
-            SpanInput::new(byte_start, byte_end, label.as_str())
-                .source(format!("{source}:{}", line.number)),
-        );
+        let mut span = SpanInput::new(byte_start, byte_end, label.as_str())
+            .source(format!("{source}:{}", line.number));
+        span.extra = kept.clone();
+        spans.push(span);
     }
     let meta: Map<String, Value> = object;
     let tokens = tokenizer.tokenize(&text);
@@ -293,7 +321,7 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
         let index = err.restate_span(|index| {
             raw.get(index).map(|(start, end, ..)| (*start as usize, *end as usize))
         });
-        if let Some((.., path)) = index.and_then(|i| raw.get(i)) {
+        if let Some((.., path, _)) = index.and_then(|i| raw.get(i)) {
             err.location = Some(Box::new(at(path)));
         }
         err.or_at(|| Location::line(source, line.number))

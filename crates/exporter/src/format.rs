@@ -168,14 +168,46 @@ pub struct Keeps {
     pub source: bool,
     /// A span's fields the record format does not define (kept from the input).
     pub span_extra: bool,
+    /// The `meta` fields it writes back when it keeps no `meta` (doccano's
+    /// `relations`).
+    pub meta_fields: &'static [&'static str],
+    /// The span fields it writes back when it keeps no others (a doccano
+    /// entity's `id`).
+    pub span_fields: &'static [&'static str],
 }
 
 impl Keeps {
     /// Everything: rubric's own records.
-    pub const ALL: Keeps = Keeps { meta: true, kb_id: true, source: true, span_extra: true };
+    pub const ALL: Keeps = Keeps {
+        meta: true,
+        kb_id: true,
+        source: true,
+        span_extra: true,
+        meta_fields: &[],
+        span_fields: &[],
+    };
     /// Nothing more: the column and standoff formats.
-    pub const NOTHING: Keeps =
-        Keeps { meta: false, kb_id: false, source: false, span_extra: false };
+    pub const NOTHING: Keeps = Keeps {
+        meta: false,
+        kb_id: false,
+        source: false,
+        span_extra: false,
+        meta_fields: &[],
+        span_fields: &[],
+    };
+
+    /// Whether a record's `meta` (`offsets` aside) holds what this leaves out.
+    pub fn leaves_meta(&self, record: &Record) -> bool {
+        let left = |key: &str| key != "offsets" && !self.meta_fields.contains(&key);
+        !self.meta
+            && (record.meta().keys().any(|key| left(key))
+                || record.exact_meta().iter().any(|(key, _)| left(key)))
+    }
+
+    /// Whether `span` holds fields of its own that this leaves out.
+    pub fn leaves_span_fields(&self, span: &crate::Span) -> bool {
+        !self.span_extra && span.extra.iter().any(|(key, _)| !self.span_fields.contains(&key))
+    }
 }
 
 /// How to write: every format's options (each format reads the ones it has).
@@ -543,7 +575,9 @@ impl FormatSpec for Doccano {
         input: Input::Lines,
         label_list: None,
         ids: Ids::Optional,
-        keeps: Keeps::NOTHING,
+        // The entities layout writes back an entity's `id` and the document's
+        // `relations` (`Format::keeps`: not the label layout).
+        keeps: Keeps { meta_fields: &["relations"], span_fields: &["id"], ..Keeps::NOTHING },
     };
 
     fn writer<D: Destination + 'static>(out: D, options: &WriteOptions) -> Writer<D> {
@@ -736,6 +770,18 @@ registry! {
     Hf("Hugging Face token classification JSONL") => Hf,
     Spacy("spaCy 3's DocBin") => Spacy,
     LabelStudio("Label Studio's JSON export") => crate::label_studio::LabelStudio,
+}
+
+impl Format {
+    /// What it keeps of a record written with `options` ([`Keeps`]): its
+    /// `FormatInfo`'s, but for doccano's label layout, which has no entity ids
+    /// or relations to write back.
+    pub fn keeps(self, options: &WriteOptions) -> Keeps {
+        match (self, options.doccano_layout) {
+            (Format::Doccano, DoccanoLayout::Label) => Keeps::NOTHING,
+            _ => self.info().keeps,
+        }
+    }
 }
 
 #[cfg(test)]

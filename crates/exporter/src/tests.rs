@@ -625,6 +625,33 @@ fn hf_reader_keeps_a_rows_other_fields_and_refuses_an_id_of_another_type() {
 }
 
 #[test]
+fn doccano_entities_keep_their_ids_and_the_relations_that_name_them() {
+    let line = concat!(
+        r#"{"id":1,"text":"Joe visited Paris","entities":["#,
+        r#"{"id":7,"label":"PER","start_offset":0,"end_offset":3},"#,
+        r#"{"id":9,"label":"GPE","start_offset":12,"end_offset":17}],"#,
+        r#""relations":[{"id":1,"from_id":7,"to_id":9,"type":"visited"}]}"#,
+        "\n"
+    );
+    let read = crate::DoccanoReader::new("d.jsonl", line.as_bytes()).next().unwrap().unwrap();
+    assert_eq!(read.spans()[0].extra.get("id"), Some("7"));
+    let mut writer = crate::DoccanoWriter::new(Vec::new(), DoccanoLayout::Entities);
+    writer.write(&read).unwrap();
+    let written = String::from_utf8(writer.finish().unwrap()).unwrap();
+    let again: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let original: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(again["entities"], original["entities"], "{written}");
+    assert_eq!(again["relations"], original["relations"], "{written}");
+    // Without ids of their own (a record from elsewhere): 1, 2, ... and no
+    // relations.
+    let mut writer = crate::DoccanoWriter::new(Vec::new(), DoccanoLayout::Entities);
+    writer.write(&record("Joe visited Paris", &[("Joe", "PER")])).unwrap();
+    let written = String::from_utf8(writer.finish().unwrap()).unwrap();
+    assert!(written.contains(r#""entities":[{"id":1,"label":"PER""#), "{written}");
+    assert!(written.contains(r#""relations":[]"#), "{written}");
+}
+
+#[test]
 fn conll_refuses_tokens_it_would_read_back_as_something_else() {
     for (text, part) in
         [("Paris -DOCSTART- Berlin", "-DOCSTART-"), ("Paris \u{feff}x Rome", "byte-order mark")]
