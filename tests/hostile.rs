@@ -790,6 +790,20 @@ mod nothing_lost {
             Some("left out 1 document(s)' meta, 1 span(s)' source: doccano does not keep them"),
             "d.jsonl",
         )];
+        // brat names a document by its files: an id they cannot hold is said
+        // to be renamed.
+        write(dir.path(), "slash.jsonl", "{\"id\":\"a/b\",\"text\":\"Paris\",\"spans\":[]}\n");
+        let renamed = run_as(
+            dir.path(),
+            User::Current,
+            &["convert", "slash.jsonl", "--to", "brat", "-o", "out"],
+        );
+        let said = stderr(&renamed);
+        assert_eq!(renamed.status.code(), Some(0), "{said}");
+        assert!(
+            said.contains("renamed 1 document id(s) to name their brat files (\"a/b\" is \"a_b\")"),
+            "{said}"
+        );
         for (to, said, input) in cases.chain(doccano) {
             let args = ["convert", input, "--from", "jsonl", "--to", to];
             let args = if input == "d.jsonl" {
@@ -844,7 +858,7 @@ mod nothing_lost {
         assert!(written[0]["meta"]["explain"].is_array(), "{:?}", written[0]);
         for line in ["\"line\":1", "\"line\":2", "\"line\":3"] {
             let error = stderr.lines().find(|l| l.contains(line)).unwrap_or_default();
-            assert!(error.contains("already has a field \\\"explain\\\""), "{stderr}");
+            assert!(error.contains("has a field \\\"explain\\\" of its own"), "{stderr}");
         }
     }
 

@@ -138,7 +138,7 @@ impl Annotator {
             let kind = rubric_exporter::ErrorKind::ReservedMeta {
                 field: "explain".into(),
                 writer: "the explain trace".into(),
-                option: "`--explain` (Python: `explain=True`)".into(),
+                advice: "rename it, or leave out `--explain` (Python: `explain=True`)".into(),
             };
             return Err(Error::new(ErrorKind::Record(Box::new(rubric_exporter::Error::new(kind)))));
         }

@@ -312,7 +312,11 @@ fn record_meta(
     let mut meta = document.meta.clone();
     let mut exact = document.exact_meta.clone();
     if meta.contains_key("offsets") || exact.contains_key("offsets") {
-        return Err(collision("offsets".into()));
+        return Err(at(rubric_exporter::ErrorKind::ReservedMeta {
+            field: "offsets".into(),
+            writer: "the unit of the record's offsets".into(),
+            advice: "rename it".into(),
+        }));
     }
     // The fields of an input `meta`, as values and as exact JSON text (when the
     // object holds a number a value would round).

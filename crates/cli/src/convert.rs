@@ -158,6 +158,8 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     let mut ids = SeenIds::default();
     let strict = args.strict;
     let mut left_out = LeftOut::default();
+    // brat names a document by its files, whose names cannot hold every id.
+    let brat = options.to.format == Format::Brat;
     let keeps = options
         .to
         .format
@@ -165,6 +167,9 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     inputs
         .each(|record, location| {
             left_out.count(&record, &keeps);
+            if brat {
+                left_out.count_renamed(record.id());
+            }
             if ids.is_repeat(record.id()) {
                 let error =
                     Error::at(location.clone(), ErrorKind::DuplicateId { id: record.id().into() });
@@ -193,6 +198,14 @@ pub fn run(args: &Args) -> Result<Status, Error> {
     if let Some(said) = left_out.said(options.to.format.info().name) {
         notice(&said);
     }
+    if let Some((count, (id, stem))) =
+        left_out.renamed.as_ref().map(|first| (left_out.renamed_count, first))
+    {
+        notice(&format!(
+            "renamed {count} document id(s) to name their brat files ({id:?} is {stem:?}): brat \
+             names a document by its files, which hold ASCII letters, digits, '.', '_' and '-'"
+        ));
+    }
     if inputs.brat_skipped > 0 {
         notice(&format!(
             "left out {} brat annotation(s) that are not text-bound entities (relations, \
@@ -212,6 +225,9 @@ struct LeftOut {
     kb_id: usize,
     source: usize,
     span_extra: usize,
+    /// Ids a brat output renames, and the first one with its file stem.
+    renamed_count: usize,
+    renamed: Option<(String, String)>,
 }
 
 impl LeftOut {
@@ -221,6 +237,17 @@ impl LeftOut {
             self.kb_id += usize::from(!keeps.kb_id && span.kb_id.is_some());
             self.source += usize::from(!keeps.source && span.source.is_some());
             self.span_extra += usize::from(keeps.leaves_span_fields(span));
+        }
+    }
+
+    /// Counts `id` if its brat file stem is not itself (a stem that is no name
+    /// at all is the writer's error).
+    fn count_renamed(&mut self, id: &str) {
+        if let Ok(stem) = rubric_exporter::brat_file_stem(id) {
+            if stem != id {
+                self.renamed_count += 1;
+                self.renamed.get_or_insert_with(|| (id.to_string(), stem));
+            }
         }
     }
 

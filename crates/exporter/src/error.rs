@@ -175,19 +175,17 @@ pub enum ErrorKind {
         /// The field's name.
         field: String,
     },
-    /// The record's `meta` already holds a field the producer writes (the
-    /// annotator's `explain` trace): writing it would overwrite the input's.
-    #[error(
-        "the record already has a field {field:?} in \"meta\", where {writer} is written \
-         — rename the input's field, or leave out {option}"
-    )]
+    /// The record holds a field of its own where the producer writes one (the
+    /// annotator's `explain` trace, the offsets' unit): writing it would
+    /// overwrite the input's.
+    #[error("the record has a field {field:?} of its own, where {writer} is written — {advice}")]
     ReservedMeta {
         /// The field's name.
         field: String,
         /// What is written there (`the explain trace`).
         writer: String,
-        /// What asks for it (`--explain`).
-        option: String,
+        /// What to do (rename it, or leave out the option that writes it).
+        advice: String,
     },
     /// A span's offset is past the end of the text or inside a character.
     #[error("{span}: {error} — offsets must lie on character boundaries inside the text, in the unit meta.offsets names")]
