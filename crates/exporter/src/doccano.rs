@@ -131,7 +131,8 @@ impl<W: Write> DoccanoWriter<W> {
                         Value::String(label.to_string())
                     ));
                 }
-                // A record read from doccano keeps its relations in `meta`.
+                // A record read from doccano keeps its relations in `meta`; they
+                // name its entities' own ids, so they go back only with them.
                 let relations = match record.meta().get("relations") {
                     Some(relations @ Value::Array(_)) if own_ids => relations.to_string(),
                     _ => "[]".to_string(),
@@ -219,7 +220,7 @@ fn parse_line(source: &str, line: Line, tokenizer: &Tokenizer) -> Result<Record,
     };
     let label = object.remove("label");
     let entities = object.remove("entities");
-    // (start, end, label, path to the span) in code points.
+    // (start, end, label, path to the span, its other fields) in code points.
     let mut raw: Vec<(u64, u64, String, Vec<Step<'static>>, KeptFields)> = Vec::new();
     match (label, entities) {
         (Some(_), Some(_)) => {
