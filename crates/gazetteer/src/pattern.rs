@@ -388,6 +388,10 @@ pub(crate) struct TokenRules {
     pub(crate) leading_context: bool,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
+    /// Per pattern without context tokens and of 64 atoms or more, its atoms
+    /// as `token_match::search_wide` reads them (`WideProgram`), made once
+    /// here rather than at every start; `None` for every other pattern.
+    pub(crate) wide: Vec<Option<Box<WideProgram>>>,
     /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
@@ -431,6 +435,52 @@ pub(crate) struct Program {
     /// Whether the pattern has a leading run (`TokenRules::runs`): here too, so
     /// that trying a pattern at a token reads one record.
     pub(crate) has_run: bool,
+}
+
+/// A pattern of 64 atoms or more without context tokens as
+/// `token_match::search_wide` reads it: a set of atoms is several words, one
+/// bit per atom and the accept bit above them.
+#[derive(Clone, Debug)]
+pub(crate) struct WideProgram {
+    /// The atoms that may take no token (`?`, `*`).
+    pub(crate) skippable: Vec<u64>,
+    /// The atoms that stay where they are when they take a token (`*`).
+    pub(crate) stays: Vec<u64>,
+    /// The atoms of each (spec, negated) pair, with a step of theirs: one test
+    /// at a token answers for all of them (an `{n,m}`'s copies share theirs).
+    pub(crate) groups: Vec<(Step, Vec<u64>)>,
+}
+
+impl WideProgram {
+    /// The program of a pattern whose atoms are `steps` (their bits set).
+    pub(crate) fn of(steps: &[Step]) -> WideProgram {
+        let words = steps.len() / 64 + 1;
+        let mut skippable = vec![0u64; words];
+        let mut stays = vec![0u64; words];
+        let mut groups: Vec<(Step, Vec<u64>)> = Vec::new();
+        for (atom, &step) in steps.iter().enumerate() {
+            let (word, mask) = (atom / 64, 1u64 << (atom % 64));
+            if step.quantifier.optional() {
+                skippable[word] |= mask;
+            }
+            if step.quantifier == Quantifier::Any {
+                stays[word] |= mask;
+            }
+            let negated = step.quantifier == Quantifier::Not;
+            let same = |(other, _): &&mut (Step, Vec<u64>)| {
+                other.spec == step.spec && (other.quantifier == Quantifier::Not) == negated
+            };
+            match groups.iter_mut().find(same) {
+                Some((_, atoms)) => atoms[word] |= mask,
+                None => {
+                    let mut members = vec![0u64; words];
+                    members[word] |= mask;
+                    groups.push((step, members));
+                }
+            }
+        }
+        WideProgram { skippable, stays, groups }
+    }
 }
 
 /// One atom as the search reads it.
@@ -673,6 +723,15 @@ impl TokenRules {
         for step in &mut self.steps {
             step.bit = spec_bits.get(step.spec as usize).copied().unwrap_or(0);
         }
+        // After the bits: a wide program's groups keep a step each.
+        self.wide = self
+            .programs
+            .iter()
+            .map(|program| {
+                let wide = program.lead == 0 && program.trail == 0 && program.len >= 64;
+                wide.then(|| Box::new(WideProgram::of(self.steps_of(program))))
+            })
+            .collect();
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();
         for (lexicon, attr, patterns) in &self.index.by_lexicon {
             let position = match lexicon_words.iter().position(|(a, _)| a == attr) {

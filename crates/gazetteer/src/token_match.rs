@@ -24,6 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::pattern::{
     Attr, Condition, LeadingRun, Literal, Predicate, Program, Quantifier, Step, TokenRules,
+    WideProgram,
 };
 
 /// A match of a token pattern: token indices of its span (context tokens
@@ -1283,40 +1284,25 @@ fn search_without_context(
 /// walk starts at atom 0 from `start`, as the general search does.
 fn search_wide(rules: &TokenRules, doc: &Doc<'_, '_>, walk: Walk<'_>, found: &mut Vec<TokenMatch>) {
     let Walk { pattern, steps: atoms, start, longest, .. } = walk;
+    // Made once per pattern (`TokenRules::wide`); made here only for rules
+    // finished without it, which `finish` never leaves.
+    let made;
+    let program = match rules.wide.get(pattern as usize).and_then(Option::as_deref) {
+        Some(program) => program,
+        None => {
+            made = WideProgram::of(atoms);
+            &made
+        }
+    };
+    let WideProgram { skippable, stays, groups } = program;
     let first_found = found.len();
     // One bit per atom and one more, the accept bit, above them.
-    let words = atoms.len() / 64 + 1;
-    let bit = |atom: usize| (atom / 64, 1u64 << (atom % 64));
-    let (accept_word, accept) = bit(atoms.len());
-    let mut skippable = vec![0u64; words];
-    let mut stays = vec![0u64; words];
-    // The atoms of each (spec, negated) pair: one test at a token answers all.
-    let mut groups: Vec<(Step, Vec<u64>)> = Vec::new();
-    for (atom, &step) in atoms.iter().enumerate() {
-        let (word, mask) = bit(atom);
-        if step.quantifier.optional() {
-            skippable[word] |= mask;
-        }
-        if step.quantifier == Quantifier::Any {
-            stays[word] |= mask;
-        }
-        let negated = step.quantifier == Quantifier::Not;
-        let same = |(other, _): &&mut (Step, Vec<u64>)| {
-            other.spec == step.spec && (other.quantifier == Quantifier::Not) == negated
-        };
-        match groups.iter_mut().find(same) {
-            Some((_, atoms)) => atoms[word] |= mask,
-            None => {
-                let mut members = vec![0u64; words];
-                members[word] |= mask;
-                groups.push((step, members));
-            }
-        }
-    }
+    let words = skippable.len();
+    let (accept_word, accept) = (atoms.len() / 64, 1u64 << (atoms.len() % 64));
     let tokens = doc.attrs.tokens.len();
     let mut set = vec![0u64; words];
     set[0] = 1;
-    closure_wide(&mut set, &skippable);
+    closure_wide(&mut set, skippable);
     let mut taken = vec![0u64; words];
     let mut token = start;
     loop {
@@ -1332,7 +1318,7 @@ fn search_wide(rules: &TokenRules, doc: &Doc<'_, '_>, walk: Walk<'_>, found: &mu
             return;
         }
         taken.iter_mut().for_each(|word| *word = 0);
-        for (step, members) in &groups {
+        for (step, members) in groups {
             let live = set.iter().zip(members).any(|(set, members)| set & members != 0);
             if live && takes(rules, *step, doc, token) {
                 for ((taken, set), members) in taken.iter_mut().zip(&set).zip(members) {
@@ -1342,12 +1328,12 @@ fn search_wide(rules: &TokenRules, doc: &Doc<'_, '_>, walk: Walk<'_>, found: &mu
         }
         // An atom that took the token moves on to the next one; a `*` stays.
         let mut carry = 0u64;
-        for ((next, taken), stays) in set.iter_mut().zip(&taken).zip(&stays) {
+        for ((next, taken), stays) in set.iter_mut().zip(&taken).zip(stays) {
             let moving = taken & !stays;
             *next = (moving << 1) | carry | (taken & stays);
             carry = moving >> 63;
         }
-        closure_wide(&mut set, &skippable);
+        closure_wide(&mut set, skippable);
         token += 1;
     }
 }
