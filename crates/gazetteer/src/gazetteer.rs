@@ -975,6 +975,10 @@ pub fn lexicon_files(path: &Path) -> Vec<std::path::PathBuf> {
     let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
     let base = path.parent().unwrap_or(Path::new(""));
     text.lines()
+        // Only a line that spells the key `lexicon` (plainly, or with an escape
+        // such as `\u006c`) can declare one: the pattern lines, nearly all of a
+        // file, are not parsed a second time.
+        .filter(|line| line.contains("lexicon") || line.contains('\\'))
         .filter_map(|line| {
             let line = line.strip_prefix('\u{feff}').unwrap_or(line);
             let value: serde_json::Value = serde_json::from_str(line).ok()?;

@@ -995,3 +995,25 @@ fn a_key_longer_than_the_trie_holds_is_found_by_comparison() {
         assert_eq!(found, [(long.as_str(), "PERSON"), ("Paris", "GPE")]);
     }
 }
+
+#[test]
+fn lexicon_files_names_each_declared_word_list_however_its_key_is_spelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            "{\"lexicon\":\"cities\",\"path\":\"cities.txt\"}\n",
+            "{\"label\":\"GPE\",\"pattern\":[{\"TEXT\":{\"IN_LEXICON\":\"cities\"}}]}\n",
+            // The key written with an escape is the same key to a JSON reader.
+            "{\"\\u006cexicon\":\"towns\",\"path\":\"towns.txt\"}\n",
+            "{\"lexicon\":\"names\",\"words\":[\"ada\"]}\n",
+            "{\"label\":\"ORG\",\"pattern\":\"lexicon\"}\n",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        crate::lexicon_files(&path),
+        [dir.path().join("cities.txt"), dir.path().join("towns.txt")]
+    );
+}
