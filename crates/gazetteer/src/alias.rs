@@ -17,7 +17,6 @@
 //! dropped (the matcher does that).
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 use rubric_tokenizer::{Token, TokenKind};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -44,11 +43,11 @@ struct Alias<'k, 'a> {
     surface: Cow<'k, str>,
     /// How many tokens it spans.
     tokens: usize,
+    /// Where its tokens are in the document's words: `words[at..at + tokens]`
+    /// (in the definition, or right after it for an acronym).
+    at: usize,
     /// Whether it is one whitespace-free word (its tokens must touch in the text).
     one_word: bool,
-    /// Its first token, case-folded (`fold_first`): the key a word is looked up
-    /// by. Plain ASCII is kept as written, its letters compared ignoring case.
-    first_token: Cow<'k, str>,
     rule: MatchRule,
     from: usize,
     defined_by: &'k Candidate<'a>,
@@ -91,7 +90,7 @@ const FOLD_CASE: Folding = Folding { case: true, diacritics: false };
 /// only the spans kept in the end are made owned matches).
 ///
 /// `attrs`, the tokens' attributes when the token patterns made them, holds
-/// each word's fold hash already computed.
+/// each word's fold key (`fold_key`) already computed.
 pub(crate) fn candidates<'k, 'a>(
     text: &'k str,
     tokens: &[Token],
@@ -116,17 +115,39 @@ pub(crate) fn candidates<'k, 'a>(
     if aliases.is_empty() {
         return Vec::new();
     }
-    let hashes = attrs.map(|attrs| WordHashes { attrs, token_numbers: &token_numbers });
-    mentions(text, &words, hashes, &aliases)
-}
-
-/// The fold hashes of a document's words (`plain_fold_hash`), as the tokens'
-/// attributes keep them per text, by token number: the number of word `i` is
-/// `token_numbers[i]`.
-#[derive(Clone, Copy)]
-struct WordHashes<'t, 'a> {
-    attrs: &'a TokenAttrs<'t>,
-    token_numbers: &'a [usize],
+    // Each word's fold key: kept per text by the tokens' attributes (the number
+    // of word `i` is `token_numbers[i]`), else computed here.
+    let keys: Vec<u64> = match attrs {
+        Some(attrs) => token_numbers
+            .iter()
+            .zip(&words)
+            .map(|(&number, word)| {
+                attrs.fold_key(number).unwrap_or_else(|| fold_key(word.text(text)))
+            })
+            .collect(),
+        None => words.iter().map(|word| fold_key(word.text(text))).collect(),
+    };
+    // Each alias's anchor: its rarest word by the count of its text the tokens'
+    // attributes keep, else its longest (the first of those).
+    let anchors: Vec<usize> = aliases
+        .iter()
+        .map(|alias| {
+            let rarity = |k: &usize| {
+                let index = alias.at + k;
+                match attrs {
+                    Some(attrs) => {
+                        token_numbers.get(index).map_or(u32::MAX, |&number| attrs.seen(number))
+                    }
+                    None => {
+                        let length = words.get(index).map_or(0, |word| word.end - word.start);
+                        u32::MAX - u32::try_from(length).unwrap_or(u32::MAX)
+                    }
+                }
+            };
+            (0..alias.tokens).min_by_key(rarity).unwrap_or(0)
+        })
+        .collect();
+    mentions(text, &words, &keys, &aliases, &anchors)
 }
 
 /// The aliases the spans `kept` define, one per surface, label and id (the
@@ -157,14 +178,15 @@ fn defined<'k, 'a>(
         // it starts (tokens do not overlap).
         let last =
             first + words[first..].iter().take_while(|token| token.end <= defined_by.end).count();
-        let inside = &words[first..last];
+        let inside = Inside { tokens: &words[first..last], at: first };
         if is_one_of(&config.last_name_labels, defined_by.label) {
             if let Some(alias) = last_name(text, inside, defined_by) {
                 aliases.push(alias);
             }
         }
         if is_one_of(&config.acronym_labels, defined_by.label) {
-            if let Some(alias) = acronym(text, &words[last..], defined_by) {
+            let after = Inside { tokens: &words[last..], at: last };
+            if let Some(alias) = acronym(text, after, defined_by) {
                 aliases.push(alias);
             }
         }
@@ -198,180 +220,140 @@ fn defined<'k, 'a>(
     aliases
 }
 
-/// The aliases' mentions in the document's words, as candidates.
+/// The aliases' mentions in the document's words, as candidates. `keys` holds
+/// each word's `fold_key`; `anchors`, per alias, the place among its tokens of
+/// the one it is looked for by.
+///
+/// A mention is the alias's tokens again, each one equal to the alias's but
+/// for case (the same fold key), and the whole equal to the alias as written
+/// under smart case. So an alias is tried only where its anchor occurs, not at
+/// every word, and any anchor finds the same mentions; the caller picks a rare
+/// word, so that an alias made of a frequent word and a rare one (`The
+/// Guardian`) is tried at the few places of the rare one. Most names a
+/// document defines (a thousand token patterns' many spans among them) have a
+/// word it writes once: tried once, where they were defined. The places of
+/// all anchors are found in one pass over the words.
 #[inline(never)]
 fn mentions<'a>(
     text: &str,
     words: &[Token],
-    hashes: Option<WordHashes<'_, '_>>,
+    keys: &[u64],
     aliases: &[Alias<'_, 'a>],
+    anchors: &[usize],
 ) -> Vec<Candidate<'a>> {
-    // Each word is looked up by its fold, rather than compared with every alias
-    // (a long document may define many): the alias numbers sorted by first token
-    // (in number order within one), and each first token's run of them.
-    // Runs in the order of their first tokens' hashes (any order of runs will
-    // do; comparing hashes first spares most string comparisons).
-    let first_hashes: Vec<u64> =
-        aliases.iter().map(|alias| fold_hash(alias.first_token.as_bytes())).collect();
-    let mut by_first: Vec<usize> = (0..aliases.len()).collect();
-    by_first.sort_unstable_by(|&a, &b| {
-        first_hashes[a]
-            .cmp(&first_hashes[b])
-            .then_with(|| cmp_folded(&aliases[a].first_token, &aliases[b].first_token))
-            .then(a.cmp(&b))
-    });
-    // Equal first tokens are neighbours in that order: each one's run.
-    let mut runs: Vec<FirstRun<'_>> = Vec::with_capacity(aliases.len());
-    for (at, &number) in by_first.iter().enumerate() {
-        let first = &*aliases[number].first_token;
-        match runs.last_mut() {
-            Some(run) if run.first.eq_ignore_ascii_case(first) => run.to = at + 1,
-            _ => runs.push(FirstRun { hash: first_hashes[number], first, from: at, to: at + 1 }),
-        }
-    }
-    // Each alias's surface case-folded, for the comparisons below (plain ASCII,
-    // most names, is not copied to be folded).
-    let folded_surfaces: Vec<FoldedSurface<'_>> =
-        aliases.iter().map(|alias| FoldedSurface::of(&alias.surface)).collect();
-    // And its last byte: a text ending in an ASCII byte folds to a text ending in
-    // that byte lower-cased (ASCII folds to itself but for case), so most aliases
-    // that share a first word with the text here are ruled out by one byte.
-    let last_bytes: Vec<Option<u8>> =
-        folded_surfaces.iter().map(FoldedSurface::last_byte).collect();
-    // A word that starts with an ASCII byte folds to a string that starts with
-    // that byte lower-cased; most words are ruled out by that byte alone, before
-    // they are folded. And an alias written with a capital is never found
-    // lower-cased (the smart case policy): a word that starts with an ASCII
-    // lower-case letter, most words, is looked up only if an alias whose first
-    // token starts with that letter starts in lower case (`al-Sudani`).
-    // `may_start[byte]`, for each ASCII first byte of a word.
-    let mut may_start = [false; 128];
-    for alias in aliases {
-        let lower_initial = alias.surface.chars().next().is_some_and(|c| !c.is_uppercase());
-        match alias.first_token.as_bytes().first().map(u8::to_ascii_lowercase) {
-            Some(byte) if byte.is_ascii() => {
-                may_start[usize::from(byte.to_ascii_uppercase())] = true;
-                if byte.is_ascii_lowercase() {
-                    may_start[usize::from(byte)] |= lower_initial;
-                } else {
-                    may_start[usize::from(byte)] = true;
-                }
-            }
-            // Folded from a non-ASCII character: no byte rules anything out.
-            _ => may_start = [true; 128],
-        }
-    }
-    // With the many names a thousand token patterns find, most words start
-    // like some name (the byte checks above pass), but few are the first word
-    // of one: a plain ASCII word is looked up by a hash of its fold, without
-    // folding it.
-    let first_tokens = FirstTokens::new(runs);
-    // What rules an alias out at a word, in `by_first` order: a run is read
-    // front to back in one small array, not alias by alias.
-    let probes: Vec<Probe> = by_first
+    // The anchors' keys, numbered; per alias, its anchor's key's number.
+    let mut numbers: FxHashMap<u64, u32> =
+        FxHashMap::with_capacity_and_hasher(aliases.len(), Default::default());
+    let anchor_numbers: Vec<Option<u32>> = aliases
         .iter()
-        .map(|&number| Probe {
-            number,
-            from: aliases[number].from,
-            tokens: aliases[number].tokens,
-            last_byte: last_bytes[number],
+        .zip(anchors)
+        .map(|(alias, &anchor)| {
+            let key = *keys.get(alias.at + anchor)?;
+            let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+            Some(*numbers.entry(key).or_insert(next))
         })
         .collect();
-    let first_alias = aliases.iter().map(|alias| alias.from).min().unwrap_or(0);
-    let mut found = Vec::new();
-    let mut folded = String::new();
-    for index in words.partition_point(|token| token.start < first_alias)..words.len() {
-        let at = words[index];
-        let first_byte = text.as_bytes().get(at.start..at.end).and_then(<[u8]>::first);
-        if first_byte.is_some_and(|&byte| byte.is_ascii() && !may_start[usize::from(byte)]) {
-            continue;
+    // Where each of those keys occurs, grouped by key number (in word order
+    // within one): `places[from[n]..from[n + 1]]` for number `n`, counted and
+    // then placed. A one-hash Bloom filter rules out most words, which are no
+    // alias's anchor, without a lookup.
+    let mut bloom = [0u64; KEY_BITS / 64];
+    for &key in numbers.keys() {
+        let bit = key as usize % KEY_BITS;
+        bloom[bit / 64] |= 1 << (bit % 64);
+    }
+    let number_of = |key: u64| {
+        let bit = key as usize % KEY_BITS;
+        if bloom[bit / 64] & 1 << (bit % 64) == 0 {
+            return None;
         }
-        let word = at.text(text);
-        let hash = match hashes {
-            Some(WordHashes { attrs, token_numbers }) => {
-                token_numbers.get(index).and_then(|&token| attrs.fold_hash(token))
+        numbers.get(&key).map(|&number| number as usize)
+    };
+    let mut from = vec![0usize; numbers.len() + 1];
+    let mut numbered: Vec<(usize, usize)> = Vec::new();
+    for (index, &key) in keys.iter().enumerate() {
+        if let Some(number) = number_of(key) {
+            numbered.push((number, index));
+            if let Some(count) = from.get_mut(number + 1) {
+                *count += 1;
             }
-            None => plain_fold_hash(word),
-        };
-        let (from, to) = match first_tokens.look_up(word, hash) {
-            Lookup::Absent => continue,
-            Lookup::Run(from, to) => (from, to),
-            Lookup::Fold => {
-                fold_into(word, &mut folded);
-                let Some(run) = first_tokens.folded_run(&folded) else { continue };
-                run
-            }
-        };
-        let Some(probes) = probes.get(from..to) else { continue };
-        // The text from this word, normalized as written and case-folded, per
-        // length in tokens: aliases that share a first word (one name defined
-        // under several labels or ids) compare the same text.
-        let mut spelled: Vec<(usize, String, String)> = Vec::new();
-        for probe in probes {
-            if words[index].start < probe.from {
+        }
+    }
+    for n in 1..from.len() {
+        from[n] += from[n - 1];
+    }
+    let mut places = vec![0usize; numbered.len()];
+    let mut next = from.clone();
+    for (number, index) in numbered {
+        if let Some(slot) = next.get_mut(number).and_then(|at| {
+            let slot = places.get_mut(*at);
+            *at += 1;
+            slot
+        }) {
+            *slot = index;
+        }
+    }
+    let places_of = |number: u32| {
+        let n = number as usize;
+        match (from.get(n), from.get(n + 1)) {
+            (Some(&start), Some(&end)) => places.get(start..end).unwrap_or_default(),
+            _ => &[],
+        }
+    };
+    // (first word, alias number, candidate): sorted below into the order of
+    // the mentions' first words, aliases in their order at one word.
+    let mut found: Vec<(usize, usize, Candidate<'a>)> = Vec::new();
+    for (number, ((alias, &anchor), &anchor_number)) in
+        aliases.iter().zip(anchors).zip(&anchor_numbers).enumerate()
+    {
+        let Some(anchor_number) = anchor_number else { continue };
+        let folded_surface = FoldedSurface::of(&alias.surface);
+        for &place in places_of(anchor_number) {
+            let Some(first) = place.checked_sub(anchor) else { continue };
+            let Some(span) = words.get(first..first + alias.tokens) else { continue };
+            let (Some(head), Some(tail)) = (span.first(), span.last()) else { continue };
+            if head.start < alias.from {
                 continue;
             }
-            let Some(last) = probe.tokens.checked_sub(1).and_then(|k| words.get(index + k)) else {
-                continue;
-            };
-            let last_byte = text.as_bytes().get(last.start..last.end).and_then(<[u8]>::last);
-            if !may_end_with_byte(probe.last_byte, last_byte.copied()) {
+            let (start, end) = (head.start, tail.end);
+            if start < alias.defined_by.end && alias.defined_by.start < end {
+                // The definition itself, or a mention overlapping it.
                 continue;
             }
-            let number = probe.number;
-            let alias = &aliases[number];
-            let span = &words[index..=index + (alias.tokens - 1)];
-            let last = last.text(text);
+            // Each token the alias's but for case.
+            if keys.get(first..first + alias.tokens) != keys.get(alias.at..alias.at + alias.tokens)
+            {
+                continue;
+            }
             // A one-word alias must be one word in the text too; a longer name
             // is compared as written, its whitespace folded.
             if alias.one_word && !glued(span) {
                 continue;
             }
-            let (start, end) = (span[0].start, span[span.len() - 1].end);
-            if start < alias.defined_by.end && alias.defined_by.start < end {
-                // The definition itself, or a mention overlapping it.
-                continue;
-            }
-            // Most aliases that share a first word with the text here differ
-            // by their last: ruled out before the text is normalized.
-            if !may_end_with(&folded_surfaces[number], last) {
-                continue;
-            }
-            let at = match spelled.iter().position(|(tokens, _, _)| *tokens == alias.tokens) {
-                Some(at) => at,
-                None => {
-                    let written = normalize_str(&text[start..end], KEEP_CASE);
-                    let folded = normalize_str(&written, FOLD_CASE);
-                    spelled.push((alias.tokens, written, folded));
-                    spelled.len() - 1
-                }
-            };
-            let (_, written, folded) = &spelled[at];
+            let written = normalize_str(&text[start..end], KEEP_CASE);
             let same = match alias.rule {
                 MatchRule::AcronymAlias => *written == *alias.surface,
                 _ => {
-                    folded_surfaces[number].equals(folded)
-                        && smart_case_matches(&alias.surface, written)
+                    folded_surface.equals(&normalize_str(&written, FOLD_CASE))
+                        && smart_case_matches(&alias.surface, &written)
                 }
             };
             if !same {
                 continue;
             }
             if alias.rule != MatchRule::AcronymAlias
-                && words.get(index + alias.tokens).is_some_and(|next| {
-                    span[span.len() - 1].ws
-                        && next.start == end + 1
-                        && is_title_case(next.text(text))
+                && words.get(first + alias.tokens).is_some_and(|next| {
+                    tail.ws && next.start == end + 1 && is_title_case(next.text(text))
                 })
             {
                 // `Nasrallah Street`, `Biden Administration`: part of another name.
                 continue;
             }
-            if alias.rule == MatchRule::FirstNameAlias && after_a_name_word(text, words, index) {
+            if alias.rule == MatchRule::FirstNameAlias && after_a_name_word(text, words, first) {
                 // `Clean Air Bill`: a first name is only the person alone.
                 continue;
             }
-            found.push(Candidate {
+            let candidate = Candidate {
                 start,
                 end,
                 label: alias.defined_by.label,
@@ -387,84 +369,21 @@ fn mentions<'a>(
                 priority: alias.defined_by.priority,
                 alias_of: Some([alias.defined_by.start, alias.defined_by.end]),
                 other_label_twin: None,
-            });
+            };
+            found.push((first, number, candidate));
         }
     }
-    found
+    found.sort_unstable_by_key(|&(first, number, _)| (first, number));
+    found.into_iter().map(|(_, _, candidate)| candidate).collect()
 }
+
+/// Bits in the Bloom filter of `mentions` (512 bytes): the few hundred tokens
+/// of a document's aliases leave most bits clear.
+const KEY_BITS: usize = 1 << 12;
 
 /// Whether `label` is one of `labels`.
 fn is_one_of(labels: &[String], label: &str) -> bool {
     labels.iter().any(|one| one == label)
-}
-
-/// `word` case-folded as `normalize_str` folds it, into `out`: plain ASCII (most
-/// words, punctuation included) lower-cased in one pass, without allocating.
-fn fold_into(word: &str, out: &mut String) {
-    out.clear();
-    if is_plain_ascii(word) {
-        out.push_str(word);
-        out.make_ascii_lowercase();
-    } else {
-        out.push_str(&normalize_str(word, FOLD_CASE));
-    }
-}
-
-/// The aliases' first tokens as the word loop of `mentions` looks them up. A
-/// plain ASCII word (it folds to itself lower-cased) is hashed as it would
-/// fold, without folding it: a one-hash Bloom filter rules most words out, and
-/// the hash finds the first token, which the word must equal but for ASCII
-/// case. Other words, and a hash two first tokens share, are looked up folded.
-struct FirstTokens<'s> {
-    bits: Vec<u64>,
-    /// Per hash, its first token's run (an index in `runs`); `None` when two
-    /// first tokens have the hash.
-    by_hash: FxHashMap<u64, Option<usize>>,
-    /// The runs, in order of (hash, first token).
-    runs: Vec<FirstRun<'s>>,
-}
-
-/// A first token (`fold_first`), its `fold_hash`, and its run of alias numbers (in
-/// `mentions`' sorted list).
-struct FirstRun<'s> {
-    hash: u64,
-    first: &'s str,
-    from: usize,
-    to: usize,
-}
-
-/// What `FirstTokens::look_up` says of a word.
-enum Lookup {
-    /// No alias starts with it.
-    Absent,
-    /// The run of alias numbers (in `mentions`' sorted list) that start with it.
-    Run(usize, usize),
-    /// Not decided by the hash: fold the word and look it up.
-    Fold,
-}
-
-/// Bits in the Bloom filter (2 KiB): a few thousand first tokens leave most
-/// bits clear.
-const FIRST_TOKEN_BITS: u64 = 1 << 14;
-
-/// A token case-folded as `normalize_str` folds it, for `Alias::first_token`:
-/// plain ASCII (most words) is borrowed as written, its case left to the
-/// comparisons (`cmp_folded`, `eq_ignore_ascii_case`, `fold_hash`), which
-/// lower-case ASCII letters: no copy per alias.
-fn fold_first(token: &str) -> Cow<'_, str> {
-    if is_plain_ascii(token) {
-        Cow::Borrowed(token)
-    } else {
-        Cow::Owned(normalize_str(token, FOLD_CASE))
-    }
-}
-
-/// The order of two first tokens (`fold_first`) as their folds: ASCII letters
-/// lower-cased (a fold is lower-case already; other bytes compare as they are).
-fn cmp_folded(a: &str, b: &str) -> Ordering {
-    a.bytes()
-        .map(|byte| byte.to_ascii_lowercase())
-        .cmp(b.bytes().map(|byte| byte.to_ascii_lowercase()))
 }
 
 /// FNV-1a (64 bits) over the bytes, each ASCII letter lower-cased: a folded
@@ -494,65 +413,14 @@ pub(crate) fn plain_fold_hash(word: &str) -> Option<u64> {
     Some(hash)
 }
 
-impl<'s> FirstTokens<'s> {
-    /// The index of `runs`, sorted by (hash, first token), one per first token.
-    fn new(runs: Vec<FirstRun<'s>>) -> Self {
-        let mut bits = vec![0; (FIRST_TOKEN_BITS / 64) as usize];
-        let mut by_hash = FxHashMap::with_capacity_and_hasher(runs.len(), Default::default());
-        for (number, run) in runs.iter().enumerate() {
-            let bit = run.hash % FIRST_TOKEN_BITS;
-            bits[(bit / 64) as usize] |= 1 << (bit % 64);
-            by_hash.entry(run.hash).and_modify(|shared| *shared = None).or_insert(Some(number));
-        }
-        FirstTokens { bits, by_hash, runs }
-    }
-
-    /// The run of `folded`, a case-folded word (`fold_into`), if it is a first
-    /// token: found by its hash and text in the sorted runs.
-    fn folded_run(&self, folded: &str) -> Option<(usize, usize)> {
-        let hash = fold_hash(folded.as_bytes());
-        let order =
-            |run: &FirstRun<'_>| run.hash.cmp(&hash).then_with(|| cmp_folded(run.first, folded));
-        let at = self.runs.partition_point(|run| order(run) == Ordering::Less);
-        self.runs.get(at).filter(|run| order(run) == Ordering::Equal).map(|run| (run.from, run.to))
-    }
-
-    /// Where `word`, whose `plain_fold_hash` is `hash`, is found.
-    fn look_up(&self, word: &str, hash: Option<u64>) -> Lookup {
-        let Some(hash) = hash else { return Lookup::Fold };
-        let bit = hash % FIRST_TOKEN_BITS;
-        if self.bits[(bit / 64) as usize] & (1 << (bit % 64)) == 0 {
-            return Lookup::Absent;
-        }
-        match self.by_hash.get(&hash).map(|run| run.and_then(|number| self.runs.get(number))) {
-            // The word folds to its lower-case self, and a first token equal to
-            // that would have this hash: only this one has it.
-            Some(Some(run)) if word.eq_ignore_ascii_case(run.first) => {
-                Lookup::Run(run.from, run.to)
-            }
-            Some(Some(_)) | None => Lookup::Absent,
-            Some(None) => Lookup::Fold,
-        }
-    }
-}
-
-/// Whether text whose last token ends with byte `last` can fold to a text whose
-/// last byte is `folded_last`: an ASCII last byte folds to itself lower-cased. A necessary
-/// condition, checked before `may_end_with`.
-fn may_end_with_byte(folded_last: Option<u8>, last: Option<u8>) -> bool {
-    match last {
-        Some(byte) if byte.is_ascii() => Some(byte.to_ascii_lowercase()) == folded_last,
-        _ => true,
-    }
-}
-
-/// One alias as the word loop of `mentions` first tests it: where it is valid
-/// from, how many words it spans and the last byte of its fold.
-struct Probe {
-    number: usize,
-    from: usize,
-    tokens: usize,
-    last_byte: Option<u8>,
+/// A word's fold key: the `fold_hash` of its case fold, as the comparisons of
+/// `mentions` fold it (normalized as written, then case-folded). Two words
+/// that fold alike have one key; a plain ASCII word (most) is hashed as it
+/// would fold, without folding it.
+pub(crate) fn fold_key(word: &str) -> u64 {
+    plain_fold_hash(word).unwrap_or_else(|| {
+        fold_hash(normalize_str(&normalize_str(word, KEEP_CASE), FOLD_CASE).as_bytes())
+    })
 }
 
 /// An alias's surface (normalized as written) case-folded. Plain ASCII folds to
@@ -572,40 +440,11 @@ impl FoldedSurface<'_> {
         }
     }
 
-    fn last_byte(&self) -> Option<u8> {
-        match self {
-            FoldedSurface::Ascii(surface) => surface.as_bytes().last().map(u8::to_ascii_lowercase),
-            FoldedSurface::Folded(folded) => folded.as_bytes().last().copied(),
-        }
-    }
-
     /// Whether it is `folded`, a case-folded text (which holds no ASCII capital).
     fn equals(&self, folded: &str) -> bool {
         match self {
             FoldedSurface::Ascii(surface) => folded.eq_ignore_ascii_case(surface),
             FoldedSurface::Folded(own) => own == folded,
-        }
-    }
-}
-
-/// Whether text whose last token is `last` can be, normalized as written and
-/// then case-folded, `folded`. Both normalizations map each character on its own
-/// (only whitespace runs depend on their neighbours), so the last token's own
-/// fold must end `folded`. A necessary condition, never a sufficient one.
-fn may_end_with(folded: &FoldedSurface<'_>, last: &str) -> bool {
-    let text = match folded {
-        FoldedSurface::Ascii(surface) => surface,
-        FoldedSurface::Folded(folded) => folded.as_str(),
-    };
-    if is_plain_ascii(last) {
-        // Either way, ASCII case aside (an `Ascii` surface is not lower-cased).
-        text.len() >= last.len()
-            && text.as_bytes()[text.len() - last.len()..].eq_ignore_ascii_case(last.as_bytes())
-    } else {
-        let last = normalize_str(&normalize_str(last, KEEP_CASE), FOLD_CASE);
-        match folded {
-            FoldedSurface::Ascii(surface) => surface.to_ascii_lowercase().ends_with(&last),
-            FoldedSurface::Folded(folded) => folded.ends_with(&last),
         }
     }
 }
@@ -644,13 +483,29 @@ fn is_title_case(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase) && word.chars().any(char::is_lowercase)
 }
 
+/// Some of the document's words and where they start among them:
+/// `words[at..at + tokens.len()]`.
+#[derive(Clone, Copy)]
+struct Inside<'w> {
+    tokens: &'w [Token],
+    at: usize,
+}
+
+impl Inside<'_> {
+    /// Where `part`, some of these tokens, starts among the document's words.
+    fn at_of(&self, part: &[Token]) -> usize {
+        let start = part.first().map_or(0, |token| token.start);
+        self.at + self.tokens.partition_point(|token| token.start < start)
+    }
+}
+
 /// The last whitespace-separated word of a multi-word match, as an alias.
 fn last_name<'k, 'a>(
     text: &'k str,
-    inside: &[Token],
+    inside: Inside<'_>,
     defined_by: &'k Candidate<'a>,
 ) -> Option<Alias<'k, 'a>> {
-    let mut words = split_words(inside);
+    let mut words = split_words(inside.tokens);
     let word_text = |word: &[Token]| &text[word[0].start..word[word.len() - 1].end];
     while words.last().is_some_and(|word| NAME_SUFFIXES.contains(&word_text(word))) {
         words.pop();
@@ -664,9 +519,9 @@ fn last_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: fold_first(last[0].text(text)),
         surface,
         tokens: last.len(),
+        at: inside.at_of(last),
         one_word: true,
         rule: MatchRule::LastNameAlias,
         from: defined_by.end,
@@ -678,10 +533,10 @@ fn last_name<'k, 'a>(
 /// between), as an alias valid from the acronym itself on.
 fn acronym<'k, 'a>(
     text: &'k str,
-    after: &[Token],
+    after: Inside<'_>,
     defined_by: &'k Candidate<'a>,
 ) -> Option<Alias<'k, 'a>> {
-    let [open, acronym, close, ..] = after else { return None };
+    let [open, acronym, close, ..] = after.tokens else { return None };
     let gap = &text[defined_by.end..open.start];
     if !gap.chars().all(|c| c == ' ' || c == '\u{a0}' || c == '\t')
         || open.text(text) != "("
@@ -702,8 +557,8 @@ fn acronym<'k, 'a>(
     }
     Some(Alias {
         surface: normalize_cow(written, KEEP_CASE),
-        first_token: fold_first(written),
         tokens: 1,
+        at: after.at + 1,
         one_word: true,
         rule: MatchRule::AcronymAlias,
         from: acronym.start,
@@ -728,19 +583,19 @@ fn split_words(inside: &[Token]) -> Vec<&[Token]> {
 /// initial (`J.`) or a one-letter word is not a first name.
 fn first_name<'k, 'a>(
     text: &'k str,
-    inside: &[Token],
+    inside: Inside<'_>,
     defined_by: &'k Candidate<'a>,
 ) -> Option<Alias<'k, 'a>> {
-    let words = split_words(inside);
+    let words = split_words(inside.tokens);
     let [first, _, ..] = words.as_slice() else { return None };
     let written = &text[first[0].start..first[first.len() - 1].end];
     if !has_two_letters(written) || written.contains('.') {
         return None;
     }
     Some(Alias {
-        first_token: fold_first(first[0].text(text)),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: first.len(),
+        at: inside.at,
         one_word: true,
         rule: MatchRule::FirstNameAlias,
         from: defined_by.end,
@@ -751,10 +606,12 @@ fn first_name<'k, 'a>(
 /// The whole of a token pattern's match, as an alias valid in the whole document.
 fn same_name<'k, 'a>(
     text: &'k str,
-    inside: &[Token],
+    inside: Inside<'_>,
     defined_by: &'k Candidate<'a>,
 ) -> Option<Alias<'k, 'a>> {
-    let first = inside.first()?;
+    if inside.tokens.is_empty() {
+        return None;
+    }
     let written = &text[defined_by.start..defined_by.end];
     // A name has two letters, and is not written all in lower case: a rule's
     // `12 km` or `the ministry` is no name, and its other mentions are the
@@ -765,10 +622,10 @@ fn same_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: fold_first(first.text(text)),
         surface: normalize_cow(written, KEEP_CASE),
-        tokens: inside.len(),
-        one_word: glued(inside),
+        tokens: inside.tokens.len(),
+        at: inside.at,
+        one_word: glued(inside.tokens),
         rule: MatchRule::SameNameAlias,
         from: 0,
         defined_by,
@@ -779,17 +636,17 @@ fn same_name<'k, 'a>(
 /// (`Acme Communications` → `Acme`), as an alias valid after it.
 fn short_name<'k, 'a>(
     text: &'k str,
-    inside: &[Token],
+    inside: Inside<'_>,
     defined_by: &'k Candidate<'a>,
 ) -> Option<Alias<'k, 'a>> {
-    let words = split_words(inside);
+    let words = split_words(inside.tokens);
     let (last, rest) = words.split_last()?;
     let last_written = &text[last[0].start..last[last.len() - 1].end];
     if rest.is_empty() || !LEGAL_FORMS.contains(&normalize_str(last_written, FOLD_CASE).as_str()) {
         return None;
     }
     // The tokens before the legal form, without a trailing comma (`Acme, Inc.`).
-    let mut tokens = &inside[..inside.len() - last.len()];
+    let mut tokens = &inside.tokens[..inside.tokens.len() - last.len()];
     while let Some((end, before)) = tokens.split_last() {
         if end.text(text).chars().any(char::is_alphanumeric) {
             break;
@@ -802,9 +659,9 @@ fn short_name<'k, 'a>(
         return None;
     }
     Some(Alias {
-        first_token: fold_first(first.text(text)),
         surface: normalize_cow(written, KEEP_CASE),
         tokens: tokens.len(),
+        at: inside.at,
         one_word: glued(tokens),
         rule: MatchRule::ShortNameAlias,
         from: defined_by.end,
@@ -816,30 +673,54 @@ fn short_name<'k, 'a>(
 mod tests {
     use super::*;
 
-    /// First tokens kept as written (plain ASCII) order and group as their
-    /// folds do: `Blue`, `BLUE` and `blue` are one run, ordered like `blue`.
+    /// Two words have one fold key exactly when they fold alike (normalized as
+    /// written, then case-folded), plain ASCII hashed without being folded.
     #[test]
-    fn first_tokens_compare_as_their_folds() {
-        let tokens = ["Blue", "BLUE", "blue", "Über", "al-Sudani", "Al-Sudani", "X1", "x1", "b"];
-        for a in tokens {
-            for b in tokens {
-                let (folded_a, folded_b) =
-                    (normalize_str(a, FOLD_CASE), normalize_str(b, FOLD_CASE));
-                assert_eq!(cmp_folded(&fold_first(a), &fold_first(b)), folded_a.cmp(&folded_b));
-                assert_eq!(fold_hash(fold_first(a).as_bytes()), fold_hash(folded_a.as_bytes()));
+    fn fold_keys_are_equal_exactly_for_words_that_fold_alike() {
+        let words = [
+            "Blue",
+            "BLUE",
+            "blue",
+            "Über",
+            "ÜBER",
+            "über",
+            "al-Sudani",
+            "Al-Sudani",
+            "X1",
+            "x1",
+            "b",
+            "O’Neil",
+            "o’neil",
+            "O'Neil",
+            "ﬁne",
+            "FINE",
+            "Straße",
+            "STRASSE",
+            "İstanbul",
+            "",
+        ];
+        let fold = |word: &str| normalize_str(&normalize_str(word, KEEP_CASE), FOLD_CASE);
+        for a in words {
+            assert_eq!(fold_key(a), fold_hash(fold(a).as_bytes()), "{a:?}");
+            for b in words {
+                assert_eq!(fold_key(a) == fold_key(b), fold(a) == fold(b), "{a:?} {b:?}");
             }
         }
-        assert!(matches!(fold_first("Blue"), Cow::Borrowed("Blue")));
-        assert!(
-            matches!(fold_first("Über"), Cow::Owned(folded) if folded == normalize_str("Über", FOLD_CASE))
-        );
+        for word in ["Blue", "u.S.", "", "a b", " a", "a  b", "a\tb", "x\u{7f}", "Über"] {
+            assert_eq!(
+                plain_fold_hash(word),
+                is_plain_ascii(word).then(|| fold_hash(word.as_bytes())),
+                "{word:?}"
+            );
+        }
     }
 
-    /// The alias pass finds the same mentions whether each word's fold hash is
-    /// read from the tokens' attributes (kept per text) or computed on the
-    /// spot: every kind of word, defined and mentioned in any case.
+    /// The alias pass finds the same mentions whether each word's fold key is
+    /// read from the tokens' attributes (kept per text, anchors chosen by how
+    /// often a text was seen) or computed on the spot (anchors chosen by
+    /// length): every kind of word, defined and mentioned in any case.
     #[test]
-    fn word_hashes_kept_per_text_find_what_computed_ones_find() {
+    fn fold_keys_kept_per_text_find_what_computed_ones_find() {
         let text = "Blue Harbor Trust and Über Café met al-Sudani; later BLUE HARBOR \
                     TRUST, Über  Café, über café,  Al-Sudani and blue harbor trust did. O’Neil  X1 o’neil \
                     O’Neil X1";
@@ -891,11 +772,9 @@ mod tests {
         assert_eq!(kept_per_text, computed);
     }
 
-    /// `may_end_with` only rules out what the full comparison would: the fold
-    /// of any text ends with the fold of its last token, whatever its case,
-    /// accents, ligatures, quotes or whitespace.
+    /// A folded surface equals the fold of its text, however it is kept.
     #[test]
-    fn the_last_token_check_never_rules_out_a_real_match() {
+    fn a_folded_surface_equals_the_fold_of_its_text() {
         let texts = [
             "Blue Harbor Trust",
             "the  CAFÉ",
@@ -905,110 +784,70 @@ mod tests {
             "STRASSE Straße",
             "x\u{a0}\u{a0}Ωmega",
             "İstanbul",
-            "Acme, INC.",
             "Fort `Worth`",
-            "x-RAY's",
             "ÉCOLE",
         ];
         for text in texts {
-            let tokens = rubric_tokenizer::Tokenizer::new().tokenize(text);
-            let last = tokens.iter().rev().find(|t| t.kind != TokenKind::Space).unwrap();
             let written = normalize_str(text, KEEP_CASE);
             let folded = normalize_str(&written, FOLD_CASE);
-            // Both ways of keeping the folded surface agree with the folded text.
             for surface in [FoldedSurface::of(&written), FoldedSurface::Folded(folded.clone())] {
-                assert!(may_end_with(&surface, last.text(text)), "{text:?} ({folded:?})");
                 assert!(surface.equals(&folded), "{text:?} ({folded:?})");
-                assert_eq!(surface.last_byte(), folded.as_bytes().last().copied(), "{text:?}");
-                let folded_last = surface.last_byte();
-                let last_byte = last.text(text).as_bytes().last().copied();
-                assert!(may_end_with_byte(folded_last, last_byte), "{text:?}");
             }
         }
-        for surface in ["Blue Harbor Trust", "blue harbor trust"] {
-            let surface = FoldedSurface::of(surface);
-            assert!(!may_end_with(&surface, "Bank"));
-            assert!(may_end_with(&surface, "TRUST"));
-            assert!(!surface.equals("blue harbor"));
-        }
-        assert!(!may_end_with(&FoldedSurface::of("Acme Inc."), "Corp."));
-        assert!(!may_end_with(&FoldedSurface::of("Café Blue"), "Bleu"));
-        assert!(!may_end_with_byte(Some(b't'), Some(b'k')));
-        assert!(may_end_with_byte(Some(b'k'), Some(b'K')));
+        assert!(!FoldedSurface::of("Blue Harbor Trust").equals("blue harbor"));
     }
 
-    /// A word is found by its hash exactly when its fold is a first token (or
-    /// sent to the fold): any case of a first token finds its run, a word that
-    /// does not fold to itself lower-cased is always folded, and other words
-    /// are ruled out.
+    /// Which token of an alias anchors its search changes nothing found: a
+    /// mention is every token again, wherever the search starts from.
     #[test]
-    fn first_tokens_are_found_by_the_hash_of_their_fold() {
-        let firsts: Vec<String> = ["blue", "u.s.", "o’neil", "café", "al-sudani", "x1"]
-            .iter()
-            .map(|first| normalize_str(first, FOLD_CASE))
-            .collect();
-        let runs: FxHashMap<&str, (usize, usize)> =
-            firsts.iter().enumerate().map(|(n, first)| (first.as_str(), (n, n + 1))).collect();
-        let mut sorted: Vec<FirstRun<'_>> = runs
-            .iter()
-            .map(|(&first, &(from, to))| FirstRun {
-                hash: fold_hash(first.as_bytes()),
-                first,
-                from,
-                to,
-            })
-            .collect();
-        sorted.sort_by_key(|run| (run.hash, run.first));
-        let index = FirstTokens::new(sorted);
-        for word in ["Blue", "BLUE", "blue", "U.S.", "u.S.", "O’Neil", "CAFÉ", "Al-Sudani", "X1"]
-        {
-            let mut folded = String::new();
-            fold_into(word, &mut folded);
-            let expected = runs.get(folded.as_str()).copied();
-            assert!(expected.is_some(), "{word:?} folds to {folded:?}");
-            // A folded word finds its run by text too (what `Lookup::Fold` does).
-            assert_eq!(index.folded_run(&folded), expected, "{word:?}");
-            match index.look_up(word, plain_fold_hash(word)) {
-                Lookup::Run(from, to) => assert_eq!(Some((from, to)), expected, "{word:?}"),
-                Lookup::Fold => assert!(!is_plain_ascii(word), "{word:?}"),
-                Lookup::Absent => panic!("{word:?} ruled out"),
-            }
-        }
-        assert!(matches!(index.look_up("Bluebird", plain_fold_hash("Bluebird")), Lookup::Absent));
-        assert_eq!(index.folded_run("bluebird"), None);
-        assert_eq!(index.folded_run("über"), None);
-        for word in ["Blue", "u.S.", "", "a b", " a", "a  b", "a\tb", "x\u{7f}", "Über"] {
-            assert_eq!(
-                plain_fold_hash(word),
-                is_plain_ascii(word).then(|| fold_hash(word.as_bytes())),
-                "{word:?}"
-            );
-        }
-        assert!(matches!(index.look_up("Über", plain_fold_hash("Über")), Lookup::Fold));
-        let absent = (0..1000).filter(|n| {
-            matches!(
-                {
-                    let word = format!("Word{n}");
-                    index.look_up(&word, plain_fold_hash(&word))
-                },
-                Lookup::Absent
-            )
-        });
-        assert_eq!(absent.count(), 1000);
-        // A hash two first tokens share (none do here: marked by hand) is not
-        // trusted: the word is folded and looked up by its fold.
-        let mut shared = index;
-        shared.by_hash.insert(fold_hash(b"blue"), None);
-        assert!(matches!(shared.look_up("Blue", plain_fold_hash("Blue")), Lookup::Fold));
-    }
-
-    #[test]
-    fn words_fold_as_normalize_str_folds_them() {
-        let mut out = String::from("left over");
-        for word in ["Harbor", "CAFÉ", "ﬁnal", "O’Neil", "x1Y2", "", "U.S.", "'s", "--", "A\tB"]
-        {
-            fold_into(word, &mut out);
-            assert_eq!(out, normalize_str(word, FOLD_CASE), "{word:?}");
+    fn the_anchor_chosen_changes_nothing_found() {
+        let text = "The Blue Harbor Trust of Ohio met THE BLUE HARBOR TRUST OF OHIO. \
+                    Blue Harbor Trust of Ohio said the Blue Harbor Trust of Iowa and \
+                    The Blue Harbor Trust of Ohio Street, the blue Harbor Trust of Ohio.";
+        let tokens = rubric_tokenizer::Tokenizer::new().tokenize(text);
+        let words: Vec<Token> =
+            tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
+        let end = "The Blue Harbor Trust of Ohio".len();
+        let kept = [Candidate {
+            start: 0,
+            end,
+            label: "ORG",
+            id: None,
+            source: Source::Text("rules.jsonl:1"),
+            rule: MatchRule::TokenPattern,
+            priority: 0,
+            alias_of: None,
+            other_label_twin: None,
+        }];
+        let kept: Vec<&Candidate<'_>> = kept.iter().collect();
+        let config = Config {
+            last_name_labels: vec!["ORG".to_string()],
+            acronym_labels: vec![],
+            short_name_labels: vec![],
+        };
+        let aliases = defined(text, &words, &kept, &config);
+        let keys: Vec<u64> = words.iter().map(|word| fold_key(word.text(text))).collect();
+        let found = |anchor: usize| -> Vec<(usize, usize, MatchRule)> {
+            let anchors: Vec<usize> =
+                aliases.iter().map(|alias| anchor.min(alias.tokens - 1)).collect();
+            mentions(text, &words, &keys, &aliases, &anchors)
+                .iter()
+                .map(|c| (c.start, c.end, c.rule))
+                .collect()
+        };
+        let first = found(0);
+        let spelled: Vec<&str> = first.iter().map(|&(start, end, _)| &text[start..end]).collect();
+        // The name in capitals (and its first and last words); not without
+        // `The`, not with `Iowa`, not before `Street`, not with a capital
+        // lowered (smart case); the last word alone where no capitalized word
+        // follows it.
+        assert_eq!(
+            spelled,
+            ["THE", "THE BLUE HARBOR TRUST OF OHIO", "OHIO", "Ohio", "Ohio"],
+            "{first:?}"
+        );
+        for anchor in 1..6 {
+            assert_eq!(found(anchor), first, "anchor {anchor}");
         }
     }
 }

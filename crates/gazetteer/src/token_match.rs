@@ -206,9 +206,12 @@ struct Interner {
     ids: FxHashMap<Box<str>, u32>,
     /// Per number, what the text says (`Lexeme`).
     lexemes: Vec<Lexeme>,
-    /// Per number, the text's `alias::plain_fold_hash`: the alias pass looks
-    /// each word up by it.
-    fold_hashes: Vec<Option<u64>>,
+    /// Per number, the text's `alias::fold_key`: the alias pass finds the
+    /// places of the names it looks for by it.
+    fold_keys: Vec<u64>,
+    /// Per number, how many tokens of the documents numbered so far had the
+    /// text: the alias pass looks for a name by its rarest word.
+    seen: Vec<u32>,
     /// The last document's list of token numbers, kept for the next one.
     spare: Vec<u32>,
     /// Which numbering this is (0: not started): unique across threads, so that
@@ -226,7 +229,8 @@ impl Interner {
         if self.numbering == 0 || self.ids.len() >= MAX_WORDS {
             self.ids.clear();
             self.lexemes.clear();
-            self.fold_hashes.clear();
+            self.fold_keys.clear();
+            self.seen.clear();
             self.numbering = NUMBERINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         }
         self
@@ -236,6 +240,9 @@ impl Interner {
     #[inline]
     fn number(&mut self, text: &str) -> u32 {
         if let Some(&word) = self.ids.get(text) {
+            if let Some(seen) = self.seen.get_mut(word as usize) {
+                *seen = seen.saturating_add(1);
+            }
             return word;
         }
         // The interner starts afresh past `MAX_WORDS` between documents, and a
@@ -243,7 +250,8 @@ impl Interner {
         let word = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         self.ids.insert(text.into(), word);
         self.lexemes.push(Lexeme::default());
-        self.fold_hashes.push(crate::alias::plain_fold_hash(text));
+        self.fold_keys.push(crate::alias::fold_key(text));
+        self.seen.push(1);
         word
     }
 }
@@ -258,10 +266,18 @@ impl<'t> TokenAttrs<'t> {
         &self.text[token.start..token.end]
     }
 
-    /// `alias::plain_fold_hash` of token `index`'s text, computed once per text.
-    pub(crate) fn fold_hash(&self, index: usize) -> Option<u64> {
+    /// `alias::fold_key` of token `index`'s text, computed once per text.
+    #[inline]
+    pub(crate) fn fold_key(&self, index: usize) -> Option<u64> {
         let word = *self.words.get(index)?;
-        self.interner.fold_hashes.get(word as usize).copied().flatten()
+        self.interner.fold_keys.get(word as usize).copied()
+    }
+
+    /// How many tokens with token `index`'s text this thread has numbered (this
+    /// document's included): how frequent a word it is.
+    pub(crate) fn seen(&self, index: usize) -> u32 {
+        let word = self.words.get(index).copied().unwrap_or(u32::MAX);
+        self.interner.seen.get(word as usize).copied().unwrap_or(u32::MAX)
     }
 
     /// Token `index`'s lexeme.
