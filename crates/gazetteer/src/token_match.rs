@@ -418,22 +418,16 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     // a token (a list grows past that as it must).
     let expected = tokens.len().saturating_mul(found_per_token.min(4 * 1024)) / 1024;
     let mut found = Vec::with_capacity(expected);
-    // First the tokens that start some pattern, with their lists: one pass that
-    // writes every token's entry and counts only those with a list, so that
-    // whether a token starts a pattern (a third of news tokens do with a
-    // thousand patterns, at no predictable place) is not a branch.
-    starting.clear();
-    starting.resize(tokens.len(), (0, StartLists::EMPTY));
-    let mut starters = 0;
-    for start in 0..tokens.len() {
-        // The patterns that can start at a token of this text (its literal, lower
-        // form, shape, lexicons and flags say so, and a lexical first token
-        // holds): computed once per text and thread, as spaCy's vocabulary keeps a
-        // word's attributes. News repeats its words; this was most of the cost of
-        // trying patterns.
+    // First the tokens that start some pattern, with their lists (`Starting`).
+    // The patterns that can start at a token of each text (its literal, lower
+    // form, shape, lexicons and flags say so, and a lexical first token holds)
+    // are computed once per text and thread, as spaCy's vocabulary keeps a
+    // word's attributes, where the pass meets a text no document used before.
+    // News repeats its words; this was most of the cost of trying patterns.
+    let mut pass = Starting::new(&mut starting, tokens.len());
+    while let Some(start) = pass.run(&doc.attrs.words, &starts) {
         let word = doc.word(start);
-        let mut list = starts.get(word).copied().unwrap_or(StartLists::UNKNOWN);
-        if list == StartLists::UNKNOWN {
+        {
             cached.clear();
             let mut consider = |pattern: u32| {
                 // A twin's matches are its leader's: one search serves both.
@@ -475,17 +469,13 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
                 }
                 _ => true,
             });
-            list = lists.number(&cached, rules);
+            let list = lists.number(&cached, rules);
             if let Some(slot) = starts.get_mut(word) {
                 *slot = list;
             }
         }
-        if let Some(entry) = starting.get_mut(starters) {
-            *entry = (start, list);
-        }
-        // Most words start no pattern of a rule set: not kept.
-        starters += usize::from(list != StartLists::EMPTY);
     }
+    let starters = pass.starters;
     for &(start, list) in starting.get(..starters).unwrap_or_default() {
         let candidates = lists.get(list);
         // The list's patterns searched together (`Joint`), the others one by
@@ -558,6 +548,51 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
         Wanted::LongestPerStart => keep_longest_per_start(&mut found, 0),
     }
     found
+}
+
+/// The pass over a document's tokens that writes, in order, those that start
+/// some pattern with their start lists (`starts`, by word number) into
+/// `starting`. It writes every token's entry and counts only those with a list,
+/// so that whether a token starts a pattern (a third of news tokens do with a
+/// thousand patterns, at no predictable place) is not a branch; and it stops
+/// at a word whose list is not known yet, for the caller to compute it.
+struct Starting<'b> {
+    starting: &'b mut Vec<(usize, u32)>,
+    /// The next token to read, and how many tokens so far start a pattern.
+    next: usize,
+    starters: usize,
+}
+
+impl<'b> Starting<'b> {
+    fn new(starting: &'b mut Vec<(usize, u32)>, tokens: usize) -> Self {
+        starting.clear();
+        starting.resize(tokens, (0, StartLists::EMPTY));
+        Starting { starting, next: 0, starters: 0 }
+    }
+
+    /// Goes on to the end of `words` (every token's word number); `Some(token)`
+    /// when it stops at a token whose word's list is unknown (read again when
+    /// the pass goes on).
+    #[inline(never)]
+    fn run(&mut self, words: &[u32], starts: &[u32]) -> Option<usize> {
+        let (mut next, mut starters) = (self.next, self.starters);
+        let mut stopped = None;
+        for (start, &word) in words.iter().enumerate().skip(next) {
+            let list = starts.get(word as usize).copied().unwrap_or(StartLists::EMPTY);
+            if list == StartLists::UNKNOWN {
+                stopped = Some(start);
+                break;
+            }
+            if let Some(entry) = self.starting.get_mut(starters) {
+                *entry = (start, list);
+            }
+            // Most words start no pattern of a rule set: not kept.
+            starters += usize::from(list != StartLists::EMPTY);
+            next = start + 1;
+        }
+        (self.next, self.starters) = (next, starters);
+        stopped
+    }
 }
 
 /// Pattern `pattern`'s matches from token `start` (which its start list says it
@@ -822,7 +857,12 @@ impl StartLists {
         // Lists are distinct sets of a rule set's patterns, far fewer than
         // `u32::MAX`, and so are their patterns in all (a vocabulary starts
         // afresh past `MAX_WORDS` words).
-        let number = u32::try_from(self.ranges.len()).unwrap_or(StartLists::EMPTY);
+        // (`UNKNOWN` is never a list's number: the pass over the tokens stops
+        // at it.)
+        let number = u32::try_from(self.ranges.len())
+            .ok()
+            .filter(|&number| number != StartLists::UNKNOWN)
+            .unwrap_or(StartLists::EMPTY);
         let from = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
         self.patterns.extend_from_slice(list);
         let to = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
