@@ -377,8 +377,8 @@ fn mentions<'a>(
     found.into_iter().map(|(_, _, candidate)| candidate).collect()
 }
 
-/// Bits in the Bloom filter of `mentions` (512 bytes): the few hundred tokens
-/// of a document's aliases leave most bits clear.
+/// Bits in the Bloom filter of `mentions` (512 bytes): the anchors of a
+/// document's aliases, a few hundred at most, leave most bits clear.
 const KEY_BITS: usize = 1 << 12;
 
 /// Whether `label` is one of `labels`.

@@ -209,14 +209,21 @@ fn split_lines<'a>(
                     }
                 }
                 // A byte-order mark (Windows editors add one) is not part of the
-                // first pattern: left in, it would silently break that entry.
+                // first pattern: left in, it would silently break that entry. One
+                // anywhere else (a second at the start, files joined with their
+                // marks) is reported rather than dropped.
                 if index == 0 && buffer.starts_with(UTF8_BOM) {
                     buffer.drain(..UTF8_BOM.len());
                 }
-                let line = String::from_utf8(buffer).map_err(|_| {
+                let line = if buffer.starts_with(UTF8_BOM) {
                     done = true;
-                    Error::at(ErrorKind::InvalidUtf8, name, index + 1)
-                });
+                    Err(Error::at(ErrorKind::ByteOrderMark, name, index + 1))
+                } else {
+                    String::from_utf8(buffer).map_err(|_| {
+                        done = true;
+                        Error::at(ErrorKind::InvalidUtf8, name, index + 1)
+                    })
+                };
                 Some((index, line))
             }
             Err(err) => {
@@ -363,7 +370,8 @@ pub(crate) fn read_patterns(
             return Err(bad("the record has no \"pattern\"".to_string()));
         }
         match tokens {
-            Some(list) if !is_phrase(list) && !list.is_empty() => {
+            Some(list) if list.is_empty() => return Err(at(ErrorKind::EmptyTokenPattern)),
+            Some(list) if !is_phrase(list) => {
                 if case_seen {
                     return Err(bad(
                         "\"case\" applies to phrase patterns only; in a token pattern, use \

@@ -20,6 +20,9 @@ pub enum ErrorKind {
     EmptySource,
     /// A source is not valid UTF-8.
     InvalidUtf8,
+    /// A line starts with a byte-order mark (U+FEFF) that is not the file's
+    /// first: a second mark at the start, or files joined with their marks.
+    ByteOrderMark,
     /// A TSV line has no label column.
     MissingLabel,
     /// A TSV line has more columns than `pattern label id priority case`.
@@ -69,6 +72,8 @@ pub enum ErrorKind {
         /// The pattern as written.
         pattern: String,
     },
+    /// A token pattern is an empty list: it has no token to match.
+    EmptyTokenPattern,
     /// A JSONL line is not valid JSON.
     MalformedJson {
         /// serde_json's description.
@@ -204,6 +209,7 @@ impl ErrorKind {
             ErrorKind::Read(..) => "read",
             ErrorKind::UnknownFormat { .. } => "unknown_format",
             ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::ByteOrderMark => "byte_order_mark",
             ErrorKind::EmptySource => "empty_source",
             ErrorKind::MissingLabel => "missing_label",
             ErrorKind::TooManyColumns { .. } => "too_many_columns",
@@ -213,7 +219,7 @@ impl ErrorKind {
             ErrorKind::PriorityOutOfRange { .. } => "priority_out_of_range",
             ErrorKind::IncompatibleSettings { .. } => "incompatible_settings",
             ErrorKind::BadCasePolicy { .. } => "bad_case_policy",
-            ErrorKind::EmptyPattern { .. } => "empty_pattern",
+            ErrorKind::EmptyPattern { .. } | ErrorKind::EmptyTokenPattern => "empty_pattern",
             ErrorKind::MalformedJson { .. } => "malformed_json",
             ErrorKind::BadPatternRecord { .. } => "bad_pattern_record",
             ErrorKind::UnsupportedTokenAttribute { .. } => "unsupported_token_attribute",
@@ -321,6 +327,11 @@ impl fmt::Display for Error {
                      `*.jsonl`, and compiled gazetteers `*.rgz`",
                 )
             }
+            ErrorKind::ByteOrderMark => f.write_str(
+                "the line starts with a byte-order mark (U+FEFF), which would become part \
+                 of its first pattern and keep it from ever matching (a second mark at the \
+                 file's start, or files joined with their marks) — remove it",
+            ),
             ErrorKind::InvalidUtf8 => f.write_str(
                 "invalid UTF-8 — gazetteer sources must be UTF-8; convert the file first, \
                  e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
@@ -365,6 +376,11 @@ impl fmt::Display for Error {
                 f,
                 "pattern {pattern:?} has no letter or digit — remove the line; an empty or \
                  punctuation-only pattern cannot name an entity"
+            ),
+            ErrorKind::EmptyTokenPattern => write!(
+                f,
+                "the token pattern [] has no token — give it at least one token's \
+                 attributes, like [{{\"LOWER\": \"acme\"}}], or remove the line"
             ),
             ErrorKind::MalformedJson { message } => write!(
                 f,

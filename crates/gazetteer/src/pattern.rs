@@ -1072,7 +1072,7 @@ pub(crate) fn parse_token_pattern(
     let origin = meta.origin.clone();
     let at = |kind| Error::at(kind, origin.file.clone(), origin.line);
     if tokens.is_empty() {
-        return Err(at(ErrorKind::EmptyPattern { pattern: "[]".to_string() }));
+        return Err(at(ErrorKind::EmptyTokenPattern));
     }
     let mut atoms = Vec::new();
     let mut lexicon_names = Vec::new();
@@ -1314,6 +1314,9 @@ fn parse_value(
     let possible = |value: &Value| -> Result<(), Error> {
         match value {
             Value::String(text) => impossible_value(attr, text).map_or(Ok(()), |why| Err(bad(why))),
+            Value::Number(number) if number.as_i64().is_some_and(|n| n < 0) => Err(bad(format!(
+                "{number} is negative, and a token's {name} never is, so it can never match"
+            ))),
             _ => Ok(()),
         }
     };
@@ -1394,6 +1397,9 @@ fn parse_value(
                 let Literal::Int(number) = literal(argument)? else {
                     return Err(bad(format!("{operator} takes an integer")));
                 };
+                if operator == "==" {
+                    possible(argument)?;
+                }
                 let comparison = match operator.as_str() {
                     "==" => Comparison::Eq,
                     "!=" => Comparison::Ne,

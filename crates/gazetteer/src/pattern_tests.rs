@@ -300,7 +300,10 @@ token_errors! {
     error_bad_regex: "{\"label\": \"X\", \"pattern\": [{\"TEXT\": {\"REGEX\": \"(?<=a)b\"}}]}\n" => "BadRegex", 1, "token 1, TEXT: the REGEX does not compile";
     error_bad_operator: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"{3,1}\"}]}\n" => "BadOperator", 1, "unknown operator OP \"{3,1}\"";
     error_bad_operator_word: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"many\"}]}\n" => "BadOperator", 1, "\"many\"";
-    error_empty_pattern: "{\"label\": \"X\", \"pattern\": []}\n" => "EmptyPattern", 1, "no letter or digit";
+    error_empty_pattern: "{\"label\": \"X\", \"pattern\": []}\n" => "EmptyTokenPattern", 1, "has no token";
+    error_negative_length: "{\"label\": \"X\", \"pattern\": [{\"LENGTH\": -5}]}\n" => "BadTokenValue", 1, "token 1, LENGTH: -5 is negative";
+    error_negative_length_in: "{\"label\": \"X\", \"pattern\": [{\"LENGTH\": {\"IN\": [2, -1]}}]}\n" => "BadTokenValue", 1, "-1 is negative";
+    error_negative_length_equal: "{\"label\": \"X\", \"pattern\": [{\"LENGTH\": {\"==\": -2}}]}\n" => "BadTokenValue", 1, "-2 is negative";
     error_matches_empty: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"OP\": \"?\"}, {\"OP\": \"*\"}]}\n" => "MatchesEmpty", 1, "can match no token";
     error_span_matches_empty: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\", \"IN_SPAN\": false}, {\"ORTH\": \"b\", \"OP\": \"*\"}]}\n" => "MatchesEmpty", 1, "span";
     error_context_in_the_middle: "{\"label\": \"X\", \"pattern\": [{\"ORTH\": \"a\"}, {\"ORTH\": \"b\", \"IN_SPAN\": false}, {\"ORTH\": \"c\"}]}\n" => "BadTokenPattern", 1, "only on tokens at the start or the end";

@@ -331,6 +331,9 @@ macro_rules! tsv_errors {
 tsv_errors! {
     tsv_ok: "# comment\n\nIran\tGPE\tQ794\t3\tsensitive\n", None => "ok";
     tsv_crlf_ok: "Iran\tGPE\r\n", None => "ok";
+    tsv_bom_ok: "\u{feff}Iran\tGPE\n", None => "ok";
+    tsv_second_bom: "\u{feff}\u{feff}Iran\tGPE\n", None => "bad.tsv:1 ByteOrderMark";
+    tsv_joined_bom: "Iran\tGPE\n\u{feff}Iraq\tGPE\n", None => "bad.tsv:2 ByteOrderMark";
     tsv_missing_label: "Iran\tGPE\nTehran\n", None => "bad.tsv:2 MissingLabel";
     tsv_too_many_columns: "Iran\tGPE\tQ\t1\tsmart\textra\n", None => "bad.tsv:1 TooManyColumns { found: 6 }";
     tsv_bad_priority: "Iran\tGPE\tQ\thigh\n", None => "bad.tsv:1 BadPriority { value: \"high\" }";

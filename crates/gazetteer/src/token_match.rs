@@ -427,52 +427,50 @@ pub(crate) fn find(rules: &TokenRules, attrs: &TokenAttrs<'_>, wanted: Wanted) -
     let mut pass = Starting::new(&mut starting, tokens.len());
     while let Some(start) = pass.run(&doc.attrs.words, &starts) {
         let word = doc.word(start);
-        {
-            cached.clear();
-            let mut consider = |pattern: u32| {
-                // A twin's matches are its leader's: one search serves both.
-                if rules.leads(pattern) {
-                    cached.push(pattern);
-                }
-            };
-            for (attr, by_value) in &index.by_attr {
-                if let Some(patterns) = by_value.get(doc.attrs.string(start, *attr)) {
-                    patterns.iter().copied().for_each(&mut consider);
-                }
+        cached.clear();
+        let mut consider = |pattern: u32| {
+            // A twin's matches are its leader's: one search serves both.
+            if rules.leads(pattern) {
+                cached.push(pattern);
             }
-            for (attr, words) in &index.lexicon_words {
-                if let Some(patterns) = words.get(doc.attrs.string(start, *attr)) {
-                    patterns.iter().copied().for_each(&mut consider);
-                }
+        };
+        for (attr, by_value) in &index.by_attr {
+            if let Some(patterns) = by_value.get(doc.attrs.string(start, *attr)) {
+                patterns.iter().copied().for_each(&mut consider);
             }
-            // Patterns with no literal, lower form, shape, lexicon or flag to
-            // index them by: whether a lexical first token holds is kept per
-            // text too, and the others are checked at each token below.
-            index.anywhere.iter().copied().for_each(&mut consider);
-            // `IS_SENT_START` depends on the token's place, not its text: a flag
-            // set is kept on its other flags, and a first token that tests it is
-            // checked at each token below (the index only rules patterns out; the
-            // search checks every token it takes).
-            for (flags, patterns) in &index.by_flag {
-                if flags.iter().all(|(attr, value)| {
-                    *attr == Attr::IsSentStart || doc.attrs.flag(start, *attr) == *value
-                }) {
-                    patterns.iter().copied().for_each(&mut consider);
-                }
+        }
+        for (attr, words) in &index.lexicon_words {
+            if let Some(patterns) = words.get(doc.attrs.string(start, *attr)) {
+                patterns.iter().copied().for_each(&mut consider);
             }
-            // A pattern indexed under several keys is tried once per start.
-            cached.sort_unstable();
-            cached.dedup();
-            cached.retain(|&pattern| match rules.programs.get(pattern as usize) {
-                Some(program) if program.lexical_first => {
-                    !refused(rules, rules.steps_of(program), &doc, start)
-                }
-                _ => true,
-            });
-            let list = lists.number(&cached, rules);
-            if let Some(slot) = starts.get_mut(word) {
-                *slot = list;
+        }
+        // Patterns with no literal, lower form, shape, lexicon or flag to
+        // index them by: whether a lexical first token holds is kept per
+        // text too, and the others are checked at each token below.
+        index.anywhere.iter().copied().for_each(&mut consider);
+        // `IS_SENT_START` depends on the token's place, not its text: a flag
+        // set is kept on its other flags, and a first token that tests it is
+        // checked at each token below (the index only rules patterns out; the
+        // search checks every token it takes).
+        for (flags, patterns) in &index.by_flag {
+            if flags.iter().all(|(attr, value)| {
+                *attr == Attr::IsSentStart || doc.attrs.flag(start, *attr) == *value
+            }) {
+                patterns.iter().copied().for_each(&mut consider);
             }
+        }
+        // A pattern indexed under several keys is tried once per start.
+        cached.sort_unstable();
+        cached.dedup();
+        cached.retain(|&pattern| match rules.programs.get(pattern as usize) {
+            Some(program) if program.lexical_first => {
+                !refused(rules, rules.steps_of(program), &doc, start)
+            }
+            _ => true,
+        });
+        let list = lists.number(&cached, rules);
+        if let Some(slot) = starts.get_mut(word) {
+            *slot = list;
         }
     }
     let starters = pass.starters;
