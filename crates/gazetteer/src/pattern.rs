@@ -388,10 +388,10 @@ pub(crate) struct TokenRules {
     pub(crate) leading_context: bool,
     /// Per pattern, its leading run of one spec, if it has one (`LeadingRun`).
     pub(crate) runs: Vec<Option<LeadingRun>>,
-    /// Per pattern without context tokens and of 64 atoms or more, its atoms
-    /// as `token_match::search_wide` reads them (`WideProgram`), made once
-    /// here rather than at every start; `None` for every other pattern.
-    pub(crate) wide: Vec<Option<Box<WideProgram>>>,
+    /// Per pattern of 64 atoms or more, its atoms as the wide searches read
+    /// them (`Wide`), made once here rather than at every start; `None` for
+    /// every other pattern.
+    pub(crate) wide: Vec<Option<Box<Wide>>>,
     /// Per spec (`Atom::spec`), whether it tests only what a token's text says,
     /// so whether it holds can be kept per text across documents.
     pub(crate) lexical_specs: Vec<bool>,
@@ -437,11 +437,41 @@ pub(crate) struct Program {
     pub(crate) has_run: bool,
 }
 
-/// A pattern of 64 atoms or more without context tokens as
-/// `token_match::search_wide` reads it: a set of atoms is several words, one
+/// A pattern of 64 atoms or more as the wide searches read it
+/// (`token_match::search_wide`).
+#[derive(Clone, Debug)]
+pub(crate) enum Wide {
+    /// Without context tokens: the whole pattern, one program.
+    Whole(WideProgram),
+    /// With context tokens: the atoms before the span, the span's and those
+    /// after it, a program each. A match is a place where the first can end,
+    /// from there a later place where the span's can end, and from there a
+    /// way for the last to match.
+    InContext { lead: WideProgram, span: WideProgram, trail: WideProgram },
+}
+
+impl Wide {
+    /// The wide form of `program`, whose atoms are `steps` (their bits set).
+    pub(crate) fn of(program: &Program, steps: &[Step]) -> Wide {
+        let (lead, trail) = (program.lead as usize, program.trail as usize);
+        if lead == 0 && trail == 0 {
+            return Wide::Whole(WideProgram::of(steps));
+        }
+        let span_last = steps.len().saturating_sub(trail).max(lead);
+        Wide::InContext {
+            lead: WideProgram::of(steps.get(..lead).unwrap_or_default()),
+            span: WideProgram::of(steps.get(lead..span_last).unwrap_or_default()),
+            trail: WideProgram::of(steps.get(span_last..).unwrap_or_default()),
+        }
+    }
+}
+
+/// Atoms as a wide search reads them: a set of atoms is several words, one
 /// bit per atom and the accept bit above them.
 #[derive(Clone, Debug)]
 pub(crate) struct WideProgram {
+    /// How many atoms: the accept bit's place.
+    pub(crate) atoms: usize,
     /// The atoms that may take no token (`?`, `*`).
     pub(crate) skippable: Vec<u64>,
     /// The atoms that stay where they are when they take a token (`*`).
@@ -479,7 +509,7 @@ impl WideProgram {
                 }
             }
         }
-        WideProgram { skippable, stays, groups }
+        WideProgram { atoms: steps.len(), skippable, stays, groups }
     }
 }
 
@@ -728,8 +758,8 @@ impl TokenRules {
             .programs
             .iter()
             .map(|program| {
-                let wide = program.lead == 0 && program.trail == 0 && program.len >= 64;
-                wide.then(|| Box::new(WideProgram::of(self.steps_of(program))))
+                let steps = self.steps_of(program);
+                (steps.len() >= 64).then(|| Box::new(Wide::of(program, steps)))
             })
             .collect();
         let mut lexicon_words: Vec<(Attr, FxHashMap<String, Vec<u32>>)> = Vec::new();

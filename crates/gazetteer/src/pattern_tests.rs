@@ -479,6 +479,86 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Patterns with context tokens, short (the general search) and of 64
+    /// atoms or more (the wide search, one program per part), find what the
+    /// reachable positions say: a span from where the leading context can
+    /// end to where the span's tokens can end, followed by a match of the
+    /// trailing context.
+    #[test]
+    fn context_patterns_agree_with_reachable_positions(
+        patterns in prop::collection::vec(
+            (
+                prop::collection::vec(long_spec(), 0..3),
+                prop::collection::vec(long_spec(), 1..3),
+                prop::collection::vec(long_spec(), 0..3),
+            ),
+            1..4,
+        ),
+        text in prop::collection::vec(prop::sample::select(vec![0usize, 0, 0, 1, 2]), 0..90),
+    ) {
+        let words: Vec<&str> = text.iter().map(|&w| WORDS[w]).collect();
+        let text_string = words.join(" ");
+        let mut builder = GazetteerBuilder::new();
+        let mut expected = BTreeSet::new();
+        let mut long = 0;
+        for (number, (lead, span, trail)) in patterns.iter().enumerate() {
+            if lead.is_empty() && trail.is_empty() {
+                continue;
+            }
+            let context = |spec: &Spec| spec_json(spec).replacen('{', "{\"IN_SPAN\": false, ", 1);
+            let pattern: Vec<String> = lead
+                .iter()
+                .map(context)
+                .chain(span.iter().map(spec_json))
+                .chain(trail.iter().map(context))
+                .collect();
+            let line = format!("{{\"label\": \"X\", \"id\": \"p{number}\", \"pattern\": [{}]}}\n", pattern.join(", "));
+            // A span that can be empty, or a pattern that can match nothing,
+            // is refused when it is built: not a case here.
+            if GazetteerBuilder::new().add_patterns_reader("c.jsonl", line.as_bytes()).is_err() {
+                continue;
+            }
+            builder.add_patterns_reader("c.jsonl", line.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            // Written out, `+` is two atoms and `{n,m}` is `m` (or `n + 1`).
+            let atoms: usize = lead
+                .iter()
+                .chain(span)
+                .chain(trail)
+                .map(|spec| match bounds(spec.op) {
+                    (_, usize::MAX) => 2,
+                    (_, most) => most.max(1),
+                })
+                .sum();
+            long += usize::from(atoms >= 64);
+            for start in 0..=text.len() {
+                for span_start in reachable_ends(lead, &text, start) {
+                    for end in reachable_ends(span, &text, span_start).into_iter().filter(|&end| end > span_start) {
+                        if !reachable_ends(trail, &text, end).is_empty() {
+                            expected.insert((format!("p{number}"), span_start, end));
+                        }
+                    }
+                }
+            }
+        }
+        let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
+        let tokens = Tokenizer::new().tokenize(&text_string);
+        let actual = candidates_by_word(&gazetteer, &text_string, &tokens, text.len())?;
+        prop_assert_eq!(actual, expected, "on {:?} ({} long)", text_string, long);
+        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::Longest).aliases(false).build(vec![gazetteer]);
+        let traced = matcher.find(&text_string, &tokens);
+        let untraced = matcher.find_untraced(&text_string, &tokens);
+        prop_assert_eq!(&untraced.spans, &traced.spans);
+    }
+}
+
+fn long_spec() -> impl Strategy<Value = Spec> {
+    (prop::option::weighted(0.7, 0..WORDS.len()), 0..LONG_OPS.len())
+        .prop_map(|(word, op)| Spec { word, op: LONG_OPS[op] })
+}
+
 /// A pattern longer than `MAX_ATOMS` once its counts are written out is a
 /// located error before the copies are made, never gigabytes of them.
 #[test]

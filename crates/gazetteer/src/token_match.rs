@@ -23,7 +23,7 @@ use rubric_tokenizer::Token;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::pattern::{
-    Attr, Condition, LeadingRun, Literal, Predicate, Program, Quantifier, Step, TokenRules,
+    Attr, Condition, LeadingRun, Literal, Predicate, Program, Quantifier, Step, TokenRules, Wide,
     WideProgram,
 };
 
@@ -1159,7 +1159,7 @@ impl Search {
             search_without_context(rules, doc, walk, run, found);
             return;
         }
-        if program.lead == 0 && program.trail == 0 {
+        if program.lead == 0 && program.trail == 0 || atoms.len() >= 64 {
             search_wide(rules, doc, walk, found);
             return;
         }
@@ -1328,31 +1328,95 @@ fn search_without_context(
 }
 
 /// [`search_without_context`] for a pattern of 64 atoms or more (`{n,m}`
-/// writes `m` atoms): the same simulation over a set of atoms several words
-/// long. The general search would visit every (atom, token) state from every
-/// start, with a set of the states seen: a `{0,1000}` took seconds on a few
-/// hundred words and a `*` before it gigabytes on a long document. Here a
-/// step costs a few words per distinct spec, not per atom: the atoms that take
-/// a token are found per (spec, negated) group, and an `{n,m}`'s copies share
-/// theirs. The leading run and the verified atoms are not shortcuts here: the
-/// walk starts at atom 0 from `start`, as the general search does.
+/// writes `m` atoms), with or without context tokens: the same simulation over
+/// a set of atoms several words long (`wide_ends`). The general search would
+/// visit every (atom, token) state from every start, with a set of the states
+/// seen: a `{0,1000}` took seconds on a few hundred words and a `*` before it
+/// gigabytes on a long document; with a context token before it, eleven
+/// seconds on 1,600 words. The leading run and the verified atoms are not
+/// shortcuts here: the walk starts at atom 0 from `start`, as the general
+/// search does. With context tokens the pattern is three programs (`Wide`):
+/// the span's starts are where the leading context can end, its ends where
+/// the span's atoms can end from one of those, kept if the trailing context
+/// can match from there, exactly the paths of the general search.
 fn search_wide(rules: &TokenRules, doc: &Doc<'_, '_>, walk: Walk<'_>, found: &mut Vec<TokenMatch>) {
-    let Walk { pattern, steps: atoms, start, longest, .. } = walk;
+    let Walk { pattern, program, steps: atoms, start, longest, .. } = walk;
     // Made once per pattern (`TokenRules::wide`); made here only for rules
     // finished without it, which `finish` never leaves.
     let made;
-    let program = match rules.wide.get(pattern as usize).and_then(Option::as_deref) {
-        Some(program) => program,
+    let wide = match rules.wide.get(pattern as usize).and_then(Option::as_deref) {
+        Some(wide) => wide,
         None => {
-            made = WideProgram::of(atoms);
+            made = Wide::of(program, atoms);
             &made
         }
     };
-    let WideProgram { skippable, stays, groups } = program;
     let first_found = found.len();
+    match wide {
+        Wide::Whole(program) => wide_ends(rules, doc, program, start, |end| {
+            if end > start {
+                match found.get_mut(first_found) {
+                    // The ends come in increasing order: a later one replaces it.
+                    Some(earlier) if longest => earlier.end = end,
+                    _ => found.push(TokenMatch { pattern, start, end }),
+                }
+            }
+            true
+        }),
+        Wide::InContext { lead, span, trail } => {
+            // Where the span can start (the leading context's ends), where it
+            // can end from each, and whether the trailing context can follow
+            // (asked once per place). Each (start, end) pair comes from one
+            // span start, so none is written twice.
+            let mut starts = Vec::new();
+            wide_ends(rules, doc, lead, start, |at| {
+                starts.push(at);
+                true
+            });
+            let mut followed: FxHashMap<usize, bool> = FxHashMap::default();
+            for span_start in starts {
+                let mut ends = Vec::new();
+                wide_ends(rules, doc, span, span_start, |end| {
+                    if end > span_start {
+                        ends.push(end);
+                    }
+                    true
+                });
+                for end in ends {
+                    let follows = *followed.entry(end).or_insert_with(|| {
+                        let mut any = false;
+                        wide_ends(rules, doc, trail, end, |_| {
+                            any = true;
+                            false
+                        });
+                        any
+                    });
+                    if follows {
+                        found.push(TokenMatch { pattern, start: span_start, end });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `end(token)` for each place, in increasing order, where the atoms of
+/// `program` can end when they start at token `start` (`start` itself when
+/// they can take no token), until it returns false: a Thompson simulation
+/// whose set of atoms is several words long. A step costs a few words per
+/// distinct spec, not per atom: the atoms that take a token are found per
+/// (spec, negated) group, and an `{n,m}`'s copies share theirs.
+fn wide_ends(
+    rules: &TokenRules,
+    doc: &Doc<'_, '_>,
+    program: &WideProgram,
+    start: usize,
+    mut end: impl FnMut(usize) -> bool,
+) {
+    let WideProgram { atoms, skippable, stays, groups } = program;
     // One bit per atom and one more, the accept bit, above them.
     let words = skippable.len();
-    let (accept_word, accept) = (atoms.len() / 64, 1u64 << (atoms.len() % 64));
+    let (accept_word, accept) = (atoms / 64, 1u64 << (atoms % 64));
     let tokens = doc.attrs.tokens.len();
     let mut set = vec![0u64; words];
     set[0] = 1;
@@ -1360,12 +1424,8 @@ fn search_wide(rules: &TokenRules, doc: &Doc<'_, '_>, walk: Walk<'_>, found: &mu
     let mut taken = vec![0u64; words];
     let mut token = start;
     loop {
-        if set[accept_word] & accept != 0 && token > start {
-            match found.get_mut(first_found) {
-                // The ends come in increasing order: a later one replaces it.
-                Some(earlier) if longest => earlier.end = token,
-                _ => found.push(TokenMatch { pattern, start, end: token }),
-            }
+        if set[accept_word] & accept != 0 && !end(token) {
+            return;
         }
         set[accept_word] &= !accept;
         if token >= tokens || set.iter().all(|&word| word == 0) {
