@@ -673,6 +673,21 @@ fn short_name<'k, 'a>(
 mod tests {
     use super::*;
 
+    /// An ORG span a token pattern found at `start..end`.
+    fn pattern_span(start: usize, end: usize) -> Candidate<'static> {
+        Candidate {
+            start,
+            end,
+            label: "ORG",
+            id: None,
+            source: Source::Text("rules.jsonl:1"),
+            rule: MatchRule::TokenPattern,
+            priority: 0,
+            alias_of: None,
+            other_label_twin: None,
+        }
+    }
+
     /// Two words have one fold key exactly when they fold alike (normalized as
     /// written, then case-folded), plain ASCII hashed without being folded.
     #[test]
@@ -736,17 +751,7 @@ mod tests {
             span("O’Neil  X1", 0),
         ]
         .into_iter()
-        .map(|(start, end)| Candidate {
-            start,
-            end,
-            label: "ORG",
-            id: None,
-            source: Source::Text("rules.jsonl:1"),
-            rule: MatchRule::TokenPattern,
-            priority: 0,
-            alias_of: None,
-            other_label_twin: None,
-        })
+        .map(|(start, end)| pattern_span(start, end))
         .collect();
         let config = Config {
             last_name_labels: vec!["ORG".to_string()],
@@ -808,17 +813,7 @@ mod tests {
         let words: Vec<Token> =
             tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
         let end = "The Blue Harbor Trust of Ohio".len();
-        let kept = [Candidate {
-            start: 0,
-            end,
-            label: "ORG",
-            id: None,
-            source: Source::Text("rules.jsonl:1"),
-            rule: MatchRule::TokenPattern,
-            priority: 0,
-            alias_of: None,
-            other_label_twin: None,
-        }];
+        let kept = [pattern_span(0, end)];
         let kept: Vec<&Candidate<'_>> = kept.iter().collect();
         let config = Config {
             last_name_labels: vec!["ORG".to_string()],

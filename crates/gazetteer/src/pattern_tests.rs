@@ -442,11 +442,7 @@ proptest! {
     #[test]
     fn long_patterns_agree_with_reachable_positions(
         patterns in prop::collection::vec(
-            prop::collection::vec(
-                (prop::option::weighted(0.7, 0..WORDS.len()), 0..LONG_OPS.len())
-                    .prop_map(|(word, op)| Spec { word, op: LONG_OPS[op] }),
-                1..4,
-            ),
+            prop::collection::vec(long_spec(), 1..4),
             1..4,
         ),
         text in prop::collection::vec(prop::sample::select(vec![0usize, 0, 0, 1, 2]), 0..150),
@@ -468,14 +464,7 @@ proptest! {
                 }
             }
         }
-        let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
-        let tokens = Tokenizer::new().tokenize(&text_string);
-        let actual = candidates_by_word(&gazetteer, &text_string, &tokens, text.len())?;
-        prop_assert_eq!(actual, expected, "on {:?}", text_string);
-        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::Longest).aliases(false).build(vec![gazetteer]);
-        let traced = matcher.find(&text_string, &tokens);
-        let untraced = matcher.find_untraced(&text_string, &tokens);
-        prop_assert_eq!(&untraced.spans, &traced.spans);
+        agrees_with_reachable_positions(builder, &text_string, text.len(), expected)?;
     }
 }
 
@@ -543,15 +532,32 @@ proptest! {
                 }
             }
         }
-        let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
-        let tokens = Tokenizer::new().tokenize(&text_string);
-        let actual = candidates_by_word(&gazetteer, &text_string, &tokens, text.len())?;
-        prop_assert_eq!(actual, expected, "on {:?} ({} long)", text_string, long);
-        let matcher = MatcherBuilder::new().overlaps(OverlapPolicy::Longest).aliases(false).build(vec![gazetteer]);
-        let traced = matcher.find(&text_string, &tokens);
-        let untraced = matcher.find_untraced(&text_string, &tokens);
-        prop_assert_eq!(&untraced.spans, &traced.spans);
+        agrees_with_reachable_positions(builder, &text_string, text.len(), expected)
+            .map_err(|e| TestCaseError::fail(format!("{e} ({long} long patterns)")))?;
     }
+}
+
+/// Whether the candidates of the patterns of `builder` in `text` (`words`
+/// words) are `expected` (id, first word, end word), and, under `longest`,
+/// the spans are the same with the trace and without it.
+fn agrees_with_reachable_positions(
+    builder: GazetteerBuilder,
+    text: &str,
+    words: usize,
+    expected: BTreeSet<(String, usize, usize)>,
+) -> Result<(), TestCaseError> {
+    let gazetteer = Arc::new(builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?);
+    let tokens = Tokenizer::new().tokenize(text);
+    let actual = candidates_by_word(&gazetteer, text, &tokens, words)?;
+    prop_assert_eq!(actual, expected, "on {:?}", text);
+    let matcher = MatcherBuilder::new()
+        .overlaps(OverlapPolicy::Longest)
+        .aliases(false)
+        .build(vec![gazetteer]);
+    let traced = matcher.find(text, &tokens);
+    let untraced = matcher.find_untraced(text, &tokens);
+    prop_assert_eq!(&untraced.spans, &traced.spans);
+    Ok(())
 }
 
 fn long_spec() -> impl Strategy<Value = Spec> {
