@@ -241,74 +241,53 @@ fn mentions<'a>(
     aliases: &[Alias<'_, 'a>],
     anchors: &[usize],
 ) -> Vec<Candidate<'a>> {
-    // The anchors' keys, numbered; per alias, its anchor's key's number.
-    let mut numbers: FxHashMap<u64, u32> =
-        FxHashMap::with_capacity_and_hasher(aliases.len(), Default::default());
-    let anchor_numbers: Vec<Option<u32>> = aliases
+    // Where each anchor occurs.
+    let key_at = |index: usize| keys.get(index).copied();
+    let first_places =
+        Places::of(keys, aliases.iter().zip(anchors).filter_map(|(a, &k)| key_at(a.at + k)));
+    // An anchor chosen by how often the thread has seen a word can still be
+    // frequent here (a word rare so far, or the longest word without token
+    // attributes). When the aliases would be tried at more places than the
+    // document has words, one more pass finds the places of every word of the
+    // aliases whose anchor occurs more than `CROWDED` times, and each of those
+    // is looked for by its word with the fewest places in this document: no
+    // alias is then tried at more places than its rarest word has.
+    let anchored: Vec<&[usize]> = aliases
         .iter()
         .zip(anchors)
         .map(|(alias, &anchor)| {
-            let key = *keys.get(alias.at + anchor)?;
-            let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
-            Some(*numbers.entry(key).or_insert(next))
+            key_at(alias.at + anchor).map_or(&[][..], |key| first_places.get(key))
         })
         .collect();
-    // Where each of those keys occurs, grouped by key number (in word order
-    // within one): `places[from[n]..from[n + 1]]` for number `n`, counted and
-    // then placed. A one-hash Bloom filter rules out most words, which are no
-    // alias's anchor, without a lookup.
-    let mut bloom = [0u64; KEY_BITS / 64];
-    for &key in numbers.keys() {
-        let bit = key as usize % KEY_BITS;
-        bloom[bit / 64] |= 1 << (bit % 64);
-    }
-    let number_of = |key: u64| {
-        let bit = key as usize % KEY_BITS;
-        if bloom[bit / 64] & 1 << (bit % 64) == 0 {
-            return None;
-        }
-        numbers.get(&key).map(|&number| number as usize)
+    let tries: usize = anchored.iter().map(|places| places.len()).sum();
+    let crowded = |alias: &Alias<'_, '_>, places: &[usize]| {
+        tries > keys.len() && alias.tokens > 1 && places.len() > CROWDED
     };
-    let mut from = vec![0usize; numbers.len() + 1];
-    let mut numbered: Vec<(usize, usize)> = Vec::new();
-    for (index, &key) in keys.iter().enumerate() {
-        if let Some(number) = number_of(key) {
-            numbered.push((number, index));
-            if let Some(count) = from.get_mut(number + 1) {
-                *count += 1;
-            }
-        }
-    }
-    for n in 1..from.len() {
-        from[n] += from[n - 1];
-    }
-    let mut places = vec![0usize; numbered.len()];
-    let mut next = from.clone();
-    for (number, index) in numbered {
-        if let Some(slot) = next.get_mut(number).and_then(|at| {
-            let slot = places.get_mut(*at);
-            *at += 1;
-            slot
-        }) {
-            *slot = index;
-        }
-    }
-    let places_of = |number: u32| {
-        let n = number as usize;
-        match (from.get(n), from.get(n + 1)) {
-            (Some(&start), Some(&end)) => places.get(start..end).unwrap_or_default(),
-            _ => &[],
-        }
-    };
+    let crowded_keys: Vec<u64> = aliases
+        .iter()
+        .zip(&anchored)
+        .filter(|&(alias, places)| crowded(alias, places))
+        .flat_map(|(alias, _)| keys.get(alias.at..alias.at + alias.tokens).unwrap_or_default())
+        .copied()
+        .collect();
+    let more_places = Places::of(keys, crowded_keys.iter().copied());
     // (first word, alias number, candidate): sorted below into the order of
     // the mentions' first words, aliases in their order at one word.
     let mut found: Vec<(usize, usize, Candidate<'a>)> = Vec::new();
-    for (number, ((alias, &anchor), &anchor_number)) in
-        aliases.iter().zip(anchors).zip(&anchor_numbers).enumerate()
+    for (number, ((alias, &chosen), &places)) in
+        aliases.iter().zip(anchors).zip(&anchored).enumerate()
     {
-        let Some(anchor_number) = anchor_number else { continue };
+        let (anchor, places) = if crowded(alias, places) {
+            // Every token's places are known: the fewest (the first of those).
+            (0..alias.tokens)
+                .map(|k| (k, key_at(alias.at + k).map_or(&[][..], |key| more_places.get(key))))
+                .min_by_key(|(_, places)| places.len())
+                .unwrap_or((chosen, &[]))
+        } else {
+            (chosen, places)
+        };
         let folded_surface = FoldedSurface::of(&alias.surface);
-        for &place in places_of(anchor_number) {
+        for &place in places {
             let Some(first) = place.checked_sub(anchor) else { continue };
             let Some(span) = words.get(first..first + alias.tokens) else { continue };
             let (Some(head), Some(tail)) = (span.first(), span.last()) else { continue };
@@ -377,9 +356,78 @@ fn mentions<'a>(
     found.into_iter().map(|(_, _, candidate)| candidate).collect()
 }
 
-/// Bits in the Bloom filter of `mentions` (512 bytes): the anchors of a
+/// Bits in the Bloom filter of `Places` (512 bytes): the anchors of a
 /// document's aliases, a few hundred at most, leave most bits clear.
 const KEY_BITS: usize = 1 << 12;
+
+/// How many places an alias's anchor may have in a document before the alias
+/// is looked for by its rarest word there (`mentions`).
+const CROWDED: usize = 32;
+
+/// Where some fold keys occur among a document's words: per key, the words'
+/// indices in order, found in one pass over the words.
+struct Places {
+    /// The keys, numbered in order of first mention.
+    numbers: FxHashMap<u64, usize>,
+    /// Key `n`'s places: `places[from[n]..from[n + 1]]`.
+    from: Vec<usize>,
+    places: Vec<usize>,
+}
+
+impl Places {
+    /// The places of `wanted` among the words whose keys are `keys`. A one-hash
+    /// Bloom filter rules out most words, which are none of them, without a
+    /// lookup; the places are counted and then placed (a count sort).
+    fn of(keys: &[u64], wanted: impl Iterator<Item = u64>) -> Places {
+        let mut numbers = FxHashMap::default();
+        let mut bloom = [0u64; KEY_BITS / 64];
+        for key in wanted {
+            let next = numbers.len();
+            numbers.entry(key).or_insert(next);
+            let bit = key as usize % KEY_BITS;
+            bloom[bit / 64] |= 1 << (bit % 64);
+        }
+        let mut from = vec![0usize; numbers.len() + 1];
+        let mut numbered: Vec<(usize, usize)> = Vec::new();
+        if !numbers.is_empty() {
+            for (index, &key) in keys.iter().enumerate() {
+                let bit = key as usize % KEY_BITS;
+                if bloom[bit / 64] & 1 << (bit % 64) == 0 {
+                    continue;
+                }
+                if let Some(&number) = numbers.get(&key) {
+                    numbered.push((number, index));
+                    if let Some(count) = from.get_mut(number + 1) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        for n in 1..from.len() {
+            from[n] += from[n - 1];
+        }
+        let mut places = vec![0usize; numbered.len()];
+        let mut next = from.clone();
+        for (number, index) in numbered {
+            if let Some(at) = next.get_mut(number) {
+                if let Some(slot) = places.get_mut(*at) {
+                    *slot = index;
+                }
+                *at += 1;
+            }
+        }
+        Places { numbers, from, places }
+    }
+
+    /// The places of `key`, one of the wanted keys (none for another).
+    fn get(&self, key: u64) -> &[usize] {
+        let Some(&n) = self.numbers.get(&key) else { return &[] };
+        match (self.from.get(n), self.from.get(n + 1)) {
+            (Some(&start), Some(&end)) => self.places.get(start..end).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
 
 /// Whether `label` is one of `labels`.
 fn is_one_of(labels: &[String], label: &str) -> bool {
@@ -844,5 +892,49 @@ mod tests {
         for anchor in 1..6 {
             assert_eq!(found(anchor), first, "anchor {anchor}");
         }
+    }
+
+    /// An anchor frequent in the document (`CROWDED`, with more tries than
+    /// words) is traded for the alias's rarest word there: the same mentions.
+    #[test]
+    fn a_crowded_anchor_finds_what_any_other_finds() {
+        let names = ["Zed Blue end", "Zed Red end", "Zed Gray end"];
+        let mut text = names.join(", ");
+        text.push_str(". ");
+        text.push_str(&"Zed ".repeat(100));
+        text.push_str("and ZED BLUE END, Zed Red end, Zed Gray end, Zed gray end.");
+        let tokens = rubric_tokenizer::Tokenizer::new().tokenize(&text);
+        let words: Vec<Token> =
+            tokens.iter().copied().filter(|token| token.kind != TokenKind::Space).collect();
+        let mut start = 0;
+        let kept: Vec<Candidate<'_>> = names
+            .iter()
+            .map(|name| {
+                let span = pattern_span(start, start + name.len());
+                start += name.len() + 2;
+                span
+            })
+            .collect();
+        let kept: Vec<&Candidate<'_>> = kept.iter().collect();
+        let config =
+            Config { last_name_labels: vec![], acronym_labels: vec![], short_name_labels: vec![] };
+        let aliases = defined(&text, &words, &kept, &config);
+        assert_eq!(aliases.len(), 3);
+        let keys: Vec<u64> = words.iter().map(|word| fold_key(word.text(&text))).collect();
+        let found = |anchor: usize| -> Vec<(usize, usize)> {
+            let anchors = vec![anchor; aliases.len()];
+            mentions(&text, &words, &keys, &aliases, &anchors)
+                .iter()
+                .map(|c| (c.start, c.end))
+                .collect()
+        };
+        let by_middle = found(1);
+        let spelled: Vec<&str> = by_middle.iter().map(|&(start, end)| &text[start..end]).collect();
+        assert_eq!(spelled, ["ZED BLUE END", "Zed Red end", "Zed Gray end"]);
+        // `Zed` has over a hundred places, three times that in tries, more
+        // than the words: each alias is looked for by its middle word
+        // instead, and finds the same.
+        assert_eq!(found(0), by_middle);
+        assert_eq!(found(2), by_middle);
     }
 }
