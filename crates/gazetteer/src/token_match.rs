@@ -1159,7 +1159,9 @@ impl Search {
             search_without_context(rules, doc, walk, run, found);
             return;
         }
-        if program.lead == 0 && program.trail == 0 || atoms.len() >= 64 {
+        // 64 atoms or more, with or without context tokens (the branch above
+        // took every shorter pattern without them).
+        if atoms.len() >= 64 {
             search_wide(rules, doc, walk, found);
             return;
         }
